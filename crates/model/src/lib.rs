@@ -1,0 +1,19 @@
+//! Domain types shared by every roost crate.
+//!
+//! * [`Desired`]: the fleet as the manifests declare it (after templates are merged).
+//! * [`Live`]: the fleet as a panel reports it, in dialect-neutral form.
+//! * [`Address`]: the stable name of one resource, such as `server.lobby`.
+//!
+//! This crate does no IO and knows nothing about KDL or HTTP.
+
+mod address;
+mod desired;
+mod dialect;
+mod live;
+mod secret;
+
+pub use address::{Address, AddressParseError, Kind};
+pub use desired::*;
+pub use dialect::{Dialect, DialectChoice};
+pub use live::*;
+pub use secret::{Secret, SecretRef};
