@@ -1,1 +1,232 @@
-//! roost-manifest
+//! KDL manifests → roost's typed desired state.
+//!
+//! Parsing runs in passes and collects every problem before giving up:
+//! 1. syntax: every `*.kdl` file under the directory is parsed as KDL v2 (with a migration hint
+//!    when a file looks like KDL v1);
+//! 2. shape: each node becomes a typed declaration, checking names, types, units, ranges and the
+//!    rules of the chosen dialect;
+//! 3. fleet: templates are merged and references resolved (users, nodes, locations,
+//!    allocations), duplicates and double claims found.
+//!
+//! All problems come back in one [`ManifestErrors`] report, each with its file, line, column,
+//! label and help.
+
+mod diag;
+mod fmt;
+mod parse;
+mod print;
+mod resolve;
+mod value;
+
+pub use diag::{ManifestErrors, Problem, SourceDiagnostic, Span, render_plain};
+pub use fmt::format_kdl;
+pub use print::print_desired;
+
+use kdl::KdlDocument;
+use parse::{Decls, Rules};
+use value::Reader;
+use roost_model::{Desired, DialectChoice, Origin};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Every field and property name the manifest language knows, per block (for docs and tests).
+pub mod names {
+    pub use crate::parse::{
+        DAEMON_PROPS, FEATURE_PROPS, LIMIT_PROPS, LOCATION_FIELDS, NODE_FIELDS, PANEL_FIELDS, SERVER_FIELDS,
+        TOP_LEVEL, USER_FIELDS,
+    };
+}
+
+/// The text of a manifest set: each file's path (relative to the manifest directory, with `/`)
+/// and contents.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub files: Vec<(String, Arc<str>)>,
+}
+
+impl Sources {
+    /// Read every `*.kdl` file under `dir`, recursively, in path order.
+    pub fn read_dir(dir: &Path) -> Result<Sources, ManifestErrors> {
+        let meta = std::fs::metadata(dir).map_err(|e| io_error(dir, &e))?;
+        if !meta.is_dir() {
+            return Err(ManifestErrors {
+                diagnostics: vec![SourceDiagnostic::without_source(
+                    "roost::not-a-directory",
+                    format!("{} is not a directory", dir.display()),
+                    Some("pass the directory that holds your *.kdl manifests".into()),
+                )],
+            });
+        }
+        let mut paths = Vec::new();
+        collect(dir, &mut paths).map_err(|e| io_error(dir, &e))?;
+        paths.sort();
+        let mut files = Vec::new();
+        for path in paths {
+            let text = std::fs::read_to_string(&path).map_err(|e| io_error(&path, &e))?;
+            let rel = path.strip_prefix(dir).unwrap_or(&path);
+            let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+            files.push((rel, Arc::from(text)));
+        }
+        if files.is_empty() {
+            return Err(ManifestErrors {
+                diagnostics: vec![SourceDiagnostic::without_source(
+                    "roost::no-manifests",
+                    format!("no *.kdl files in {}", dir.display()),
+                    Some("roost reads every *.kdl file under the directory you give it".into()),
+                )],
+            });
+        }
+        Ok(Sources { files })
+    }
+
+    /// The file name and 1-based line and column of an origin, e.g. `servers.kdl:12:5`.
+    pub fn locate(&self, origin: Origin) -> String {
+        match self.files.get(origin.file as usize) {
+            Some((name, text)) => {
+                let upto = &text[..(origin.offset as usize).min(text.len())];
+                let line = upto.matches('\n').count() + 1;
+                let col = upto.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+                format!("{name}:{line}:{col}")
+            }
+            None => "<unknown>".to_string(),
+        }
+    }
+
+    /// Attach problems found after loading (e.g. a dependency cycle) to this source text.
+    pub fn report(&self, mut problems: Vec<Problem>) -> ManifestErrors {
+        problems.sort_by_key(|p| p.sort_key());
+        ManifestErrors { diagnostics: problems.into_iter().map(|p| SourceDiagnostic::attach(p, &self.files)).collect() }
+    }
+}
+
+fn io_error(path: &Path, e: &std::io::Error) -> ManifestErrors {
+    ManifestErrors {
+        diagnostics: vec![SourceDiagnostic::without_source(
+            "roost::io",
+            format!("cannot read {}: {e}", path.display()),
+            Some("check the path and its permissions".into()),
+        )],
+    }
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let name = entry.file_name();
+        // Hidden directories (.git, editor state) are never manifests.
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if entry.file_type()?.is_dir() {
+            collect(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "kdl") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// A loaded, valid manifest set.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    pub desired: Desired,
+    pub sources: Sources,
+}
+
+/// Load and validate the manifests under `dir`.
+pub fn load_dir(dir: &Path) -> Result<Manifest, ManifestErrors> {
+    load(Sources::read_dir(dir)?)
+}
+
+/// Validate manifests already in memory.
+pub fn load(sources: Sources) -> Result<Manifest, ManifestErrors> {
+    let mut problems = Vec::new();
+    // Pass 1: syntax.
+    let mut docs = Vec::with_capacity(sources.files.len());
+    for (i, (_, text)) in sources.files.iter().enumerate() {
+        match text.parse::<KdlDocument>() {
+            Ok(doc) => docs.push((i as u32, doc)),
+            Err(err) => syntax_problems(i as u32, text, &err, &mut problems),
+        }
+    }
+    // The panel block decides the dialect, which the other blocks are checked against.
+    let mut decls = Decls::default();
+    for (file, doc) in &docs {
+        let mut r = Reader { file: *file, problems: &mut problems };
+        for node in doc.nodes().iter().filter(|n| n.name().value() == "panel") {
+            let span = r.span(node.name().span());
+            let panel = parse::parse_panel(&mut r, node);
+            match &decls.panel {
+                Some((_, first)) => {
+                    let p = Problem::new("roost::duplicate", "`panel` is declared twice", span, "declared again here")
+                        .help("the manifest set has one panel block; merge them");
+                    r.push(if first.file == span.file {
+                        p.label(*first, "first declared here")
+                    } else {
+                        p.related(Problem::new("roost::duplicate", "first `panel` block", *first, "first declared here"))
+                    });
+                }
+                None => decls.panel = Some((panel, span)),
+            }
+        }
+    }
+    let rules = Rules { choice: decls.panel.as_ref().map(|(p, _)| p.dialect).unwrap_or(DialectChoice::Auto) };
+    // Pass 2: shape.
+    for (file, doc) in &docs {
+        let mut r = Reader { file: *file, problems: &mut problems };
+        for node in doc.nodes() {
+            match node.name().value() {
+                "panel" => {}
+                "location" => decls.locations.extend(parse::parse_location(&mut r, rules, node)),
+                "node" => decls.nodes.extend(parse::parse_node(&mut r, rules, node)),
+                "user" => decls.users.extend(parse::parse_user(&mut r, rules, node)),
+                "template" => decls.templates.extend(parse::parse_server(&mut r, rules, node, true)),
+                "server" => decls.servers.extend(parse::parse_server(&mut r, rules, node, false)),
+                other => {
+                    let span = r.span(node.name().span());
+                    let mut p = Problem::new("roost::unknown-node", format!("unknown block `{other}`"), span, "not a roost block");
+                    p = match diag::suggest(other, parse::TOP_LEVEL.iter().copied()) {
+                        Some(s) => p.help(format!("did you mean `{s}`?")),
+                        None => p.help(format!("top-level blocks: {}", parse::TOP_LEVEL.join(", "))),
+                    };
+                    r.push(p);
+                }
+            }
+        }
+    }
+    // Pass 3: the fleet as a whole.
+    let desired = resolve::resolve(decls, rules, &mut problems);
+    if problems.is_empty() { Ok(Manifest { desired, sources }) } else { Err(sources.report(problems)) }
+}
+
+/// KDL syntax errors, with a migration hint where the text looks like KDL v1.
+fn syntax_problems(file: u32, text: &str, err: &kdl::KdlError, problems: &mut Vec<Problem>) {
+    for d in &err.diagnostics {
+        let span = Span::new(file, d.span);
+        let found = text.get(d.span.offset()..d.span.offset() + d.span.len()).unwrap_or("");
+        let word = found.trim_start().split(|c: char| !(c.is_ascii_alphanumeric() || c == '"' || c == '#')).next().unwrap_or("");
+        let v1 = match word {
+            "true" | "false" | "null" => Some(format!(
+                "this looks like KDL v1: in KDL v2 write #{word} instead of a bare `{word}` (roost reads KDL v2; `kdl migrate` or a search-and-replace converts old files)"
+            )),
+            _ if found.starts_with("r\"") || found.starts_with("r#") => Some(
+                "this looks like a KDL v1 raw string: in KDL v2 write #\"...\"# instead of r\"...\"".to_string(),
+            ),
+            _ => None,
+        };
+        let message = d.message.clone().unwrap_or_else(|| "invalid KDL".to_string());
+        let label = d.label.clone().unwrap_or_else(|| "here".to_string());
+        let p = match v1 {
+            Some(hint) => Problem::new("roost::kdl-v1", format!("KDL v1 syntax: {message}"), span, label).help(hint),
+            None => {
+                let p = Problem::new("roost::kdl-syntax", format!("KDL syntax error: {message}"), span, label);
+                match &d.help {
+                    Some(h) => p.help(h.clone()),
+                    None => p,
+                }
+            }
+        };
+        problems.push(p);
+    }
+}

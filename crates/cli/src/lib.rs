@@ -1,0 +1,202 @@
+//! `roost`: declarative infrastructure for Pelican and Pterodactyl panels.
+//!
+//! The command line is a library so that the end-to-end tests can build it into their own
+//! binary; `main.rs` only calls [`main`].
+
+pub mod exit;
+mod output;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use miette::Diagnostic;
+use roost_manifest::{Manifest, ManifestErrors, Problem, Span};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "roost", version, about = "Declarative infrastructure for Pelican and Pterodactyl game-server panels")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check the manifests: every error, each with its place and a fix.
+    Validate {
+        /// Directory of *.kdl manifests.
+        dir: PathBuf,
+        /// Print the merged desired state (templates applied, units resolved).
+        #[arg(long)]
+        print: bool,
+        /// Output format of --print.
+        #[arg(long, value_enum, default_value_t = PrintFormat::Kdl)]
+        format: PrintFormat,
+    },
+    /// Rewrite manifests in the canonical layout, keeping comments.
+    Fmt {
+        /// Directory of *.kdl manifests.
+        dir: PathBuf,
+        /// Change nothing; list the files that would change and exit 1 if any.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Print the dependency graph (Graphviz DOT or Mermaid).
+    Graph {
+        /// Directory of *.kdl manifests.
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PrintFormat {
+    Kdl,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    Dot,
+    Mermaid,
+}
+
+/// Run roost with the process's arguments.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Validate { dir, print, format } => validate(&dir, print, format),
+        Command::Fmt { dir, check } => fmt(&dir, check),
+        Command::Graph { dir, format } => graph(&dir, format),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            output::report(err.as_ref());
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}
+
+type CmdResult = Result<u8, Box<dyn Diagnostic + Send + Sync>>;
+
+/// Load the manifests and check the dependency graph: every problem in one report.
+fn load(dir: &Path) -> Result<(Manifest, roost_graph::Graph), ManifestErrors> {
+    let manifest = roost_manifest::load_dir(dir)?;
+    let graph = roost_graph::Graph::from_desired(&manifest.desired);
+    if let Err(cycle) = graph.create_order() {
+        return Err(manifest.sources.report(vec![cycle_problem(&manifest, &cycle)]));
+    }
+    Ok((manifest, graph))
+}
+
+fn cycle_problem(m: &Manifest, cycle: &roost_graph::CycleError) -> Problem {
+    let origin_of = |a: &roost_model::Address| match a.kind {
+        roost_model::Kind::Server => m.desired.servers.get(&a.name).map(|s| s.origin),
+        _ => None,
+    };
+    let path = cycle.cycle.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(" -> ");
+    let first = cycle.cycle.first().and_then(origin_of).map(Span::from_origin).unwrap_or_default();
+    let mut p = Problem::new("roost::dependency-cycle", format!("dependency cycle: {path}"), first, "this depends on itself, through the others")
+        .help("remove one `depends-on` so that the chain ends");
+    for a in cycle.cycle.iter().skip(1).take(cycle.cycle.len().saturating_sub(2)) {
+        if let Some(o) = origin_of(a) {
+            let span = Span::from_origin(o);
+            if span.file == first.file {
+                p = p.label(span, format!("{a} is on the cycle"));
+            }
+        }
+    }
+    p
+}
+
+fn validate(dir: &Path, print: bool, format: PrintFormat) -> CmdResult {
+    let (m, graph) = load(dir).map_err(boxed)?;
+    if print {
+        let text = match format {
+            PrintFormat::Kdl => roost_manifest::print_desired(&m.desired),
+            PrintFormat::Json => serde_json::to_string_pretty(&m.desired).map(|s| s + "\n").unwrap_or_default(),
+        };
+        output::stdout(&text);
+    }
+    let d = &m.desired;
+    output::status(&format!(
+        "valid: {} files, {} locations, {} nodes, {} allocations, {} users, {} servers ({} resources in the graph)",
+        m.sources.files.len(),
+        d.locations.len(),
+        d.nodes.len(),
+        d.allocations.len(),
+        d.users.len(),
+        d.servers.len(),
+        graph.len()
+    ));
+    Ok(exit::OK)
+}
+
+fn fmt(dir: &Path, check: bool) -> CmdResult {
+    let sources = roost_manifest::Sources::read_dir(dir).map_err(boxed)?;
+    // Refuse to touch files that do not parse: a syntax error must be fixed by hand.
+    let mut problems = Vec::new();
+    for (i, (_, text)) in sources.files.iter().enumerate() {
+        if let Err(e) = text.parse::<kdl::KdlDocument>() {
+            for d in &e.diagnostics {
+                problems.push(Problem::new(
+                    "roost::kdl-syntax",
+                    format!("KDL syntax error: {}", d.message.clone().unwrap_or_default()),
+                    Span::new(i as u32, d.span),
+                    d.label.clone().unwrap_or_default(),
+                ));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(boxed(sources.report(problems)));
+    }
+    let mut changed = Vec::new();
+    for (name, text) in &sources.files {
+        let formatted = roost_manifest::format_kdl(text);
+        if formatted != **text {
+            changed.push(name.clone());
+            if !check {
+                let path = dir.join(name);
+                std::fs::write(&path, formatted).map_err(|e| boxed(io_diag(&path, e)))?;
+            }
+        }
+    }
+    for name in &changed {
+        output::stdout(&format!("{name}\n"));
+    }
+    if check && !changed.is_empty() {
+        output::status(&format!("{} file(s) need formatting: run `roost fmt {}`", changed.len(), dir.display()));
+        return Ok(exit::ERROR);
+    }
+    if !check {
+        output::status(&format!("formatted {} of {} file(s)", changed.len(), sources.files.len()));
+    }
+    Ok(exit::OK)
+}
+
+fn graph(dir: &Path, format: GraphFormat) -> CmdResult {
+    let (_, graph) = load(dir).map_err(boxed)?;
+    let text = match format {
+        GraphFormat::Dot => graph.to_dot(),
+        GraphFormat::Mermaid => graph.to_mermaid(),
+    };
+    output::stdout(&text);
+    Ok(exit::OK)
+}
+
+fn boxed<E: Diagnostic + Send + Sync + 'static>(e: E) -> Box<dyn Diagnostic + Send + Sync> {
+    Box::new(e)
+}
+
+fn io_diag(path: &Path, e: std::io::Error) -> roost_manifest::SourceDiagnostic {
+    roost_manifest::SourceDiagnostic::without_source("roost::io", format!("cannot write {}: {e}", path.display()), None)
+}

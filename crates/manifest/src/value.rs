@@ -1,0 +1,360 @@
+//! Typed reading of KDL entries: strings, integers, booleans, sizes with units, ports, ips.
+//! Every failure becomes a [`Problem`] pointing at the entry.
+
+use crate::diag::{Problem, Span};
+use kdl::{KdlEntry, KdlNode, KdlValue};
+use std::net::IpAddr;
+
+/// A value with the place it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sp<T> {
+    pub v: T,
+    pub span: Span,
+}
+
+impl<T> Sp<T> {
+    pub fn new(v: T, span: Span) -> Self {
+        Sp { v, span }
+    }
+}
+
+pub(crate) fn type_name(v: &KdlValue) -> &'static str {
+    match v {
+        KdlValue::String(_) => "a string",
+        KdlValue::Integer(_) => "an integer",
+        KdlValue::Float(_) => "a number with a fraction",
+        KdlValue::Bool(_) => "a boolean",
+        KdlValue::Null => "#null",
+    }
+}
+
+/// Reads entries of one file, collecting problems.
+pub struct Reader<'p> {
+    pub file: u32,
+    pub problems: &'p mut Vec<Problem>,
+}
+
+impl Reader<'_> {
+    pub fn span(&self, s: miette::SourceSpan) -> Span {
+        Span::new(self.file, s)
+    }
+
+    pub fn push(&mut self, p: Problem) {
+        self.problems.push(p);
+    }
+
+    pub fn wrong_type(&mut self, entry: &KdlEntry, what: &str, example: &str) {
+        let span = self.span(entry.span());
+        self.push(
+            Problem::new(
+                "roost::wrong-type",
+                format!("expected {what}, found {}", type_name(entry.value())),
+                span,
+                format!("this is {}", type_name(entry.value())),
+            )
+            .help(format!("write it like this: {example}")),
+        );
+    }
+
+    pub fn string(&mut self, entry: &KdlEntry, example: &str) -> Option<Sp<String>> {
+        match entry.value() {
+            KdlValue::String(s) => Some(Sp::new(s.clone(), self.span(entry.span()))),
+            _ => {
+                self.wrong_type(entry, "a string", example);
+                None
+            }
+        }
+    }
+
+    pub fn boolean(&mut self, entry: &KdlEntry, example: &str) -> Option<Sp<bool>> {
+        match entry.value() {
+            KdlValue::Bool(b) => Some(Sp::new(*b, self.span(entry.span()))),
+            KdlValue::String(s) if matches!(s.as_str(), "true" | "false" | "yes" | "no") => {
+                let span = self.span(entry.span());
+                self.push(
+                    Problem::new("roost::wrong-type", "expected a boolean, found a string", span, "this is a string")
+                        .help(format!("KDL booleans are #true and #false, without quotes: {example}")),
+                );
+                None
+            }
+            _ => {
+                self.wrong_type(entry, "a boolean (#true or #false)", example);
+                None
+            }
+        }
+    }
+
+    /// An integer in `min..=max`.
+    pub fn int(&mut self, entry: &KdlEntry, min: i64, max: i64, what: &str, example: &str) -> Option<Sp<i64>> {
+        let span = self.span(entry.span());
+        match entry.value() {
+            KdlValue::Integer(i) => {
+                if *i < min as i128 || *i > max as i128 {
+                    self.push(out_of_range(span, what, *i, min, max));
+                    None
+                } else {
+                    Some(Sp::new(*i as i64, span))
+                }
+            }
+            KdlValue::String(s) if s.trim().parse::<i64>().is_ok() => {
+                self.push(
+                    Problem::new("roost::wrong-type", format!("expected an integer for {what}, found a string"), span, "this is a string")
+                        .help(format!("write the number without quotes: {example}")),
+                );
+                None
+            }
+            _ => {
+                self.wrong_type(entry, "an integer", example);
+                None
+            }
+        }
+    }
+
+    /// A size in MiB: a bare integer is MiB; `(GiB)20` or `"20GiB"` carry an explicit unit.
+    pub fn size(&mut self, entry: &KdlEntry, min: i64, max: i64, what: &str) -> Option<Sp<i64>> {
+        let span = self.span(entry.span());
+        let mib = match (entry.ty().map(|t| t.value()), entry.value()) {
+            (None, KdlValue::Integer(i)) => Ok(*i),
+            (Some(unit), KdlValue::Integer(i)) => unit_factor(unit).map(|f| i.saturating_mul(f)).ok_or_else(|| unit.to_string()),
+            (None, KdlValue::String(s)) => parse_size_text(s),
+            (Some(_), KdlValue::String(s)) => Err(s.clone()),
+            _ => {
+                self.wrong_type(entry, &format!("a size for {what}"), "memory \"4GiB\" (a bare number is MiB)");
+                return None;
+            }
+        };
+        match mib {
+            Ok(v) if v < min as i128 || v > max as i128 => {
+                self.push(out_of_range(span, what, v, min, max).help(format!(
+                    "{what} is in MiB unless a unit is given; allowed: {}..={}",
+                    min,
+                    if max == i64::MAX { "no limit".to_string() } else { max.to_string() }
+                )));
+                None
+            }
+            Ok(v) => Some(Sp::new(v as i64, span)),
+            Err(unit) => {
+                self.push(bad_unit(span, &unit));
+                None
+            }
+        }
+    }
+}
+
+pub(crate) fn out_of_range(span: Span, what: &str, value: i128, min: i64, max: i64) -> Problem {
+    let range = if max == i64::MAX { format!("at least {min}") } else { format!("between {min} and {max}") };
+    Problem::new("roost::out-of-range", format!("{what} must be {range}, not {value}"), span, format!("must be {range}"))
+}
+
+fn bad_unit(span: Span, text: &str) -> Problem {
+    Problem::new("roost::bad-unit", format!("`{text}` is not a size roost understands"), span, "unknown or ambiguous unit")
+        .help("write sizes in MiB (a bare number), or with a binary unit: \"512MiB\", \"20GiB\", \"2TiB\" or (GiB)20. Decimal units such as GB or G are rejected because panels count in MiB and \"20GB\" could mean 20000 or 20480 MiB")
+}
+
+fn unit_factor(unit: &str) -> Option<i128> {
+    match unit {
+        "MiB" => Some(1),
+        "GiB" => Some(1024),
+        "TiB" => Some(1024 * 1024),
+        _ => None,
+    }
+}
+
+/// "20GiB", "512 MiB", "1.5GiB" (must come out whole in MiB), "4096".
+fn parse_size_text(text: &str) -> Result<i128, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-')).unwrap_or(t.len());
+    let (num, unit) = (t[..split].trim(), t[split..].trim());
+    let factor = if unit.is_empty() { 1 } else { unit_factor(unit).ok_or_else(|| text.to_string())? };
+    if let Ok(i) = num.parse::<i128>() {
+        return Ok(i.saturating_mul(factor));
+    }
+    let f: f64 = num.parse().map_err(|_| text.to_string())?;
+    let mib = f * factor as f64;
+    if mib.fract() != 0.0 {
+        return Err(text.to_string());
+    }
+    Ok(mib as i128)
+}
+
+/// `25565` or `"25565-25600"`; returns the inclusive range.
+pub(crate) fn port_range(r: &mut Reader, entry: &KdlEntry, min_port: u16) -> Option<Sp<(u16, u16)>> {
+    let span = r.span(entry.span());
+    let (lo, hi) = match entry.value() {
+        KdlValue::Integer(i) => (*i, *i),
+        KdlValue::String(s) => match s.split_once('-') {
+            Some((a, b)) => match (a.trim().parse::<i128>(), b.trim().parse::<i128>()) {
+                (Ok(a), Ok(b)) => (a, b),
+                _ => {
+                    r.push(bad_port(span, &format!("`{s}` is not a port range")));
+                    return None;
+                }
+            },
+            None => match s.trim().parse::<i128>() {
+                Ok(p) => (p, p),
+                Err(_) => {
+                    r.push(bad_port(span, &format!("`{s}` is not a port")));
+                    return None;
+                }
+            },
+        },
+        _ => {
+            r.wrong_type(entry, "a port or a port range", "25565 or \"25565-25600\"");
+            return None;
+        }
+    };
+    if lo > hi {
+        r.push(bad_port(span, &format!("the range {lo}-{hi} runs backwards")).help(format!("write \"{hi}-{lo}\"")));
+        return None;
+    }
+    for p in [lo, hi] {
+        if p < min_port as i128 || p > 65535 {
+            r.push(
+                Problem::new(
+                    "roost::bad-port",
+                    format!("port {p} is outside {min_port}..=65535"),
+                    span,
+                    "port out of range",
+                )
+                .help(format!(
+                    "the panel only allocates ports from {min_port} to 65535{}",
+                    if min_port == 1025 { " (Pterodactyl rejects 1024 and below)" } else { "" }
+                )),
+            );
+            return None;
+        }
+    }
+    Some(Sp::new((lo as u16, hi as u16), span))
+}
+
+fn bad_port(span: Span, msg: &str) -> Problem {
+    Problem::new("roost::bad-port", msg.to_string(), span, "bad port")
+        .help("write a port as a number (25565) and a range as a string (\"25565-25600\")")
+}
+
+/// An IP literal, or a CIDR block expanded to its addresses (`prefix_min..=32` for IPv4).
+pub(crate) fn ip_or_cidr(r: &mut Reader, s: &Sp<String>, prefix_min: u8) -> Option<Vec<IpAddr>> {
+    let bad = |msg: String| {
+        Problem::new("roost::bad-ip", msg, s.span, "not an IP address")
+            .help("write an IPv4 or IPv6 address (\"10.0.0.5\", \"2001:db8::5\") or an IPv4 block (\"10.0.0.0/29\"); host names are not resolved")
+    };
+    if let Some((addr, prefix)) = s.v.split_once('/') {
+        let Ok(std::net::IpAddr::V4(base)) = addr.parse::<IpAddr>() else {
+            r.push(bad(format!("`{}` is not an IPv4 CIDR block", s.v)));
+            return None;
+        };
+        let Ok(prefix) = prefix.parse::<u8>() else {
+            r.push(bad(format!("`{}` has no valid prefix length", s.v)));
+            return None;
+        };
+        if !(prefix_min..=32).contains(&prefix) {
+            r.push(
+                Problem::new("roost::bad-ip", format!("CIDR prefix /{prefix} is outside /{prefix_min}../32"), s.span, "block too large")
+                    .help(format!("the panel accepts blocks from /{prefix_min} to /32; split larger blocks")),
+            );
+            return None;
+        }
+        let base = u32::from(base) & (u32::MAX.checked_shl(32 - prefix as u32).unwrap_or(0));
+        let count = 1u32 << (32 - prefix as u32);
+        return Some((0..count).map(|i| IpAddr::V4((base + i).into())).collect());
+    }
+    match s.v.parse::<IpAddr>() {
+        Ok(ip) => Some(vec![ip]),
+        Err(_) => {
+            r.push(bad(format!("`{}` is not an IP address", s.v)));
+            None
+        }
+    }
+}
+
+/// Positional arguments and properties of a node, checked against what the node accepts.
+pub struct Entries<'n> {
+    pub args: Vec<&'n KdlEntry>,
+    pub props: Vec<(&'n str, &'n KdlEntry)>,
+}
+
+impl<'n> Entries<'n> {
+    /// Split entries, reporting properties not in `known` (with a suggestion) and repeated ones.
+    pub fn of(r: &mut Reader, node: &'n KdlNode, known: &[&str]) -> Self {
+        let mut args = Vec::new();
+        let mut props: Vec<(&str, &KdlEntry)> = Vec::new();
+        for e in node.entries() {
+            match e.name() {
+                None => args.push(e),
+                Some(name) => {
+                    let key = name.value();
+                    if !known.contains(&key) {
+                        let span = r.span(name.span());
+                        let mut p = Problem::new(
+                            "roost::unknown-property",
+                            format!("`{}` has no property `{key}`", node.name().value()),
+                            span,
+                            "unknown property",
+                        );
+                        p = match crate::diag::suggest(key, known.iter().copied()) {
+                            Some(s) => p.help(format!("did you mean `{s}`?")),
+                            None if known.is_empty() => p.help(format!("`{}` takes no properties", node.name().value())),
+                            None => p.help(format!("known properties: {}", known.join(", "))),
+                        };
+                        r.push(p);
+                    } else if let Some((_, first)) = props.iter().find(|(k, _)| *k == key) {
+                        let span = r.span(e.span());
+                        let first = r.span(first.span());
+                        r.push(
+                            Problem::new("roost::duplicate", format!("property `{key}` is set twice"), span, "set again here")
+                                .label(first, "first set here")
+                                .help("KDL keeps the last value silently; roost asks you to keep one"),
+                        );
+                    } else {
+                        props.push((key, e));
+                    }
+                }
+            }
+        }
+        Entries { args, props }
+    }
+
+    pub fn prop(&self, key: &str) -> Option<&'n KdlEntry> {
+        self.props.iter().find(|(k, _)| *k == key).map(|(_, e)| *e)
+    }
+}
+
+/// Exactly `n` positional arguments, or a problem naming what is missing or extra.
+pub(crate) fn expect_args<'n>(r: &mut Reader, node: &'n KdlNode, args: &[&'n KdlEntry], n: usize, example: &str) -> bool {
+    let name = node.name().value();
+    if args.len() == n {
+        return true;
+    }
+    if args.len() < n {
+        let span = r.span(node.name().span());
+        r.push(
+            Problem::new("roost::missing-value", format!("`{name}` needs a value"), span, "value missing")
+                .help(format!("write it like this: {example}")),
+        );
+    } else {
+        let extra = args[n];
+        let span = r.span(extra.span());
+        r.push(
+            Problem::new("roost::extra-value", format!("`{name}` takes {n} value{}", if n == 1 { "" } else { "s" }), span, "unexpected value")
+                .help(format!("write it like this: {example}")),
+        );
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn size_text_accepts_binary_units_only() {
+        assert_eq!(parse_size_text("20GiB"), Ok(20480));
+        assert_eq!(parse_size_text("512 MiB"), Ok(512));
+        assert_eq!(parse_size_text("1.5GiB"), Ok(1536));
+        assert_eq!(parse_size_text("2TiB"), Ok(2 * 1024 * 1024));
+        assert_eq!(parse_size_text("4096"), Ok(4096));
+        assert!(parse_size_text("20GB").is_err());
+        assert!(parse_size_text("20G").is_err());
+        assert!(parse_size_text("0.3MiB").is_err());
+    }
+}
