@@ -17,3 +17,8 @@ pub use desired::*;
 pub use dialect::{Dialect, DialectChoice};
 pub use live::*;
 pub use secret::{Secret, SecretRef};
+
+/// JSON Schema of the typed desired state (`schemas/manifest.schema.json`).
+pub fn desired_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Desired)).unwrap_or_default()
+}
