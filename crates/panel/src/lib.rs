@@ -1,1 +1,36 @@
-//! roost-panel
+//! roost-panel: an HTTP client for the Application API (`/api/application`) of Pterodactyl
+//! (v1.11) and Pelican panels, both dialects first-class.
+//!
+//! * [`PanelClient`] built from a [`ClientConfig`]: detects or verifies the dialect
+//!   ([`PanelClient::detect_dialect`]), reads the whole live state in one listing per kind
+//!   ([`PanelClient::read_live`]), and offers targeted reads and every write roost needs.
+//! * Request bodies ([`NodeBody`], [`ServerBuildBody`], ...) carry every field of their
+//!   full-replacement endpoints; `from_live` copies them from live state.
+//! * A client-side rate limiter (sliding window, follows `X-RateLimit-Remaining`, honours
+//!   `Retry-After`) reports waits through [`WaitObserver`]; the client never prints.
+//! * Retries follow a pure [`RetryPolicy`]: idempotent calls are retried on transient failures;
+//!   a POST whose outcome is unknown is never re-sent ([`PanelError::Ambiguous`]).
+//!
+//! The reference for every behaviour is `shared/panel-api/` (README.md, dialects.md and the
+//! per-resource files).
+
+mod body;
+mod client;
+mod error;
+mod limiter;
+mod resources;
+mod retry;
+pub mod wire;
+
+pub use body::{
+    AllocationBody, AllocationSpec, DeploySpec, FeatureLimitsBody, LimitsBody, LocationBody,
+    NodeBody, RolesBody, ServerBuildBody, ServerCreateBody, ServerDetailsBody, ServerStartupBody,
+    UserBody,
+};
+pub use client::{
+    ClientConfig, DEFAULT_PAGE_SIZE, PanelClient, RateLimit, dialect_hint_from_token,
+};
+pub use error::{FieldError, PanelError, PanelSaid};
+pub use limiter::{RateLimitWait, WaitObserver, WaitReason};
+pub use retry::{Decision, Failure, Idempotency, RetryPolicy};
+pub use roost_model::{Dialect, Secret};

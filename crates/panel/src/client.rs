@@ -1,0 +1,691 @@
+//! The client: configuration, request execution (rate limiting, retries, error mapping),
+//! pagination and dialect detection. Resource methods are in `resources.rs`.
+
+use crate::error::PanelError;
+use crate::limiter::{RateLimitWait, RateLimiter, WaitObserver, WaitReason};
+use crate::retry::{Decision, Failure, Idempotency, RetryPolicy};
+use crate::wire::List;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode, Url};
+use roost_model::{Dialect, Secret};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::OnceCell;
+use tokio::time::Instant;
+
+/// Page size used for every paginated listing unless configured otherwise.
+///
+/// The Application API enforces no maximum, and `read_live` wants few requests, but one page of
+/// nodes carries every allocation of those nodes (`include=allocations`) and a server object is
+/// about 1–2 KiB: 500 keeps a typical page well under a few MiB (bounded memory and panel-side
+/// query time, PHP's memory limit) while a fleet of a few hundred servers still reads in one
+/// request per kind.
+pub const DEFAULT_PAGE_SIZE: u32 = 500;
+
+/// Client-side request budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RateLimit {
+    /// The dialect's default (PT 240/min, PL 256/min), replaced by the panel's own
+    /// `X-RateLimit-Limit` once seen.
+    #[default]
+    Default,
+    /// A fixed budget, e.g. to leave room for other clients of the same admin.
+    PerMinute(u32),
+    /// No client-side budget; the panel's `Retry-After` is still honoured.
+    Off,
+}
+
+/// Everything a [`PanelClient`] needs.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Panel root URL (`https://panel.example.com`); the client appends `/api/application`.
+    pub base_url: String,
+    /// Application API key.
+    pub token: Secret,
+    /// The dialect the caller expects; verified against the panel on first use. `None` detects.
+    pub dialect: Option<Dialect>,
+    pub rate_limit: RateLimit,
+    /// `per_page` of every paginated listing (see [`DEFAULT_PAGE_SIZE`]).
+    pub page_size: u32,
+    /// Per-request timeout (connect + response).
+    pub timeout: Duration,
+    /// Retries of transient failures of idempotent requests (0 = none).
+    pub max_retries: u32,
+    /// Receives every wait (rate limit, Retry-After, backoff) before it happens.
+    pub on_wait: Option<WaitObserver>,
+}
+
+impl ClientConfig {
+    pub fn new(base_url: impl Into<String>, token: Secret) -> Self {
+        ClientConfig {
+            base_url: base_url.into(),
+            token,
+            dialect: None,
+            rate_limit: RateLimit::Default,
+            page_size: DEFAULT_PAGE_SIZE,
+            timeout: Duration::from_secs(30),
+            max_retries: RetryPolicy::default().max_retries,
+            on_wait: None,
+        }
+    }
+}
+
+/// The dialect suggested by an API key's prefix: a hint only, since PL keeps accepting keys
+/// minted by older betas and prefixes may change again.
+pub fn dialect_hint_from_token(token: &str) -> Option<Dialect> {
+    match token.get(..5)? {
+        "ptla_" | "ptlc_" => Some(Dialect::Pterodactyl),
+        "papp_" | "pacc_" | "peli_" | "plcn_" => Some(Dialect::Pelican),
+        _ => None,
+    }
+}
+
+/// An HTTP client for one panel's Application API. Cheap to clone (shared state).
+#[derive(Debug, Clone)]
+pub struct PanelClient {
+    pub(crate) inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    http: reqwest::Client,
+    base_url: String,
+    /// `<base>/api/application`.
+    api: Url,
+    expected: Option<Dialect>,
+    dialect: OnceCell<Dialect>,
+    limiter: RateLimiter,
+    retry: RetryPolicy,
+    pub(crate) page_size: u32,
+    timeout: Duration,
+    requests: AtomicU64,
+    observer: Option<WaitObserver>,
+    rng: Mutex<SmallRng>,
+}
+
+/// One request as the executor sees it.
+pub(crate) struct Req {
+    pub method: Method,
+    pub segments: Vec<String>,
+    pub query: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+    pub idempotency: Idempotency,
+}
+
+impl Req {
+    pub fn get(segments: &[&str], query: Vec<(String, String)>) -> Req {
+        Req {
+            method: Method::GET,
+            segments: segments.iter().map(|s| s.to_string()).collect(),
+            query,
+            body: None,
+            idempotency: Idempotency::Idempotent,
+        }
+    }
+}
+
+/// Query pair helper.
+pub(crate) fn q(k: &str, v: impl ToString) -> (String, String) {
+    (k.to_string(), v.to_string())
+}
+
+enum Attempt {
+    Answered {
+        status: StatusCode,
+        body: Vec<u8>,
+        retry_after: Option<Duration>,
+    },
+    Failed(reqwest::Error),
+}
+
+impl PanelClient {
+    /// Builds a client. No request is made: the dialect is detected (or the configured one
+    /// verified) on first use, or explicitly with [`PanelClient::detect_dialect`].
+    pub fn new(config: ClientConfig) -> Result<PanelClient, PanelError> {
+        let mut api = Url::parse(config.base_url.trim())
+            .map_err(|e| PanelError::Config(format!("base URL {:?}: {e}", config.base_url)))?;
+        if !matches!(api.scheme(), "http" | "https") {
+            return Err(PanelError::Config(format!(
+                "base URL {:?}: scheme must be http or https",
+                config.base_url
+            )));
+        }
+        api.set_query(None);
+        api.set_fragment(None);
+        api.path_segments_mut()
+            .map_err(|()| {
+                PanelError::Config(format!("base URL {:?}: not a base", config.base_url))
+            })?
+            .pop_if_empty()
+            .extend(["api", "application"]);
+
+        let mut auth = HeaderValue::from_str(&format!("Bearer {}", config.token.expose()))
+            .map_err(|_| PanelError::Config("the API token contains invalid characters".into()))?;
+        auth.set_sensitive(true);
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, auth);
+        // Without a JSON Accept header the panels answer errors with redirects or HTML.
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("roost-panel/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| PanelError::Config(format!("HTTP client: {e}")))?;
+
+        let hint = config
+            .dialect
+            .or_else(|| dialect_hint_from_token(config.token.expose()));
+        let (limit, adopt) = match config.rate_limit {
+            // Until the dialect is known, the lower of the two defaults.
+            RateLimit::Default => (
+                Some(hint.unwrap_or(Dialect::Pterodactyl).default_rate_limit()),
+                true,
+            ),
+            RateLimit::PerMinute(n) => (Some(n.max(1)), false),
+            RateLimit::Off => (None, false),
+        };
+        Ok(PanelClient {
+            inner: Arc::new(Inner {
+                http,
+                base_url: config.base_url.trim().trim_end_matches('/').to_string(),
+                api,
+                expected: config.dialect,
+                dialect: OnceCell::new(),
+                limiter: RateLimiter::new(limit, adopt),
+                retry: RetryPolicy {
+                    max_retries: config.max_retries,
+                    ..RetryPolicy::default()
+                },
+                page_size: config.page_size.max(1),
+                timeout: config.timeout,
+                requests: AtomicU64::new(0),
+                observer: config.on_wait,
+                rng: Mutex::new(SmallRng::from_os_rng()),
+            }),
+        })
+    }
+
+    /// The panel's dialect, once known (verified or detected).
+    pub fn dialect(&self) -> Option<Dialect> {
+        self.inner.dialect.get().copied()
+    }
+
+    /// Panel root URL as configured.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// HTTP requests sent so far (every attempt, retries and probes included).
+    pub fn requests_sent(&self) -> u64 {
+        self.inner.requests.load(Ordering::Relaxed)
+    }
+
+    /// The client-side per-minute budget in force (`None` when off).
+    pub fn rate_limit(&self) -> Option<u32> {
+        self.inner.limiter.limit()
+    }
+
+    /// Asks the panel which dialect it speaks (one cheap request, two at worst), and fails with
+    /// [`PanelError::DialectMismatch`] when it is not the configured one. Remembers the answer.
+    pub async fn detect_dialect(&self) -> Result<Dialect, PanelError> {
+        let actual = self.probe_and_check().await?;
+        let _ = self.inner.dialect.set(actual);
+        self.inner
+            .limiter
+            .set_default_limit(actual.default_rate_limit());
+        Ok(actual)
+    }
+
+    /// The dialect, detecting (or verifying the configured one) on first call only.
+    pub async fn ensure_dialect(&self) -> Result<Dialect, PanelError> {
+        let d = *self
+            .inner
+            .dialect
+            .get_or_try_init(|| self.probe_and_check())
+            .await?;
+        self.inner.limiter.set_default_limit(d.default_rate_limit());
+        Ok(d)
+    }
+
+    async fn probe_and_check(&self) -> Result<Dialect, PanelError> {
+        let actual = self.probe().await?;
+        match self.inner.expected {
+            Some(expected) if expected != actual => Err(PanelError::DialectMismatch {
+                base_url: self.inner.base_url.clone(),
+                expected,
+                actual,
+            }),
+            _ => Ok(actual),
+        }
+    }
+
+    /// Route probe: routes are matched before authentication, so any key works. `/nests` exists
+    /// only on PT (PL answers "route not found"); `/database-hosts` only on PL.
+    async fn probe(&self) -> Result<Dialect, PanelError> {
+        let nests = self
+            .execute(&Req::get(&["nests"], vec![q("per_page", 1)]))
+            .await;
+        match nests {
+            Ok(_) | Err(PanelError::Unauthorized { .. } | PanelError::Forbidden { .. }) => {
+                return Ok(Dialect::Pterodactyl);
+            }
+            Err(e) if e.is_route_not_found() => return Ok(Dialect::Pelican),
+            Err(e @ (PanelError::Transport { .. } | PanelError::Timeout { .. })) => return Err(e),
+            Err(_) => {}
+        }
+        let hosts = self
+            .execute(&Req::get(&["database-hosts"], vec![q("per_page", 1)]))
+            .await;
+        match hosts {
+            Ok(_) | Err(PanelError::Unauthorized { .. } | PanelError::Forbidden { .. }) => {
+                Ok(Dialect::Pelican)
+            }
+            Err(e) if e.is_route_not_found() => Ok(Dialect::Pterodactyl),
+            Err(e) => Err(PanelError::UnknownDialect {
+                base_url: self.inner.base_url.clone(),
+                reason: format!(
+                    "neither /nests nor /database-hosts answered as a panel would: {e}"
+                ),
+            }),
+        }
+    }
+
+    fn url(&self, segments: &[String], query: &[(String, String)]) -> Url {
+        let mut url = self.inner.api.clone();
+        if let Ok(mut segs) = url.path_segments_mut() {
+            // `push` percent-encodes each segment (external ids, ...).
+            segs.extend(segments.iter().map(String::as_str));
+        }
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query.iter());
+        }
+        url
+    }
+
+    /// `/servers/1?include=allocations`: the path below `/api/application`, for messages.
+    fn label(&self, url: &Url) -> String {
+        let prefix = self.inner.api.path();
+        let path = url.path().strip_prefix(prefix).unwrap_or(url.path());
+        match url.query() {
+            Some(qs) => format!("{path}?{qs}"),
+            None => path.to_string(),
+        }
+    }
+
+    fn jitter(&self) -> f64 {
+        self.inner
+            .rng
+            .lock()
+            .map(|mut r| r.random::<f64>())
+            .unwrap_or(0.5)
+    }
+
+    fn notify(&self, wait: Duration, reason: WaitReason, request: &str) {
+        if let Some(o) = &self.inner.observer {
+            o.notify(RateLimitWait {
+                wait,
+                reason,
+                request: Some(request.to_string()),
+            });
+        }
+    }
+
+    async fn attempt(&self, req: &Req, url: &Url) -> Attempt {
+        let mut rb = self.inner.http.request(req.method.clone(), url.clone());
+        if let Some(body) = &req.body {
+            rb = rb
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .body(body.clone());
+        }
+        self.inner.requests.fetch_add(1, Ordering::Relaxed);
+        let resp = match rb.send().await {
+            Ok(r) => r,
+            Err(e) => return Attempt::Failed(e),
+        };
+        let status = resp.status();
+        let headers = resp.headers();
+        let header_u32 = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|s| s.trim().parse::<u32>().ok())
+        };
+        self.inner.limiter.observe_headers(
+            header_u32("x-ratelimit-limit"),
+            header_u32("x-ratelimit-remaining"),
+        );
+        // Retry-After in seconds (Laravel never sends the HTTP-date form).
+        let retry_after = header_u32("retry-after").map(|s| Duration::from_secs(u64::from(s)));
+        match resp.bytes().await {
+            Ok(b) => Attempt::Answered {
+                status,
+                body: b.to_vec(),
+                retry_after,
+            },
+            // The connection broke while reading the body.
+            Err(e) => Attempt::Failed(e),
+        }
+    }
+
+    fn transport_error(&self, method: &str, path: &str, e: &reqwest::Error) -> PanelError {
+        if e.is_timeout() && !e.is_connect() {
+            return PanelError::Timeout {
+                method: method.to_string(),
+                path: path.to_string(),
+                after: self.inner.timeout,
+            };
+        }
+        // reqwest's own message names the URL; the chain of causes says what happened.
+        let mut message = e.without_url_ref();
+        let mut src = std::error::Error::source(e);
+        while let Some(s) = src {
+            message.push_str(": ");
+            message.push_str(&s.to_string());
+            src = s.source();
+        }
+        PanelError::Transport {
+            method: method.to_string(),
+            path: path.to_string(),
+            message,
+            connect: e.is_connect(),
+        }
+    }
+
+    /// Sends one logical request: waits for the limiter, retries what the policy allows, and
+    /// maps failures to [`PanelError`]. Returns the body of a 2xx answer.
+    pub(crate) async fn execute(&self, req: &Req) -> Result<Vec<u8>, PanelError> {
+        let url = self.url(&req.segments, &req.query);
+        let method = req.method.as_str().to_string();
+        let path = self.label(&url);
+        let request_label = format!("{method} {path}");
+        let started = Instant::now();
+        let mut retries = 0u32;
+        // A previous attempt may have been applied (timeout, dropped, 5xx): a DELETE answered
+        // 404 afterwards has then already succeeded.
+        let mut maybe_applied = false;
+        loop {
+            self.inner
+                .limiter
+                .acquire(self.inner.observer.as_ref(), &request_label)
+                .await;
+            let (failure, error, retry_after) = match self.attempt(req, &url).await {
+                Attempt::Answered { status, body, .. } if status.is_success() => return Ok(body),
+                Attempt::Answered { status, .. }
+                    if status == StatusCode::NOT_FOUND
+                        && maybe_applied
+                        && req.method == Method::DELETE =>
+                {
+                    return Ok(Vec::new());
+                }
+                Attempt::Answered {
+                    status,
+                    body,
+                    retry_after,
+                } => {
+                    let code = status.as_u16();
+                    let err = PanelError::from_response(&method, &path, code, &body, retry_after);
+                    let failure = if code == 429 {
+                        Failure::RateLimited
+                    } else {
+                        Failure::Status(code)
+                    };
+                    (failure, err, retry_after)
+                }
+                Attempt::Failed(e) => {
+                    // Connect errors come first: a connect timeout also reports is_timeout.
+                    let failure = if e.is_connect() {
+                        Failure::ConnectFailed
+                    } else if e.is_timeout() {
+                        Failure::TimedOut
+                    } else {
+                        Failure::ConnectionDropped
+                    };
+                    (failure, self.transport_error(&method, &path, &e), None)
+                }
+            };
+            let decision = self.inner.retry.decide(
+                req.idempotency,
+                failure,
+                retries,
+                started.elapsed(),
+                retry_after,
+                self.jitter(),
+            );
+            match decision {
+                Decision::RetryAfter(delay) => {
+                    retries += 1;
+                    if failure == Failure::RateLimited {
+                        // The limiter pauses every request of this client and reports the wait.
+                        self.inner.limiter.pause_for(delay);
+                    } else {
+                        maybe_applied |= !matches!(failure, Failure::ConnectFailed);
+                        self.notify(
+                            delay,
+                            WaitReason::Backoff {
+                                attempt: retries,
+                                cause: error.to_string(),
+                            },
+                            &request_label,
+                        );
+                        tokio::time::sleep(delay).await;
+                    }
+                }
+                Decision::GiveUp => return Err(error),
+                Decision::Ambiguous => {
+                    return Err(PanelError::Ambiguous {
+                        method,
+                        path,
+                        cause: error.to_string(),
+                    });
+                }
+            }
+        }
+    }
+
+    fn decode<T: DeserializeOwned>(&self, req: &Req, body: &[u8]) -> Result<T, PanelError> {
+        serde_json::from_slice(body).map_err(|e| {
+            let url = self.url(&req.segments, &req.query);
+            PanelError::Decode {
+                method: req.method.as_str().to_string(),
+                path: self.label(&url),
+                message: e.to_string(),
+            }
+        })
+    }
+
+    pub(crate) async fn send_json<T: DeserializeOwned>(&self, req: &Req) -> Result<T, PanelError> {
+        let body = self.execute(req).await?;
+        self.decode(req, &body)
+    }
+
+    /// A write with a JSON body.
+    pub(crate) fn write_req<B: Serialize>(
+        method: Method,
+        segments: &[&str],
+        query: Vec<(String, String)>,
+        body: Option<&B>,
+        idempotency: Idempotency,
+    ) -> Result<Req, PanelError> {
+        let body = body
+            .map(serde_json::to_vec)
+            .transpose()
+            .map_err(|e| PanelError::Config(format!("could not encode the request body: {e}")))?;
+        Ok(Req {
+            method,
+            segments: segments.iter().map(|s| s.to_string()).collect(),
+            query,
+            body,
+            idempotency,
+        })
+    }
+
+    /// Every item of a (possibly paginated) listing. Follows `meta.pagination` to the end; the
+    /// panels' `next` links keep only `page`, so each page is requested with the caller's own
+    /// query plus `per_page` and the `page` taken from the link. Items seen twice (rows shifting
+    /// between pages while the listing runs) are kept once.
+    pub(crate) async fn list_all<T: DeserializeOwned + HasId>(
+        &self,
+        segments: &[&str],
+        query: Vec<(String, String)>,
+    ) -> Result<Vec<T>, PanelError> {
+        let mut out: Vec<T> = Vec::new();
+        let mut seen: HashSet<u64> = HashSet::new();
+        let mut page: u64 = 1;
+        loop {
+            let mut qs = query.clone();
+            qs.push(q("per_page", self.inner.page_size));
+            qs.push(q("page", page));
+            let req = Req::get(segments, qs);
+            let list: List<T> = self.send_json(&req).await?;
+            let got = list.data.len();
+            for item in list.data {
+                match item.attributes.id() {
+                    Some(id) if !seen.insert(id) => {}
+                    _ => out.push(item.attributes),
+                }
+            }
+            let Some(p) = list.meta.and_then(|m| m.pagination) else {
+                break; // not a paginated endpoint: that was everything
+            };
+            let next = p
+                .links
+                .next
+                .as_deref()
+                .and_then(page_from_link)
+                .or_else(|| (p.current_page < p.total_pages).then_some(p.current_page + 1));
+            match next {
+                None => break,
+                // An empty page ends the walk even if the panel claims more.
+                Some(_) if got == 0 => break,
+                Some(n) if n > page => page = n,
+                Some(n) => {
+                    return Err(PanelError::Decode {
+                        method: "GET".into(),
+                        path: self.label(&self.url(&req.segments, &req.query)),
+                        message: format!("pagination does not advance (page {page}, next {n})"),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Items with a panel id, for de-duplicating pages.
+pub(crate) trait HasId {
+    fn id(&self) -> Option<u64>;
+}
+
+/// The `page` parameter of a pagination link (absolute URL, possibly another host).
+pub(crate) fn page_from_link(link: &str) -> Option<u64> {
+    let query = link.split_once('?')?.1;
+    let query = query.split('#').next().unwrap_or(query);
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == "page")
+        .and_then(|(_, v)| v.parse().ok())
+}
+
+trait WithoutUrlRef {
+    fn without_url_ref(&self) -> String;
+}
+
+impl WithoutUrlRef for reqwest::Error {
+    /// reqwest's `Display` appends ` for url (...)`; the caller already names the path.
+    fn without_url_ref(&self) -> String {
+        let s = self.to_string();
+        match s.find(" for url (") {
+            Some(i) => s[..i].to_string(),
+            None => s,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_prefix_is_a_hint() {
+        assert_eq!(
+            dialect_hint_from_token("ptla_abc"),
+            Some(Dialect::Pterodactyl)
+        );
+        assert_eq!(
+            dialect_hint_from_token("ptlc_abc"),
+            Some(Dialect::Pterodactyl)
+        );
+        for p in ["papp_", "pacc_", "peli_", "plcn_"] {
+            assert_eq!(
+                dialect_hint_from_token(&format!("{p}x")),
+                Some(Dialect::Pelican)
+            );
+        }
+        assert_eq!(dialect_hint_from_token("abc"), None);
+        assert_eq!(dialect_hint_from_token("ünï"), None);
+    }
+
+    #[test]
+    fn page_links() {
+        assert_eq!(
+            page_from_link("https://p.example.com/api/application/users?page=3"),
+            Some(3)
+        );
+        assert_eq!(
+            page_from_link("/api/application/users?foo=1&page=12#x"),
+            Some(12)
+        );
+        assert_eq!(page_from_link("https://p/api/application/users"), None);
+    }
+
+    fn client(base: &str) -> PanelClient {
+        PanelClient::new(ClientConfig::new(base, Secret::new("ptla_x"))).unwrap()
+    }
+
+    #[test]
+    fn urls_append_the_api_prefix_and_encode_segments() {
+        let c = client("https://panel.example.com/");
+        let u = c.url(
+            &["servers".into(), "external".into(), "a b/c?d".into()],
+            &[q("include", "allocations"), q("filter[username]", "x y")],
+        );
+        assert_eq!(
+            u.as_str(),
+            "https://panel.example.com/api/application/servers/external/a%20b%2Fc%3Fd?include=allocations&filter%5Busername%5D=x+y"
+        );
+        assert_eq!(
+            c.label(&u),
+            "/servers/external/a%20b%2Fc%3Fd?include=allocations&filter%5Busername%5D=x+y"
+        );
+        let sub = client("http://host:8080/panel");
+        assert_eq!(
+            sub.url(&["nodes".into()], &[]).as_str(),
+            "http://host:8080/panel/api/application/nodes"
+        );
+    }
+
+    #[test]
+    fn bad_config_is_rejected_without_leaking_the_token() {
+        assert!(matches!(
+            PanelClient::new(ClientConfig::new("ftp://x", Secret::new("t"))),
+            Err(PanelError::Config(_))
+        ));
+        let e = PanelClient::new(ClientConfig::new(
+            "http://x",
+            Secret::new("bad\ntoken-secret"),
+        ))
+        .unwrap_err();
+        assert!(!e.to_string().contains("token-secret"));
+        let c = client("http://x");
+        assert!(!format!("{c:?}").contains("ptla_x"));
+    }
+}

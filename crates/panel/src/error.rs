@@ -1,0 +1,369 @@
+//! The client's error type: one variant per class of failure, each naming the request
+//! (method + path, never the token) and what the panel said.
+
+use crate::wire::{ErrorBody, ErrorEntry};
+use roost_model::Dialect;
+use std::fmt;
+use std::time::Duration;
+
+/// One failed validation rule, as the panel reports it (`422`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// Dotted field path as submitted, e.g. `limits.memory`, `environment.SERVER_JARFILE`.
+    pub field: String,
+    /// Snake-cased rule name, e.g. `required`, `between`, `p_username`.
+    pub rule: String,
+    pub detail: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}): {}", self.field, self.rule, self.detail)
+    }
+}
+
+/// What the panel said: its exception class name and message.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PanelSaid {
+    pub code: String,
+    pub detail: String,
+}
+
+impl fmt::Display for PanelSaid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.code.is_empty(), self.detail.is_empty()) {
+            (true, true) => f.write_str("no details"),
+            (false, true) => f.write_str(&self.code),
+            (true, false) => f.write_str(&self.detail),
+            (false, false) => write!(f, "{}: {}", self.code, self.detail),
+        }
+    }
+}
+
+fn join_fields(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn fmt_retry_after(d: &Option<Duration>) -> String {
+    match d {
+        Some(d) => format!(" (retry after {}s)", d.as_secs()),
+        None => String::new(),
+    }
+}
+
+/// Every way a panel request can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum PanelError {
+    /// 401: token missing, unknown or expired.
+    #[error("{method} {path}: unauthorized (401): {said}; check the API token")]
+    Unauthorized {
+        method: String,
+        path: String,
+        said: PanelSaid,
+    },
+    /// 403: key owner not an admin, IP not allowed, key lacks permission, or (PL) a Root Admin
+    /// user cannot be deleted.
+    #[error("{method} {path}: forbidden (403): {said}")]
+    Forbidden {
+        method: String,
+        path: String,
+        said: PanelSaid,
+    },
+    /// 404: unknown id, or a route this dialect does not have.
+    #[error("{method} {path}: not found (404): {said}")]
+    NotFound {
+        method: String,
+        path: String,
+        said: PanelSaid,
+    },
+    /// 422 with the panel's per-field messages.
+    #[error("{method} {path}: validation failed (422): {}", join_fields(.errors))]
+    Validation {
+        method: String,
+        path: String,
+        errors: Vec<FieldError>,
+    },
+    /// 400/409 family: the panel refused because of the state of things (node has servers,
+    /// allocation in use, location has nodes, user owns servers, transfer in progress...).
+    #[error("{method} {path}: refused ({status}): {said}")]
+    Conflict {
+        method: String,
+        path: String,
+        status: u16,
+        said: PanelSaid,
+    },
+    /// Other 4xx the client does not expect (bad filter, wrong verb, ...): a client bug or an
+    /// unsupported panel version.
+    #[error("{method} {path}: rejected ({status}): {said}")]
+    Rejected {
+        method: String,
+        path: String,
+        status: u16,
+        said: PanelSaid,
+    },
+    /// 429 after the retry budget ran out.
+    #[error("{method} {path}: rate limited (429){}", fmt_retry_after(.retry_after))]
+    RateLimited {
+        method: String,
+        path: String,
+        retry_after: Option<Duration>,
+    },
+    /// The panel could not reach Wings (PT 504 `DaemonConnectionException`, PL 500
+    /// `ConnectionException`).
+    #[error("{method} {path}: the panel could not reach the node daemon ({status}): {said}")]
+    DaemonUnreachable {
+        method: String,
+        path: String,
+        status: u16,
+        said: PanelSaid,
+    },
+    /// Any other 5xx.
+    #[error("{method} {path}: panel error ({status}): {said}")]
+    Server {
+        method: String,
+        path: String,
+        status: u16,
+        said: PanelSaid,
+    },
+    /// No HTTP response: connection refused, DNS, TLS, reset.
+    #[error("{method} {path}: transport error: {message}")]
+    Transport {
+        method: String,
+        path: String,
+        message: String,
+        /// True when no connection was established, so the request was certainly not sent.
+        connect: bool,
+    },
+    #[error("{method} {path}: timed out after {}s", .after.as_secs_f64())]
+    Timeout {
+        method: String,
+        path: String,
+        after: Duration,
+    },
+    /// A non-idempotent POST whose outcome is unknown (timeout, dropped connection or 5xx).
+    #[error(
+        "{method} {path}: outcome unknown ({cause}); the request may have been applied: \
+         re-read the panel before retrying"
+    )]
+    Ambiguous {
+        method: String,
+        path: String,
+        cause: String,
+    },
+    /// The panel is not the dialect the configuration expects.
+    #[error("the panel at {base_url} speaks {actual}, but {expected} was expected")]
+    DialectMismatch {
+        base_url: String,
+        expected: Dialect,
+        actual: Dialect,
+    },
+    /// The dialect could not be determined.
+    #[error("could not tell which panel runs at {base_url}: {reason}")]
+    UnknownDialect { base_url: String, reason: String },
+    /// An operation the connected dialect does not have (e.g. locations on Pelican).
+    #[error("{operation} is not available on {dialect}")]
+    Unsupported {
+        operation: &'static str,
+        dialect: Dialect,
+    },
+    /// A response body that does not match the expected shape.
+    #[error("{method} {path}: could not decode the response: {message}")]
+    Decode {
+        method: String,
+        path: String,
+        message: String,
+    },
+    /// Invalid client configuration (base URL, TLS setup).
+    #[error("invalid panel client configuration: {0}")]
+    Config(String),
+}
+
+impl PanelError {
+    /// True when the same request may succeed if tried again later unchanged.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            PanelError::RateLimited { .. }
+            | PanelError::Timeout { .. }
+            | PanelError::Transport { .. }
+            | PanelError::DaemonUnreachable { .. } => true,
+            PanelError::Server { status, .. } => matches!(status, 502..=504),
+            _ => false,
+        }
+    }
+
+    /// The HTTP status the panel answered, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            PanelError::Unauthorized { .. } => Some(401),
+            PanelError::Forbidden { .. } => Some(403),
+            PanelError::NotFound { .. } => Some(404),
+            PanelError::Validation { .. } => Some(422),
+            PanelError::RateLimited { .. } => Some(429),
+            PanelError::Conflict { status, .. }
+            | PanelError::Rejected { status, .. }
+            | PanelError::DaemonUnreachable { status, .. }
+            | PanelError::Server { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The panel's exception class name (`HasActiveServersException`, ...), when it sent one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            PanelError::Unauthorized { said, .. }
+            | PanelError::Forbidden { said, .. }
+            | PanelError::NotFound { said, .. }
+            | PanelError::Conflict { said, .. }
+            | PanelError::Rejected { said, .. }
+            | PanelError::DaemonUnreachable { said, .. }
+            | PanelError::Server { said, .. } => Some(said.code.as_str()).filter(|c| !c.is_empty()),
+            PanelError::Validation { .. } => Some("ValidationException"),
+            _ => None,
+        }
+    }
+
+    /// A 404 caused by a route the panel does not have (wrong dialect), not by a missing id.
+    pub fn is_route_not_found(&self) -> bool {
+        matches!(self, PanelError::NotFound { said, .. } if said.detail.contains("The route"))
+    }
+
+    /// Classifies an HTTP error response (status, body, `Retry-After`) for `method path`.
+    pub fn from_response(
+        method: &str,
+        path: &str,
+        status: u16,
+        body: &[u8],
+        retry_after: Option<Duration>,
+    ) -> PanelError {
+        let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
+        let entries: &[ErrorEntry] = parsed.as_ref().map(|b| b.entries()).unwrap_or(&[]);
+        let said = entries
+            .first()
+            .map(|e| PanelSaid {
+                code: e.code.clone(),
+                detail: e.detail.clone().unwrap_or_default(),
+            })
+            .unwrap_or_else(|| PanelSaid {
+                code: String::new(),
+                detail: describe_unenveloped(method, path, status, body),
+            });
+        let method = method.to_string();
+        let path = path.to_string();
+        const DAEMON_CODES: [&str; 2] = ["DaemonConnectionException", "ConnectionException"];
+        match status {
+            401 => PanelError::Unauthorized { method, path, said },
+            403 => PanelError::Forbidden { method, path, said },
+            404 => PanelError::NotFound { method, path, said },
+            422 => PanelError::Validation {
+                method,
+                path,
+                errors: entries
+                    .iter()
+                    .map(|e| FieldError {
+                        field: e
+                            .meta
+                            .as_ref()
+                            .and_then(|m| m.source_field.clone())
+                            .unwrap_or_default(),
+                        rule: e
+                            .meta
+                            .as_ref()
+                            .and_then(|m| m.rule.clone())
+                            .unwrap_or_default(),
+                        detail: e.detail.clone().unwrap_or_default(),
+                    })
+                    .collect(),
+            },
+            429 => PanelError::RateLimited {
+                method,
+                path,
+                retry_after,
+            },
+            _ if DAEMON_CODES.contains(&said.code.as_str()) => PanelError::DaemonUnreachable {
+                method,
+                path,
+                status,
+                said,
+            },
+            400 | 409 if !is_request_shape_error(&said.code) => PanelError::Conflict {
+                method,
+                path,
+                status,
+                said,
+            },
+            400..=499 => PanelError::Rejected {
+                method,
+                path,
+                status,
+                said,
+            },
+            _ => PanelError::Server {
+                method,
+                path,
+                status,
+                said,
+            },
+        }
+    }
+}
+
+/// 400s that mean the request itself was malformed, not that the panel's state refused it.
+fn is_request_shape_error(code: &str) -> bool {
+    matches!(
+        code,
+        "BadRequestHttpException" | "InvalidFilterQuery" | "InvalidSortQuery"
+    )
+}
+
+/// A detail for bodies without the error envelope (PL's `[]`, proxies' HTML pages).
+fn describe_unenveloped(method: &str, path: &str, status: u16, body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let trimmed = text.trim();
+    if status == 403 && method == "DELETE" && path.starts_with("/users/") && trimmed == "[]" {
+        return "the panel refuses to delete a Root Admin user (body `[]`)".to_string();
+    }
+    if trimmed.is_empty() {
+        return "empty body".to_string();
+    }
+    // Keep a short excerpt only: bodies can be whole HTML pages.
+    let excerpt: String = trimmed.chars().take(160).collect();
+    format!("unexpected body: {excerpt}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_statuses() {
+        let body = br#"{"errors":[{"code":"HasActiveServersException","status":"400","detail":"A node must have no servers"}]}"#;
+        let e = PanelError::from_response("DELETE", "/nodes/1", 400, body, None);
+        assert!(matches!(e, PanelError::Conflict { status: 400, .. }));
+        assert_eq!(e.code(), Some("HasActiveServersException"));
+        let msg = e.to_string();
+        assert!(msg.contains("DELETE /nodes/1") && msg.contains("A node must have no servers"));
+
+        let body =
+            br#"{"errors":[{"code":"DaemonConnectionException","status":"504","detail":"x"}]}"#;
+        let e = PanelError::from_response("POST", "/servers", 504, body, None);
+        assert!(matches!(
+            e,
+            PanelError::DaemonUnreachable { status: 504, .. }
+        ));
+        assert!(e.is_transient());
+
+        let e = PanelError::from_response("DELETE", "/users/3", 403, b"[]", None);
+        assert!(e.to_string().contains("Root Admin"), "{e}");
+
+        let e = PanelError::from_response("GET", "/x", 502, b"<html>bad gateway</html>", None);
+        assert!(matches!(e, PanelError::Server { status: 502, .. }) && e.is_transient());
+
+        let body = br#"{"errors":[{"code":"InvalidFilterQuery","status":"400","detail":"no"}]}"#;
+        let e = PanelError::from_response("GET", "/servers", 400, body, None);
+        assert!(matches!(e, PanelError::Rejected { .. }));
+    }
+}
