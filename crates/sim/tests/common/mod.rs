@@ -1,0 +1,126 @@
+#![allow(dead_code)]
+//! Shared helpers: start a sim and talk to it with reqwest.
+
+use reqwest::{Client, Method, StatusCode};
+use roost_sim::{Dialect, Sim, SimConfig, SimHandle};
+use serde_json::Value;
+
+pub struct T {
+    pub sim: SimHandle,
+    pub c: Client,
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not json ({e}): {}", self.text))
+    }
+    pub fn code(&self) -> u16 {
+        self.status.as_u16()
+    }
+    pub fn header(&self, k: &str) -> Option<String> {
+        self.headers.get(k).map(|v| v.to_str().unwrap().to_string())
+    }
+    /// `(code, status, source_field, rule)` of every error entry.
+    pub fn errors(&self) -> Vec<(String, String, String, String)> {
+        let j = self.json();
+        j["errors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no errors: {}", self.text))
+            .iter()
+            .map(|e| {
+                (
+                    e["code"].as_str().unwrap().to_string(),
+                    e["status"].as_str().unwrap().to_string(),
+                    e["meta"]["source_field"].as_str().unwrap_or("").to_string(),
+                    e["meta"]["rule"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    }
+    pub fn rules(&self) -> Vec<(String, String)> {
+        self.errors().into_iter().map(|e| (e.2, e.3)).collect()
+    }
+}
+
+pub fn config(d: Dialect) -> SimConfig {
+    let mut c = SimConfig::new(d);
+    c.rate_limit = None;
+    c
+}
+
+pub async fn start(d: Dialect) -> T {
+    start_with(config(d)).await
+}
+
+pub async fn start_with(cfg: SimConfig) -> T {
+    let sim = Sim::start(cfg).await.expect("sim starts");
+    T {
+        sim,
+        c: Client::new(),
+    }
+}
+
+impl T {
+    pub fn pt(&self) -> bool {
+        self.sim.dialect() == Dialect::Pterodactyl
+    }
+    pub async fn raw(
+        &self,
+        m: Method,
+        path: &str,
+        body: Option<Value>,
+        token: Option<&str>,
+        accept: bool,
+    ) -> Resp {
+        let url = if path.starts_with("/__sim") || path.starts_with("/api") {
+            format!("{}{}", self.sim.url(), path)
+        } else {
+            format!("{}/api/application{}", self.sim.url(), path)
+        };
+        let mut rb = self.c.request(m, url);
+        if accept {
+            rb = rb.header("Accept", "application/json");
+        }
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let r = rb.send().await.expect("request sent");
+        let status = r.status();
+        let headers = r.headers().clone();
+        let text = r.text().await.unwrap_or_default();
+        Resp {
+            status,
+            headers,
+            text,
+        }
+    }
+    pub async fn req(&self, m: Method, path: &str, body: Option<Value>) -> Resp {
+        let tok = self.sim.token();
+        self.raw(m, path, body, Some(&tok), true).await
+    }
+    pub async fn get(&self, path: &str) -> Resp {
+        self.req(Method::GET, path, None).await
+    }
+    pub async fn post(&self, path: &str, b: Value) -> Resp {
+        self.req(Method::POST, path, Some(b)).await
+    }
+    pub async fn patch(&self, path: &str, b: Value) -> Resp {
+        self.req(Method::PATCH, path, Some(b)).await
+    }
+    pub async fn delete(&self, path: &str) -> Resp {
+        self.req(Method::DELETE, path, None).await
+    }
+}
+
+pub fn both() -> [Dialect; 2] {
+    Dialect::ALL
+}
