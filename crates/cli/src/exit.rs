@@ -4,5 +4,11 @@
 pub const OK: u8 = 0;
 /// An error: invalid manifests, an unreachable panel, a failed apply.
 pub const ERROR: u8 = 1;
+/// `--detailed-exitcode`: the plan has intended changes only.
+pub const CHANGES: u8 = 2;
+/// `--detailed-exitcode` and `roost drift`: the panel drifted from the manifests.
+pub const DRIFT: u8 = 3;
+/// `--detailed-exitcode`: intended changes and drift.
+pub const CHANGES_AND_DRIFT: u8 = 4;
 /// Command-line usage error (unknown flag, missing argument); clap's own code.
 pub const USAGE: u8 = 64;

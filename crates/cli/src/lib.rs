@@ -3,8 +3,10 @@
 //! The command line is a library so that the end-to-end tests can build it into their own
 //! binary; `main.rs` only calls [`main`].
 
+mod connect;
 pub mod exit;
 mod output;
+mod planning;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use miette::Diagnostic;
@@ -13,7 +15,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "roost", version, about = "Declarative infrastructure for Pelican and Pterodactyl game-server panels")]
+#[command(
+    name = "roost",
+    version,
+    about = "Declarative infrastructure for Pelican and Pterodactyl game-server panels"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -40,6 +46,13 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Compare the manifests with the panel and show what apply would do.
+    Plan(planning::PlanArgs),
+    /// Run the panel simulator.
+    Sim {
+        #[command(subcommand)]
+        command: SimCommand,
+    },
     /// Print the dependency graph (Graphviz DOT or Mermaid).
     Graph {
         /// Directory of *.kdl manifests.
@@ -47,6 +60,29 @@ enum Command {
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
     },
+}
+
+#[derive(Subcommand)]
+enum SimCommand {
+    /// Serve the Application API of an in-memory panel until Ctrl-C.
+    Serve {
+        #[arg(long, value_enum, default_value_t = SimDialect::Pterodactyl)]
+        dialect: SimDialect,
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Load the panel's state from FILE and save every change to it.
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// Requests per minute (0 = off); default: the dialect's real limit.
+        #[arg(long)]
+        rate_limit: Option<u32>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SimDialect {
+    Pterodactyl,
+    Pelican,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -66,7 +102,11 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
             let _ = e.print();
             return ExitCode::from(code);
         }
@@ -75,6 +115,16 @@ pub fn main() -> ExitCode {
         Command::Validate { dir, print, format } => validate(&dir, print, format),
         Command::Fmt { dir, check } => fmt(&dir, check),
         Command::Graph { dir, format } => graph(&dir, format),
+        Command::Plan(args) => block_on(planning::run(args)),
+        Command::Sim {
+            command:
+                SimCommand::Serve {
+                    dialect,
+                    port,
+                    state,
+                    rate_limit,
+                },
+        } => block_on(sim_serve(dialect, port, state, rate_limit)),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -87,26 +137,94 @@ pub fn main() -> ExitCode {
 
 type CmdResult = Result<u8, Box<dyn Diagnostic + Send + Sync>>;
 
+/// Run an async command on a small runtime: roost is IO-bound and the panel's rate limit is the
+/// bottleneck, two worker threads are plenty.
+fn block_on<F: std::future::Future<Output = CmdResult>>(f: F) -> CmdResult {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            connect::diag(
+                "roost::runtime",
+                format!("cannot start the async runtime: {e}"),
+                "this is a bug or the system is out of resources",
+            )
+        })?;
+    rt.block_on(f)
+}
+
+async fn sim_serve(
+    dialect: SimDialect,
+    port: u16,
+    state: Option<PathBuf>,
+    rate_limit: Option<u32>,
+) -> CmdResult {
+    let dialect = match dialect {
+        SimDialect::Pterodactyl => roost_model::Dialect::Pterodactyl,
+        SimDialect::Pelican => roost_model::Dialect::Pelican,
+    };
+    let mut config = roost_sim::SimConfig::new(dialect);
+    config.state_file = state;
+    if let Some(r) = rate_limit {
+        config.rate_limit = (r > 0).then_some(r);
+    }
+    output::status(&format!(
+        "roost sim: {dialect} panel on http://127.0.0.1:{port} (API at /api/application)"
+    ));
+    output::status(&format!("token: {} (export ROOST_TOKEN=...)", config.token));
+    roost_sim::serve(config, port).await.map_err(|e| {
+        connect::diag(
+            "roost::sim",
+            format!("the simulator stopped: {e}"),
+            "is the port free?",
+        )
+    })?;
+    Ok(exit::OK)
+}
+
 /// Load the manifests and check the dependency graph: every problem in one report.
 fn load(dir: &Path) -> Result<(Manifest, roost_graph::Graph), ManifestErrors> {
     let manifest = roost_manifest::load_dir(dir)?;
     let graph = roost_graph::Graph::from_desired(&manifest.desired);
     if let Err(cycle) = graph.create_order() {
-        return Err(manifest.sources.report(vec![cycle_problem(&manifest, &cycle)]));
+        return Err(manifest
+            .sources
+            .report(vec![cycle_problem(&manifest, &cycle)]));
     }
     Ok((manifest, graph))
 }
 
-fn cycle_problem(m: &Manifest, cycle: &roost_graph::CycleError) -> Problem {
+pub(crate) fn cycle_problem(m: &Manifest, cycle: &roost_graph::CycleError) -> Problem {
     let origin_of = |a: &roost_model::Address| match a.kind {
         roost_model::Kind::Server => m.desired.servers.get(&a.name).map(|s| s.origin),
         _ => None,
     };
-    let path = cycle.cycle.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(" -> ");
-    let first = cycle.cycle.first().and_then(origin_of).map(Span::from_origin).unwrap_or_default();
-    let mut p = Problem::new("roost::dependency-cycle", format!("dependency cycle: {path}"), first, "this depends on itself, through the others")
-        .help("remove one `depends-on` so that the chain ends");
-    for a in cycle.cycle.iter().skip(1).take(cycle.cycle.len().saturating_sub(2)) {
+    let path = cycle
+        .cycle
+        .iter()
+        .map(|a| a.to_string())
+        .collect::<Vec<_>>()
+        .join(" -> ");
+    let first = cycle
+        .cycle
+        .first()
+        .and_then(origin_of)
+        .map(Span::from_origin)
+        .unwrap_or_default();
+    let mut p = Problem::new(
+        "roost::dependency-cycle",
+        format!("dependency cycle: {path}"),
+        first,
+        "this depends on itself, through the others",
+    )
+    .help("remove one `depends-on` so that the chain ends");
+    for a in cycle
+        .cycle
+        .iter()
+        .skip(1)
+        .take(cycle.cycle.len().saturating_sub(2))
+    {
         if let Some(o) = origin_of(a) {
             let span = Span::from_origin(o);
             if span.file == first.file {
@@ -122,7 +240,9 @@ fn validate(dir: &Path, print: bool, format: PrintFormat) -> CmdResult {
     if print {
         let text = match format {
             PrintFormat::Kdl => roost_manifest::print_desired(&m.desired),
-            PrintFormat::Json => serde_json::to_string_pretty(&m.desired).map(|s| s + "\n").unwrap_or_default(),
+            PrintFormat::Json => serde_json::to_string_pretty(&m.desired)
+                .map(|s| s + "\n")
+                .unwrap_or_default(),
         };
         output::stdout(&text);
     }
@@ -149,7 +269,10 @@ fn fmt(dir: &Path, check: bool) -> CmdResult {
             for d in &e.diagnostics {
                 problems.push(Problem::new(
                     "roost::kdl-syntax",
-                    format!("KDL syntax error: {}", d.message.clone().unwrap_or_default()),
+                    format!(
+                        "KDL syntax error: {}",
+                        d.message.clone().unwrap_or_default()
+                    ),
                     Span::new(i as u32, d.span),
                     d.label.clone().unwrap_or_default(),
                 ));
@@ -174,11 +297,19 @@ fn fmt(dir: &Path, check: bool) -> CmdResult {
         output::stdout(&format!("{name}\n"));
     }
     if check && !changed.is_empty() {
-        output::status(&format!("{} file(s) need formatting: run `roost fmt {}`", changed.len(), dir.display()));
+        output::status(&format!(
+            "{} file(s) need formatting: run `roost fmt {}`",
+            changed.len(),
+            dir.display()
+        ));
         return Ok(exit::ERROR);
     }
     if !check {
-        output::status(&format!("formatted {} of {} file(s)", changed.len(), sources.files.len()));
+        output::status(&format!(
+            "formatted {} of {} file(s)",
+            changed.len(),
+            sources.files.len()
+        ));
     }
     Ok(exit::OK)
 }
@@ -198,5 +329,9 @@ fn boxed<E: Diagnostic + Send + Sync + 'static>(e: E) -> Box<dyn Diagnostic + Se
 }
 
 fn io_diag(path: &Path, e: std::io::Error) -> roost_manifest::SourceDiagnostic {
-    roost_manifest::SourceDiagnostic::without_source("roost::io", format!("cannot write {}: {e}", path.display()), None)
+    roost_manifest::SourceDiagnostic::without_source(
+        "roost::io",
+        format!("cannot write {}: {e}", path.display()),
+        None,
+    )
 }

@@ -9,6 +9,11 @@ pub fn color_stderr() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
 }
 
+/// Whether stdout may carry colour.
+pub fn color_stdout() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
 /// Data: plans, graphs, printed manifests.
 pub fn stdout(text: &str) {
     let mut out = std::io::stdout().lock();
@@ -24,7 +29,11 @@ pub fn status(text: &str) {
 
 /// A diagnostic report, rendered by miette.
 pub fn report(diag: &(dyn Diagnostic + Send + Sync)) {
-    let theme = if color_stderr() { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
+    let theme = if color_stderr() {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
     let width = terminal_width();
     let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(width);
     let mut out = String::new();
@@ -33,5 +42,8 @@ pub fn report(diag: &(dyn Diagnostic + Send + Sync)) {
 }
 
 fn terminal_width() -> usize {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100)
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
 }

@@ -1,0 +1,143 @@
+//! Reaching the panel: a real one by URL and token, or the embedded simulator (`sim:PATH`).
+
+use miette::Diagnostic;
+use roost_manifest::{Manifest, SourceDiagnostic};
+use roost_model::{Dialect, Secret};
+use roost_panel::{ClientConfig, PanelClient, RateLimit};
+use roost_sim::{Sim, SimConfig, SimHandle};
+use std::path::PathBuf;
+
+pub type BoxDiag = Box<dyn Diagnostic + Send + Sync>;
+
+pub fn diag(code: &'static str, message: impl Into<String>, help: impl Into<String>) -> BoxDiag {
+    Box::new(SourceDiagnostic::without_source(
+        code,
+        message,
+        Some(help.into()),
+    ))
+}
+
+/// A connected panel. Holding it keeps an embedded simulator running.
+pub struct Panel {
+    pub client: PanelClient,
+    /// What the user named: the URL, or `sim:PATH`.
+    pub label: String,
+    pub sim: Option<SimHandle>,
+}
+
+impl Panel {
+    pub async fn close(self) {
+        if let Some(sim) = self.sim {
+            sim.shutdown().await;
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    /// `--panel`: a URL or `sim:PATH`.
+    pub panel: Option<String>,
+    /// `--rate-limit`: requests per minute (0 = off).
+    pub rate_limit: Option<u32>,
+    pub page_size: Option<u32>,
+}
+
+/// The dialect stored in an existing simulator state file, if any.
+fn sim_file_dialect(path: &std::path::Path) -> Option<Dialect> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    Dialect::parse(v.get("dialect")?.as_str()?)
+}
+
+pub async fn connect(opts: &ConnectOptions, manifest: Option<&Manifest>) -> Result<Panel, BoxDiag> {
+    let settings = manifest
+        .map(|m| m.desired.panel.clone())
+        .unwrap_or_default();
+    let target = opts.panel.clone().or_else(|| std::env::var("ROOST_PANEL").ok()).or(settings.url.clone()).ok_or_else(|| {
+        diag(
+            "roost::no-panel",
+            "no panel to talk to",
+            "pass --panel https://panel.example.com (or --panel sim:STATE.json for the embedded simulator), set ROOST_PANEL, or add `url` to the manifests' panel block",
+        )
+    })?;
+    let expected = settings.dialect.known();
+    if let Some(path) = target.strip_prefix("sim:") {
+        let path = PathBuf::from(path);
+        let dialect = sim_file_dialect(&path)
+            .or(expected)
+            .unwrap_or(Dialect::Pterodactyl);
+        let mut config = SimConfig::new(dialect);
+        config.state_file = Some(path.clone());
+        // A local demo panel: no reason to wait for a rate limit nobody else shares.
+        config.rate_limit = None;
+        let sim = Sim::start(config).await.map_err(|e| {
+            diag("roost::sim", format!("cannot start the embedded simulator with state {}: {e}", path.display()), "check that the directory exists and the file is a roost simulator state (or remove it to start empty)")
+        })?;
+        let mut cc = ClientConfig::new(sim.url(), Secret::new(sim.token()));
+        cc.dialect = expected;
+        cc.rate_limit = RateLimit::Off;
+        if let Some(p) = opts.page_size {
+            cc.page_size = p;
+        }
+        let client = PanelClient::new(cc).map_err(panel_error)?;
+        return Ok(Panel {
+            client,
+            label: target,
+            sim: Some(sim),
+        });
+    }
+    if !(target.starts_with("http://") || target.starts_with("https://")) {
+        return Err(diag(
+            "roost::bad-panel",
+            format!("`{target}` is not a panel"),
+            "write an http(s) URL such as https://panel.example.com, or sim:PATH for the embedded simulator",
+        ));
+    }
+    let var = settings.token_env.clone();
+    let token = std::env::var(&var).ok().filter(|t| !t.trim().is_empty()).ok_or_else(|| {
+        diag("roost::no-token", format!("the API token is not set: ${var} is empty"), format!("export {var}=<application API key> (create one in the panel under Admin → Application API)"))
+    })?;
+    let mut cc = ClientConfig::new(target.trim_end_matches('/'), Secret::new(token.trim()));
+    cc.dialect = expected;
+    cc.rate_limit = match opts.rate_limit.or(settings.rate_limit) {
+        Some(0) => RateLimit::Off,
+        Some(n) => RateLimit::PerMinute(n),
+        None => RateLimit::Default,
+    };
+    if let Some(p) = opts.page_size {
+        cc.page_size = p;
+    }
+    let client = PanelClient::new(cc).map_err(panel_error)?;
+    Ok(Panel {
+        client,
+        label: target,
+        sim: None,
+    })
+}
+
+/// A panel error as a diagnostic, with what to do about it.
+pub fn panel_error(e: roost_panel::PanelError) -> BoxDiag {
+    use roost_panel::PanelError as E;
+    let help = match &e {
+        E::Unauthorized { .. } => {
+            "the token was refused: check the environment variable named by `token-env` (default ROOST_TOKEN) holds a valid application API key"
+        }
+        E::Forbidden { .. } => {
+            "the key lacks a permission, or its owner is not an administrator: give the key read and write on every resource roost manages"
+        }
+        E::DialectMismatch { .. } => {
+            "set `dialect` in the manifests' panel block to match the panel, or point --panel at the right panel"
+        }
+        E::Transport { .. } | E::Timeout { .. } => {
+            "check the panel URL and that the panel is reachable from here"
+        }
+        E::RateLimited { .. } => {
+            "the panel kept answering 429: lower --rate-limit or try again later"
+        }
+        E::Ambiguous { .. } => {
+            "the panel may have applied the request: run `roost plan` to see the panel's state, then apply again"
+        }
+        _ => "see the panel's message above",
+    };
+    diag("roost::panel", e.to_string(), help)
+}

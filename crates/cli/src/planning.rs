@@ -1,0 +1,292 @@
+//! `roost plan`: manifests + live state → plan, rendered in the chosen format.
+
+use crate::connect::{BoxDiag, ConnectOptions, Panel, connect, diag, panel_error};
+use crate::exit;
+use crate::output;
+use roost_manifest::{Manifest, Problem, Span};
+use roost_model::Address;
+use roost_plan::{Ignore, Options, Plan, PlanError};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct PlanArgs {
+    /// Directory of *.kdl manifests.
+    pub dir: PathBuf,
+    /// Panel URL, or sim:PATH for the embedded simulator with its state in PATH.
+    #[arg(long)]
+    pub panel: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Exit 0 for no changes, 2 for intended changes, 3 for drift, 4 for both.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Write the plan (JSON, with fingerprints of the live state) to FILE for `roost apply FILE`.
+    #[arg(short = 'o', long = "out")]
+    pub out: Option<PathBuf>,
+    /// The manifests as they were at a git ref or in another directory: changes are marked
+    /// intended (the manifests changed) or drift (the panel changed).
+    #[arg(long)]
+    pub base: Option<String>,
+    /// Plan only these resources (e.g. server.lobby) and what they depend on. Repeatable.
+    #[arg(long = "target")]
+    pub targets: Vec<String>,
+    /// Ignore an attribute for this run: ADDRESS.FIELD (server.lobby.description) or
+    /// KIND.*.FIELD (server.*.description). Repeatable.
+    #[arg(long = "ignore")]
+    pub ignore: Vec<String>,
+    /// Show the API calls of every change.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Requests per minute to stay under (0 = off); default: the panel's limit.
+    #[arg(long)]
+    pub rate_limit: Option<u32>,
+    /// per_page of the panel listings.
+    #[arg(long)]
+    pub page_size: Option<u32>,
+}
+
+/// Load the manifests and check the dependency graph, reporting every problem at once.
+pub fn load(dir: &Path) -> Result<Manifest, BoxDiag> {
+    let manifest = roost_manifest::load_dir(dir).map_err(|e| Box::new(e) as BoxDiag)?;
+    let graph = roost_graph::Graph::from_desired(&manifest.desired);
+    if let Err(cycle) = graph.create_order() {
+        return Err(Box::new(
+            manifest
+                .sources
+                .report(vec![crate::cycle_problem(&manifest, &cycle)]),
+        ));
+    }
+    Ok(manifest)
+}
+
+/// The manifests as they were at `base`: a directory, or a git ref of the repository holding
+/// `dir`.
+fn load_base(dir: &Path, base: &str) -> Result<roost_model::Desired, BoxDiag> {
+    let as_dir = Path::new(base);
+    if as_dir.is_dir() {
+        return load(as_dir).map(|m| m.desired);
+    }
+    let git = |args: &[&str]| -> Result<String, BoxDiag> {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .map_err(|e| {
+                diag(
+                    "roost::base",
+                    format!("cannot run git: {e}"),
+                    "install git, or pass a directory as --base",
+                )
+            })?;
+        if !out.status.success() {
+            return Err(diag(
+                "roost::base",
+                format!(
+                    "git {} failed: {}",
+                    args.join(" "),
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ),
+                format!(
+                    "`{base}` must be a directory or a git ref (commit, branch, tag) of the repository holding {}",
+                    dir.display()
+                ),
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let prefix = git(&["rev-parse", "--show-prefix"])?.trim().to_string();
+    let listing = git(&["ls-tree", "-r", "--name-only", base, "--", "."])?;
+    let mut files = Vec::new();
+    for path in listing.lines().filter(|p| p.ends_with(".kdl")) {
+        let text = git(&["show", &format!("{base}:{path}")])?;
+        let rel = path.strip_prefix(&prefix).unwrap_or(path).to_string();
+        files.push((rel, std::sync::Arc::from(text)));
+    }
+    // At the base the directory may not have existed yet: then everything is intended.
+    if files.is_empty() {
+        return Ok(roost_model::Desired::default());
+    }
+    roost_manifest::load(roost_manifest::Sources { files })
+        .map(|m| m.desired)
+        .map_err(|e| {
+            diag(
+                "roost::base",
+                format!("the manifests at `{base}` are not valid ({e})"),
+                "choose a base whose manifests validate",
+            )
+        })
+}
+
+pub fn parse_ignores(list: &[String]) -> Result<Vec<Ignore>, BoxDiag> {
+    let mut out = Vec::new();
+    for item in list {
+        let bad = || {
+            diag(
+                "roost::bad-ignore",
+                format!("`{item}` is not ADDRESS.FIELD"),
+                "write e.g. --ignore server.lobby.description or --ignore server.*.description",
+            )
+        };
+        let (addr, field) = item.rsplit_once('.').ok_or_else(bad)?;
+        if let Some(kind) = addr.strip_suffix(".*") {
+            let kind = roost_model::Kind::parse(kind).ok_or_else(bad)?;
+            out.push(Ignore {
+                address: None,
+                kind,
+                attribute: field.to_string(),
+            });
+        } else {
+            let a: Address = addr.parse().map_err(|_| bad())?;
+            out.push(Ignore {
+                kind: a.kind,
+                address: Some(a),
+                attribute: field.to_string(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Plan errors as one report, pointing into the manifests where they can.
+pub fn plan_errors(m: &Manifest, errors: Vec<PlanError>) -> BoxDiag {
+    let mut problems = Vec::new();
+    let mut loose = Vec::new();
+    for e in errors {
+        match e.origin {
+            Some(o) => {
+                let mut p = Problem::new(e.code, e.message, Span::from_origin(o), "declared here");
+                if let Some(h) = e.help {
+                    p = p.help(h);
+                }
+                problems.push(p);
+            }
+            None => loose.push(e),
+        }
+    }
+    let mut report = m.sources.report(problems);
+    for e in loose {
+        report
+            .diagnostics
+            .push(roost_manifest::SourceDiagnostic::without_source(
+                e.code, e.message, e.help,
+            ));
+    }
+    Box::new(report)
+}
+
+/// Everything `plan`, `apply` and `drift` share: load, connect, read, plan.
+pub async fn make_plan(args: &PlanArgs) -> Result<(Plan, Manifest, Panel), BoxDiag> {
+    let manifest = load(&args.dir)?;
+    let base = args
+        .base
+        .as_deref()
+        .map(|b| load_base(&args.dir, b))
+        .transpose()?;
+    let mut targets = Vec::new();
+    for t in &args.targets {
+        let a: Address = t.parse().map_err(|e: roost_model::AddressParseError| {
+            diag(
+                "roost::bad-target",
+                e.to_string(),
+                "write e.g. --target server.lobby",
+            )
+        })?;
+        if !manifest.desired.addresses().any(|x| x == a) {
+            return Err(diag(
+                "roost::bad-target",
+                format!("--target {a}: the manifests declare no such resource"),
+                "use an address that `roost graph` lists",
+            ));
+        }
+        targets.push(a);
+    }
+    let ignore = parse_ignores(&args.ignore)?;
+    let copts = ConnectOptions {
+        panel: args.panel.clone(),
+        rate_limit: args.rate_limit,
+        page_size: args.page_size,
+    };
+    let panel = connect(&copts, Some(&manifest)).await?;
+    let live = match panel.client.read_live().await {
+        Ok(l) => l,
+        Err(e) => {
+            panel.close().await;
+            return Err(panel_error(e));
+        }
+    };
+    let opts = Options {
+        base,
+        targets,
+        rate_limit: args.rate_limit.filter(|r| *r > 0),
+        ignore,
+    };
+    match roost_plan::plan(&manifest.desired, &live, &opts) {
+        Ok(mut plan) => {
+            plan.panel = Some(panel.label.clone());
+            Ok((plan, manifest, panel))
+        }
+        Err(errors) => {
+            panel.close().await;
+            Err(plan_errors(&manifest, errors))
+        }
+    }
+}
+
+pub fn render(plan: &Plan, format: Format, verbose: bool) -> String {
+    match format {
+        Format::Text => roost_plan::render::text(
+            plan,
+            roost_plan::render::TextOptions {
+                color: output::color_stdout(),
+                verbose,
+            },
+        ),
+        Format::Json => serde_json::to_string_pretty(plan).unwrap_or_default() + "\n",
+        Format::Markdown => roost_plan::render::markdown(plan, roost_plan::render::MARKDOWN_BUDGET),
+    }
+}
+
+pub fn exit_code(plan: &Plan, detailed: bool) -> u8 {
+    if !detailed || !plan.has_changes() {
+        return exit::OK;
+    }
+    if !plan.has_base {
+        return exit::CHANGES;
+    }
+    match (plan.summary.intended > 0, plan.summary.drift > 0) {
+        (true, true) => exit::CHANGES_AND_DRIFT,
+        (false, true) => exit::DRIFT,
+        _ => exit::CHANGES,
+    }
+}
+
+pub async fn run(args: PlanArgs) -> Result<u8, BoxDiag> {
+    let (plan, _manifest, panel) = make_plan(&args).await?;
+    panel.close().await;
+    output::stdout(&render(&plan, args.format, args.verbose));
+    if let Some(out) = &args.out {
+        let json = serde_json::to_string_pretty(&plan).unwrap_or_default() + "\n";
+        std::fs::write(out, json).map_err(|e| {
+            diag(
+                "roost::io",
+                format!("cannot write {}: {e}", out.display()),
+                "check the path",
+            )
+        })?;
+        output::status(&format!(
+            "Saved the plan to {}. Apply exactly this plan with: roost apply {}",
+            out.display(),
+            out.display()
+        ));
+    }
+    Ok(exit_code(&plan, args.detailed_exitcode))
+}

@@ -1,0 +1,1990 @@
+//! Desired vs live → changes. Pure.
+
+use crate::types::*;
+use roost_graph::Graph;
+use roost_model::{
+    Address, AdoptServer, Dialect, Endpoint, Kind, Live, LiveAllocation, LiveEgg, LiveServer,
+    LiveUser, Origin, Server,
+};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::net::IpAddr;
+
+/// An attribute another tool owns: never compared (`ignore` in the manifest, `--ignore`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ignore {
+    /// `None` ignores the attribute on every resource of `kind`.
+    pub address: Option<Address>,
+    pub kind: Kind,
+    pub attribute: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The manifests as they were at the base: classifies changes as intended or drift.
+    pub base: Option<roost_model::Desired>,
+    /// Limit the plan to these resources and what they depend on.
+    pub targets: Vec<Address>,
+    /// Requests per minute; default: the manifest's, then the dialect's limit.
+    pub rate_limit: Option<u32>,
+    pub ignore: Vec<Ignore>,
+}
+
+/// A reason the plan cannot be made. The planner never guesses; it says what to do instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanError {
+    pub code: &'static str,
+    pub message: String,
+    pub help: Option<String>,
+    /// Where in the manifests, when the problem belongs to a declared resource.
+    pub origin: Option<Origin>,
+}
+
+impl PlanError {
+    fn new(code: &'static str, message: impl Into<String>, origin: Option<Origin>) -> Self {
+        PlanError {
+            code,
+            message: message.into(),
+            help: None,
+            origin,
+        }
+    }
+    fn help(mut self, h: impl Into<String>) -> Self {
+        self.help = Some(h.into());
+        self
+    }
+}
+
+impl std::fmt::Display for PlanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+fn v<T: Serialize>(x: T) -> Value {
+    serde_json::to_value(x).unwrap_or(Value::Null)
+}
+
+/// Collects attribute changes of one resource.
+#[derive(Default)]
+struct Attrs {
+    changed: Vec<AttrChange>,
+    unchanged: usize,
+}
+
+impl Attrs {
+    fn cmp(&mut self, name: &str, old: Value, new: Value, impact: Impact) {
+        if old == new {
+            self.unchanged += 1;
+        } else {
+            self.changed.push(AttrChange {
+                name: name.into(),
+                old: Some(old),
+                new: Some(new),
+                sensitive: false,
+                impact,
+                cause: None,
+            });
+        }
+    }
+    fn set(&mut self, name: &str, new: Value) {
+        if !new.is_null() {
+            self.changed.push(AttrChange {
+                name: name.into(),
+                old: None,
+                new: Some(new),
+                sensitive: false,
+                impact: Impact::None,
+                cause: None,
+            });
+        }
+    }
+    fn sensitive(&mut self, name: &str) {
+        self.changed.push(AttrChange {
+            name: name.into(),
+            old: None,
+            new: None,
+            sensitive: true,
+            impact: Impact::None,
+            cause: None,
+        });
+    }
+    fn any(&self, names: &[&str]) -> bool {
+        self.changed
+            .iter()
+            .any(|a| names.contains(&a.name.as_str()))
+    }
+    fn impact(&self) -> Impact {
+        self.changed
+            .iter()
+            .map(|a| a.impact)
+            .max()
+            .unwrap_or_default()
+    }
+    fn drop_ignored(&mut self, ignore: &[Ignore], address: &Address) {
+        self.changed.retain(|a| {
+            !ignore.iter().any(|i| {
+                i.kind == address.kind
+                    && i.attribute == a.name
+                    && i.address.as_ref().is_none_or(|x| x == address)
+            })
+        });
+    }
+}
+
+struct Ctx<'a> {
+    d: &'a roost_model::Desired,
+    live: &'a Live,
+    dialect: Dialect,
+    errors: Vec<PlanError>,
+    notes: Vec<String>,
+    changes: Vec<Change>,
+    /// Live allocation lookup: (node id, ip, port).
+    alloc_by_key: HashMap<(u64, IpAddr, u16), &'a LiveAllocation>,
+    alloc_by_id: HashMap<u64, &'a LiveAllocation>,
+    node_by_name: HashMap<&'a str, Vec<&'a roost_model::LiveNode>>,
+    node_by_id: HashMap<u64, &'a roost_model::LiveNode>,
+    user_by_id: HashMap<u64, &'a LiveUser>,
+    user_by_name: HashMap<String, Vec<&'a LiveUser>>,
+    /// Servers deleted by this plan (their allocations and owners are freed).
+    deleted_servers: HashSet<u64>,
+    /// Declared allocations that exist as declared (not turned into changes at all).
+    unchanged_allocations: usize,
+}
+
+/// Make the plan, or say every reason it cannot be made.
+pub fn plan(
+    desired: &roost_model::Desired,
+    live: &Live,
+    opts: &Options,
+) -> Result<Plan, Vec<PlanError>> {
+    let mut plan = plan_inner(desired, live, opts)?;
+    if let Some(base) = &opts.base {
+        // Plan the base against the same panel: whatever the base would change too is drift.
+        let base_plan = plan_inner(
+            base,
+            live,
+            &Options {
+                base: None,
+                ..opts.clone()
+            },
+        )
+        .ok();
+        classify(&mut plan, base_plan.as_ref(), base);
+        plan.has_base = true;
+    }
+    if !opts.targets.is_empty() {
+        restrict(&mut plan, desired, &opts.targets);
+    }
+    summarise(&mut plan);
+    Ok(plan)
+}
+
+fn plan_inner(
+    d: &roost_model::Desired,
+    live: &Live,
+    opts: &Options,
+) -> Result<Plan, Vec<PlanError>> {
+    let mut cx = Ctx {
+        d,
+        live,
+        dialect: live.dialect,
+        errors: Vec::new(),
+        notes: Vec::new(),
+        changes: Vec::new(),
+        alloc_by_key: HashMap::new(),
+        alloc_by_id: live.allocations.iter().map(|a| (a.id, a)).collect(),
+        node_by_name: HashMap::new(),
+        node_by_id: live.nodes.iter().map(|n| (n.id, n)).collect(),
+        user_by_id: live.users.iter().map(|u| (u.id, u)).collect(),
+        user_by_name: HashMap::new(),
+        deleted_servers: HashSet::new(),
+        unchanged_allocations: 0,
+    };
+    for a in &live.allocations {
+        if let Some(ip) = a.ip_addr() {
+            cx.alloc_by_key.insert((a.node_id, ip, a.port), a);
+        }
+    }
+    for n in &live.nodes {
+        cx.node_by_name.entry(n.name.as_str()).or_default().push(n);
+    }
+    for u in &live.users {
+        cx.user_by_name
+            .entry(u.username.to_lowercase())
+            .or_default()
+            .push(u);
+    }
+    if let Some(expected) = d.panel.dialect.known() {
+        if expected != live.dialect {
+            cx.errors.push(
+                PlanError::new(
+                    "roost::dialect-mismatch",
+                    format!(
+                        "the manifests are written for {expected}, but the panel is {}",
+                        live.dialect
+                    ),
+                    None,
+                )
+                .help(format!(
+                    "point --panel at a {expected} panel, or change `dialect` in the panel block"
+                )),
+            );
+            return Err(cx.errors);
+        }
+    }
+    let mut unmanaged = Unmanaged::default();
+    let mut deletes: Vec<Change> = Vec::new();
+    plan_servers_delete(&mut cx, &mut deletes, &mut unmanaged);
+    plan_locations(&mut cx, &mut unmanaged);
+    plan_nodes(&mut cx, &mut unmanaged);
+    plan_allocations(&mut cx, &mut deletes, &mut unmanaged);
+    plan_users(&mut cx, &mut deletes, &mut unmanaged);
+    plan_servers(&mut cx);
+    for c in &mut cx.changes {
+        c.attributes.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    for c in &mut deletes {
+        c.attributes.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    for c in cx.changes.iter_mut() {
+        let mut attrs = Attrs {
+            changed: std::mem::take(&mut c.attributes),
+            unchanged: c.unchanged,
+        };
+        attrs.drop_ignored(&opts.ignore, &c.address);
+        c.attributes = attrs.changed;
+    }
+    let before = cx.changes.len();
+    cx.changes
+        .retain(|c| c.action != Action::Update || !c.attributes.is_empty());
+    let unchanged = before - cx.changes.len() + cx.unchanged_allocations;
+    if !cx.errors.is_empty() {
+        cx.errors
+            .sort_by_key(|e| e.origin.map(|o| (o.file, o.offset)));
+        return Err(cx.errors);
+    }
+
+    // Order: deletes (dependents first), then creates/updates in dependency order.
+    let graph = Graph::from_desired(d);
+    let order: HashMap<Address, usize> = match graph.create_order() {
+        Ok(o) => o.into_iter().enumerate().map(|(i, a)| (a, i)).collect(),
+        Err(e) => {
+            return Err(vec![PlanError::new(
+                "roost::dependency-cycle",
+                e.to_string(),
+                None,
+            )]);
+        }
+    };
+    let changed: HashSet<Address> = cx.changes.iter().map(|c| c.address.clone()).collect();
+    for c in &mut cx.changes {
+        c.depends_on = graph
+            .dependencies(&c.address)
+            .into_iter()
+            .filter(|a| changed.contains(*a))
+            .cloned()
+            .collect();
+    }
+    cx.changes
+        .sort_by_key(|c| order.get(&c.address).copied().unwrap_or(usize::MAX));
+    deletes.sort_by_key(|c| delete_rank(c.address.kind));
+    let mut changes = deletes;
+    changes.append(&mut cx.changes);
+
+    let rate_limit = opts
+        .rate_limit
+        .or(d.panel.rate_limit)
+        .unwrap_or_else(|| live.dialect.default_rate_limit());
+    unmanaged.users.sort();
+    unmanaged.nodes.sort();
+    unmanaged.locations.sort();
+    unmanaged.servers.sort_by_key(|s| s.id);
+    let mut notes = cx.notes;
+    notes.sort();
+    notes.dedup();
+    Ok(Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        panel: None,
+        dialect: live.dialect,
+        changes,
+        unmanaged,
+        summary: Summary {
+            unchanged,
+            ..Summary::default()
+        },
+        has_base: false,
+        rate_limit,
+        fingerprints: crate::fingerprint::fingerprints(live),
+        notes,
+    })
+}
+
+fn delete_rank(k: Kind) -> u8 {
+    match k {
+        Kind::Server => 0,
+        Kind::Allocation => 1,
+        Kind::User => 2,
+        Kind::Node => 3,
+        Kind::Location => 4,
+    }
+}
+
+fn change(
+    address: Address,
+    action: Action,
+    id: Option<u64>,
+    attrs: Attrs,
+    calls: Vec<ApiCall>,
+    origin: Option<Origin>,
+) -> Change {
+    let impact = attrs.impact();
+    Change {
+        address,
+        action,
+        id,
+        impact,
+        unchanged: attrs.unchanged,
+        attributes: attrs.changed,
+        cause: None,
+        calls,
+        depends_on: Vec::new(),
+        warnings: Vec::new(),
+        desired: None,
+        live: None,
+        origin,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Locations
+
+fn plan_locations(cx: &mut Ctx, unmanaged: &mut Unmanaged) {
+    let d = cx.d;
+    if cx.dialect == Dialect::Pelican {
+        for l in d.locations.values() {
+            cx.errors.push(
+                PlanError::new("roost::wrong-dialect", format!("location `{}` cannot exist: the panel is Pelican, which has no locations", l.short), Some(l.origin))
+                    .help("remove the location blocks and group nodes with `tags`, or set `dialect \"pterodactyl\"` and point roost at a Pterodactyl panel"),
+            );
+        }
+        return;
+    }
+    let mut by_short: HashMap<&str, Vec<&roost_model::LiveLocation>> = HashMap::new();
+    for l in &cx.live.locations {
+        by_short.entry(l.short.as_str()).or_default().push(l);
+    }
+    for (short, loc) in &d.locations {
+        let address = Address::new(Kind::Location, short);
+        let mut attrs = Attrs::default();
+        match by_short
+            .get(short.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+        {
+            [] => {
+                attrs.set("short", v(short));
+                attrs.set("description", v(&loc.description));
+                let mut c = change(
+                    address,
+                    Action::Create,
+                    None,
+                    attrs,
+                    vec![ApiCall::new("POST", "/locations")],
+                    Some(loc.origin),
+                );
+                c.desired = Some(Desired::Location(loc.clone()));
+                cx.changes.push(c);
+            }
+            [live] => {
+                if loc.description.is_some() {
+                    attrs.cmp(
+                        "description",
+                        v(&live.long),
+                        v(&loc.description),
+                        Impact::None,
+                    );
+                }
+                let mut c = change(
+                    address,
+                    Action::Update,
+                    Some(live.id),
+                    attrs,
+                    vec![ApiCall::new("PATCH", format!("/locations/{}", live.id))],
+                    Some(loc.origin),
+                );
+                c.desired = Some(Desired::Location(loc.clone()));
+                c.live = Some(LiveObject::Location((*live).clone()));
+                cx.changes.push(c);
+            }
+            many => {
+                let ids: Vec<String> = many.iter().map(|l| format!("id {}", l.id)).collect();
+                cx.errors.push(PlanError::new("roost::ambiguous-identity", format!("location `{short}` matches {} locations on the panel ({})", many.len(), ids.join(", ")), Some(loc.origin)).help("rename or delete the extra locations in the panel so that each short code is unique"));
+            }
+        }
+    }
+    for l in &cx.live.locations {
+        if !d.locations.contains_key(&l.short) {
+            unmanaged.locations.push(l.short.clone());
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nodes
+
+fn plan_nodes(cx: &mut Ctx, unmanaged: &mut Unmanaged) {
+    let d = cx.d;
+    let pl = cx.dialect == Dialect::Pelican;
+    let loc_by_id: HashMap<u64, &str> = cx
+        .live
+        .locations
+        .iter()
+        .map(|l| (l.id, l.short.as_str()))
+        .collect();
+    let loc_by_short: HashMap<&str, u64> = cx
+        .live
+        .locations
+        .iter()
+        .map(|l| (l.short.as_str(), l.id))
+        .collect();
+    for (name, n) in &d.nodes {
+        let address = Address::new(Kind::Node, name);
+        let origin = Some(n.origin);
+        // Fields the other dialect lacks (manifests written with `dialect "auto"`).
+        if pl && n.location.is_some() {
+            cx.errors.push(
+                PlanError::new(
+                    "roost::wrong-dialect",
+                    format!("node `{name}` sets `location`, but the panel is Pelican"),
+                    origin,
+                )
+                .help("Pelican replaced locations with tags: write `tags \"...\"`"),
+            );
+        }
+        if !pl {
+            if n.location.is_none() {
+                cx.errors.push(
+                    PlanError::new(
+                        "roost::missing-field",
+                        format!("node `{name}` has no `location`, which Pterodactyl requires"),
+                        origin,
+                    )
+                    .help("add `location \"SHORT\"` and declare the location"),
+                );
+            }
+            let pl_only = [
+                ("tags", !n.tags.is_empty()),
+                ("cpu", n.cpu != 0 || n.cpu_overallocate != 0),
+                ("description", n.description.is_some()),
+                ("daemon connect", n.daemon_connect.is_some()),
+                ("daemon sftp-alias", n.daemon_sftp_alias.is_some()),
+            ];
+            for (field, set) in pl_only {
+                if set {
+                    cx.errors.push(
+                        PlanError::new(
+                            "roost::wrong-dialect",
+                            format!(
+                                "node `{name}` sets `{field}`, which Pterodactyl does not have"
+                            ),
+                            origin,
+                        )
+                        .help(format!(
+                            "remove `{field}`, or point roost at a Pelican panel"
+                        )),
+                    );
+                }
+            }
+        }
+        let daemon_base = n
+            .daemon_base
+            .clone()
+            .unwrap_or_else(|| cx.dialect.default_daemon_base().to_string());
+        let location_id = n
+            .location
+            .as_ref()
+            .and_then(|s| loc_by_short.get(s.as_str()).copied());
+        let target = NodeTarget {
+            node: n.clone(),
+            location_id,
+            daemon_base: daemon_base.clone(),
+        };
+        let mut attrs = Attrs::default();
+        let mut tags = n.tags.clone();
+        tags.sort();
+        tags.dedup();
+        let connect = n.daemon_connect.unwrap_or(n.daemon_listen);
+        match cx
+            .node_by_name
+            .get(name.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+        {
+            [] => {
+                attrs.set("name", v(name));
+                if !pl {
+                    attrs.set("location", v(&n.location));
+                } else {
+                    attrs.set("description", v(&n.description));
+                    attrs.set("tags", v(&tags));
+                    attrs.set("cpu", json!(n.cpu));
+                    attrs.set("cpu_overallocate", json!(n.cpu_overallocate));
+                    attrs.set("daemon_connect", json!(connect));
+                    attrs.set("daemon_sftp_alias", v(&n.daemon_sftp_alias));
+                }
+                attrs.set("fqdn", v(&n.fqdn));
+                attrs.set("scheme", v(n.scheme.as_str()));
+                attrs.set("behind_proxy", json!(n.behind_proxy));
+                attrs.set("public", json!(n.public));
+                attrs.set("maintenance_mode", json!(n.maintenance));
+                attrs.set("memory", json!(n.memory));
+                attrs.set("memory_overallocate", json!(n.memory_overallocate));
+                attrs.set("disk", json!(n.disk));
+                attrs.set("disk_overallocate", json!(n.disk_overallocate));
+                attrs.set("upload_size", json!(n.upload_size));
+                attrs.set("daemon_listen", json!(n.daemon_listen));
+                attrs.set("daemon_sftp", json!(n.daemon_sftp));
+                attrs.set("daemon_base", v(&daemon_base));
+                let mut c = change(
+                    address,
+                    Action::Create,
+                    None,
+                    attrs,
+                    vec![ApiCall::new("POST", "/nodes")],
+                    origin,
+                );
+                c.desired = Some(Desired::Node(target));
+                cx.changes.push(c);
+            }
+            [live] => {
+                if !pl {
+                    let live_loc = live.location_id.and_then(|id| loc_by_id.get(&id).copied());
+                    attrs.cmp("location", v(live_loc), v(&n.location), Impact::None);
+                } else {
+                    if n.description.is_some() {
+                        attrs.cmp(
+                            "description",
+                            v(&live.description),
+                            v(&n.description),
+                            Impact::None,
+                        );
+                    }
+                    let mut live_tags = live.tags.clone();
+                    live_tags.sort();
+                    live_tags.dedup();
+                    attrs.cmp("tags", v(live_tags), v(&tags), Impact::None);
+                    attrs.cmp("cpu", v(live.cpu.unwrap_or(0)), json!(n.cpu), Impact::None);
+                    attrs.cmp(
+                        "cpu_overallocate",
+                        v(live.cpu_overallocate.unwrap_or(0)),
+                        json!(n.cpu_overallocate),
+                        Impact::None,
+                    );
+                    attrs.cmp(
+                        "daemon_connect",
+                        v(live.daemon_connect.unwrap_or(live.daemon_listen)),
+                        json!(connect),
+                        Impact::None,
+                    );
+                    attrs.cmp(
+                        "daemon_sftp_alias",
+                        v(&live.daemon_sftp_alias),
+                        v(&n.daemon_sftp_alias),
+                        Impact::None,
+                    );
+                }
+                attrs.cmp("fqdn", v(&live.fqdn), v(&n.fqdn), Impact::None);
+                attrs.cmp(
+                    "scheme",
+                    v(&live.scheme),
+                    v(n.scheme.as_str()),
+                    Impact::None,
+                );
+                attrs.cmp(
+                    "behind_proxy",
+                    json!(live.behind_proxy),
+                    json!(n.behind_proxy),
+                    Impact::None,
+                );
+                attrs.cmp("public", json!(live.public), json!(n.public), Impact::None);
+                attrs.cmp(
+                    "maintenance_mode",
+                    json!(live.maintenance_mode),
+                    json!(n.maintenance),
+                    Impact::None,
+                );
+                attrs.cmp("memory", json!(live.memory), json!(n.memory), Impact::None);
+                attrs.cmp(
+                    "memory_overallocate",
+                    json!(live.memory_overallocate),
+                    json!(n.memory_overallocate),
+                    Impact::None,
+                );
+                attrs.cmp("disk", json!(live.disk), json!(n.disk), Impact::None);
+                attrs.cmp(
+                    "disk_overallocate",
+                    json!(live.disk_overallocate),
+                    json!(n.disk_overallocate),
+                    Impact::None,
+                );
+                attrs.cmp(
+                    "upload_size",
+                    json!(live.upload_size),
+                    json!(n.upload_size),
+                    Impact::None,
+                );
+                attrs.cmp(
+                    "daemon_listen",
+                    json!(live.daemon_listen),
+                    json!(n.daemon_listen),
+                    Impact::None,
+                );
+                attrs.cmp(
+                    "daemon_sftp",
+                    json!(live.daemon_sftp),
+                    json!(n.daemon_sftp),
+                    Impact::None,
+                );
+                attrs.cmp(
+                    "daemon_base",
+                    v(&live.daemon_base),
+                    v(&daemon_base),
+                    Impact::None,
+                );
+                let mut c = change(
+                    address,
+                    Action::Update,
+                    Some(live.id),
+                    attrs,
+                    vec![ApiCall::new("PATCH", format!("/nodes/{}", live.id))],
+                    origin,
+                );
+                if n.maintenance && !live.maintenance_mode {
+                    c.warnings.push("puts the node in maintenance mode: its servers become unreachable for players".into());
+                }
+                c.desired = Some(Desired::Node(target));
+                c.live = Some(LiveObject::Node((*live).clone()));
+                cx.changes.push(c);
+            }
+            many => {
+                let ids: Vec<String> = many
+                    .iter()
+                    .map(|n| format!("id {} ({})", n.id, n.fqdn))
+                    .collect();
+                cx.errors.push(PlanError::new("roost::ambiguous-identity", format!("node `{name}` matches {} nodes on the panel: {}", many.len(), ids.join(", ")), origin).help("node names identify nodes; rename the extra nodes in the panel so that the name is unique"));
+            }
+        }
+    }
+    for n in &cx.live.nodes {
+        if !d.nodes.contains_key(&n.name) {
+            unmanaged.nodes.push(n.name.clone());
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Allocations
+
+fn plan_allocations(cx: &mut Ctx, deletes: &mut Vec<Change>, unmanaged: &mut Unmanaged) {
+    let d = cx.d;
+    let prune = d.panel.prune.contains(&Kind::Allocation);
+    // One POST creates every port of a (node, ip, alias) group: only the first change of a
+    // group carries the call.
+    let mut groups_seen: HashSet<(String, IpAddr, Option<String>)> = HashSet::new();
+    let mut declared: HashSet<u64> = HashSet::new();
+    for (key, a) in &d.allocations {
+        let address = key.address();
+        let live_node = cx
+            .node_by_name
+            .get(key.node.as_str())
+            .and_then(|v| (v.len() == 1).then(|| v[0]));
+        let live = live_node.and_then(|n| cx.alloc_by_key.get(&(n.id, key.ip, key.port)).copied());
+        let node_ref = live_node
+            .map(|n| n.id.to_string())
+            .unwrap_or_else(|| format!("{{node.{}}}", key.node));
+        let mut attrs = Attrs::default();
+        let post = |groups: &mut HashSet<(String, IpAddr, Option<String>)>| {
+            if groups.insert((key.node.clone(), key.ip, a.alias.clone())) {
+                vec![ApiCall::new(
+                    "POST",
+                    format!("/nodes/{node_ref}/allocations"),
+                )]
+            } else {
+                Vec::new()
+            }
+        };
+        match live {
+            None => {
+                attrs.set("ip", v(key.ip.to_string()));
+                attrs.set("port", json!(key.port));
+                attrs.set("alias", v(&a.alias));
+                let calls = post(&mut groups_seen);
+                let mut c = change(address, Action::Create, None, attrs, calls, Some(a.origin));
+                c.desired = Some(Desired::Allocation(a.clone()));
+                cx.changes.push(c);
+            }
+            Some(live) => {
+                declared.insert(live.id);
+                attrs.cmp("alias", v(&live.alias), v(&a.alias), Impact::None);
+                if attrs.changed.is_empty() {
+                    cx.unchanged_allocations += 1;
+                    continue;
+                }
+                if live.assigned
+                    && !live
+                        .server_id
+                        .is_some_and(|s| cx.deleted_servers.contains(&s))
+                {
+                    cx.errors.push(
+                        PlanError::new("roost::cannot-change-in-place", format!("the alias of allocation {} cannot change: it is assigned to a server", Endpoint { ip: key.ip, port: key.port }), Some(a.origin))
+                            .help("the panel cannot edit an allocation; roost would have to delete and recreate it, which it cannot do while a server holds it. Move the server to another allocation first, or keep the alias"),
+                    );
+                    continue;
+                }
+                let mut calls = vec![ApiCall::new(
+                    "DELETE",
+                    format!("/nodes/{}/allocations/{}", live.node_id, live.id),
+                )];
+                calls.extend(post(&mut groups_seen));
+                let mut c = change(
+                    address,
+                    Action::Replace,
+                    Some(live.id),
+                    attrs,
+                    calls,
+                    Some(a.origin),
+                );
+                c.desired = Some(Desired::Allocation(a.clone()));
+                c.live = Some(LiveObject::Allocation(live.clone()));
+                cx.changes.push(c);
+            }
+        }
+    }
+    // Allocations on managed nodes that the manifests do not declare.
+    let managed_nodes: HashSet<u64> = d
+        .nodes
+        .keys()
+        .filter_map(|n| {
+            cx.node_by_name
+                .get(n.as_str())
+                .and_then(|v| (v.len() == 1).then(|| v[0].id))
+        })
+        .collect();
+    for a in &cx.live.allocations {
+        if !managed_nodes.contains(&a.node_id) || declared.contains(&a.id) {
+            continue;
+        }
+        let freed = a.server_id.is_some_and(|s| cx.deleted_servers.contains(&s));
+        if prune && (!a.assigned || freed) {
+            let node = &cx.node_by_id[&a.node_id].name;
+            let address = match a.ip_addr() {
+                Some(ip) => Address::allocation(node, ip, a.port),
+                None => Address::new(Kind::Allocation, format!("{node}/{}:{}", a.ip, a.port)),
+            };
+            let mut attrs = Attrs::default();
+            attrs.changed.push(AttrChange {
+                name: "alias".into(),
+                old: Some(v(&a.alias)),
+                new: None,
+                sensitive: false,
+                impact: Impact::None,
+                cause: None,
+            });
+            let mut c = change(
+                address,
+                Action::Delete,
+                Some(a.id),
+                attrs,
+                vec![ApiCall::new(
+                    "DELETE",
+                    format!("/nodes/{}/allocations/{}", a.node_id, a.id),
+                )],
+                None,
+            );
+            if let Some(s) = a.server_id.filter(|_| freed) {
+                if let Some(srv) = cx.live.servers.iter().find(|x| x.id == s) {
+                    c.depends_on.push(server_address(cx.d, srv));
+                }
+            }
+            c.live = Some(LiveObject::Allocation(a.clone()));
+            deletes.push(c);
+        } else {
+            unmanaged.allocations += 1;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Users
+
+fn plan_users(cx: &mut Ctx, deletes: &mut Vec<Change>, unmanaged: &mut Unmanaged) {
+    let d = cx.d;
+    let pl = cx.dialect == Dialect::Pelican;
+    let ns = d.panel.namespace.as_str();
+    let role_by_name: HashMap<&str, u64> = cx
+        .live
+        .roles
+        .iter()
+        .map(|r| (r.name.as_str(), r.id))
+        .collect();
+    let role_name: HashMap<u64, &str> = cx
+        .live
+        .roles
+        .iter()
+        .map(|r| (r.id, r.name.as_str()))
+        .collect();
+    let mut matched: HashSet<u64> = HashSet::new();
+    for (name, u) in &d.users {
+        let address = Address::new(Kind::User, name);
+        let origin = Some(u.origin);
+        if pl {
+            for (field, set) in [
+                ("first-name", u.first_name.is_some()),
+                ("last-name", u.last_name.is_some()),
+                ("admin", u.admin),
+            ] {
+                if set {
+                    cx.errors.push(
+                        PlanError::new(
+                            "roost::wrong-dialect",
+                            format!("user `{name}` sets `{field}`, which Pelican does not have"),
+                            origin,
+                        )
+                        .help(if field == "admin" {
+                            "Pelican grants admin rights with roles: write `roles \"Root Admin\"`"
+                        } else {
+                            "Pelican removed names: remove the field"
+                        }),
+                    );
+                }
+            }
+        } else {
+            if !u.roles.is_empty() {
+                cx.errors.push(
+                    PlanError::new(
+                        "roost::wrong-dialect",
+                        format!("user `{name}` sets `roles`, which Pterodactyl does not have"),
+                        origin,
+                    )
+                    .help("write `admin #true` for a root admin"),
+                );
+            }
+            if u.first_name.is_none() || u.last_name.is_none() {
+                cx.errors.push(
+                    PlanError::new(
+                        "roost::missing-field",
+                        format!("user `{name}` needs `first-name` and `last-name` on Pterodactyl"),
+                        origin,
+                    )
+                    .help("add first-name \"...\" and last-name \"...\""),
+                );
+            }
+        }
+        let mut role_ids = Vec::new();
+        for r in &u.roles {
+            match role_by_name.get(r.as_str()) {
+                Some(id) => role_ids.push(*id),
+                None => {
+                    let known: Vec<&str> = cx.live.roles.iter().map(|r| r.name.as_str()).collect();
+                    cx.errors.push(
+                        PlanError::new(
+                            "roost::undefined-reference",
+                            format!(
+                                "user `{name}` asks for role `{r}`, which the panel does not have"
+                            ),
+                            origin,
+                        )
+                        .help(format!(
+                            "roles on the panel: {}; roles are created in the panel, not by roost",
+                            if known.is_empty() {
+                                "none".into()
+                            } else {
+                                known.join(", ")
+                            }
+                        )),
+                    );
+                }
+            }
+        }
+        role_ids.sort_unstable();
+        let external_id = u
+            .external_id
+            .clone()
+            .or_else(|| Some(format!("{ns}{name}")));
+        let language = u.language.clone().unwrap_or_else(|| "en".into());
+        let live = match u.adopt {
+            Some(id) => match cx.user_by_id.get(&id) {
+                Some(l) => Some(*l),
+                None => {
+                    cx.errors.push(PlanError::new("roost::adopt-missing", format!("user `{name}` adopts panel user id {id}, which does not exist"), origin).help("check the id in the panel (Admin → Users), or remove `adopt` to create the user"));
+                    continue;
+                }
+            },
+            None => match cx
+                .user_by_name
+                .get(&name.to_lowercase())
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+            {
+                [] => None,
+                [one] => Some(*one),
+                many => {
+                    let ids: Vec<String> = many
+                        .iter()
+                        .map(|u| format!("id {} <{}>", u.id, u.email))
+                        .collect();
+                    cx.errors.push(
+                        PlanError::new(
+                            "roost::ambiguous-identity",
+                            format!(
+                                "user `{name}` matches {} users: {}",
+                                many.len(),
+                                ids.join(", ")
+                            ),
+                            origin,
+                        )
+                        .help("pick one with `adopt id=N`"),
+                    );
+                    continue;
+                }
+            },
+        };
+        let mut target = UserTarget {
+            username: name.clone(),
+            email: u.email.clone(),
+            first_name: u.first_name.clone(),
+            last_name: u.last_name.clone(),
+            admin: u.admin,
+            role_ids: role_ids.clone(),
+            language: language.clone(),
+            external_id: external_id.clone(),
+            password: u.password.clone(),
+            set_password: false,
+        };
+        let mut attrs = Attrs::default();
+        match live {
+            None => {
+                attrs.set("username", v(name));
+                attrs.set("email", v(&u.email));
+                if !pl {
+                    attrs.set("first_name", v(&u.first_name));
+                    attrs.set("last_name", v(&u.last_name));
+                    attrs.set("root_admin", json!(u.admin));
+                } else if !u.roles.is_empty() {
+                    attrs.set("roles", v(&u.roles));
+                }
+                attrs.set("language", v(&language));
+                attrs.set("external_id", v(&external_id));
+                if u.password.is_some() {
+                    attrs.sensitive("password");
+                    target.set_password = true;
+                }
+                let mut calls = vec![ApiCall::new("POST", "/users")];
+                if pl && !role_ids.is_empty() {
+                    calls.push(ApiCall::new(
+                        "PATCH",
+                        format!("/users/{{user.{name}}}/roles/assign"),
+                    ));
+                }
+                let mut c = change(address, Action::Create, None, attrs, calls, origin);
+                if u.admin || u.roles.iter().any(|r| r == "Root Admin") {
+                    c.warnings.push("creates a root administrator".into());
+                }
+                c.desired = Some(Desired::User(target));
+                cx.changes.push(c);
+            }
+            Some(live) => {
+                matched.insert(live.id);
+                if let (None, Some(foreign)) = (&u.external_id, &live.external_id) {
+                    if !foreign.starts_with(ns) {
+                        cx.errors.push(PlanError::new("roost::foreign-owner", format!("user `{name}` carries the external id `{foreign}`, which roost did not set"), origin).help(format!("another system (billing?) may own this user. To manage it and keep that id, add `external-id \"{foreign}\"` to the user")));
+                        continue;
+                    }
+                }
+                attrs.cmp(
+                    "username",
+                    v(live.username.to_lowercase()),
+                    v(name.to_lowercase()),
+                    Impact::None,
+                );
+                let (le, de) = if pl {
+                    (live.email.to_lowercase(), u.email.trim().to_lowercase())
+                } else {
+                    (live.email.clone(), u.email.clone())
+                };
+                attrs.cmp("email", v(le), v(de), Impact::None);
+                if !pl {
+                    attrs.cmp(
+                        "first_name",
+                        v(&live.first_name),
+                        v(&u.first_name),
+                        Impact::None,
+                    );
+                    attrs.cmp(
+                        "last_name",
+                        v(&live.last_name),
+                        v(&u.last_name),
+                        Impact::None,
+                    );
+                    attrs.cmp(
+                        "root_admin",
+                        json!(live.root_admin),
+                        json!(u.admin),
+                        Impact::None,
+                    );
+                } else {
+                    let mut live_roles: Vec<&str> = live
+                        .role_ids
+                        .iter()
+                        .map(|id| role_name.get(id).copied().unwrap_or("?"))
+                        .collect();
+                    live_roles.sort_unstable();
+                    let mut want: Vec<&str> = u.roles.iter().map(String::as_str).collect();
+                    want.sort_unstable();
+                    want.dedup();
+                    attrs.cmp("roles", v(live_roles), v(want), Impact::None);
+                }
+                if u.language.is_some() {
+                    attrs.cmp("language", v(&live.language), v(&language), Impact::None);
+                }
+                attrs.cmp(
+                    "external_id",
+                    v(&live.external_id),
+                    v(&external_id),
+                    Impact::None,
+                );
+                if u.password.as_ref().is_some_and(|p| p.rotate) {
+                    attrs.sensitive("password");
+                    target.set_password = true;
+                }
+                let adopting = live.external_id != external_id && u.external_id.is_none();
+                let action = if adopting {
+                    Action::Adopt
+                } else {
+                    Action::Update
+                };
+                let mut calls = Vec::new();
+                if attrs.any(&[
+                    "username",
+                    "email",
+                    "first_name",
+                    "last_name",
+                    "root_admin",
+                    "language",
+                    "external_id",
+                    "password",
+                ]) {
+                    calls.push(ApiCall::new("PATCH", format!("/users/{}", live.id)));
+                }
+                if attrs.any(&["roles"]) {
+                    let held: BTreeSet<u64> = live.role_ids.iter().copied().collect();
+                    let want: BTreeSet<u64> = role_ids.iter().copied().collect();
+                    if want.difference(&held).next().is_some() {
+                        calls.push(ApiCall::new(
+                            "PATCH",
+                            format!("/users/{}/roles/assign", live.id),
+                        ));
+                    }
+                    if held.difference(&want).next().is_some() {
+                        calls.push(ApiCall::new(
+                            "PATCH",
+                            format!("/users/{}/roles/remove", live.id),
+                        ));
+                    }
+                }
+                let mut c = change(address, action, Some(live.id), attrs, calls, origin);
+                if !pl && live.root_admin != u.admin {
+                    c.warnings.push(if u.admin {
+                        "grants root admin rights".into()
+                    } else {
+                        "revokes root admin rights".to_string()
+                    });
+                }
+                if pl {
+                    let was = live
+                        .role_ids
+                        .iter()
+                        .any(|id| role_name.get(id) == Some(&"Root Admin"));
+                    let will = u.roles.iter().any(|r| r == "Root Admin");
+                    if was != will {
+                        c.warnings.push(if will {
+                            "grants the Root Admin role".into()
+                        } else {
+                            "removes the Root Admin role".to_string()
+                        });
+                    }
+                }
+                c.desired = Some(Desired::User(target));
+                c.live = Some(LiveObject::User(live.clone()));
+                cx.changes.push(c);
+            }
+        }
+    }
+    let prune = d.panel.prune.contains(&Kind::User);
+    for u in &cx.live.users {
+        if matched.contains(&u.id) || d.users.contains_key(&u.username) {
+            continue;
+        }
+        let owned = u.external_id.as_deref().is_some_and(|e| e.starts_with(ns));
+        if owned && prune {
+            let remaining: Vec<&LiveServer> = cx
+                .live
+                .servers
+                .iter()
+                .filter(|s| s.user == u.id && !cx.deleted_servers.contains(&s.id))
+                .collect();
+            if !remaining.is_empty() {
+                let names: Vec<String> = remaining
+                    .iter()
+                    .map(|s| format!("{} (id {})", s.name, s.id))
+                    .collect();
+                cx.errors.push(PlanError::new("roost::cannot-delete", format!("user `{}` left the manifests and would be pruned, but still owns servers: {}", u.username, names.join(", ")), None).help("give those servers another owner in the panel or the manifests, or keep the user"));
+                continue;
+            }
+            let mut attrs = Attrs::default();
+            attrs.changed.push(AttrChange {
+                name: "email".into(),
+                old: Some(v(&u.email)),
+                new: None,
+                sensitive: false,
+                impact: Impact::None,
+                cause: None,
+            });
+            let mut c = change(
+                Address::new(Kind::User, &u.username),
+                Action::Delete,
+                Some(u.id),
+                attrs,
+                vec![ApiCall::new("DELETE", format!("/users/{}", u.id))],
+                None,
+            );
+            c.depends_on = cx
+                .live
+                .servers
+                .iter()
+                .filter(|s| s.user == u.id)
+                .map(|s| server_address(d, s))
+                .collect();
+            c.live = Some(LiveObject::User(u.clone()));
+            deletes.push(c);
+        } else {
+            unmanaged.users.push(u.username.clone());
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Servers
+
+/// The address a live server has in the manifests' namespace (or by its id when foreign).
+fn server_address(d: &roost_model::Desired, s: &LiveServer) -> Address {
+    match s
+        .external_id
+        .as_deref()
+        .and_then(|e| e.strip_prefix(d.panel.namespace.as_str()))
+    {
+        Some(key) if !key.is_empty() => Address::new(Kind::Server, key),
+        _ => Address::new(Kind::Server, format!("#{}", s.id)),
+    }
+}
+
+/// Owned servers that left the manifests: deleted when pruning is on. Runs first so that the
+/// other kinds know which allocations and owners this plan frees.
+fn plan_servers_delete(cx: &mut Ctx, deletes: &mut Vec<Change>, unmanaged: &mut Unmanaged) {
+    let d = cx.d;
+    let ns = d.panel.namespace.as_str();
+    let wanted: HashSet<String> = d
+        .servers
+        .values()
+        .map(|s| d.server_external_id(s))
+        .collect();
+    let adopted: HashSet<u64> = d
+        .servers
+        .values()
+        .filter_map(|s| match &s.adopt {
+            Some(AdoptServer::Id(id)) => Some(*id),
+            Some(AdoptServer::Uuid(u)) => {
+                cx.live.servers.iter().find(|l| &l.uuid == u).map(|l| l.id)
+            }
+            None => None,
+        })
+        .collect();
+    let prune = d.panel.prune.contains(&Kind::Server);
+    for s in &cx.live.servers {
+        if adopted.contains(&s.id) || s.external_id.as_ref().is_some_and(|e| wanted.contains(e)) {
+            continue;
+        }
+        let owned = s.external_id.as_deref().is_some_and(|e| e.starts_with(ns));
+        if owned && prune {
+            cx.deleted_servers.insert(s.id);
+            let mut attrs = Attrs::default();
+            attrs.changed.push(AttrChange {
+                name: "name".into(),
+                old: Some(v(&s.name)),
+                new: None,
+                sensitive: false,
+                impact: Impact::Destroy,
+                cause: None,
+            });
+            let mut c = change(
+                server_address(d, s),
+                Action::Delete,
+                Some(s.id),
+                attrs,
+                vec![ApiCall::new("DELETE", format!("/servers/{}", s.id))],
+                None,
+            );
+            c.impact = Impact::Destroy;
+            c.warnings
+                .push(format!("destroys server `{}` and its files", s.name));
+            c.live = Some(LiveObject::Server(Box::new(s.clone())));
+            deletes.push(c);
+        } else {
+            unmanaged.servers.push(UnmanagedServer {
+                id: s.id,
+                name: s.name.clone(),
+                external_id: s.external_id.clone(),
+                owned,
+            });
+        }
+    }
+}
+
+fn find_egg<'a>(cx: &mut Ctx<'a>, s: &Server) -> Option<&'a LiveEgg> {
+    let live = cx.live;
+    let nest_id = match &s.egg.nest {
+        Some(nest) if cx.dialect == Dialect::Pelican => {
+            cx.errors.push(PlanError::new("roost::wrong-dialect", format!("server `{}` names the nest `{nest}`, but the panel is Pelican, which has no nests", s.key), Some(s.origin)).help(format!("write egg \"{}\" without nest=", s.egg.name)));
+            return None;
+        }
+        Some(nest) => match live.nests.iter().find(|n| &n.name == nest) {
+            Some(n) => Some(n.id),
+            None => {
+                let names: Vec<&str> = live.nests.iter().map(|n| n.name.as_str()).collect();
+                cx.errors.push(
+                    PlanError::new(
+                        "roost::undefined-reference",
+                        format!(
+                            "server `{}` uses the nest `{nest}`, which the panel does not have",
+                            s.key
+                        ),
+                        Some(s.origin),
+                    )
+                    .help(format!("nests on the panel: {}", names.join(", "))),
+                );
+                return None;
+            }
+        },
+        None => None,
+    };
+    let candidates: Vec<&LiveEgg> = live
+        .eggs
+        .iter()
+        .filter(|e| e.name == s.egg.name && nest_id.is_none_or(|n| e.nest == Some(n)))
+        .collect();
+    match candidates.as_slice() {
+        [one] => Some(*one),
+        [] => {
+            let names: Vec<&str> = live
+                .eggs
+                .iter()
+                .filter(|e| nest_id.is_none_or(|n| e.nest == Some(n)))
+                .map(|e| e.name.as_str())
+                .collect();
+            let close = names
+                .iter()
+                .copied()
+                .min_by_key(|n| levenshtein(n, &s.egg.name))
+                .filter(|n| levenshtein(n, &s.egg.name) <= 3);
+            let help = match close {
+                Some(c) => format!("did you mean \"{c}\"?"),
+                None => format!(
+                    "eggs on the panel: {}; eggs are imported in the panel, not by roost",
+                    names.join(", ")
+                ),
+            };
+            cx.errors.push(
+                PlanError::new(
+                    "roost::undefined-reference",
+                    format!(
+                        "server `{}` uses the egg `{}`, which the panel does not have",
+                        s.key, s.egg.name
+                    ),
+                    Some(s.origin),
+                )
+                .help(help),
+            );
+            None
+        }
+        many => {
+            let ids: Vec<String> = many
+                .iter()
+                .map(|e| format!("id {} ({})", e.id, e.uuid))
+                .collect();
+            cx.errors.push(
+                PlanError::new(
+                    "roost::ambiguous-identity",
+                    format!(
+                        "server `{}` names the egg `{}`, which matches {} eggs: {}",
+                        s.key,
+                        s.egg.name,
+                        many.len(),
+                        ids.join(", ")
+                    ),
+                    Some(s.origin),
+                )
+                .help(if cx.dialect == Dialect::Pterodactyl {
+                    "add nest=\"...\" to pick one"
+                } else {
+                    "rename the duplicate egg in the panel"
+                }),
+            );
+            None
+        }
+    }
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.to_lowercase().chars().collect();
+    let b: Vec<char> = b.to_lowercase().chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push(
+                (prev[j] + usize::from(ca != cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn endpoint_of(a: &LiveAllocation) -> String {
+    match a.ip_addr() {
+        Some(ip) => Endpoint { ip, port: a.port }.to_string(),
+        None => format!("{}:{}", a.ip, a.port),
+    }
+}
+
+fn plan_servers(cx: &mut Ctx) {
+    let d = cx.d;
+    let mut by_ext: HashMap<&str, Vec<&LiveServer>> = HashMap::new();
+    for s in &cx.live.servers {
+        if let Some(e) = &s.external_id {
+            by_ext.entry(e.as_str()).or_default().push(s);
+        }
+    }
+    let pl = cx.dialect == Dialect::Pelican;
+    for (key, s) in &d.servers {
+        let address = Address::new(Kind::Server, key);
+        let origin = Some(s.origin);
+        let ext = d.server_external_id(s);
+        if !pl && s.allocation.is_none() {
+            cx.errors.push(
+                PlanError::new(
+                    "roost::missing-field",
+                    format!("server `{key}` has no `allocation`, which Pterodactyl requires"),
+                    origin,
+                )
+                .help("add allocation \"IP:PORT\""),
+            );
+            continue;
+        }
+        let Some(egg) = find_egg(cx, s) else { continue };
+        for var in s.environment.keys() {
+            if !egg.variables.iter().any(|v| &v.env_variable == var) {
+                let known: Vec<&str> = egg
+                    .variables
+                    .iter()
+                    .map(|v| v.env_variable.as_str())
+                    .collect();
+                cx.errors.push(
+                    PlanError::new(
+                        "roost::unknown-variable",
+                        format!(
+                            "server `{key}` sets `{var}`, which the egg `{}` does not have",
+                            egg.name
+                        ),
+                        origin,
+                    )
+                    .help(format!(
+                        "the panel would ignore it; variables of `{}`: {}",
+                        egg.name,
+                        if known.is_empty() {
+                            "none".into()
+                        } else {
+                            known.join(", ")
+                        }
+                    )),
+                );
+            }
+        }
+        // Which live server is this?
+        let by_key = by_ext.get(ext.as_str()).cloned().unwrap_or_default();
+        let live: Option<&LiveServer> = match &s.adopt {
+            Some(how) => {
+                let found = match how {
+                    AdoptServer::Id(id) => cx.live.servers.iter().find(|l| l.id == *id),
+                    AdoptServer::Uuid(u) => cx.live.servers.iter().find(|l| &l.uuid == u),
+                };
+                let Some(found) = found else {
+                    let what = match how {
+                        AdoptServer::Id(id) => format!("id {id}"),
+                        AdoptServer::Uuid(u) => format!("uuid {u}"),
+                    };
+                    cx.errors.push(PlanError::new("roost::adopt-missing", format!("server `{key}` adopts the panel server with {what}, which does not exist"), origin).help("check the id in the panel, or remove `adopt` to create the server"));
+                    continue;
+                };
+                if let Some(other) = by_key.iter().find(|l| l.id != found.id) {
+                    cx.errors.push(PlanError::new("roost::ambiguous-identity", format!("server `{key}` adopts server id {} but server id {} (\"{}\") already carries its external id `{ext}`", found.id, other.id, other.name), origin).help(format!("remove `adopt` to keep managing id {}, or clear the external id of id {} in the panel", other.id, other.id)));
+                    continue;
+                }
+                if let Some(fe) = &found.external_id {
+                    if fe != &ext && fe.starts_with(d.panel.namespace.as_str()) {
+                        cx.errors.push(PlanError::new("roost::ambiguous-identity", format!("server `{key}` adopts server id {}, which roost already manages as `{fe}`", found.id), origin).help("a server is managed by one manifest entry; remove the other entry or this `adopt`"));
+                        continue;
+                    }
+                }
+                Some(found)
+            }
+            None => match by_key.as_slice() {
+                [] => None,
+                [one] => Some(*one),
+                many => {
+                    let list: Vec<String> = many
+                        .iter()
+                        .map(|l| format!("id {} \"{}\" (uuid {})", l.id, l.name, l.uuid))
+                        .collect();
+                    cx.errors.push(PlanError::new("roost::ambiguous-identity", format!("server `{key}`: {} panel servers carry the external id `{ext}`: {}", many.len(), list.join(", ")), origin).help("roost will not guess: pick one with `adopt id=N` and clear the external id of the others in the panel"));
+                    continue;
+                }
+            },
+        };
+        if live.is_none() {
+            // Likely candidates for adoption: same name, same node, no external id.
+            for l in cx
+                .live
+                .servers
+                .iter()
+                .filter(|l| l.name == s.name && l.external_id.is_none())
+            {
+                cx.notes.push(format!("server `{key}` will be created, but the panel already has a server named \"{}\" without an external id (id {}); to take it over instead, add `adopt id={}`", l.name, l.id, l.id));
+            }
+        }
+        build_server_change(cx, key, s, egg, live, address, ext);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_server_change(
+    cx: &mut Ctx,
+    key: &str,
+    s: &Server,
+    egg: &LiveEgg,
+    live: Option<&LiveServer>,
+    address: Address,
+    ext: String,
+) {
+    let d = cx.d;
+    let origin = Some(s.origin);
+    let node_live = cx
+        .node_by_name
+        .get(s.node.as_str())
+        .and_then(|v| (v.len() == 1).then(|| v[0]));
+    let owner_live = cx
+        .user_by_name
+        .get(&s.owner.to_lowercase())
+        .and_then(|v| (v.len() == 1).then(|| v[0]));
+    let owner_id = match d.users.get(&s.owner).and_then(|u| u.adopt) {
+        Some(id) => Some(id),
+        None => owner_live.map(|u| u.id),
+    };
+    let alloc_ref = |ep: &Endpoint| -> AllocationRef {
+        let id = node_live
+            .and_then(|n| cx.alloc_by_key.get(&(n.id, ep.ip, ep.port)))
+            .map(|a| a.id);
+        AllocationRef {
+            address: Address::allocation(&s.node, ep.ip, ep.port),
+            id,
+        }
+    };
+    let allocation = s.allocation.as_ref().map(alloc_ref);
+    let additional: Vec<AllocationRef> = s.additional_allocations.iter().map(alloc_ref).collect();
+    // Allocations held by another server the plan does not delete: the panel would refuse.
+    for r in allocation.iter().chain(&additional) {
+        if let Some(a) = r.id.and_then(|id| cx.alloc_by_id.get(&id)) {
+            if let Some(holder) = a.server_id {
+                if Some(holder) != live.map(|l| l.id) && !cx.deleted_servers.contains(&holder) {
+                    let hname = cx
+                        .live
+                        .servers
+                        .iter()
+                        .find(|x| x.id == holder)
+                        .map(|x| x.name.clone())
+                        .unwrap_or_default();
+                    cx.errors.push(PlanError::new("roost::allocation-taken", format!("server `{key}` wants {}, but the panel has given it to server id {holder} (\"{hname}\")", r.address.name), origin).help("free it in the panel, adopt that server, or choose another port"));
+                }
+            }
+        }
+    }
+    // Egg defaults fill what the manifest leaves out.
+    let egg_changed = live.is_some_and(|l| l.egg != egg.id);
+    let default_image = egg
+        .docker_images
+        .first()
+        .map(|(_, i)| i.clone())
+        .unwrap_or_default();
+    let image = match (&s.image, live) {
+        (Some(i), _) => i.clone(),
+        (None, Some(l)) if !egg_changed => l.image.clone(),
+        _ => default_image,
+    };
+    let startup = match (&s.startup, live) {
+        (Some(x), _) => x.clone(),
+        (None, Some(l)) if !egg_changed => l.startup.clone(),
+        _ => egg.startup.clone(),
+    };
+    let mut environment: BTreeMap<String, String> = egg
+        .variables
+        .iter()
+        .map(|v| (v.env_variable.clone(), v.default_value.clone()))
+        .collect();
+    for (k, val) in &s.environment {
+        if environment.contains_key(k) {
+            environment.insert(k.clone(), val.clone());
+        }
+    }
+    let target = ServerTarget {
+        name: s.name.clone(),
+        description: s.description.clone(),
+        external_id: ext.clone(),
+        owner: Address::new(Kind::User, &s.owner),
+        owner_id,
+        node: Address::new(Kind::Node, &s.node),
+        node_id: node_live.map(|n| n.id),
+        egg_id: egg.id,
+        nest_id: egg.nest,
+        image: image.clone(),
+        startup: startup.clone(),
+        environment: environment.clone(),
+        limits: s.limits.clone(),
+        databases: s.features.databases,
+        allocations_limit: s.features.allocations,
+        backups: s.features.backups,
+        allocation: allocation.clone(),
+        additional_allocations: additional.clone(),
+        suspended: s.suspended,
+        skip_scripts: s.skip_scripts,
+        reinstall: egg_changed,
+    };
+    let egg_label = |id: u64| -> Value {
+        match cx.live.eggs.iter().find(|e| e.id == id) {
+            Some(e) => match e
+                .nest
+                .and_then(|n| cx.live.nests.iter().find(|x| x.id == n))
+            {
+                Some(n) => json!(format!("{} ({})", e.name, n.name)),
+                None => json!(e.name),
+            },
+            None => json!(format!("egg id {id}")),
+        }
+    };
+    let l = &s.limits;
+    let mut attrs = Attrs::default();
+    let ep_str = |r: &AllocationRef| {
+        r.address
+            .name
+            .split_once('/')
+            .map(|(_, e)| e.to_string())
+            .unwrap_or_default()
+    };
+    match live {
+        None => {
+            attrs.set("name", v(&s.name));
+            if !s.description.is_empty() {
+                attrs.set("description", v(&s.description));
+            }
+            attrs.set("external_id", v(&ext));
+            attrs.set("owner", v(&s.owner));
+            attrs.set("node", v(&s.node));
+            attrs.set("egg", egg_label(egg.id));
+            attrs.set("image", v(&image));
+            attrs.set("startup", v(&startup));
+            for (k, val) in &environment {
+                attrs.set(&format!("environment.{k}"), v(val));
+            }
+            attrs.set("limits.memory", json!(l.memory));
+            attrs.set("limits.swap", json!(l.swap));
+            attrs.set("limits.disk", json!(l.disk));
+            attrs.set("limits.io", json!(l.io));
+            attrs.set("limits.cpu", json!(l.cpu));
+            attrs.set("limits.threads", v(&l.threads));
+            attrs.set("limits.oom_killer", json!(l.oom_killer));
+            attrs.set("feature_limits.databases", v(feature(s.features.databases)));
+            attrs.set(
+                "feature_limits.allocations",
+                v(feature(s.features.allocations)),
+            );
+            attrs.set("feature_limits.backups", v(feature(s.features.backups)));
+            if let Some(a) = &allocation {
+                attrs.set("allocation", v(ep_str(a)));
+            }
+            if !additional.is_empty() {
+                attrs.set(
+                    "additional_allocations",
+                    v(additional.iter().map(ep_str).collect::<Vec<_>>()),
+                );
+            }
+            if s.suspended {
+                attrs.set("suspended", json!(true));
+            }
+            let mut calls = vec![ApiCall::new("POST", "/servers")];
+            // The panel stores "unlimited" (null) feature limits as 0 on create: a build PATCH
+            // afterwards sets them for real.
+            if s.features.databases.is_none()
+                || s.features.allocations.is_none()
+                || s.features.backups.is_none()
+            {
+                calls.push(ApiCall::new(
+                    "PATCH",
+                    format!("/servers/{{server.{key}}}/build"),
+                ));
+            }
+            if s.suspended {
+                calls.push(ApiCall::new(
+                    "POST",
+                    format!("/servers/{{server.{key}}}/suspend"),
+                ));
+            }
+            let mut c = change(address, Action::Create, None, attrs, calls, origin);
+            c.desired = Some(Desired::Server(Box::new(target)));
+            cx.changes.push(c);
+        }
+        Some(live) => {
+            let live_owner = cx
+                .user_by_id
+                .get(&live.user)
+                .map(|u| u.username.clone())
+                .unwrap_or_else(|| format!("user id {}", live.user));
+            let live_node = cx
+                .node_by_id
+                .get(&live.node)
+                .map(|n| n.name.clone())
+                .unwrap_or_else(|| format!("node id {}", live.node));
+            attrs.cmp("name", v(&live.name), v(&s.name), Impact::None);
+            attrs.cmp(
+                "description",
+                v(live.description.trim_end()),
+                v(&s.description),
+                Impact::None,
+            );
+            attrs.cmp(
+                "external_id",
+                v(&live.external_id),
+                v(Some(&ext)),
+                Impact::None,
+            );
+            attrs.cmp("owner", v(&live_owner), v(&s.owner), Impact::None);
+            attrs.cmp("node", v(&live_node), v(&s.node), Impact::Destroy);
+            attrs.cmp(
+                "egg",
+                egg_label(live.egg),
+                egg_label(egg.id),
+                Impact::Reinstall,
+            );
+            attrs.cmp("image", v(&live.image), v(&image), Impact::Restart);
+            attrs.cmp("startup", v(&live.startup), v(&startup), Impact::Restart);
+            for (k, want) in &environment {
+                let have = live.environment.get(k).cloned().unwrap_or_default();
+                attrs.cmp(
+                    &format!("environment.{k}"),
+                    v(have),
+                    v(want),
+                    Impact::Restart,
+                );
+            }
+            let ll = &live.limits;
+            attrs.cmp(
+                "limits.memory",
+                json!(ll.memory),
+                json!(l.memory),
+                Impact::Restart,
+            );
+            attrs.cmp(
+                "limits.swap",
+                json!(ll.swap),
+                json!(l.swap),
+                Impact::Restart,
+            );
+            attrs.cmp(
+                "limits.disk",
+                json!(ll.disk),
+                json!(l.disk),
+                Impact::Restart,
+            );
+            attrs.cmp("limits.io", json!(ll.io), json!(l.io), Impact::Restart);
+            attrs.cmp("limits.cpu", json!(ll.cpu), json!(l.cpu), Impact::Restart);
+            attrs.cmp(
+                "limits.threads",
+                v(ll.threads.as_deref().filter(|t| !t.is_empty())),
+                v(&l.threads),
+                Impact::Restart,
+            );
+            attrs.cmp(
+                "limits.oom_killer",
+                json!(ll.oom_killer),
+                json!(l.oom_killer),
+                Impact::Restart,
+            );
+            let fl = &live.feature_limits;
+            attrs.cmp(
+                "feature_limits.databases",
+                v(feature_live(fl.databases)),
+                v(feature(s.features.databases)),
+                Impact::None,
+            );
+            attrs.cmp(
+                "feature_limits.allocations",
+                v(feature_live(fl.allocations)),
+                v(feature(s.features.allocations)),
+                Impact::None,
+            );
+            attrs.cmp(
+                "feature_limits.backups",
+                v(feature_live(fl.backups)),
+                v(feature(s.features.backups)),
+                Impact::None,
+            );
+            let live_primary = live
+                .allocation
+                .and_then(|id| cx.alloc_by_id.get(&id))
+                .map(|a| endpoint_of(a));
+            attrs.cmp(
+                "allocation",
+                v(live_primary),
+                v(allocation.as_ref().map(ep_str)),
+                Impact::Restart,
+            );
+            let mut live_extra: Vec<String> = live
+                .allocations
+                .iter()
+                .filter(|id| Some(**id) != live.allocation)
+                .filter_map(|id| cx.alloc_by_id.get(id))
+                .map(|a| endpoint_of(a))
+                .collect();
+            live_extra.sort();
+            let mut want_extra: Vec<String> = additional.iter().map(ep_str).collect();
+            want_extra.sort();
+            attrs.cmp(
+                "additional_allocations",
+                v(live_extra),
+                v(want_extra),
+                Impact::Restart,
+            );
+            let live_suspended = live.suspended || live.status.as_deref() == Some("suspended");
+            attrs.cmp(
+                "suspended",
+                json!(live_suspended),
+                json!(s.suspended),
+                Impact::Restart,
+            );
+
+            let replace = attrs.any(&["node"]);
+            let adopting = live.external_id.as_deref() != Some(ext.as_str());
+            let mut calls = Vec::new();
+            if replace {
+                calls.push(ApiCall::new("DELETE", format!("/servers/{}", live.id)));
+                calls.push(ApiCall::new("POST", "/servers"));
+            } else {
+                if attrs.any(&["name", "description", "external_id", "owner"]) {
+                    calls.push(ApiCall::new(
+                        "PATCH",
+                        format!("/servers/{}/details", live.id),
+                    ));
+                }
+                let build = attrs.changed.iter().any(|a| {
+                    a.name.starts_with("limits.")
+                        || a.name.starts_with("feature_limits.")
+                        || a.name.ends_with("allocation")
+                        || a.name == "additional_allocations"
+                });
+                if build {
+                    calls.push(ApiCall::new("PATCH", format!("/servers/{}/build", live.id)));
+                }
+                if attrs.changed.iter().any(|a| {
+                    a.name == "egg"
+                        || a.name == "image"
+                        || a.name == "startup"
+                        || a.name.starts_with("environment.")
+                }) {
+                    calls.push(ApiCall::new(
+                        "PATCH",
+                        format!("/servers/{}/startup", live.id),
+                    ));
+                }
+                if attrs.any(&["suspended"]) {
+                    let what = if s.suspended { "suspend" } else { "unsuspend" };
+                    calls.push(ApiCall::new("POST", format!("/servers/{}/{what}", live.id)));
+                }
+                if egg_changed {
+                    calls.push(ApiCall::new(
+                        "POST",
+                        format!("/servers/{}/reinstall", live.id),
+                    ));
+                }
+            }
+            let action = if replace {
+                Action::Replace
+            } else if adopting {
+                Action::Adopt
+            } else {
+                Action::Update
+            };
+            let mut c = change(address, action, Some(live.id), attrs, calls, origin);
+            if replace {
+                c.impact = Impact::Destroy;
+                c.warnings.push(format!("moving to node `{}` destroys the server and its files and creates it again: the panel's API cannot move a server", s.node));
+                if s.protect {
+                    cx.errors.push(PlanError::new("roost::protected", format!("server `{key}` is protected, but this plan would replace it (its node changes)"), origin).help("remove `protect #true` if the data loss is intended, or keep the server on its node"));
+                }
+            } else if egg_changed {
+                c.warnings.push(format!(
+                    "changing the egg reinstalls server `{}`: its files are at risk",
+                    s.name
+                ));
+            }
+            c.desired = Some(Desired::Server(Box::new(target)));
+            c.live = Some(LiveObject::Server(Box::new(live.clone())));
+            cx.changes.push(c);
+        }
+    }
+}
+
+fn feature(x: Option<u64>) -> Value {
+    match x {
+        Some(n) => json!(n),
+        None => json!("unlimited"),
+    }
+}
+
+fn feature_live(x: Option<i64>) -> Value {
+    match x {
+        Some(n) => json!(n),
+        None => json!("unlimited"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Base, targets, summary
+
+fn classify(plan: &mut Plan, base_plan: Option<&Plan>, base: &roost_model::Desired) {
+    let in_base = |a: &Address| -> bool {
+        match a.kind {
+            Kind::Location => base.locations.contains_key(&a.name),
+            Kind::Node => base.nodes.contains_key(&a.name),
+            Kind::User => base.users.contains_key(&a.name),
+            Kind::Server => base.servers.contains_key(&a.name),
+            Kind::Allocation => base.allocations.keys().any(|k| &k.address() == a),
+        }
+    };
+    let base_changes: HashMap<&Address, &Change> = base_plan
+        .map(|p| p.changes.iter().map(|c| (&c.address, c)).collect())
+        .unwrap_or_default();
+    for c in &mut plan.changes {
+        match base_changes.get(&c.address) {
+            // The base would have made the same change: the panel moved, not the manifests.
+            Some(b) if b.action == c.action => {
+                for a in &mut c.attributes {
+                    let same = b
+                        .attributes
+                        .iter()
+                        .any(|x| x.name == a.name && x.new == a.new && x.sensitive == a.sensitive);
+                    a.cause = Some(if same { Cause::Drift } else { Cause::Intended });
+                }
+            }
+            Some(_) => {
+                for a in &mut c.attributes {
+                    a.cause = Some(Cause::Intended);
+                }
+            }
+            None => {
+                // The base would change nothing here: every difference comes from the manifests,
+                // unless the base never declared it and the panel holds it (a delete of drift).
+                let cause = if c.action == Action::Delete && !in_base(&c.address) {
+                    Cause::Drift
+                } else {
+                    Cause::Intended
+                };
+                for a in &mut c.attributes {
+                    a.cause = Some(cause);
+                }
+            }
+        }
+        let drift = c
+            .attributes
+            .iter()
+            .filter(|a| a.cause == Some(Cause::Drift))
+            .count();
+        let intended = c
+            .attributes
+            .iter()
+            .filter(|a| a.cause == Some(Cause::Intended))
+            .count();
+        c.cause = Some(match (intended, drift) {
+            (_, 0) => Cause::Intended,
+            (0, _) => Cause::Drift,
+            _ => Cause::Mixed,
+        });
+    }
+}
+
+fn restrict(plan: &mut Plan, desired: &roost_model::Desired, targets: &[Address]) {
+    let graph = Graph::from_desired(desired);
+    let keep: HashSet<Address> = graph
+        .closure_of(targets)
+        .into_iter()
+        .chain(targets.iter().cloned())
+        .collect();
+    plan.changes.retain(|c| keep.contains(&c.address));
+}
+
+fn summarise(plan: &mut Plan) {
+    let mut s = Summary {
+        unchanged: plan.summary.unchanged,
+        ..Summary::default()
+    };
+    // One POST per allocation group is already reflected in the calls lists.
+    for c in &plan.changes {
+        match c.action {
+            Action::Create => s.create += 1,
+            Action::Update => s.update += 1,
+            Action::Replace => s.replace += 1,
+            Action::Delete => s.delete += 1,
+            Action::Adopt => s.adopt += 1,
+        }
+        match c.impact {
+            Impact::None => {}
+            Impact::Restart => s.restart += 1,
+            Impact::Reinstall => s.reinstall += 1,
+            Impact::Destroy => s.destroy += 1,
+        }
+        match c.cause {
+            Some(Cause::Intended) => s.intended += 1,
+            Some(Cause::Drift) => s.drift += 1,
+            Some(Cause::Mixed) => {
+                s.intended += 1;
+                s.drift += 1;
+            }
+            None => {}
+        }
+        s.requests += c.calls.len();
+    }
+    s.unmanaged = plan.unmanaged.count();
+    s.seconds_at_rate_limit = (s.requests as u64 * 60).div_ceil(u64::from(plan.rate_limit.max(1)));
+    plan.summary = s;
+}

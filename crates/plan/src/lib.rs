@@ -1,0 +1,18 @@
+//! The planner: a pure function of (desired state, live state, options) → [`Plan`].
+//!
+//! No IO, no clock, no async runtime: this crate does not depend on one (see Cargo.toml). The
+//! same `Plan` feeds every renderer (text, JSON, Markdown) and the engine that applies it.
+
+mod diff;
+mod fingerprint;
+pub mod render;
+mod types;
+
+pub use diff::{Ignore, Options, PlanError, plan};
+pub use fingerprint::fingerprints;
+pub use types::*;
+
+/// JSON Schema of the plan format (`schemas/plan.schema.json`).
+pub fn plan_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Plan)).unwrap_or_default()
+}

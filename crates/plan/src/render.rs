@@ -1,0 +1,614 @@
+//! Renderers of a [`Plan`]: text for terminals, Markdown for pull requests. JSON is the plan's
+//! serde form.
+
+use crate::types::*;
+use serde_json::Value;
+use std::fmt::Write;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextOptions {
+    pub color: bool,
+    /// Show the API calls of every change.
+    pub verbose: bool,
+}
+
+struct Paint(bool);
+
+impl Paint {
+    fn c(&self, code: &str, s: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn action(&self, a: Action, s: &str) -> String {
+        let code = match a {
+            Action::Create => "32",
+            Action::Update | Action::Adopt => "33",
+            Action::Replace => "35",
+            Action::Delete => "31",
+        };
+        self.c(code, s)
+    }
+    fn bold(&self, s: &str) -> String {
+        self.c("1", s)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.c("2", s)
+    }
+}
+
+/// A JSON value as it reads in a plan: strings quoted, the rest as JSON.
+pub fn show(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("{s:?}"),
+        Value::Null => "null".into(),
+        other => other.to_string(),
+    }
+}
+
+fn is_multiline(a: &AttrChange) -> bool {
+    [&a.old, &a.new]
+        .iter()
+        .any(|v| matches!(v, Some(Value::String(s)) if s.contains('\n')))
+}
+
+fn impact_note(i: Impact) -> &'static str {
+    match i {
+        Impact::None => "",
+        Impact::Restart => " (restart needed)",
+        Impact::Reinstall => " (REINSTALL: data at risk)",
+        Impact::Destroy => " (DESTROYS the server and its data)",
+    }
+}
+
+fn cause_note(c: Option<Cause>) -> &'static str {
+    match c {
+        Some(Cause::Drift) => " [drift]",
+        Some(Cause::Mixed) => " [intended + drift]",
+        _ => "",
+    }
+}
+
+/// Consecutive allocation changes of one node and action, shown as one block.
+struct AllocGroup<'a> {
+    action: Action,
+    node: String,
+    items: Vec<&'a Change>,
+}
+
+enum Item<'a> {
+    One(&'a Change),
+    Allocations(AllocGroup<'a>),
+}
+
+fn items(plan: &Plan) -> Vec<Item<'_>> {
+    let mut out: Vec<Item> = Vec::new();
+    for c in &plan.changes {
+        if c.address.kind == roost_model::Kind::Allocation {
+            let node = c.address.name.split('/').next().unwrap_or("").to_string();
+            if let Some(Item::Allocations(g)) = out.last_mut() {
+                if g.action == c.action && g.node == node {
+                    g.items.push(c);
+                    continue;
+                }
+            }
+            out.push(Item::Allocations(AllocGroup {
+                action: c.action,
+                node,
+                items: vec![c],
+            }));
+        } else {
+            out.push(Item::One(c));
+        }
+    }
+    out
+}
+
+/// Collapse endpoints `ip:port` of one node into `ip:a-b` runs.
+fn endpoint_runs(changes: &[&Change]) -> Vec<String> {
+    let mut by_ip: std::collections::BTreeMap<String, Vec<u16>> = Default::default();
+    for c in changes {
+        if let Some((_, ep)) = c.address.name.split_once('/') {
+            if let Some((ip, port)) = ep.rsplit_once(':') {
+                if let Ok(p) = port.parse() {
+                    by_ip.entry(ip.to_string()).or_default().push(p);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (ip, mut ports) in by_ip {
+        ports.sort_unstable();
+        let mut i = 0;
+        while i < ports.len() {
+            let start = ports[i];
+            let mut end = start;
+            while i + 1 < ports.len() && ports[i + 1] == end + 1 {
+                i += 1;
+                end = ports[i];
+            }
+            out.push(if start == end {
+                format!("{ip}:{start}")
+            } else {
+                format!("{ip}:{start}-{end}")
+            });
+            i += 1;
+        }
+    }
+    out
+}
+
+pub fn summary_line(plan: &Plan) -> String {
+    let s = &plan.summary;
+    if !plan.has_changes() {
+        let mut line = "No changes. The panel matches the manifests.".to_string();
+        if s.unmanaged > 0 {
+            let _ = write!(line, " {} unmanaged.", s.unmanaged);
+        }
+        return line;
+    }
+    let mut line = format!(
+        "Plan: {} to create, {} to update, {} to delete",
+        s.create, s.update, s.delete
+    );
+    if s.replace > 0 {
+        let _ = write!(line, ", {} to replace", s.replace);
+    }
+    if s.adopt > 0 {
+        let _ = write!(line, ", {} to adopt", s.adopt);
+    }
+    let mut risk = Vec::new();
+    if s.restart > 0 {
+        risk.push(format!(
+            "{} {} a restart",
+            s.restart,
+            if s.restart == 1 { "needs" } else { "need" }
+        ));
+    }
+    if s.reinstall > 0 {
+        risk.push(format!(
+            "{} reinstall{}",
+            s.reinstall,
+            if s.reinstall == 1 { "s" } else { "" }
+        ));
+    }
+    if s.destroy > 0 {
+        risk.push(format!(
+            "{} destroy{} data",
+            s.destroy,
+            if s.destroy == 1 { "s" } else { "" }
+        ));
+    }
+    if !risk.is_empty() {
+        let _ = write!(line, "; {}", risk.join(", "));
+    }
+    if plan.has_base {
+        let _ = write!(line, "; {} intended, {} drift", s.intended, s.drift);
+    }
+    let _ = write!(line, "; {} unmanaged.", s.unmanaged);
+    line
+}
+
+fn duration(secs: u64) -> String {
+    if secs < 60 {
+        format!("{secs}s")
+    } else {
+        format!("{}m{:02}s", secs / 60, secs % 60)
+    }
+}
+
+/// The plan as text, Terraform-like.
+pub fn text(plan: &Plan, opts: TextOptions) -> String {
+    let p = Paint(opts.color);
+    let mut o = String::new();
+    if plan.has_changes() {
+        o.push_str("roost will perform the following actions:\n");
+    }
+    for item in items(plan) {
+        o.push('\n');
+        match item {
+            Item::One(c) => change_text(&mut o, &p, c, opts),
+            Item::Allocations(g) => {
+                let verb = g.action.verb();
+                let n = g.items.len();
+                let _ = writeln!(
+                    o,
+                    "  {} {} allocation{} on node {} will be {verb}{}",
+                    p.dim("#"),
+                    n,
+                    if n == 1 { "" } else { "s" },
+                    g.node,
+                    cause_note(g.items[0].cause)
+                );
+                let runs = endpoint_runs(&g.items);
+                for chunk in runs.chunks(6) {
+                    let _ = writeln!(
+                        o,
+                        "  {} {}",
+                        p.action(g.action, g.action.symbol()),
+                        chunk.join(", ")
+                    );
+                }
+                let aliases: std::collections::BTreeSet<String> = g
+                    .items
+                    .iter()
+                    .flat_map(|c| c.attributes.iter())
+                    .filter(|a| a.name == "alias")
+                    .map(|a| {
+                        format!(
+                            "{} -> {}",
+                            a.old.as_ref().map(show).unwrap_or_else(|| "null".into()),
+                            a.new.as_ref().map(show).unwrap_or_else(|| "null".into())
+                        )
+                    })
+                    .collect();
+                for a in aliases.iter().filter(|a| !a.starts_with("null -> null")) {
+                    let _ = writeln!(o, "      alias: {a}");
+                }
+                if opts.verbose {
+                    for call in g.items.iter().flat_map(|c| &c.calls) {
+                        let _ = writeln!(o, "      {} {call}", p.dim("->"));
+                    }
+                }
+            }
+        }
+    }
+    if !plan.notes.is_empty() {
+        o.push_str("\nNotes:\n");
+        for n in &plan.notes {
+            let _ = writeln!(o, "  - {n}");
+        }
+    }
+    let un = &plan.unmanaged;
+    if un.count() > 0 {
+        o.push('\n');
+        let mut parts = Vec::new();
+        if !un.servers.is_empty() {
+            let owned = un.servers.iter().filter(|s| s.owned).count();
+            let mut s = format!(
+                "{} server{}",
+                un.servers.len(),
+                if un.servers.len() == 1 { "" } else { "s" }
+            );
+            if owned > 0 {
+                let _ = write!(
+                    s,
+                    " ({owned} carrying roost's namespace; enable `prune \"servers\"` to delete them)"
+                );
+            }
+            parts.push(s);
+        }
+        if !un.users.is_empty() {
+            parts.push(format!(
+                "{} user{}",
+                un.users.len(),
+                if un.users.len() == 1 { "" } else { "s" }
+            ));
+        }
+        if !un.nodes.is_empty() {
+            parts.push(format!(
+                "{} node{}",
+                un.nodes.len(),
+                if un.nodes.len() == 1 { "" } else { "s" }
+            ));
+        }
+        if !un.locations.is_empty() {
+            parts.push(format!(
+                "{} location{}",
+                un.locations.len(),
+                if un.locations.len() == 1 { "" } else { "s" }
+            ));
+        }
+        if un.allocations > 0 {
+            parts.push(format!(
+                "{} allocation{} on managed nodes",
+                un.allocations,
+                if un.allocations == 1 { "" } else { "s" }
+            ));
+        }
+        let _ = writeln!(o, "Unmanaged (left alone): {}.", parts.join(", "));
+    }
+    o.push('\n');
+    o.push_str(&p.bold(&summary_line(plan)));
+    o.push('\n');
+    if plan.has_changes() {
+        let _ = writeln!(
+            o,
+            "{} API request{}, about {} at {} requests/minute.",
+            plan.summary.requests,
+            if plan.summary.requests == 1 { "" } else { "s" },
+            duration(plan.summary.seconds_at_rate_limit),
+            plan.rate_limit
+        );
+    }
+    o
+}
+
+fn change_text(o: &mut String, p: &Paint, c: &Change, opts: TextOptions) {
+    let _ = writeln!(
+        o,
+        "  {} {} will be {}{}{}",
+        p.dim("#"),
+        c.address,
+        c.action.verb(),
+        impact_note(c.impact),
+        cause_note(c.cause)
+    );
+    for w in &c.warnings {
+        let _ = writeln!(o, "  {} {w}", p.c("31", "!"));
+    }
+    let sym = p.action(c.action, c.action.symbol());
+    let id = c.id.map(|i| format!(" (id {i})")).unwrap_or_default();
+    let _ = writeln!(o, "  {sym} {} {:?}{id} {{", c.address.kind, c.address.name);
+    let width = c
+        .attributes
+        .iter()
+        .filter(|a| !is_multiline(a))
+        .map(|a| a.name.len())
+        .max()
+        .unwrap_or(0);
+    for a in &c.attributes {
+        let cause = match a.cause {
+            Some(Cause::Drift) => p.dim("  # drift: changed in the panel"),
+            _ => String::new(),
+        };
+        if a.sensitive {
+            let mark = if c.action == Action::Create {
+                p.action(Action::Create, "+")
+            } else {
+                p.action(Action::Update, "~")
+            };
+            let _ = writeln!(o, "      {mark} {:width$} = (sensitive){cause}", a.name);
+            continue;
+        }
+        match (c.action, &a.old, &a.new) {
+            (_, old, new) if is_multiline(a) => {
+                let old_s = old.as_ref().and_then(|v| v.as_str()).unwrap_or("");
+                let new_s = new.as_ref().and_then(|v| v.as_str()).unwrap_or("");
+                let mark = if c.action == Action::Create {
+                    p.action(Action::Create, "+")
+                } else {
+                    p.action(Action::Update, "~")
+                };
+                let _ = writeln!(o, "      {mark} {} = <<-EOT{cause}", a.name);
+                let diff = similar::TextDiff::from_lines(old_s, new_s);
+                for ch in diff.iter_all_changes() {
+                    let line = ch.value().trim_end_matches('\n');
+                    let s = match ch.tag() {
+                        similar::ChangeTag::Delete => p.c("31", &format!("- {line}")),
+                        similar::ChangeTag::Insert => p.c("32", &format!("+ {line}")),
+                        similar::ChangeTag::Equal => format!("  {line}"),
+                    };
+                    let _ = writeln!(o, "          {s}");
+                }
+                let _ = writeln!(o, "        EOT");
+            }
+            (Action::Create, _, Some(new)) => {
+                let _ = writeln!(
+                    o,
+                    "      {} {:width$} = {}",
+                    p.action(Action::Create, "+"),
+                    a.name,
+                    show(new)
+                );
+            }
+            (_, Some(old), None) => {
+                let _ = writeln!(
+                    o,
+                    "      {} {:width$} = {}",
+                    p.action(Action::Delete, "-"),
+                    a.name,
+                    show(old)
+                );
+            }
+            (_, old, Some(new)) => {
+                let old = old.as_ref().map(show).unwrap_or_else(|| "null".into());
+                let forces = if a.impact == Impact::Destroy && c.action == Action::Replace {
+                    p.c("31", " # forces replacement")
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(
+                    o,
+                    "      {} {:width$} = {old} -> {}{forces}{cause}",
+                    p.action(Action::Update, "~"),
+                    a.name,
+                    show(new)
+                );
+            }
+            _ => {}
+        }
+    }
+    if c.unchanged > 0 {
+        let _ = writeln!(
+            o,
+            "        {}",
+            p.dim(&format!(
+                "# ({} unchanged attribute{} hidden)",
+                c.unchanged,
+                if c.unchanged == 1 { "" } else { "s" }
+            ))
+        );
+    }
+    let _ = writeln!(o, "    }}");
+    if opts.verbose {
+        for call in &c.calls {
+            let _ = writeln!(o, "      {} {call}", p.dim("->"));
+        }
+    }
+}
+
+/// GitHub stops comments at 65,536 characters.
+pub const MARKDOWN_BUDGET: usize = 65_536;
+
+/// The plan as Markdown for a pull-request comment: summary table, risky changes first, one
+/// collapsible section per resource, shortened in the middle to fit `budget` characters.
+pub fn markdown(plan: &Plan, budget: usize) -> String {
+    let mut head = String::from("## roost plan\n\n");
+    let s = &plan.summary;
+    let _ = writeln!(head, "**{}**\n", summary_line(plan));
+    if plan.has_changes() {
+        head.push_str("| create | update | replace | delete | adopt | restart | reinstall | destroy | unmanaged | requests |\n");
+        head.push_str("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        let _ = writeln!(
+            head,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            s.create,
+            s.update,
+            s.replace,
+            s.delete,
+            s.adopt,
+            s.restart,
+            s.reinstall,
+            s.destroy,
+            s.unmanaged,
+            s.requests
+        );
+    }
+    let risky: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| c.impact >= Impact::Reinstall || !c.warnings.is_empty())
+        .collect();
+    if !risky.is_empty() {
+        head.push_str("> [!WARNING]\n> Changes that need a careful look:\n");
+        for c in &risky {
+            let reason = if c.warnings.is_empty() {
+                impact_note(c.impact).trim().to_string()
+            } else {
+                c.warnings.join("; ")
+            };
+            let _ = writeln!(head, "> - `{}` ({}): {reason}", c.address, c.action.verb());
+        }
+        head.push('\n');
+    }
+    let mut sections: Vec<String> = Vec::new();
+    for item in items(plan) {
+        let mut sec = String::new();
+        match item {
+            Item::One(c) => {
+                let _ = writeln!(
+                    sec,
+                    "<details><summary><code>{} {}</code> {}{}{}</summary>\n",
+                    c.action.symbol(),
+                    c.address,
+                    c.action.verb(),
+                    impact_note(c.impact),
+                    cause_note(c.cause)
+                );
+                sec.push_str("```diff\n");
+                for a in &c.attributes {
+                    if a.sensitive {
+                        let _ = writeln!(sec, "! {} = (sensitive)", a.name);
+                    } else if is_multiline(a) {
+                        let old_s = a.old.as_ref().and_then(|v| v.as_str()).unwrap_or("");
+                        let new_s = a.new.as_ref().and_then(|v| v.as_str()).unwrap_or("");
+                        let _ = writeln!(sec, "! {}:", a.name);
+                        for ch in similar::TextDiff::from_lines(old_s, new_s).iter_all_changes() {
+                            let sign = match ch.tag() {
+                                similar::ChangeTag::Delete => "-",
+                                similar::ChangeTag::Insert => "+",
+                                similar::ChangeTag::Equal => " ",
+                            };
+                            let _ = writeln!(sec, "{sign}   {}", ch.value().trim_end_matches('\n'));
+                        }
+                    } else {
+                        match (&a.old, &a.new) {
+                            (None, Some(n)) => {
+                                let _ = writeln!(sec, "+ {} = {}", a.name, show(n));
+                            }
+                            (Some(o), None) => {
+                                let _ = writeln!(sec, "- {} = {}", a.name, show(o));
+                            }
+                            (Some(o), Some(n)) => {
+                                let _ = writeln!(
+                                    sec,
+                                    "- {} = {}\n+ {} = {}",
+                                    a.name,
+                                    show(o),
+                                    a.name,
+                                    show(n)
+                                );
+                            }
+                            (None, None) => {}
+                        }
+                    }
+                }
+                sec.push_str("```\n");
+                if !c.calls.is_empty() {
+                    let calls: Vec<String> = c.calls.iter().map(|x| format!("`{x}`")).collect();
+                    let _ = writeln!(sec, "\nAPI calls: {}", calls.join(", "));
+                }
+                sec.push_str("\n</details>\n");
+            }
+            Item::Allocations(g) => {
+                let _ = writeln!(
+                    sec,
+                    "<details><summary><code>{} allocations</code> on node <code>{}</code>: {} {}</summary>\n",
+                    g.action.symbol(),
+                    g.node,
+                    g.items.len(),
+                    g.action.verb()
+                );
+                let _ = writeln!(
+                    sec,
+                    "{}\n\n</details>",
+                    endpoint_runs(&g.items)
+                        .iter()
+                        .map(|r| format!("`{r}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+        }
+        sections.push(sec);
+    }
+    let mut tail = String::new();
+    if plan.unmanaged.count() > 0 {
+        let _ = writeln!(
+            tail,
+            "\n{} resource(s) on the panel are not in the manifests and are left alone.",
+            plan.unmanaged.count()
+        );
+    }
+    // Fit the budget: keep the head and tail, drop sections from the middle.
+    let total: usize = head.len() + tail.len() + sections.iter().map(String::len).sum::<usize>();
+    if total <= budget {
+        return head + &sections.concat() + &tail;
+    }
+    let room = budget.saturating_sub(head.len() + tail.len() + 200);
+    let mut front = Vec::new();
+    let mut back = Vec::new();
+    let (mut used, mut i, mut j) = (0usize, 0usize, sections.len());
+    while i < j {
+        let take_front = front.len() <= back.len();
+        let sec = if take_front {
+            &sections[i]
+        } else {
+            &sections[j - 1]
+        };
+        if used + sec.len() > room {
+            break;
+        }
+        used += sec.len();
+        if take_front {
+            front.push(sec.clone());
+            i += 1;
+        } else {
+            back.push(sec.clone());
+            j -= 1;
+        }
+    }
+    back.reverse();
+    let omitted = j - i;
+    let mut out = head + &front.concat();
+    let _ = writeln!(
+        out,
+        "\n_… {omitted} more change(s) not shown: this comment would pass GitHub's size limit. Run `roost plan` for the full plan._\n"
+    );
+    out.push_str(&back.concat());
+    out.push_str(&tail);
+    out
+}
