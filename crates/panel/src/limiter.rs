@@ -224,11 +224,13 @@ impl RateLimiter {
         }
     }
 
-    /// A 429: nothing starts before `retry_after` from now.
+    /// A 429: nothing starts before `retry_after` from now. That is when the panel's window
+    /// resets, so any spacing from low `Remaining` counts is dropped.
     pub fn pause_for(&self, retry_after: Duration) {
         let until = Instant::now() + retry_after;
         let mut s = self.lock();
         s.not_before = Some(s.not_before.map_or(until, |nb| nb.max(until)));
+        s.spacing = Duration::ZERO;
     }
 }
 
@@ -298,11 +300,19 @@ mod tests {
             rl.acquire(None, "GET /x").await;
         }
         assert_eq!(Instant::now(), t0);
+        // A 429 answer carries `Remaining: 0`, then Retry-After decides alone.
+        rl.observe_headers(Some(240), Some(0));
         rl.pause_for(Duration::from_secs(7));
         let (obs, seen) = recorder();
         rl.acquire(Some(&obs), "GET /x").await;
         assert_eq!(Instant::now() - t0, Duration::from_secs(7));
         assert_eq!(seen.lock().unwrap()[0].reason, WaitReason::RetryAfter);
+        rl.acquire(Some(&obs), "GET /x").await;
+        assert_eq!(
+            Instant::now() - t0,
+            Duration::from_secs(7),
+            "no spacing after the pause"
+        );
     }
 
     #[tokio::test(start_paused = true)]
