@@ -62,7 +62,10 @@ pub async fn start_with(cfg: SimConfig) -> T {
     let sim = Sim::start(cfg).await.expect("sim starts");
     T {
         sim,
-        c: Client::new(),
+        c: Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
     }
 }
 
