@@ -11,6 +11,24 @@
 //! * Retries follow a pure [`RetryPolicy`]: idempotent calls are retried on transient failures;
 //!   a POST whose outcome is unknown is never re-sent ([`PanelError::Ambiguous`]).
 //!
+//! ```no_run
+//! use roost_panel::{ClientConfig, PanelClient, PanelError, Secret, ServerBuildBody};
+//!
+//! # async fn demo() -> Result<(), PanelError> {
+//! let client = PanelClient::new(ClientConfig::new(
+//!     "https://panel.example.com",
+//!     Secret::new("ptla_..."),
+//! ))?;
+//! let live = client.read_live().await?; // detects the dialect on first use
+//! if let Some(server) = live.servers.first() {
+//!     let mut build = ServerBuildBody::from_live(server); // every field, as it is now
+//!     build.limits.memory = 4096; // change only what is meant to change
+//!     client.update_server_build(server.id, &build).await?;
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! The reference for every behaviour is `shared/panel-api/` (README.md, dialects.md and the
 //! per-resource files).
 

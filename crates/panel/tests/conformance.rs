@@ -1014,3 +1014,63 @@ async fn client_limiter_follows_the_panels_headers() {
     assert_eq!(off.rate_limit(), None);
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn read_live_at_fleet_scale_stays_at_one_request_per_kind() {
+    for dialect in Dialect::ALL {
+        let c = start(dialect, |_| {}).await;
+        let egg = c
+            .sim
+            .state()
+            .eggs
+            .keys()
+            .next()
+            .copied()
+            .expect("stock eggs");
+        c.sim.mutate(|s| {
+            for n in 0..20u16 {
+                let node = s.add_node(roost_sim::NodeParams {
+                    name: format!("node-{n}"),
+                    ..Default::default()
+                });
+                for p in 0..20u16 {
+                    let alloc = s.add_allocation(node, "10.1.0.1", 20000 + n * 100 + p, None);
+                    if p < 15 {
+                        s.add_server(roost_sim::ServerParams {
+                            name: format!("s-{n}-{p}"),
+                            user_id: 1,
+                            egg_id: egg,
+                            allocation_id: Some(alloc),
+                            ..Default::default()
+                        });
+                    }
+                }
+            }
+            for u in 0..100 {
+                s.add_user(UserParams {
+                    username: format!("player{u}"),
+                    email: format!("player{u}@example.com"),
+                    ..Default::default()
+                });
+            }
+        });
+        let started = std::time::Instant::now();
+        let live = c.client.read_live().await.unwrap();
+        let took = started.elapsed();
+        assert_eq!(live.servers.len(), 300);
+        assert_eq!(live.allocations.len(), 400);
+        assert_eq!(
+            live.allocations
+                .iter()
+                .filter(|a| a.server_id.is_some())
+                .count(),
+            300
+        );
+        assert_eq!(c.client.requests_sent(), 6, "probe + one page per kind");
+        assert!(
+            took < Duration::from_secs(5),
+            "{dialect}: read_live took {took:?}"
+        );
+        c.sim.shutdown().await;
+    }
+}
