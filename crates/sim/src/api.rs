@@ -641,12 +641,11 @@ pub fn handle(st: &mut SimState, r: &mut Req, route: R) -> Res {
                     "A node must have no servers linked to it in order to be deleted.",
                 ));
             }
-            if let Some(n) = st.nodes.remove(&i) {
-                if let Some(l) = n.location_id {
-                    if let Some(s) = st.idx.nodes_by_location.get_mut(&l) {
-                        s.remove(&i);
-                    }
-                }
+            if let Some(n) = st.nodes.remove(&i)
+                && let Some(l) = n.location_id
+                && let Some(s) = st.idx.nodes_by_location.get_mut(&l)
+            {
+                s.remove(&i);
             }
             let allocs: Vec<u64> = st
                 .idx
@@ -1102,12 +1101,11 @@ fn node_save(st: &mut SimState, r: &mut Req, existing: Option<u64>) -> Res {
     let inc = r.includes();
     match existing {
         Some(i) => {
-            if old_location != node.location_id {
-                if let Some(l) = old_location {
-                    if let Some(s) = st.idx.nodes_by_location.get_mut(&l) {
-                        s.remove(&i);
-                    }
-                }
+            if old_location != node.location_id
+                && let Some(l) = old_location
+                && let Some(s) = st.idx.nodes_by_location.get_mut(&l)
+            {
+                s.remove(&i);
             }
             st.insert_node(node);
             let n = &st.nodes[&i];

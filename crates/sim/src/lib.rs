@@ -681,10 +681,8 @@ fn process(
         }
         r
     };
-    if pt {
-        if let Err(e) = api::bind(&st, &route) {
-            return with_rate(err_response(sh, &e, json));
-        }
+    if pt && let Err(e) = api::bind(&st, &route) {
+        return with_rate(err_response(sh, &e, json));
     }
     rules::normalize(&mut input);
     let mut req = Req {

@@ -212,13 +212,11 @@ pub fn node(w: &mut W, c: &Ctx, n: &Node, inc: &Inc, omit: &[&str], sums: Option
                 |w, a| allocation(w, c, a, sub),
             );
         }
-        if pt {
-            if let Some(sub) = inc.get("location") {
-                w.key("location");
-                match n.location_id.and_then(|l| c.st.locations.get(&l)) {
-                    Some(l) => location(w, c, l, sub),
-                    None => w.null_resource(),
-                }
+        if pt && let Some(sub) = inc.get("location") {
+            w.key("location");
+            match n.location_id.and_then(|l| c.st.locations.get(&l)) {
+                Some(l) => location(w, c, l, sub),
+                None => w.null_resource(),
             }
         }
         if let Some(sub) = inc.get("servers") {
@@ -293,15 +291,13 @@ pub fn user(w: &mut W, c: &Ctx, u: &User, inc: &Inc) {
             w.key("servers");
             list(w, c.st.user_servers(u.id), |w, s| server(w, c, s, sub));
         }
-        if !pt {
-            if let Some(sub) = inc.get("roles") {
-                w.key("roles");
-                list(
-                    w,
-                    u.roles.iter().filter_map(|r| c.st.roles.get(r)),
-                    |w, r| role(w, r, sub),
-                );
-            }
+        if !pt && let Some(sub) = inc.get("roles") {
+            w.key("roles");
+            list(
+                w,
+                u.roles.iter().filter_map(|r| c.st.roles.get(r)),
+                |w, r| role(w, r, sub),
+            );
         }
         w.end_obj();
     }

@@ -291,10 +291,10 @@ impl<'i> Validator<'i> {
                 if !has_key {
                     continue;
                 }
-                if let Value::String(s) = val {
-                    if s.trim().is_empty() {
-                        continue;
-                    }
+                if let Value::String(s) = val
+                    && s.trim().is_empty()
+                {
+                    continue;
                 }
                 if nullable && val.is_null() {
                     continue;
@@ -389,10 +389,8 @@ fn valid_email(s: &str) -> bool {
 }
 
 fn size_of(v: &Value, numeric: bool) -> f64 {
-    if numeric {
-        if let Some(n) = as_number(v) {
-            return n;
-        }
+    if numeric && let Some(n) = as_number(v) {
+        return n;
     }
     match v {
         Value::Array(a) => a.len() as f64,
@@ -584,7 +582,7 @@ impl Parser<'_> {
                 '$' => Node::End,
                 '\\' => self
                     .escape(false)?
-                    .map_or_else(|ch| Node::Char(ch), |it| Node::Class(vec![it], false)),
+                    .map_or_else(Node::Char, |it| Node::Class(vec![it], false)),
                 '*' | '+' | '?' | '{' => return None,
                 c => Node::Char(c),
             };

@@ -602,16 +602,15 @@ impl SimState {
             .idx
             .alloc_pairs
             .contains(&(node_id, ip.to_string(), port))
-        {
-            if let Some(id) = self.idx.allocs_by_node.get(&node_id).and_then(|set| {
+            && let Some(id) = self.idx.allocs_by_node.get(&node_id).and_then(|set| {
                 set.iter().copied().find(|a| {
                     self.allocations
                         .get(a)
                         .is_some_and(|a| a.ip == ip && a.port == port)
                 })
-            }) {
-                return id;
-            }
+            })
+        {
+            return id;
         }
         let id = Self::next_id(&mut self.counters.allocation);
         self.idx
@@ -640,10 +639,11 @@ impl SimState {
         let now = now_unix();
         let uuid = self.new_uuid();
         let mut roles = Vec::new();
-        if p.root_admin && self.dialect == Dialect::Pelican {
-            if let Some(r) = self.root_admin_role() {
-                roles.push(r);
-            }
+        if p.root_admin
+            && self.dialect == Dialect::Pelican
+            && let Some(r) = self.root_admin_role()
+        {
+            roles.push(r);
         }
         let user = User {
             id,
@@ -683,10 +683,10 @@ impl SimState {
     }
 
     pub fn remove_user_index(&mut self, u: &User) {
-        if let Some(e) = &u.external_id {
-            if self.idx.user_by_external.get(e) == Some(&u.id) {
-                self.idx.user_by_external.remove(e);
-            }
+        if let Some(e) = &u.external_id
+            && self.idx.user_by_external.get(e) == Some(&u.id)
+        {
+            self.idx.user_by_external.remove(e);
         }
         if self.idx.user_by_username.get(&u.username.to_lowercase()) == Some(&u.id) {
             self.idx.user_by_username.remove(&u.username.to_lowercase());
@@ -823,10 +823,10 @@ impl SimState {
         if let Some(set) = self.idx.servers_by_egg.get_mut(&s.egg_id) {
             set.remove(&id);
         }
-        if let Some(e) = &s.external_id {
-            if self.idx.server_by_external.get(e) == Some(&id) {
-                self.idx.server_by_external.remove(e);
-            }
+        if let Some(e) = &s.external_id
+            && self.idx.server_by_external.get(e) == Some(&id)
+        {
+            self.idx.server_by_external.remove(e);
         }
         Some(s)
     }
@@ -862,10 +862,10 @@ impl SimState {
             self.idx.servers_by_egg.entry(egg).or_default().insert(id);
         }
         if old.external_id != ext {
-            if let Some(e) = &old.external_id {
-                if self.idx.server_by_external.get(e) == Some(&id) {
-                    self.idx.server_by_external.remove(e);
-                }
+            if let Some(e) = &old.external_id
+                && self.idx.server_by_external.get(e) == Some(&id)
+            {
+                self.idx.server_by_external.remove(e);
             }
             if let Some(e) = ext {
                 self.idx.server_by_external.insert(e, id);
@@ -875,10 +875,10 @@ impl SimState {
 
     pub fn assign_allocation(&mut self, alloc: u64, server: u64) {
         if let Some(a) = self.allocations.get_mut(&alloc) {
-            if let Some(prev) = a.server_id {
-                if let Some(s) = self.idx.allocs_by_server.get_mut(&prev) {
-                    s.remove(&alloc);
-                }
+            if let Some(prev) = a.server_id
+                && let Some(s) = self.idx.allocs_by_server.get_mut(&prev)
+            {
+                s.remove(&alloc);
             }
             a.server_id = Some(server);
             self.idx
@@ -891,10 +891,10 @@ impl SimState {
 
     pub fn release_allocation(&mut self, alloc: u64, clear_notes: bool) {
         if let Some(a) = self.allocations.get_mut(&alloc) {
-            if let Some(prev) = a.server_id.take() {
-                if let Some(s) = self.idx.allocs_by_server.get_mut(&prev) {
-                    s.remove(&alloc);
-                }
+            if let Some(prev) = a.server_id.take()
+                && let Some(s) = self.idx.allocs_by_server.get_mut(&prev)
+            {
+                s.remove(&alloc);
             }
             if clear_notes {
                 a.notes = None;
@@ -907,10 +907,10 @@ impl SimState {
         if let Some(s) = self.idx.allocs_by_node.get_mut(&a.node_id) {
             s.remove(&id);
         }
-        if let Some(srv) = a.server_id {
-            if let Some(s) = self.idx.allocs_by_server.get_mut(&srv) {
-                s.remove(&id);
-            }
+        if let Some(srv) = a.server_id
+            && let Some(s) = self.idx.allocs_by_server.get_mut(&srv)
+        {
+            s.remove(&id);
         }
         self.idx
             .alloc_pairs
@@ -920,10 +920,10 @@ impl SimState {
 
     /// Marks a server as installed (status `installing` -> null).
     pub fn finish_install(&mut self, server_id: u64) {
-        if let Some(s) = self.servers.get_mut(&server_id) {
-            if s.status.as_deref() == Some("installing") {
-                s.status = None;
-            }
+        if let Some(s) = self.servers.get_mut(&server_id)
+            && s.status.as_deref() == Some("installing")
+        {
+            s.status = None;
         }
     }
 
