@@ -19,7 +19,7 @@ pub fn diag(code: &'static str, message: impl Into<String>, help: impl Into<Stri
 
 /// A connected panel. Holding it keeps an embedded simulator running.
 pub struct Panel {
-    pub client: PanelClient,
+    pub client: std::sync::Arc<PanelClient>,
     /// What the user named: the URL, or `sim:PATH`.
     pub label: String,
     pub sim: Option<SimHandle>,
@@ -40,6 +40,8 @@ pub struct ConnectOptions {
     /// `--rate-limit`: requests per minute (0 = off).
     pub rate_limit: Option<u32>,
     pub page_size: Option<u32>,
+    /// Told about every wait (rate limit, Retry-After, backoff).
+    pub on_wait: Option<roost_panel::WaitObserver>,
 }
 
 /// The dialect stored in an existing simulator state file, if any.
@@ -76,10 +78,11 @@ pub async fn connect(opts: &ConnectOptions, manifest: Option<&Manifest>) -> Resu
         let mut cc = ClientConfig::new(sim.url(), Secret::new(sim.token()));
         cc.dialect = expected;
         cc.rate_limit = RateLimit::Off;
+        cc.on_wait = opts.on_wait.clone();
         if let Some(p) = opts.page_size {
             cc.page_size = p;
         }
-        let client = PanelClient::new(cc).map_err(panel_error)?;
+        let client = std::sync::Arc::new(PanelClient::new(cc).map_err(panel_error)?);
         return Ok(Panel {
             client,
             label: target,
@@ -107,7 +110,8 @@ pub async fn connect(opts: &ConnectOptions, manifest: Option<&Manifest>) -> Resu
     if let Some(p) = opts.page_size {
         cc.page_size = p;
     }
-    let client = PanelClient::new(cc).map_err(panel_error)?;
+    cc.on_wait = opts.on_wait.clone();
+    let client = std::sync::Arc::new(PanelClient::new(cc).map_err(panel_error)?);
     Ok(Panel {
         client,
         label: target,

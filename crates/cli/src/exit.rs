@@ -10,5 +10,7 @@ pub const CHANGES: u8 = 2;
 pub const DRIFT: u8 = 3;
 /// `--detailed-exitcode`: intended changes and drift.
 pub const CHANGES_AND_DRIFT: u8 = 4;
+/// `roost apply PLAN.json`: the panel changed since the plan was made; nothing was applied.
+pub const STALE_PLAN: u8 = 5;
 /// Command-line usage error (unknown flag, missing argument); clap's own code.
 pub const USAGE: u8 = 64;

@@ -3,6 +3,7 @@
 //! The command line is a library so that the end-to-end tests can build it into their own
 //! binary; `main.rs` only calls [`main`].
 
+mod applying;
 mod connect;
 pub mod exit;
 mod output;
@@ -48,6 +49,8 @@ enum Command {
     },
     /// Compare the manifests with the panel and show what apply would do.
     Plan(planning::PlanArgs),
+    /// Carry out a plan: of the manifests in DIR, or one saved with `roost plan -o`.
+    Apply(applying::ApplyArgs),
     /// Run the panel simulator.
     Sim {
         #[command(subcommand)]
@@ -116,6 +119,7 @@ pub fn main() -> ExitCode {
         Command::Fmt { dir, check } => fmt(&dir, check),
         Command::Graph { dir, format } => graph(&dir, format),
         Command::Plan(args) => block_on(planning::run(args)),
+        Command::Apply(args) => block_on(applying::run(args)),
         Command::Sim {
             command:
                 SimCommand::Serve {

@@ -184,7 +184,10 @@ pub fn plan_errors(m: &Manifest, errors: Vec<PlanError>) -> BoxDiag {
 }
 
 /// Everything `plan`, `apply` and `drift` share: load, connect, read, plan.
-pub async fn make_plan(args: &PlanArgs) -> Result<(Plan, Manifest, Panel), BoxDiag> {
+pub async fn make_plan(
+    args: &PlanArgs,
+    on_wait: Option<roost_panel::WaitObserver>,
+) -> Result<(Plan, Manifest, Panel), BoxDiag> {
     let manifest = load(&args.dir)?;
     let base = args
         .base
@@ -214,6 +217,7 @@ pub async fn make_plan(args: &PlanArgs) -> Result<(Plan, Manifest, Panel), BoxDi
         panel: args.panel.clone(),
         rate_limit: args.rate_limit,
         page_size: args.page_size,
+        on_wait,
     };
     let panel = connect(&copts, Some(&manifest)).await?;
     let live = match panel.client.read_live().await {
@@ -270,7 +274,7 @@ pub fn exit_code(plan: &Plan, detailed: bool) -> u8 {
 }
 
 pub async fn run(args: PlanArgs) -> Result<u8, BoxDiag> {
-    let (plan, _manifest, panel) = make_plan(&args).await?;
+    let (plan, _manifest, panel) = make_plan(&args, None).await?;
     panel.close().await;
     output::stdout(&render(&plan, args.format, args.verbose));
     if let Some(out) = &args.out {

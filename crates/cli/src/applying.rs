@@ -1,0 +1,435 @@
+//! `roost apply`: plan (or load a saved plan), confirm, apply, report.
+
+use crate::connect::{BoxDiag, ConnectOptions, Panel, connect, diag, panel_error};
+use crate::exit;
+use crate::output;
+use crate::planning::{self, Format, PlanArgs};
+use roost_engine::{ApplyOptions, Event, Reporter};
+use roost_plan::{Action, Impact, Plan};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ApplyArgs {
+    /// A directory of manifests (plan, confirm, apply) or a plan saved with `roost plan -o`.
+    pub target: PathBuf,
+    #[command(flatten)]
+    pub plan: PlanFlags,
+    /// Apply without asking.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// With --auto-approve: also allow changes that destroy data or grant admin rights.
+    #[arg(long)]
+    pub allow_destroy: bool,
+    /// Changes in flight at once.
+    #[arg(long, default_value_t = 4)]
+    pub parallelism: usize,
+}
+
+/// The `plan` flags that `apply` shares.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PlanFlags {
+    #[arg(long)]
+    pub panel: Option<String>,
+    /// Output of the plan and of progress events (json: one event per line).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    #[arg(long = "target-resource", id = "target_resource")]
+    pub targets: Vec<String>,
+    #[arg(long = "ignore")]
+    pub ignore: Vec<String>,
+    #[arg(short, long)]
+    pub verbose: bool,
+    #[arg(long)]
+    pub rate_limit: Option<u32>,
+    #[arg(long)]
+    pub page_size: Option<u32>,
+}
+
+/// Prints events: plain lines, or JSON lines with `--format json`.
+struct Lines {
+    json: bool,
+    total: usize,
+    done: Mutex<usize>,
+}
+
+impl Reporter for Lines {
+    fn report(&self, e: Event) {
+        if self.json {
+            let v = match &e {
+                Event::Started { address, action } => {
+                    serde_json::json!({"event": "started", "address": address, "action": action})
+                }
+                Event::Finished {
+                    address,
+                    action,
+                    elapsed,
+                } => {
+                    serde_json::json!({"event": "finished", "address": address, "action": action, "seconds": elapsed.as_secs_f64()})
+                }
+                Event::Failed {
+                    address,
+                    action,
+                    error,
+                } => {
+                    serde_json::json!({"event": "failed", "address": address, "action": action, "error": error})
+                }
+                Event::Skipped {
+                    address,
+                    action,
+                    because,
+                } => {
+                    serde_json::json!({"event": "skipped", "address": address, "action": action, "because": because})
+                }
+                Event::Recovered { address, note } => {
+                    serde_json::json!({"event": "recovered", "address": address, "note": note})
+                }
+                Event::Waiting { seconds, reason } => {
+                    serde_json::json!({"event": "waiting", "seconds": seconds, "reason": reason})
+                }
+            };
+            output::stdout(&format!("{v}\n"));
+            return;
+        }
+        let mut done = self.done.lock().unwrap_or_else(|p| p.into_inner());
+        let line = match e {
+            Event::Started { .. } => return,
+            Event::Finished {
+                address,
+                action,
+                elapsed,
+            } => {
+                *done += 1;
+                format!(
+                    "[{}/{}] {} {address}: {} ({:.1}s)",
+                    *done,
+                    self.total,
+                    action.symbol(),
+                    action.verb(),
+                    elapsed.as_secs_f64()
+                )
+            }
+            Event::Failed {
+                address,
+                action,
+                error,
+            } => {
+                *done += 1;
+                format!(
+                    "[{}/{}] ! {address}: {} FAILED: {error}",
+                    *done,
+                    self.total,
+                    action.verb().split(' ').next().unwrap_or("")
+                )
+            }
+            Event::Skipped {
+                address, because, ..
+            } => {
+                *done += 1;
+                format!(
+                    "[{}/{}] - {address}: skipped, because {because} failed",
+                    *done, self.total
+                )
+            }
+            Event::Recovered { address, note } => format!("      {address}: {note}"),
+            Event::Waiting { seconds, reason } => {
+                format!("      waiting {seconds:.1}s for the rate limit ({reason})")
+            }
+        };
+        output::status(&line);
+    }
+}
+
+fn is_destructive(c: &roost_plan::Change) -> bool {
+    (c.address.kind == roost_model::Kind::Server
+        && matches!(c.action, Action::Delete | Action::Replace))
+        || c.impact >= Impact::Reinstall
+        || !c.warnings.is_empty()
+}
+
+fn confirm(plan: &Plan, args: &ApplyArgs) -> Result<bool, BoxDiag> {
+    let risky: Vec<&roost_plan::Change> =
+        plan.changes.iter().filter(|c| is_destructive(c)).collect();
+    if !risky.is_empty() {
+        output::status("These changes destroy data or change admin rights:");
+        for c in &risky {
+            let why = if c.warnings.is_empty() {
+                format!("{:?} impact", c.impact)
+            } else {
+                c.warnings.join("; ")
+            };
+            output::status(&format!("  {} {}: {why}", c.action.symbol(), c.address));
+        }
+    }
+    if args.auto_approve {
+        if !risky.is_empty() && !args.allow_destroy {
+            return Err(diag(
+                "roost::destroy-not-allowed",
+                format!(
+                    "{} destructive change(s) need explicit approval",
+                    risky.len()
+                ),
+                "review them above, then add --allow-destroy to --auto-approve, or apply at a terminal and answer yes",
+            ));
+        }
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(diag(
+            "roost::needs-approval",
+            "apply needs a confirmation, and there is no terminal to ask at",
+            "review the plan, then pass --auto-approve (and --allow-destroy for destructive changes)",
+        ));
+    }
+    eprint!("\nDo you want to apply these changes? Only 'yes' will be accepted: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| {
+            diag(
+                "roost::io",
+                format!("cannot read the answer: {e}"),
+                "answer yes or no",
+            )
+        })?;
+    Ok(answer.trim() == "yes")
+}
+
+fn waits_to_reporter(reporter: Arc<dyn Reporter>) -> roost_panel::WaitObserver {
+    roost_panel::WaitObserver::new(move |w| {
+        let reason = match &w.reason {
+            roost_panel::WaitReason::ClientLimit { per_minute } => {
+                format!("{per_minute} requests/minute")
+            }
+            roost_panel::WaitReason::PanelLowRemaining { remaining } => {
+                format!("the panel has {remaining} requests left this minute")
+            }
+            roost_panel::WaitReason::RetryAfter => "the panel answered 429".into(),
+            roost_panel::WaitReason::Backoff { attempt, cause } => {
+                format!("retry {attempt} after: {cause}")
+            }
+        };
+        // Short waits between requests at the limit are the normal pace, not news.
+        if w.wait.as_secs_f64() >= 1.0 {
+            reporter.report(Event::Waiting {
+                seconds: w.wait.as_secs_f64(),
+                reason,
+            });
+        }
+    })
+}
+
+/// Which live objects changed since the plan was made, by fingerprint.
+fn stale_objects(plan: &Plan, live: &roost_model::Live) -> Vec<String> {
+    let now = roost_plan::fingerprints(live);
+    let mut changed = Vec::new();
+    let name_of = |key: &str| -> String {
+        let (kind, id) = key.split_once(':').unwrap_or((key, ""));
+        let id: u64 = id.parse().unwrap_or(0);
+        let name = match kind {
+            "server" => live
+                .servers
+                .iter()
+                .find(|s| s.id == id)
+                .map(|s| format!("server \"{}\"", s.name)),
+            "user" => live
+                .users
+                .iter()
+                .find(|u| u.id == id)
+                .map(|u| format!("user \"{}\"", u.username)),
+            "node" => live
+                .nodes
+                .iter()
+                .find(|n| n.id == id)
+                .map(|n| format!("node \"{}\"", n.name)),
+            "location" => live
+                .locations
+                .iter()
+                .find(|l| l.id == id)
+                .map(|l| format!("location \"{}\"", l.short)),
+            "allocation" => live
+                .allocations
+                .iter()
+                .find(|a| a.id == id)
+                .map(|a| format!("allocation {}:{}", a.ip, a.port)),
+            _ => None,
+        };
+        name.map(|n| format!("{n} ({key})"))
+            .unwrap_or_else(|| key.to_string())
+    };
+    for (k, v) in &plan.fingerprints {
+        match now.get(k) {
+            Some(n) if n == v => {}
+            Some(_) if k.starts_with("count:") => {
+                changed.push(format!("the number of {}s changed", &k[6..]))
+            }
+            Some(_) => changed.push(format!("{} was changed", name_of(k))),
+            None => changed.push(format!("{k} was deleted")),
+        }
+    }
+    for k in now.keys() {
+        if !plan.fingerprints.contains_key(k) {
+            changed.push(format!("{} was created", name_of(k)));
+        }
+    }
+    changed
+}
+
+pub async fn run(args: ApplyArgs) -> Result<u8, BoxDiag> {
+    let json = args.plan.format == Format::Json;
+    let saved = args.target.is_file();
+    let total = Arc::new(Mutex::new(0usize));
+    let reporter_slot: Arc<Mutex<Option<Arc<dyn Reporter>>>> = Arc::new(Mutex::new(None));
+    let slot = reporter_slot.clone();
+    // The client is built before the reporter knows the plan's size; forward through a slot.
+    let forward: Arc<dyn Reporter> = Arc::new(Forward(slot));
+    let on_wait = Some(waits_to_reporter(forward.clone()));
+    let (plan, panel, base_dir): (Plan, Panel, PathBuf) = if saved {
+        let text = std::fs::read_to_string(&args.target).map_err(|e| {
+            diag(
+                "roost::io",
+                format!("cannot read {}: {e}", args.target.display()),
+                "pass a plan written by `roost plan -o FILE`, or a manifest directory",
+            )
+        })?;
+        let plan: Plan = serde_json::from_str(&text).map_err(|e| {
+            diag(
+                "roost::bad-plan",
+                format!("{} is not a roost plan: {e}", args.target.display()),
+                "make it with `roost plan DIR -o FILE`",
+            )
+        })?;
+        if plan.format_version != roost_plan::PLAN_FORMAT_VERSION {
+            return Err(diag(
+                "roost::bad-plan",
+                format!(
+                    "the plan has format version {}, this roost reads version {}",
+                    plan.format_version,
+                    roost_plan::PLAN_FORMAT_VERSION
+                ),
+                "make the plan again with this roost",
+            ));
+        }
+        let copts = ConnectOptions {
+            panel: args.plan.panel.clone().or(plan.panel.clone()),
+            rate_limit: args.plan.rate_limit,
+            page_size: args.plan.page_size,
+            on_wait,
+        };
+        let panel = connect(&copts, None).await?;
+        let live = panel.client.read_live().await.map_err(panel_error)?;
+        let stale = stale_objects(&plan, &live);
+        if !stale.is_empty() {
+            panel.close().await;
+            output::status(&format!(
+                "The saved plan is stale: the panel changed since it was made ({} difference(s)):",
+                stale.len()
+            ));
+            for s in stale.iter().take(50) {
+                output::status(&format!("  - {s}"));
+            }
+            if stale.len() > 50 {
+                output::status(&format!("  ... and {} more", stale.len() - 50));
+            }
+            output::status(
+                "Nothing was applied. Make a new plan with `roost plan -o FILE` and review it.",
+            );
+            return Ok(exit::STALE_PLAN);
+        }
+        let base = args
+            .target
+            .parent()
+            .map(|p| p.to_path_buf())
+            .unwrap_or_default();
+        (plan, panel, base)
+    } else {
+        let pargs = PlanArgs {
+            dir: args.target.clone(),
+            panel: args.plan.panel.clone(),
+            format: args.plan.format,
+            detailed_exitcode: false,
+            out: None,
+            base: None,
+            targets: args.plan.targets.clone(),
+            ignore: args.plan.ignore.clone(),
+            verbose: args.plan.verbose,
+            rate_limit: args.plan.rate_limit,
+            page_size: args.plan.page_size,
+        };
+        let (plan, _m, panel) = planning::make_plan(&pargs, on_wait).await?;
+        (plan, panel, args.target.clone())
+    };
+    if !json {
+        output::stdout(&planning::render(&plan, Format::Text, args.plan.verbose));
+    }
+    if !plan.has_changes() {
+        panel.close().await;
+        return Ok(exit::OK);
+    }
+    let approved = match confirm(&plan, &args) {
+        Ok(a) => a,
+        Err(e) => {
+            panel.close().await;
+            return Err(e);
+        }
+    };
+    if !approved {
+        panel.close().await;
+        output::status("Apply cancelled.");
+        return Ok(exit::ERROR);
+    }
+    *total.lock().unwrap_or_else(|p| p.into_inner()) = plan.changes.len();
+    let reporter: Arc<dyn Reporter> = Arc::new(Lines {
+        json,
+        total: plan.changes.len(),
+        done: Mutex::new(0),
+    });
+    *reporter_slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(reporter.clone());
+    let opts = ApplyOptions {
+        parallelism: args.parallelism,
+        secrets: roost_engine::env_and_file_secrets(base_dir),
+    };
+    let outcome = roost_engine::apply(&plan, panel.client.clone(), opts, reporter).await;
+    panel.close().await;
+    let line = format!(
+        "Apply {}: {} applied, {} failed, {} skipped in {:.1}s.",
+        if outcome.success() {
+            "complete"
+        } else {
+            "incomplete"
+        },
+        outcome.applied.len(),
+        outcome.failed.len(),
+        outcome.skipped.len(),
+        outcome.elapsed.as_secs_f64()
+    );
+    if json {
+        output::stdout(&format!(
+            "{}\n",
+            serde_json::json!({"event": "summary", "applied": outcome.applied.len(), "failed": outcome.failed.len(), "skipped": outcome.skipped.len(), "seconds": outcome.elapsed.as_secs_f64()})
+        ));
+    }
+    output::status(&line);
+    if !outcome.success() {
+        output::status(
+            "Run `roost plan` to see what is left, then `roost apply` again: applied changes are not repeated.",
+        );
+        return Ok(exit::ERROR);
+    }
+    Ok(exit::OK)
+}
+
+/// Forwards to the reporter once it exists (rate-limit waits during the read come before).
+struct Forward(Arc<Mutex<Option<Arc<dyn Reporter>>>>);
+
+impl Reporter for Forward {
+    fn report(&self, e: Event) {
+        let r = self.0.lock().ok().and_then(|g| g.clone());
+        if let Some(r) = r {
+            r.report(e);
+        }
+    }
+}

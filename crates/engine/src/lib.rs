@@ -1,0 +1,283 @@
+//! The engine: carries out a [`Plan`] and nothing else (it never re-diffs).
+//!
+//! * Deletes run first, each after the deletes that must precede it (a server before its
+//!   allocations and its owner); then creates, updates, adoptions and replacements run in
+//!   dependency order (location → node → allocations → server; user → server).
+//! * Independent changes run concurrently, bounded by `parallelism` and by the client's rate
+//!   limiter. A failed change skips everything that depends on it; other branches go on.
+//! * A create whose outcome is unknown (timeout, dropped connection, 5xx) is followed by a
+//!   re-read by the resource's identity before any retry: nothing is ever created twice.
+//! * Progress goes to a [`Reporter`] as [`Event`]s; the engine never prints.
+
+mod exec;
+
+use roost_model::{Address, Secret, SecretRef};
+use roost_panel::PanelClient;
+use roost_plan::{Action, Change, Plan};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::task::JoinSet;
+
+/// What happened, as it happens.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Started {
+        address: Address,
+        action: Action,
+    },
+    Finished {
+        address: Address,
+        action: Action,
+        elapsed: Duration,
+    },
+    Failed {
+        address: Address,
+        action: Action,
+        error: String,
+    },
+    /// Not attempted because something it depends on failed.
+    Skipped {
+        address: Address,
+        action: Action,
+        because: Address,
+    },
+    /// A create's outcome was unknown; a re-read found it had happened.
+    Recovered {
+        address: Address,
+        note: String,
+    },
+    /// Waiting before the next request (rate limit, `Retry-After`, backoff).
+    Waiting {
+        seconds: f64,
+        reason: String,
+    },
+}
+
+pub trait Reporter: Send + Sync {
+    fn report(&self, event: Event);
+}
+
+/// Reads write-only secrets (passwords) when a change needs them. The engine never stores or
+/// prints the value.
+pub type SecretResolver = Arc<dyn Fn(&SecretRef) -> Result<Secret, String> + Send + Sync>;
+
+/// Reads secrets from the environment, and files relative to `base`.
+pub fn env_and_file_secrets(base: std::path::PathBuf) -> SecretResolver {
+    Arc::new(move |r: &SecretRef| match r {
+        SecretRef::Env(var) => std::env::var(var)
+            .map(Secret::new)
+            .map_err(|_| format!("the environment variable {var} is not set")),
+        SecretRef::File(path) => {
+            let p = base.join(path);
+            std::fs::read_to_string(&p)
+                .map(|s| Secret::new(s.trim_end_matches(['\n', '\r'])))
+                .map_err(|e| format!("cannot read the secret file {}: {e}", p.display()))
+        }
+    })
+}
+
+pub struct ApplyOptions {
+    /// Changes in flight at once.
+    pub parallelism: usize,
+    pub secrets: SecretResolver,
+}
+
+/// How the run ended.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcome {
+    pub applied: Vec<Address>,
+    pub failed: Vec<(Address, String)>,
+    pub skipped: Vec<Address>,
+    pub elapsed: Duration,
+}
+
+impl Outcome {
+    pub fn success(&self) -> bool {
+        self.failed.is_empty() && self.skipped.is_empty()
+    }
+}
+
+/// A unit of work: one change, or a group of allocation creates made by one request.
+struct Task {
+    changes: Vec<Change>,
+}
+
+impl Task {
+    fn label(&self) -> &Address {
+        &self.changes[0].address
+    }
+}
+
+/// Apply `plan` through `client`.
+pub async fn apply(
+    plan: &Plan,
+    client: Arc<PanelClient>,
+    opts: ApplyOptions,
+    reporter: Arc<dyn Reporter>,
+) -> Outcome {
+    let started = Instant::now();
+    let ids = exec::Ids::from_plan(plan);
+    let ctx = Arc::new(exec::Ctx {
+        client,
+        ids: Mutex::new(ids),
+        secrets: opts.secrets,
+        reporter: reporter.clone(),
+        dialect: plan.dialect,
+    });
+    let (deletes, others): (Vec<&Change>, Vec<&Change>) = plan
+        .changes
+        .iter()
+        .partition(|c| c.action == Action::Delete);
+    let mut outcome = Outcome::default();
+    run_phase(
+        &ctx,
+        build_tasks(&deletes, false),
+        opts.parallelism,
+        &mut outcome,
+    )
+    .await;
+    // Whatever depended on a failed delete was skipped in its phase; creates do not depend on
+    // deletes, except through freed allocations, which the panel itself checks.
+    run_phase(
+        &ctx,
+        build_tasks(&others, true),
+        opts.parallelism,
+        &mut outcome,
+    )
+    .await;
+    outcome.elapsed = started.elapsed();
+    outcome
+}
+
+/// Tasks and their dependencies (indices into the task list).
+fn build_tasks(changes: &[&Change], group_allocations: bool) -> (Vec<Task>, Vec<Vec<usize>>) {
+    let mut tasks: Vec<Task> = Vec::new();
+    let mut groups: BTreeMap<(String, String, Option<String>), usize> = BTreeMap::new();
+    let mut task_of: HashMap<&Address, usize> = HashMap::new();
+    for c in changes {
+        let group_key = (group_allocations && c.action == Action::Create)
+            .then(|| match &c.desired {
+                Some(roost_plan::Desired::Allocation(a)) => {
+                    Some((a.node.clone(), a.ip.to_string(), a.alias.clone()))
+                }
+                _ => None,
+            })
+            .flatten();
+        let idx = match group_key {
+            Some(k) => match groups.get(&k) {
+                Some(&i) => {
+                    tasks[i].changes.push((*c).clone());
+                    i
+                }
+                None => {
+                    tasks.push(Task {
+                        changes: vec![(*c).clone()],
+                    });
+                    groups.insert(k, tasks.len() - 1);
+                    tasks.len() - 1
+                }
+            },
+            None => {
+                tasks.push(Task {
+                    changes: vec![(*c).clone()],
+                });
+                tasks.len() - 1
+            }
+        };
+        task_of.insert(&c.address, idx);
+    }
+    let mut deps: Vec<Vec<usize>> = vec![Vec::new(); tasks.len()];
+    for c in changes {
+        let me = task_of[&c.address];
+        for d in &c.depends_on {
+            if let Some(&t) = task_of.get(d) {
+                if t != me && !deps[me].contains(&t) {
+                    deps[me].push(t);
+                }
+            }
+        }
+    }
+    (tasks, deps)
+}
+
+async fn run_phase(
+    ctx: &Arc<exec::Ctx>,
+    (tasks, deps): (Vec<Task>, Vec<Vec<usize>>),
+    parallelism: usize,
+    outcome: &mut Outcome,
+) {
+    let n = tasks.len();
+    let mut waiting: Vec<usize> = deps.iter().map(Vec::len).collect();
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, ds) in deps.iter().enumerate() {
+        for &d in ds {
+            dependents[d].push(i);
+        }
+    }
+    let tasks: Vec<Arc<Task>> = tasks.into_iter().map(Arc::new).collect();
+    let mut ready: VecDeque<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
+    let mut done = vec![false; n];
+    let mut running: JoinSet<(usize, Result<(), String>)> = JoinSet::new();
+    loop {
+        while running.len() < parallelism.max(1) {
+            let Some(i) = ready.pop_front() else { break };
+            let task = tasks[i].clone();
+            let ctx = ctx.clone();
+            running.spawn(async move {
+                let r = exec::run_task(&ctx, &task.changes).await;
+                (i, r)
+            });
+        }
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
+        let (i, result) = match joined {
+            Ok(x) => x,
+            // A panicking task is a bug; the others go on, and the run is marked failed below.
+            Err(e) => {
+                outcome.failed.push((
+                    Address::new(roost_model::Kind::Server, "<engine>"),
+                    format!("internal error: {e}"),
+                ));
+                continue;
+            }
+        };
+        done[i] = true;
+        match result {
+            Ok(()) => {
+                outcome
+                    .applied
+                    .extend(tasks[i].changes.iter().map(|c| c.address.clone()));
+                for &d in &dependents[i] {
+                    waiting[d] -= 1;
+                    if waiting[d] == 0 && !done[d] {
+                        ready.push_back(d);
+                    }
+                }
+            }
+            Err(error) => {
+                for c in &tasks[i].changes {
+                    outcome.failed.push((c.address.clone(), error.clone()));
+                }
+                // Everything downstream is skipped, not failed.
+                let mut stack: Vec<usize> = dependents[i].clone();
+                while let Some(d) = stack.pop() {
+                    if done[d] {
+                        continue;
+                    }
+                    done[d] = true;
+                    for c in &tasks[d].changes {
+                        ctx.reporter.report(Event::Skipped {
+                            address: c.address.clone(),
+                            action: c.action,
+                            because: tasks[i].label().clone(),
+                        });
+                        outcome.skipped.push(c.address.clone());
+                    }
+                    stack.extend(dependents[d].iter().copied());
+                }
+            }
+        }
+    }
+}
