@@ -882,6 +882,25 @@ fn plan_users(cx: &mut Ctx, deletes: &mut Vec<Change>, unmanaged: &mut Unmanaged
                 );
             }
         }
+        if pl {
+            // Pelican's roles/assign and roles/remove skip the Root Admin role (users.md): only
+            // the panel's web UI can grant or revoke it, so a difference could never converge.
+            let wants_root = u.roles.iter().any(|r| r == "Root Admin");
+            let live_root = u
+                .adopt
+                .and_then(|id| cx.user_by_id.get(&id).copied())
+                .or_else(|| {
+                    cx.user_by_name
+                        .get(&name.to_lowercase())
+                        .and_then(|v| v.first().copied())
+                })
+                .map(|l| l.root_admin);
+            match (wants_root, live_root) {
+                (true, None) | (true, Some(false)) => cx.errors.push(PlanError::new("roost::cannot-change", format!("user `{name}` asks for the Root Admin role, which Pelican's API cannot grant"), origin).help("grant it in the panel's web UI (Admin → Users), or remove \"Root Admin\" from `roles`")),
+                (false, Some(true)) => cx.errors.push(PlanError::new("roost::cannot-change", format!("user `{name}` is a Root Admin on the panel, which Pelican's API cannot revoke"), origin).help("add `roles \"Root Admin\"` to keep it, or revoke it in the panel's web UI first")),
+                _ => {}
+            }
+        }
         let mut role_ids = Vec::new();
         for r in &u.roles {
             match role_by_name.get(r.as_str()) {
@@ -1475,6 +1494,35 @@ fn plan_servers(cx: &mut Ctx) {
             {
                 cx.notes.push(format!("server `{key}` will be created, but the panel already has a server named \"{}\" without an external id (id {}); to take it over instead, add `adopt id={}`", l.name, l.id, l.id));
             }
+        }
+        if live.is_none() && s.allocation.is_none() {
+            cx.errors.push(PlanError::new("roost::missing-field", format!("server `{key}` has no `allocation`, so roost cannot create it on node `{}`", s.node), origin).help("the panel places a new server by its primary allocation (Pelican's tag-based placement cannot pin a node): add allocation \"IP:PORT\""));
+            continue;
+        }
+        // Pre-flight: the panel rejects a required egg variable left empty (422).
+        let mut missing_var = false;
+        for var in &egg.variables {
+            let value = s
+                .environment
+                .get(&var.env_variable)
+                .unwrap_or(&var.default_value);
+            if value.is_empty() && var.rules.iter().any(|r| r == "required") {
+                missing_var = true;
+                cx.errors.push(
+                    PlanError::new(
+                        "roost::missing-variable",
+                        format!(
+                            "server `{key}`: the egg `{}` requires `{}` ({}), which has no default",
+                            egg.name, var.env_variable, var.name
+                        ),
+                        origin,
+                    )
+                    .help(format!("set it: env {}=\"...\"", var.env_variable)),
+                );
+            }
+        }
+        if missing_var {
+            continue;
         }
         build_server_change(cx, key, s, egg, live, address, ext);
     }
