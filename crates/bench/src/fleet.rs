@@ -15,15 +15,25 @@ impl FleetSize {
     /// The shape: 10,000 servers → 500 nodes, 25,000 allocations, 5,000 users.
     pub fn for_servers(servers: usize) -> Self {
         let nodes = (servers / 20).max(1);
-        FleetSize { servers, nodes, allocations: servers * 5 / 2, users: (servers / 2).max(1) }
+        FleetSize {
+            servers,
+            nodes,
+            allocations: servers * 5 / 2,
+            users: (servers / 2).max(1),
+        }
     }
 }
 
 /// One file per kind, as a real fleet would be split.
 pub fn generate(size: FleetSize) -> Vec<(String, String)> {
-    let mut panel = String::from("panel {\n    dialect \"pterodactyl\"\n    namespace \"roost:\"\n    prune \"servers\"\n}\n");
+    let mut panel = String::from(
+        "panel {\n    dialect \"pterodactyl\"\n    namespace \"roost:\"\n    prune \"servers\"\n}\n",
+    );
     for l in 0..5 {
-        let _ = write!(panel, "\nlocation \"loc{l}\" {{\n    description \"Location {l}\"\n}}\n");
+        let _ = write!(
+            panel,
+            "\nlocation \"loc{l}\" {{\n    description \"Location {l}\"\n}}\n"
+        );
     }
     let per_node = size.allocations.div_ceil(size.nodes);
     let mut nodes = String::new();
@@ -40,9 +50,18 @@ pub fn generate(size: FleetSize) -> Vec<(String, String)> {
     }
     let mut users = String::new();
     for u in 0..size.users {
-        let _ = write!(users, "\nuser \"user{u}\" {{\n    email \"user{u}@example.com\"\n    first-name \"User\"\n    last-name \"Number {u}\"\n}}\n");
+        let _ = write!(
+            users,
+            "\nuser \"user{u}\" {{\n    email \"user{u}@example.com\"\n    first-name \"User\"\n    last-name \"Number {u}\"\n}}\n"
+        );
     }
-    let eggs = [("Paper", "Minecraft"), ("Vanilla Minecraft", "Minecraft"), ("Rust", "Rust"), ("Garrys Mod", "Source Engine"), ("Teamspeak3 Server", "Voice Servers")];
+    let eggs = [
+        ("Paper", "Minecraft"),
+        ("Vanilla Minecraft", "Minecraft"),
+        ("Rust", "Rust"),
+        ("Garrys Mod", "Source Engine"),
+        ("Teamspeak3 Server", "Voice Servers"),
+    ];
     let mut templates = String::new();
     for (i, (egg, nest)) in eggs.iter().enumerate() {
         let _ = write!(

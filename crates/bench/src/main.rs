@@ -12,12 +12,25 @@ struct Args {
 }
 
 fn parse_args() -> anyhow::Result<Args> {
-    let mut args = Args { servers: 10_000, runs: 5 };
+    let mut args = Args {
+        servers: 10_000,
+        runs: 5,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--servers" => args.servers = it.next().ok_or_else(|| anyhow::anyhow!("--servers needs a number"))?.parse()?,
-            "--runs" => args.runs = it.next().ok_or_else(|| anyhow::anyhow!("--runs needs a number"))?.parse()?,
+            "--servers" => {
+                args.servers = it
+                    .next()
+                    .ok_or_else(|| anyhow::anyhow!("--servers needs a number"))?
+                    .parse()?
+            }
+            "--runs" => {
+                args.runs = it
+                    .next()
+                    .ok_or_else(|| anyhow::anyhow!("--runs needs a number"))?
+                    .parse()?
+            }
             "--quick" => {
                 args.servers = 500;
                 args.runs = 2;
@@ -43,7 +56,15 @@ fn stats(mut v: Vec<Duration>) -> (f64, f64, f64) {
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse::<f64>().unwrap_or(0.0)))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse::<f64>()
+                    .unwrap_or(0.0)
+            })
+        })
         .map(|kib| kib / 1024.0)
         .unwrap_or(0.0)
 }
@@ -53,7 +74,9 @@ fn main() -> anyhow::Result<()> {
     let size = fleet::FleetSize::for_servers(args.servers);
     let files = fleet::generate(size);
     let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     println!("roost-bench: {cores} cores, {} runs per figure", args.runs);
     println!(
         "fleet: {} servers, {} nodes, {} allocations, {} users; {} files, {:.1} MiB of KDL\n",
@@ -65,7 +88,12 @@ fn main() -> anyhow::Result<()> {
         bytes as f64 / (1024.0 * 1024.0)
     );
 
-    let sources = roost_manifest::Sources { files: files.iter().map(|(n, t)| (n.clone(), std::sync::Arc::from(t.as_str()))).collect() };
+    let sources = roost_manifest::Sources {
+        files: files
+            .iter()
+            .map(|(n, t)| (n.clone(), std::sync::Arc::from(t.as_str())))
+            .collect(),
+    };
 
     let mut kdl_only = Vec::new();
     let mut roost_total = Vec::new();
@@ -78,12 +106,16 @@ fn main() -> anyhow::Result<()> {
         kdl_only.push(t.elapsed());
 
         let t = Instant::now();
-        let manifest = roost_manifest::load(sources.clone()).map_err(|e| anyhow::anyhow!("{}", e.render_plain(100)))?;
+        let manifest = roost_manifest::load(sources.clone())
+            .map_err(|e| anyhow::anyhow!("{}", e.render_plain(100)))?;
         let graph = roost_graph::Graph::from_desired(&manifest.desired);
         let order = graph.create_order()?;
         std::hint::black_box(order);
         roost_total.push(t.elapsed());
-        anyhow::ensure!(manifest.desired.servers.len() == size.servers, "the generated fleet lost servers");
+        anyhow::ensure!(
+            manifest.desired.servers.len() == size.servers,
+            "the generated fleet lost servers"
+        );
     }
     let (k, kmin, kmax) = stats(kdl_only);
     let (r, rmin, rmax) = stats(roost_total);

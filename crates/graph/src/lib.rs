@@ -40,18 +40,30 @@ impl Graph {
         }
         for (name, node) in &d.nodes {
             if let Some(loc) = &node.location {
-                g.edge(&Address::new(Kind::Location, loc), &Address::new(Kind::Node, name), EdgeKind::Requires);
+                g.edge(
+                    &Address::new(Kind::Location, loc),
+                    &Address::new(Kind::Node, name),
+                    EdgeKind::Requires,
+                );
             }
         }
         for key in d.allocations.keys() {
-            g.edge(&Address::new(Kind::Node, &key.node), &key.address(), EdgeKind::Requires);
+            g.edge(
+                &Address::new(Kind::Node, &key.node),
+                &key.address(),
+                EdgeKind::Requires,
+            );
         }
         for (name, s) in &d.servers {
             let me = Address::new(Kind::Server, name);
             g.edge(&Address::new(Kind::User, &s.owner), &me, EdgeKind::Requires);
             g.edge(&Address::new(Kind::Node, &s.node), &me, EdgeKind::Requires);
             for ep in s.allocation.iter().chain(&s.additional_allocations) {
-                g.edge(&Address::allocation(&s.node, ep.ip, ep.port), &me, EdgeKind::Requires);
+                g.edge(
+                    &Address::allocation(&s.node, ep.ip, ep.port),
+                    &me,
+                    EdgeKind::Requires,
+                );
             }
             for dep in &s.depends_on {
                 g.edge(dep, &me, EdgeKind::DependsOn);
@@ -100,8 +112,14 @@ impl Graph {
     }
 
     fn neighbors(&self, addr: &Address, dir: petgraph::Direction) -> Vec<&Address> {
-        let Some(&i) = self.index.get(addr) else { return Vec::new() };
-        let mut v: Vec<&Address> = self.graph.neighbors_directed(i, dir).map(|n| &self.graph[n]).collect();
+        let Some(&i) = self.index.get(addr) else {
+            return Vec::new();
+        };
+        let mut v: Vec<&Address> = self
+            .graph
+            .neighbors_directed(i, dir)
+            .map(|n| &self.graph[n])
+            .collect();
         v.sort();
         v
     }
@@ -109,10 +127,16 @@ impl Graph {
     /// Everything `roots` depend on, transitively, the roots included.
     pub fn closure_of(&self, roots: &[Address]) -> Vec<Address> {
         let mut seen = std::collections::HashSet::new();
-        let mut stack: Vec<NodeIndex> = roots.iter().filter_map(|a| self.index.get(a).copied()).collect();
+        let mut stack: Vec<NodeIndex> = roots
+            .iter()
+            .filter_map(|a| self.index.get(a).copied())
+            .collect();
         while let Some(i) = stack.pop() {
             if seen.insert(i) {
-                stack.extend(self.graph.neighbors_directed(i, petgraph::Direction::Incoming));
+                stack.extend(
+                    self.graph
+                        .neighbors_directed(i, petgraph::Direction::Incoming),
+                );
             }
         }
         let mut out: Vec<Address> = seen.into_iter().map(|i| self.graph[i].clone()).collect();
@@ -127,7 +151,15 @@ impl Graph {
             return Err(self.find_cycle(cycle.node_id()));
         }
         // Kahn's algorithm with a sorted ready set, for a deterministic order.
-        let mut indegree: Vec<usize> = self.graph.node_indices().map(|i| self.graph.neighbors_directed(i, petgraph::Direction::Incoming).count()).collect();
+        let mut indegree: Vec<usize> = self
+            .graph
+            .node_indices()
+            .map(|i| {
+                self.graph
+                    .neighbors_directed(i, petgraph::Direction::Incoming)
+                    .count()
+            })
+            .collect();
         let mut ready: std::collections::BTreeSet<(Kind, &str, NodeIndex)> = self
             .graph
             .node_indices()
@@ -138,7 +170,10 @@ impl Graph {
         while let Some(first) = ready.pop_first() {
             let i = first.2;
             out.push(self.graph[i].clone());
-            for n in self.graph.neighbors_directed(i, petgraph::Direction::Outgoing) {
+            for n in self
+                .graph
+                .neighbors_directed(i, petgraph::Direction::Outgoing)
+            {
                 indegree[n.index()] -= 1;
                 if indegree[n.index()] == 0 {
                     ready.insert((self.graph[n].kind, self.graph[n].name.as_str(), n));
@@ -157,30 +192,52 @@ impl Graph {
 
     fn find_cycle(&self, start: NodeIndex) -> CycleError {
         // The strongly connected component holding `start` contains a cycle; walk it.
-        let scc = kosaraju_scc(&self.graph).into_iter().find(|c| c.contains(&start)).unwrap_or_else(|| vec![start]);
+        let scc = kosaraju_scc(&self.graph)
+            .into_iter()
+            .find(|c| c.contains(&start))
+            .unwrap_or_else(|| vec![start]);
         let members: std::collections::HashSet<NodeIndex> = scc.iter().copied().collect();
-        let first = *scc.iter().min_by_key(|i| &self.graph[**i]).unwrap_or(&start);
+        let first = *scc
+            .iter()
+            .min_by_key(|i| &self.graph[**i])
+            .unwrap_or(&start);
         let mut path = vec![first];
         let mut seen = std::collections::HashSet::from([first]);
         let mut cur = first;
         loop {
-            let mut next: Vec<NodeIndex> = self.graph.neighbors_directed(cur, petgraph::Direction::Outgoing).filter(|n| members.contains(n)).collect();
+            let mut next: Vec<NodeIndex> = self
+                .graph
+                .neighbors_directed(cur, petgraph::Direction::Outgoing)
+                .filter(|n| members.contains(n))
+                .collect();
             next.sort_by_key(|n| &self.graph[*n]);
-            let Some(&n) = next.iter().find(|n| **n == first || !seen.contains(n)).or(next.first()) else { break };
+            let Some(&n) = next
+                .iter()
+                .find(|n| **n == first || !seen.contains(n))
+                .or(next.first())
+            else {
+                break;
+            };
             path.push(n);
             if n == first || !seen.insert(n) {
                 break;
             }
             cur = n;
         }
-        CycleError { cycle: path.into_iter().map(|i| self.graph[i].clone()).collect() }
+        CycleError {
+            cycle: path.into_iter().map(|i| self.graph[i].clone()).collect(),
+        }
     }
 
     fn sorted_edges(&self) -> Vec<(&Address, &Address, EdgeKind)> {
         let mut edges: Vec<_> = self
             .graph
             .edge_indices()
-            .filter_map(|e| self.graph.edge_endpoints(e).map(|(a, b)| (&self.graph[a], &self.graph[b], self.graph[e])))
+            .filter_map(|e| {
+                self.graph
+                    .edge_endpoints(e)
+                    .map(|(a, b)| (&self.graph[a], &self.graph[b], self.graph[e]))
+            })
             .collect();
         edges.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
         edges
@@ -194,7 +251,9 @@ impl Graph {
 
     /// Graphviz DOT.
     pub fn to_dot(&self) -> String {
-        let mut o = String::from("digraph roost {\n    rankdir=LR;\n    node [shape=box, fontname=\"monospace\"];\n");
+        let mut o = String::from(
+            "digraph roost {\n    rankdir=LR;\n    node [shape=box, fontname=\"monospace\"];\n",
+        );
         for a in self.sorted_nodes() {
             let shape = match a.kind {
                 Kind::Location => "folder",
@@ -206,7 +265,11 @@ impl Graph {
             let _ = writeln!(o, "    {} [shape={shape}];", dot_id(a));
         }
         for (a, b, kind) in self.sorted_edges() {
-            let style = if kind == EdgeKind::DependsOn { " [style=dashed, label=\"depends-on\"]" } else { "" };
+            let style = if kind == EdgeKind::DependsOn {
+                " [style=dashed, label=\"depends-on\"]"
+            } else {
+                ""
+            };
             let _ = writeln!(o, "    {} -> {}{style};", dot_id(a), dot_id(b));
         }
         o.push_str("}\n");
@@ -216,13 +279,22 @@ impl Graph {
     /// Mermaid flowchart.
     pub fn to_mermaid(&self) -> String {
         let mut o = String::from("flowchart LR\n");
-        let ids: HashMap<&Address, String> = self.sorted_nodes().into_iter().enumerate().map(|(i, a)| (a, format!("n{i}"))).collect();
+        let ids: HashMap<&Address, String> = self
+            .sorted_nodes()
+            .into_iter()
+            .enumerate()
+            .map(|(i, a)| (a, format!("n{i}")))
+            .collect();
         for a in self.sorted_nodes() {
             let label = a.to_string().replace('"', "#quot;");
             let _ = writeln!(o, "    {}[\"{label}\"]", ids[a]);
         }
         for (a, b, kind) in self.sorted_edges() {
-            let arrow = if kind == EdgeKind::DependsOn { "-. depends-on .->" } else { "-->" };
+            let arrow = if kind == EdgeKind::DependsOn {
+                "-. depends-on .->"
+            } else {
+                "-->"
+            };
             let _ = writeln!(o, "    {} {arrow} {}", ids[a], ids[b]);
         }
         o
@@ -230,7 +302,10 @@ impl Graph {
 }
 
 fn dot_id(a: &Address) -> String {
-    format!("\"{}\"", a.to_string().replace('\\', "\\\\").replace('"', "\\\""))
+    format!(
+        "\"{}\"",
+        a.to_string().replace('\\', "\\\\").replace('"', "\\\"")
+    )
 }
 
 #[cfg(test)]
@@ -251,9 +326,22 @@ mod tests {
         g.edge(&addr("node.n"), &addr("server.a"), EdgeKind::Requires);
         g.edge(&addr("user.u"), &addr("server.a"), EdgeKind::Requires);
         g.edge(&addr("server.b"), &addr("server.a"), EdgeKind::DependsOn);
-        let order: Vec<String> = g.create_order().unwrap().iter().map(|a| a.to_string()).collect();
-        assert_eq!(order, ["location.l", "node.n", "user.u", "server.b", "server.a"]);
-        let del: Vec<String> = g.delete_order().unwrap().iter().map(|a| a.to_string()).collect();
+        let order: Vec<String> = g
+            .create_order()
+            .unwrap()
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        assert_eq!(
+            order,
+            ["location.l", "node.n", "user.u", "server.b", "server.a"]
+        );
+        let del: Vec<String> = g
+            .delete_order()
+            .unwrap()
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
         assert_eq!(del.first().map(String::as_str), Some("server.a"));
     }
 
@@ -267,7 +355,10 @@ mod tests {
         g.edge(&addr("server.b"), &addr("server.c"), EdgeKind::DependsOn);
         g.edge(&addr("server.c"), &addr("server.a"), EdgeKind::DependsOn);
         let err = g.create_order().unwrap_err();
-        assert_eq!(err.to_string(), "dependency cycle: server.a -> server.b -> server.c -> server.a");
+        assert_eq!(
+            err.to_string(),
+            "dependency cycle: server.a -> server.b -> server.c -> server.a"
+        );
     }
 
     #[test]
@@ -278,7 +369,11 @@ mod tests {
         }
         g.edge(&addr("location.l"), &addr("node.n"), EdgeKind::Requires);
         g.edge(&addr("node.n"), &addr("server.s"), EdgeKind::Requires);
-        let c: Vec<String> = g.closure_of(&[addr("server.s")]).iter().map(|a| a.to_string()).collect();
+        let c: Vec<String> = g
+            .closure_of(&[addr("server.s")])
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
         assert_eq!(c, ["location.l", "node.n", "server.s"]);
     }
 }

@@ -14,7 +14,11 @@ pub struct Span {
 
 impl Span {
     pub fn new(file: u32, span: SourceSpan) -> Self {
-        Span { file, offset: span.offset() as u32, len: span.len() as u32 }
+        Span {
+            file,
+            offset: span.offset() as u32,
+            len: span.len() as u32,
+        }
     }
 
     pub fn source_span(self) -> SourceSpan {
@@ -22,11 +26,19 @@ impl Span {
     }
 
     pub fn origin(self) -> roost_model::Origin {
-        roost_model::Origin { file: self.file, offset: self.offset, len: self.len }
+        roost_model::Origin {
+            file: self.file,
+            offset: self.offset,
+            len: self.len,
+        }
     }
 
     pub fn from_origin(o: roost_model::Origin) -> Self {
-        Span { file: o.file, offset: o.offset, len: o.len }
+        Span {
+            file: o.file,
+            offset: o.offset,
+            len: o.len,
+        }
     }
 }
 
@@ -42,7 +54,12 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(code: &'static str, message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
+    pub fn new(
+        code: &'static str,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Self {
         Problem {
             code,
             message: message.into(),
@@ -69,7 +86,10 @@ impl Problem {
 
     /// Where the problem is, for ordering: file, then offset.
     pub fn sort_key(&self) -> (u32, u32) {
-        self.labels.first().map(|(s, _)| (s.file, s.offset)).unwrap_or((u32::MAX, 0))
+        self.labels
+            .first()
+            .map(|(s, _)| (s.file, s.offset))
+            .unwrap_or((u32::MAX, 0))
     }
 }
 
@@ -110,13 +130,28 @@ impl SourceDiagnostic {
             source,
             labels,
             help: problem.help,
-            related: problem.related.into_iter().map(|p| SourceDiagnostic::attach(p, files)).collect(),
+            related: problem
+                .related
+                .into_iter()
+                .map(|p| SourceDiagnostic::attach(p, files))
+                .collect(),
         }
     }
 
     /// A problem that has no place in a manifest (a missing directory, an unreadable file).
-    pub fn without_source(code: &'static str, message: impl Into<String>, help: Option<String>) -> Self {
-        SourceDiagnostic { code, message: message.into(), source: None, labels: Vec::new(), help, related: Vec::new() }
+    pub fn without_source(
+        code: &'static str,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) -> Self {
+        SourceDiagnostic {
+            code,
+            message: message.into(),
+            source: None,
+            labels: Vec::new(),
+            help,
+            related: Vec::new(),
+        }
     }
 
     pub fn code_str(&self) -> &'static str {
@@ -146,7 +181,9 @@ impl Diagnostic for SourceDiagnostic {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -154,7 +191,11 @@ impl Diagnostic for SourceDiagnostic {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.labels.is_empty() { None } else { Some(Box::new(self.labels.iter().cloned())) }
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
@@ -189,7 +230,9 @@ impl Diagnostic for ManifestErrors {
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
-        Some(Box::new(self.diagnostics.iter().map(|d| d as &dyn Diagnostic)))
+        Some(Box::new(
+            self.diagnostics.iter().map(|d| d as &dyn Diagnostic),
+        ))
     }
 }
 
@@ -202,9 +245,10 @@ impl ManifestErrors {
 
 /// Render any diagnostic without colour at a fixed width.
 pub fn render_plain(diag: &dyn Diagnostic, width: usize) -> String {
-    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
-        .with_width(width)
-        .with_links(false);
+    let handler =
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_width(width)
+            .with_links(false);
     let mut out = String::new();
     // Writing into a String cannot fail.
     let _ = handler.render_report(&mut out, diag);
@@ -227,7 +271,10 @@ mod tests {
 
     #[test]
     fn suggestions_find_typos_and_ignore_nonsense() {
-        assert_eq!(suggest("memroy", ["memory", "disk", "swap"]), Some("memory"));
+        assert_eq!(
+            suggest("memroy", ["memory", "disk", "swap"]),
+            Some("memory")
+        );
         assert_eq!(suggest("fqnd", ["fqdn", "scheme"]), Some("fqdn"));
         assert_eq!(suggest("zzzz", ["memory", "disk"]), None);
     }

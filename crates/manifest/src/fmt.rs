@@ -10,9 +10,13 @@
 enum Carry {
     Code,
     /// Inside `"""` ... `"""` (or `#"""` ... `"""#` with that many hashes).
-    MultiString { hashes: usize },
+    MultiString {
+        hashes: usize,
+    },
     /// Inside a raw single-line string continued... (cannot span lines) — unused, kept for clarity.
-    BlockComment { depth: usize },
+    BlockComment {
+        depth: usize,
+    },
 }
 
 /// Reformat KDL text. The text must already be valid KDL v2 (check before calling).
@@ -34,7 +38,9 @@ pub fn format_kdl(text: &str) -> String {
         let line = raw.trim();
         if line.is_empty() {
             // At most one blank line in a row, none right after an opening brace.
-            let prev_blank_or_open = out.last().is_none_or(|l| l.is_empty() || l.trim_end().ends_with('{'));
+            let prev_blank_or_open = out
+                .last()
+                .is_none_or(|l| l.is_empty() || l.trim_end().ends_with('{'));
             if !prev_blank_or_open {
                 out.push(String::new());
             }
@@ -46,7 +52,11 @@ pub fn format_kdl(text: &str) -> String {
                 out.pop();
             }
         }
-        let level = if closes_first { depth.saturating_sub(1) } else { depth } + usize::from(continued);
+        let level = if closes_first {
+            depth.saturating_sub(1)
+        } else {
+            depth
+        } + usize::from(continued);
         let (c, d, cont) = scan(line, Carry::Code, depth);
         carry = c;
         depth = d;
@@ -75,7 +85,14 @@ fn scan(line: &str, mut carry: Carry, mut depth: usize) -> (Carry, usize, bool) 
     while i < b.len() {
         match carry {
             Carry::MultiString { hashes } => {
-                if b[i..].starts_with(b"\"\"\"") && b[i + 3..].iter().take(hashes).filter(|&&c| c == b'#').count() == hashes {
+                if b[i..].starts_with(b"\"\"\"")
+                    && b[i + 3..]
+                        .iter()
+                        .take(hashes)
+                        .filter(|&&c| c == b'#')
+                        .count()
+                        == hashes
+                {
                     i += 3 + hashes;
                     carry = Carry::Code;
                 } else if hashes == 0 && b[i] == b'\\' {
@@ -87,7 +104,11 @@ fn scan(line: &str, mut carry: Carry, mut depth: usize) -> (Carry, usize, bool) 
             Carry::BlockComment { depth: d } => {
                 if b[i..].starts_with(b"*/") {
                     i += 2;
-                    carry = if d == 1 { Carry::Code } else { Carry::BlockComment { depth: d - 1 } };
+                    carry = if d == 1 {
+                        Carry::Code
+                    } else {
+                        Carry::BlockComment { depth: d - 1 }
+                    };
                 } else if b[i..].starts_with(b"/*") {
                     i += 2;
                     carry = Carry::BlockComment { depth: d + 1 };
@@ -134,7 +155,11 @@ fn scan(line: &str, mut carry: Carry, mut depth: usize) -> (Carry, usize, bool) 
             }
         }
     }
-    (carry, depth, carry == Carry::Code && last_code == Some(b'\\'))
+    (
+        carry,
+        depth,
+        carry == Carry::Code && last_code == Some(b'\\'),
+    )
 }
 
 /// Skip a single-line string starting at the quote `q`; returns the index after its end.
@@ -145,7 +170,14 @@ fn skip_string(b: &[u8], q: usize, hashes: usize) -> usize {
             i += 2;
             continue;
         }
-        if b[i] == b'"' && b[i + 1..].iter().take(hashes).filter(|&&c| c == b'#').count() == hashes {
+        if b[i] == b'"'
+            && b[i + 1..]
+                .iter()
+                .take(hashes)
+                .filter(|&&c| c == b'#')
+                .count()
+                == hashes
+        {
             return i + 1 + hashes;
         }
         i += 1;
@@ -172,14 +204,20 @@ mod tests {
     fn braces_in_strings_do_not_count() {
         let src = "server \"a\" {\nstartup \"java {{X}} }\" // }\nenv A=#\"raw } \"# B=\"x\"\n}\n";
         let out = format_kdl(src);
-        assert_eq!(out, "server \"a\" {\n    startup \"java {{X}} }\" // }\n    env A=#\"raw } \"# B=\"x\"\n}\n");
+        assert_eq!(
+            out,
+            "server \"a\" {\n    startup \"java {{X}} }\" // }\n    env A=#\"raw } \"# B=\"x\"\n}\n"
+        );
     }
 
     #[test]
     fn multiline_strings_are_kept_verbatim() {
         let src = "a {\n  description \"\"\"\n      line one   \n    line two\n    \"\"\"\n}\n";
         let out = format_kdl(src);
-        assert!(out.contains("      line one   \n    line two\n    \"\"\""), "{out}");
+        assert!(
+            out.contains("      line one   \n    line two\n    \"\"\""),
+            "{out}"
+        );
         assert_eq!(format_kdl(&out), out);
     }
 }

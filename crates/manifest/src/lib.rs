@@ -24,16 +24,16 @@ pub use print::print_desired;
 
 use kdl::KdlDocument;
 use parse::{Decls, Rules};
-use value::Reader;
 use roost_model::{Desired, DialectChoice, Origin};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use value::Reader;
 
 /// Every field and property name the manifest language knows, per block (for docs and tests).
 pub mod names {
     pub use crate::parse::{
-        DAEMON_PROPS, FEATURE_PROPS, LIMIT_PROPS, LOCATION_FIELDS, NODE_FIELDS, PANEL_FIELDS, SERVER_FIELDS,
-        TOP_LEVEL, USER_FIELDS,
+        DAEMON_PROPS, FEATURE_PROPS, LIMIT_PROPS, LOCATION_FIELDS, NODE_FIELDS, PANEL_FIELDS,
+        SERVER_FIELDS, TOP_LEVEL, USER_FIELDS,
     };
 }
 
@@ -64,7 +64,11 @@ impl Sources {
         for path in paths {
             let text = std::fs::read_to_string(&path).map_err(|e| io_error(&path, &e))?;
             let rel = path.strip_prefix(dir).unwrap_or(&path);
-            let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
             files.push((rel, Arc::from(text)));
         }
         if files.is_empty() {
@@ -85,7 +89,12 @@ impl Sources {
             Some((name, text)) => {
                 let upto = &text[..(origin.offset as usize).min(text.len())];
                 let line = upto.matches('\n').count() + 1;
-                let col = upto.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+                let col = upto
+                    .rsplit('\n')
+                    .next()
+                    .map(|l| l.chars().count())
+                    .unwrap_or(0)
+                    + 1;
                 format!("{name}:{line}:{col}")
             }
             None => "<unknown>".to_string(),
@@ -95,7 +104,12 @@ impl Sources {
     /// Attach problems found after loading (e.g. a dependency cycle) to this source text.
     pub fn report(&self, mut problems: Vec<Problem>) -> ManifestErrors {
         problems.sort_by_key(|p| p.sort_key());
-        ManifestErrors { diagnostics: problems.into_iter().map(|p| SourceDiagnostic::attach(p, &self.files)).collect() }
+        ManifestErrors {
+            diagnostics: problems
+                .into_iter()
+                .map(|p| SourceDiagnostic::attach(p, &self.files))
+                .collect(),
+        }
     }
 }
 
@@ -153,42 +167,77 @@ pub fn load(sources: Sources) -> Result<Manifest, ManifestErrors> {
     // The panel block decides the dialect, which the other blocks are checked against.
     let mut decls = Decls::default();
     for (file, doc) in &docs {
-        let mut r = Reader { file: *file, problems: &mut problems };
+        let mut r = Reader {
+            file: *file,
+            problems: &mut problems,
+        };
         for node in doc.nodes().iter().filter(|n| n.name().value() == "panel") {
             let span = r.span(node.name().span());
             let panel = parse::parse_panel(&mut r, node);
             match &decls.panel {
                 Some((_, first)) => {
-                    let p = Problem::new("roost::duplicate", "`panel` is declared twice", span, "declared again here")
-                        .help("the manifest set has one panel block; merge them");
+                    let p = Problem::new(
+                        "roost::duplicate",
+                        "`panel` is declared twice",
+                        span,
+                        "declared again here",
+                    )
+                    .help("the manifest set has one panel block; merge them");
                     r.push(if first.file == span.file {
                         p.label(*first, "first declared here")
                     } else {
-                        p.related(Problem::new("roost::duplicate", "first `panel` block", *first, "first declared here"))
+                        p.related(Problem::new(
+                            "roost::duplicate",
+                            "first `panel` block",
+                            *first,
+                            "first declared here",
+                        ))
                     });
                 }
                 None => decls.panel = Some((panel, span)),
             }
         }
     }
-    let rules = Rules { choice: decls.panel.as_ref().map(|(p, _)| p.dialect).unwrap_or(DialectChoice::Auto) };
+    let rules = Rules {
+        choice: decls
+            .panel
+            .as_ref()
+            .map(|(p, _)| p.dialect)
+            .unwrap_or(DialectChoice::Auto),
+    };
     // Pass 2: shape.
     for (file, doc) in &docs {
-        let mut r = Reader { file: *file, problems: &mut problems };
+        let mut r = Reader {
+            file: *file,
+            problems: &mut problems,
+        };
         for node in doc.nodes() {
             match node.name().value() {
                 "panel" => {}
-                "location" => decls.locations.extend(parse::parse_location(&mut r, rules, node)),
+                "location" => decls
+                    .locations
+                    .extend(parse::parse_location(&mut r, rules, node)),
                 "node" => decls.nodes.extend(parse::parse_node(&mut r, rules, node)),
                 "user" => decls.users.extend(parse::parse_user(&mut r, rules, node)),
-                "template" => decls.templates.extend(parse::parse_server(&mut r, rules, node, true)),
-                "server" => decls.servers.extend(parse::parse_server(&mut r, rules, node, false)),
+                "template" => decls
+                    .templates
+                    .extend(parse::parse_server(&mut r, rules, node, true)),
+                "server" => decls
+                    .servers
+                    .extend(parse::parse_server(&mut r, rules, node, false)),
                 other => {
                     let span = r.span(node.name().span());
-                    let mut p = Problem::new("roost::unknown-node", format!("unknown block `{other}`"), span, "not a roost block");
+                    let mut p = Problem::new(
+                        "roost::unknown-node",
+                        format!("unknown block `{other}`"),
+                        span,
+                        "not a roost block",
+                    );
                     p = match diag::suggest(other, parse::TOP_LEVEL.iter().copied()) {
                         Some(s) => p.help(format!("did you mean `{s}`?")),
-                        None => p.help(format!("top-level blocks: {}", parse::TOP_LEVEL.join(", "))),
+                        None => {
+                            p.help(format!("top-level blocks: {}", parse::TOP_LEVEL.join(", ")))
+                        }
                     };
                     r.push(p);
                 }
@@ -197,36 +246,85 @@ pub fn load(sources: Sources) -> Result<Manifest, ManifestErrors> {
     }
     // Pass 3: the fleet as a whole.
     let desired = resolve::resolve(decls, rules, &mut problems);
-    if problems.is_empty() { Ok(Manifest { desired, sources }) } else { Err(sources.report(problems)) }
+    if problems.is_empty() {
+        Ok(Manifest { desired, sources })
+    } else {
+        Err(sources.report(problems))
+    }
 }
 
 /// KDL syntax errors, with a migration hint where the text looks like KDL v1.
 fn syntax_problems(file: u32, text: &str, err: &kdl::KdlError, problems: &mut Vec<Problem>) {
+    let mut found_v1 = Vec::new();
+    let mut other = Vec::new();
+    let unclosed_block = err
+        .diagnostics
+        .iter()
+        .any(|d| d.message.as_deref() == Some("No closing '}' for child block"));
     for d in &err.diagnostics {
         let span = Span::new(file, d.span);
-        let found = text.get(d.span.offset()..d.span.offset() + d.span.len()).unwrap_or("");
-        let word = found.trim_start().split(|c: char| !(c.is_ascii_alphanumeric() || c == '"' || c == '#')).next().unwrap_or("");
-        let v1 = match word {
-            "true" | "false" | "null" => Some(format!(
-                "this looks like KDL v1: in KDL v2 write #{word} instead of a bare `{word}` (roost reads KDL v2; `kdl migrate` or a search-and-replace converts old files)"
-            )),
-            _ if found.starts_with("r\"") || found.starts_with("r#") => Some(
-                "this looks like a KDL v1 raw string: in KDL v2 write #\"...\"# instead of r\"...\"".to_string(),
-            ),
-            _ => None,
-        };
-        let message = d.message.clone().unwrap_or_else(|| "invalid KDL".to_string());
+        let found = text
+            .get(d.span.offset()..d.span.offset() + d.span.len())
+            .unwrap_or("");
+        let word = found
+            .trim_start()
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '"' || c == '#'))
+            .next()
+            .unwrap_or("");
+        let message = d
+            .message
+            .clone()
+            .unwrap_or_else(|| "invalid KDL".to_string());
         let label = d.label.clone().unwrap_or_else(|| "here".to_string());
-        let p = match v1 {
-            Some(hint) => Problem::new("roost::kdl-v1", format!("KDL v1 syntax: {message}"), span, label).help(hint),
-            None => {
-                let p = Problem::new("roost::kdl-syntax", format!("KDL syntax error: {message}"), span, label);
-                match &d.help {
-                    Some(h) => p.help(h.clone()),
+        match word {
+            "true" | "false" | "null" => found_v1.push(
+                Problem::new(
+                    "roost::kdl-v1",
+                    format!("KDL v1 syntax: a bare `{word}` is not a value in KDL v2"),
+                    span,
+                    format!("write #{word}"),
+                )
+                .help(format!(
+                    "KDL v2 writes #true, #false and #null with a `#`: write #{word} instead of `{word}` (roost reads KDL v2 only)"
+                )),
+            ),
+            _ if found.starts_with("r\"") || found.starts_with("r#") => found_v1.push(
+                Problem::new(
+                    "roost::kdl-v1",
+                    "KDL v1 syntax: raw strings are written #\"...\"# in KDL v2",
+                    span,
+                    "KDL v1 raw string",
+                )
+                .help("write #\"...\"# instead of r\"...\" (and ##\"...\"## instead of r#\"...\"#); roost reads KDL v2 only"),
+            ),
+            // Reported once, by "No closing '}' for child block" at the opening brace.
+            _ if unclosed_block && message == "Closing '}' was not found after nodes" => {}
+            _ => {
+                let (label, help) = match message.as_str() {
+                    "No closing '}' for child block" => (
+                        "this block is never closed".to_string(),
+                        Some("add the missing `}` where the block ends (an unclosed string inside it has the same effect)".to_string()),
+                    ),
+                    "Unexpected newline in single-line quoted string" => (
+                        "string not closed on this line".to_string(),
+                        Some("close the string with `\"` before the end of the line; a string over several lines is written \"\"\"...\"\"\"".to_string()),
+                    ),
+                    _ => (label, d.help.clone()),
+                };
+                let p = Problem::new(
+                    "roost::kdl-syntax",
+                    format!("KDL syntax error: {message}"),
+                    span,
+                    label,
+                );
+                other.push(match help {
+                    Some(h) => p.help(h),
                     None => p,
-                }
+                });
             }
-        };
-        problems.push(p);
+        }
     }
+    // KDL v1 syntax confuses the parser into further errors that only repeat it: report the
+    // v1 spots alone, the rest shows up again (if real) once they are fixed.
+    problems.extend(if found_v1.is_empty() { other } else { found_v1 });
 }

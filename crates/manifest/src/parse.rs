@@ -5,27 +5,79 @@ use crate::diag::{Problem, Span, suggest};
 use crate::value::{Entries, Reader, Sp, expect_args, ip_or_cidr, port_range};
 use kdl::{KdlDocument, KdlEntry, KdlNode, KdlValue};
 use roost_model::{
-    AdoptServer, Address, Dialect, DialectChoice, EggRef, Kind, Location, Node, PanelSettings, PasswordSpec, Scheme,
-    SecretRef, User,
+    Address, AdoptServer, Dialect, DialectChoice, EggRef, Kind, Location, Node, PanelSettings,
+    PasswordSpec, Scheme, SecretRef, User,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 pub const TOP_LEVEL: &[&str] = &["panel", "location", "node", "user", "template", "server"];
-pub const PANEL_FIELDS: &[&str] = &["url", "token-env", "dialect", "namespace", "prune", "rate-limit"];
+pub const PANEL_FIELDS: &[&str] = &[
+    "url",
+    "token-env",
+    "dialect",
+    "namespace",
+    "prune",
+    "rate-limit",
+];
 pub const LOCATION_FIELDS: &[&str] = &["description"];
 pub const NODE_FIELDS: &[&str] = &[
-    "description", "location", "tags", "fqdn", "scheme", "behind-proxy", "public", "maintenance", "memory", "disk",
-    "cpu", "upload-size", "daemon", "allocations",
+    "description",
+    "location",
+    "tags",
+    "fqdn",
+    "scheme",
+    "behind-proxy",
+    "public",
+    "maintenance",
+    "memory",
+    "disk",
+    "cpu",
+    "upload-size",
+    "daemon",
+    "allocations",
 ];
 pub const USER_FIELDS: &[&str] = &[
-    "email", "first-name", "last-name", "admin", "roles", "language", "external-id", "password", "protect", "adopt",
+    "email",
+    "first-name",
+    "last-name",
+    "admin",
+    "roles",
+    "language",
+    "external-id",
+    "password",
+    "protect",
+    "adopt",
 ];
 pub const SERVER_FIELDS: &[&str] = &[
-    "name", "description", "owner", "node", "egg", "image", "startup", "limits", "features", "allocation",
-    "additional-allocations", "env", "suspended", "external-id", "skip-scripts", "depends-on", "protect", "adopt",
+    "name",
+    "description",
+    "owner",
+    "node",
+    "egg",
+    "image",
+    "startup",
+    "limits",
+    "features",
+    "allocation",
+    "additional-allocations",
+    "env",
+    "suspended",
+    "external-id",
+    "skip-scripts",
+    "depends-on",
+    "protect",
+    "adopt",
 ];
-pub const LIMIT_PROPS: &[&str] = &["memory", "swap", "disk", "io", "cpu", "threads", "oom-killer"];
+pub const LIMIT_PROPS: &[&str] = &[
+    "memory",
+    "swap",
+    "disk",
+    "io",
+    "cpu",
+    "threads",
+    "oom-killer",
+];
 pub const FEATURE_PROPS: &[&str] = &["databases", "allocations", "backups"];
 pub const DAEMON_PROPS: &[&str] = &["listen", "sftp", "base", "connect", "sftp-alias"];
 
@@ -103,6 +155,10 @@ pub struct ServerDraft {
     pub depends_on: Option<Vec<Sp<Address>>>,
     pub protect: Option<Sp<bool>>,
     pub adopt: Option<Sp<AdoptServer>>,
+    /// Required fields that were written, even if with a typo or a rejected value: those
+    /// problems are reported where they are, so the field is not reported as missing too.
+    /// `limits memory` and `limits disk` stand for the two required limits.
+    pub written: BTreeSet<&'static str>,
 }
 
 #[derive(Debug, Clone)]
@@ -158,7 +214,12 @@ fn resource_name(r: &mut Reader, node: &KdlNode, kind: &str) -> Option<Sp<String
         Some(e) => {
             let s = r.string(e, &example)?;
             if s.v.trim().is_empty() {
-                r.push(Problem::new("roost::missing-value", format!("a {kind} needs a name"), s.span, "empty name"));
+                r.push(Problem::new(
+                    "roost::missing-value",
+                    format!("a {kind} needs a name"),
+                    s.span,
+                    "empty name",
+                ));
                 return None;
             }
             Some(s)
@@ -166,15 +227,27 @@ fn resource_name(r: &mut Reader, node: &KdlNode, kind: &str) -> Option<Sp<String
         None => {
             let span = r.span(node.name().span());
             r.push(
-                Problem::new("roost::missing-value", format!("a {kind} needs a name"), span, "name missing")
-                    .help(format!("write it like this: {example}")),
+                Problem::new(
+                    "roost::missing-value",
+                    format!("a {kind} needs a name"),
+                    span,
+                    "name missing",
+                )
+                .help(format!("write it like this: {example}")),
             );
             None
         }
     }
 }
 
-fn unknown_field(r: &mut Reader, child: &KdlNode, parent: &str, known: &[&str]) {
+/// Reports a field `parent` does not have; returns the field it was probably meant to be, so
+/// that the caller does not also report that field as missing.
+fn unknown_field(
+    r: &mut Reader,
+    child: &KdlNode,
+    parent: &str,
+    known: &[&'static str],
+) -> Option<&'static str> {
     let name = child.name().value();
     let span = r.span(child.name().span());
     let mut p = Problem::new(
@@ -183,19 +256,26 @@ fn unknown_field(r: &mut Reader, child: &KdlNode, parent: &str, known: &[&str]) 
         span,
         "unknown field",
     );
-    p = match suggest(name, known.iter().copied()) {
+    let suggestion = suggest(name, known.iter().copied());
+    p = match suggestion {
         Some(s) => p.help(format!("did you mean `{s}`?")),
         None => p.help(format!("fields of `{parent}`: {}", known.join(", "))),
     };
     r.push(p);
+    suggestion
 }
 
 fn duplicate_field(r: &mut Reader, child: &KdlNode, first: Span) {
     let span = r.span(child.name().span());
     r.push(
-        Problem::new("roost::duplicate", format!("`{}` is set twice", child.name().value()), span, "set again here")
-            .label(first, "first set here")
-            .help("keep one of them"),
+        Problem::new(
+            "roost::duplicate",
+            format!("`{}` is set twice", child.name().value()),
+            span,
+            "set again here",
+        )
+        .label(first, "first set here")
+        .help("keep one of them"),
     );
 }
 
@@ -204,9 +284,22 @@ fn no_children(r: &mut Reader, child: &KdlNode) {
     if let Some(doc) = child.children() {
         let span = r.span(doc.span());
         r.push(
-            Problem::new("roost::unexpected-block", format!("`{}` takes no block", child.name().value()), span, "unexpected block")
-                .help("write the values on the same line, as arguments or key=value properties"),
+            Problem::new(
+                "roost::unexpected-block",
+                format!("`{}` takes no block", child.name().value()),
+                span,
+                "unexpected block",
+            )
+            .help("write the values on the same line, as arguments or key=value properties"),
         );
+    }
+}
+
+/// A dialect's name as the panel spells it (labels and messages start with a capital).
+fn dialect_name(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Pterodactyl => "Pterodactyl",
+        Dialect::Pelican => "Pelican",
     }
 }
 
@@ -216,13 +309,17 @@ fn dialect_only(r: &mut Reader, rules: Rules, child: &KdlNode, only: Dialect, he
         return true;
     }
     let span = r.span(child.name().span());
-    let other = if only == Dialect::Pelican { "Pterodactyl" } else { "Pelican" };
+    let other = if only == Dialect::Pelican {
+        "Pterodactyl"
+    } else {
+        "Pelican"
+    };
     r.push(
         Problem::new(
             "roost::wrong-dialect",
             format!("`{}` does not exist on {other}", child.name().value()),
             span,
-            format!("{only} only"),
+            format!("{} only", dialect_name(only)),
         )
         .help(help.to_string()),
     );
@@ -230,7 +327,13 @@ fn dialect_only(r: &mut Reader, rules: Rules, child: &KdlNode, only: Dialect, he
 }
 
 /// A single string value with length bounds.
-fn string_field(r: &mut Reader, child: &KdlNode, min: usize, max: usize, example: &str) -> Option<Sp<String>> {
+fn string_field(
+    r: &mut Reader,
+    child: &KdlNode,
+    min: usize,
+    max: usize,
+    example: &str,
+) -> Option<Sp<String>> {
     no_children(r, child);
     let e = Entries::of(r, child, &[]);
     if !expect_args(r, child, &e.args, 1, example) {
@@ -241,16 +344,32 @@ fn string_field(r: &mut Reader, child: &KdlNode, min: usize, max: usize, example
     Some(s)
 }
 
-pub(crate) fn check_len(r: &mut Reader, s: &Sp<String>, what: &str, min: usize, max: usize) -> Option<()> {
+pub(crate) fn check_len(
+    r: &mut Reader,
+    s: &Sp<String>,
+    what: &str,
+    min: usize,
+    max: usize,
+) -> Option<()> {
     let n = s.v.trim().chars().count();
     if n < min {
-        r.push(Problem::new("roost::missing-value", format!("{what} must not be empty"), s.span, "empty"));
+        r.push(Problem::new(
+            "roost::missing-value",
+            format!("{what} must not be empty"),
+            s.span,
+            "empty",
+        ));
         return None;
     }
     if n > max {
         r.push(
-            Problem::new("roost::too-long", format!("{what} is {n} characters long; the panel allows {max}"), s.span, format!("{n} > {max} characters"))
-                .help(format!("shorten it to at most {max} characters")),
+            Problem::new(
+                "roost::too-long",
+                format!("{what} is {n} characters long; the panel allows {max}"),
+                s.span,
+                format!("{n} > {max} characters"),
+            )
+            .help(format!("shorten it to at most {max} characters")),
         );
         return None;
     }
@@ -278,14 +397,24 @@ pub fn parse_panel(r: &mut Reader, node: &KdlNode) -> PanelSettings {
     let e = Entries::of(r, node, &[]);
     if let Some(a) = e.args.first() {
         let span = r.span(a.span());
-        r.push(Problem::new("roost::extra-value", "`panel` takes no name", span, "unexpected value").help("write `panel { url \"...\" }`"));
+        r.push(
+            Problem::new(
+                "roost::extra-value",
+                "`panel` takes no name",
+                span,
+                "unexpected value",
+            )
+            .help("write `panel { url \"...\" }`"),
+        );
     }
-    let Some(children) = node.children() else { return panel };
+    let Some(children) = node.children() else {
+        return panel;
+    };
     let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
     for child in children.nodes() {
         let name = child.name().value();
         if !PANEL_FIELDS.contains(&name) {
-            unknown_field(r, child, "panel", PANEL_FIELDS);
+            let _ = unknown_field(r, child, "panel", PANEL_FIELDS);
             continue;
         }
         if let Some(first) = seen.get(name) {
@@ -295,9 +424,19 @@ pub fn parse_panel(r: &mut Reader, node: &KdlNode) -> PanelSettings {
         seen.insert(name, r.span(child.name().span()));
         match name {
             "url" => {
-                if let Some(s) = string_field(r, child, 1, 2048, "url \"https://panel.example.com\"") {
+                if let Some(s) =
+                    string_field(r, child, 1, 2048, "url \"https://panel.example.com\"")
+                {
                     if !(s.v.starts_with("http://") || s.v.starts_with("https://")) {
-                        r.push(Problem::new("roost::bad-url", format!("`{}` is not an http(s) URL", s.v), s.span, "not a URL").help("write the panel's root URL, e.g. \"https://panel.example.com\""));
+                        r.push(
+                            Problem::new(
+                                "roost::bad-url",
+                                format!("`{}` is not an http(s) URL", s.v),
+                                s.span,
+                                "not a URL",
+                            )
+                            .help("write the panel's root URL, e.g. \"https://panel.example.com\""),
+                        );
                     } else {
                         panel.url = Some(s.v.trim_end_matches('/').to_string());
                     }
@@ -305,8 +444,17 @@ pub fn parse_panel(r: &mut Reader, node: &KdlNode) -> PanelSettings {
             }
             "token-env" => {
                 if let Some(s) = string_field(r, child, 1, 255, "token-env \"ROOST_TOKEN\"") {
-                    if s.v.len() >= 40 && !s.v.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') {
-                        r.push(literal_secret(s.span, "token-env \"ROOST_TOKEN\"", "the API token"));
+                    if s.v.len() >= 40
+                        && !s
+                            .v
+                            .chars()
+                            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                    {
+                        r.push(literal_secret(
+                            s.span,
+                            "token-env \"ROOST_TOKEN\"",
+                            "the API token",
+                        ));
                     } else {
                         panel.token_env = s.v;
                     }
@@ -319,10 +467,17 @@ pub fn parse_panel(r: &mut Reader, node: &KdlNode) -> PanelSettings {
                         other => match Dialect::parse(other) {
                             Some(d) => panel.dialect = d.into(),
                             None => {
-                                let mut p = Problem::new("roost::bad-value", format!("unknown dialect `{other}`"), s.span, "unknown dialect");
+                                let mut p = Problem::new(
+                                    "roost::bad-value",
+                                    format!("unknown dialect `{other}`"),
+                                    s.span,
+                                    "unknown dialect",
+                                );
                                 p = match suggest(other, ["pterodactyl", "pelican", "auto"]) {
                                     Some(sug) => p.help(format!("did you mean \"{sug}\"?")),
-                                    None => p.help("choose \"pterodactyl\", \"pelican\" or \"auto\""),
+                                    None => {
+                                        p.help("choose \"pterodactyl\", \"pelican\" or \"auto\"")
+                                    }
                                 };
                                 r.push(p);
                             }
@@ -343,7 +498,12 @@ pub fn parse_panel(r: &mut Reader, node: &KdlNode) -> PanelSettings {
                         }
                         None => {
                             let plurals = Kind::ALL.map(|k| k.plural());
-                            let mut p = Problem::new("roost::bad-value", format!("`{}` is not a kind of resource", s.v), s.span, "unknown kind");
+                            let mut p = Problem::new(
+                                "roost::bad-value",
+                                format!("`{}` is not a kind of resource", s.v),
+                                s.span,
+                                "unknown kind",
+                            );
                             p = match suggest(&s.v, plurals) {
                                 Some(sug) => p.help(format!("did you mean \"{sug}\"?")),
                                 None => p.help(format!("kinds: {}", plurals.join(", "))),
@@ -379,13 +539,17 @@ pub fn parse_location(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<Lo
         return None;
     }
     check_len(r, &name, "a location's short code", 1, 60);
-    let mut location = Location { short: name.v.clone(), description: None, origin: name.span.origin() };
+    let mut location = Location {
+        short: name.v.clone(),
+        description: None,
+        origin: name.span.origin(),
+    };
     if let Some(children) = node.children() {
         let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
         for child in children.nodes() {
             let field = child.name().value();
             if !LOCATION_FIELDS.contains(&field) {
-                unknown_field(r, child, "location", LOCATION_FIELDS);
+                let _ = unknown_field(r, child, "location", LOCATION_FIELDS);
                 continue;
             }
             if let Some(first) = seen.get(field) {
@@ -394,7 +558,9 @@ pub fn parse_location(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<Lo
             }
             seen.insert(field, r.span(child.name().span()));
             if field == "description" {
-                location.description = string_field(r, child, 1, 191, "description \"Frankfurt, Germany\"").map(|s| s.v);
+                location.description =
+                    string_field(r, child, 1, 191, "description \"Frankfurt, Germany\"")
+                        .map(|s| s.v);
             }
         }
     }
@@ -405,11 +571,19 @@ pub fn parse_node(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<NodeDe
     let name = resource_name(r, node, "node")?;
     Entries::of(r, node, &[]);
     if check_len(r, &name, "a node's name", 1, 100).is_some() && rules.pt() {
-        let ok = name.v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | ' ' | '.' | '-'));
+        let ok = name
+            .v
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | ' ' | '.' | '-'));
         if !ok {
             r.push(
-                Problem::new("roost::bad-name", format!("node name `{}` has characters Pterodactyl rejects", name.v), name.span, "invalid node name")
-                    .help("Pterodactyl allows letters, digits, spaces, `_`, `.` and `-` in node names"),
+                Problem::new(
+                    "roost::bad-name",
+                    format!("node name `{}` has characters Pterodactyl rejects", name.v),
+                    name.span,
+                    "invalid node name",
+                )
+                .help("Pterodactyl allows letters, digits, spaces, `_`, `.` and `-` in node names"),
             );
         }
     }
@@ -440,11 +614,13 @@ pub fn parse_node(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<NodeDe
     let mut location = None;
     let mut allocations = Vec::new();
     let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+    // Fields written with a typo: already reported, so not reported as missing too.
+    let mut misspelt: BTreeSet<&str> = BTreeSet::new();
     let empty = KdlDocument::new();
     for child in node.children().unwrap_or(&empty).nodes() {
         let field = child.name().value();
         if !NODE_FIELDS.contains(&field) {
-            unknown_field(r, child, "node", NODE_FIELDS);
+            misspelt.extend(unknown_field(r, child, "node", NODE_FIELDS));
             continue;
         }
         if field != "allocations" {
@@ -456,26 +632,53 @@ pub fn parse_node(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<NodeDe
         }
         match field {
             "description" => {
-                if dialect_only(r, rules, child, Dialect::Pelican, "Pterodactyl ignores node descriptions sent through its API; set it in the panel or remove it") {
-                    n.description = string_field(r, child, 0, 65535, "description \"...\"").map(|s| s.v);
+                if dialect_only(
+                    r,
+                    rules,
+                    child,
+                    Dialect::Pelican,
+                    "Pterodactyl ignores node descriptions sent through its API; set it in the panel or remove it",
+                ) {
+                    n.description =
+                        string_field(r, child, 0, 65535, "description \"...\"").map(|s| s.v);
                 }
             }
             "location" => {
-                if dialect_only(r, rules, child, Dialect::Pterodactyl, "Pelican replaced locations with tags: write `tags \"...\"` instead") {
+                if dialect_only(
+                    r,
+                    rules,
+                    child,
+                    Dialect::Pterodactyl,
+                    "Pelican replaced locations with tags: write `tags \"...\"` instead",
+                ) {
                     location = string_field(r, child, 1, 60, "location \"fra\"");
                 }
             }
             "tags" => {
-                if dialect_only(r, rules, child, Dialect::Pelican, "Pterodactyl has no node tags: group nodes with `location \"...\"` instead") {
-                    n.tags = strings_field(r, child, "tags \"eu\" \"ssd\"").into_iter().map(|s| s.v).collect();
+                if dialect_only(
+                    r,
+                    rules,
+                    child,
+                    Dialect::Pelican,
+                    "Pterodactyl has no node tags: group nodes with `location \"...\"` instead",
+                ) {
+                    n.tags = strings_field(r, child, "tags \"eu\" \"ssd\"")
+                        .into_iter()
+                        .map(|s| s.v)
+                        .collect();
                 }
             }
             "fqdn" => {
                 if let Some(s) = string_field(r, child, 1, 255, "fqdn \"node1.example.com\"") {
                     if rules.pl() && matches!(s.v.as_str(), "0.0.0.0" | "127.0.0.1" | "localhost") {
                         r.push(
-                            Problem::new("roost::bad-value", format!("Pelican does not accept `{}` as a node's fqdn", s.v), s.span, "rejected by Pelican")
-                                .help("use the address the panel can reach Wings at"),
+                            Problem::new(
+                                "roost::bad-value",
+                                format!("Pelican does not accept `{}` as a node's fqdn", s.v),
+                                s.span,
+                                "rejected by Pelican",
+                            )
+                            .help("use the address the panel can reach Wings at"),
                         );
                     }
                     n.fqdn = s.v;
@@ -486,7 +689,12 @@ pub fn parse_node(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<NodeDe
                     match s.v.as_str() {
                         "http" => n.scheme = Scheme::Http,
                         "https" => n.scheme = Scheme::Https,
-                        _ => r.push(Problem::new("roost::bad-value", format!("scheme must be \"http\" or \"https\", not \"{}\"", s.v), s.span, "unknown scheme")),
+                        _ => r.push(Problem::new(
+                            "roost::bad-value",
+                            format!("scheme must be \"http\" or \"https\", not \"{}\"", s.v),
+                            s.span,
+                            "unknown scheme",
+                        )),
                     }
                 }
             }
@@ -494,7 +702,15 @@ pub fn parse_node(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<NodeDe
             "public" => n.public = bool_field(r, child).map(|b| b.v).unwrap_or(true),
             "maintenance" => n.maintenance = bool_field(r, child).map(|b| b.v).unwrap_or(false),
             "memory" | "disk" | "cpu" => {
-                if field == "cpu" && !dialect_only(r, rules, child, Dialect::Pelican, "Pterodactyl nodes have no CPU capacity; remove `cpu`") {
+                if field == "cpu"
+                    && !dialect_only(
+                        r,
+                        rules,
+                        child,
+                        Dialect::Pelican,
+                        "Pterodactyl nodes have no CPU capacity; remove `cpu`",
+                    )
+                {
                     continue;
                 }
                 no_children(r, child);
@@ -511,7 +727,11 @@ pub fn parse_node(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<NodeDe
                     } else {
                         r.size(e.args[0], min, i64::MAX, &format!("node {field}"))
                     };
-                    let over = e.prop("overallocate").and_then(|o| r.int(o, -1, i64::MAX, "overallocate", "overallocate=10")).map(|o| o.v).unwrap_or(0);
+                    let over = e
+                        .prop("overallocate")
+                        .and_then(|o| r.int(o, -1, i64::MAX, "overallocate", "overallocate=10"))
+                        .map(|o| o.v)
+                        .unwrap_or(0);
                     if let Some(v) = v {
                         match field {
                             "memory" => (n.memory, n.memory_overallocate) = (v.v as u64, over),
@@ -543,7 +763,13 @@ pub fn parse_node(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<NodeDe
                                 r.push(Problem::new("roost::wrong-dialect", "`connect` does not exist on Pterodactyl", span, "Pelican only").help("Pterodactyl dials the daemon on `listen`; remove `connect`"));
                                 continue;
                             }
-                            if let Some(p) = r.int(entry, 1, 65535, &format!("daemon {key}"), "daemon listen=8080") {
+                            if let Some(p) = r.int(
+                                entry,
+                                1,
+                                65535,
+                                &format!("daemon {key}"),
+                                "daemon listen=8080",
+                            ) {
                                 match *key {
                                     "listen" => n.daemon_listen = p.v as u16,
                                     "sftp" => n.daemon_sftp = p.v as u16,
@@ -554,16 +780,31 @@ pub fn parse_node(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<NodeDe
                         "sftp-alias" => {
                             if !rules.pl() {
                                 let span = r.span(entry.span());
-                                r.push(Problem::new("roost::wrong-dialect", "`sftp-alias` does not exist on Pterodactyl", span, "Pelican only").help("remove `sftp-alias`"));
+                                r.push(
+                                    Problem::new(
+                                        "roost::wrong-dialect",
+                                        "`sftp-alias` does not exist on Pterodactyl",
+                                        span,
+                                        "Pelican only",
+                                    )
+                                    .help("remove `sftp-alias`"),
+                                );
                                 continue;
                             }
-                            n.daemon_sftp_alias = r.string(entry, "sftp-alias=\"sftp.example.com\"").map(|s| s.v);
+                            n.daemon_sftp_alias = r
+                                .string(entry, "sftp-alias=\"sftp.example.com\"")
+                                .map(|s| s.v);
                         }
                         "base" => {
-                            if let Some(s) = r.string(entry, "base=\"/var/lib/pterodactyl/volumes\"") {
+                            if let Some(s) =
+                                r.string(entry, "base=\"/var/lib/pterodactyl/volumes\"")
+                            {
                                 let ok = s.v.starts_with('/')
                                     && s.v.len() > 1
-                                    && s.v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/'));
+                                    && s.v.chars().all(|c| {
+                                        c.is_ascii_alphanumeric()
+                                            || matches!(c, '_' | '.' | '-' | '/')
+                                    });
                                 if ok {
                                     n.daemon_base = Some(s.v);
                                 } else {
@@ -585,20 +826,38 @@ pub fn parse_node(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<NodeDe
     }
     let node_span = r.span(node.name().span());
     let mut require = |present: bool, field: &str, example: &str| {
-        if !present {
+        if !present && !misspelt.contains(field) {
             r.push(
-                Problem::new("roost::missing-field", format!("node `{}` has no `{field}`", name.v), node_span, format!("`{field}` missing"))
-                    .help(format!("add it to the node's block: {example}")),
+                Problem::new(
+                    "roost::missing-field",
+                    format!("node `{}` has no `{field}`", name.v),
+                    node_span,
+                    format!("`{field}` missing"),
+                )
+                .help(format!("add it to the node's block: {example}")),
             );
         }
     };
-    require(seen.contains_key("fqdn"), "fqdn", "fqdn \"node1.example.com\"");
+    require(
+        seen.contains_key("fqdn"),
+        "fqdn",
+        "fqdn \"node1.example.com\"",
+    );
     require(seen.contains_key("memory"), "memory", "memory \"64GiB\"");
     require(seen.contains_key("disk"), "disk", "disk \"1TiB\"");
     if rules.choice == DialectChoice::Pterodactyl {
-        require(seen.contains_key("location"), "location", "location \"fra\"");
+        require(
+            seen.contains_key("location"),
+            "location",
+            "location \"fra\"",
+        );
     }
-    Some(NodeDecl { name, node: n, location, allocations })
+    Some(NodeDecl {
+        name,
+        node: n,
+        location,
+        allocations,
+    })
 }
 
 fn parse_allocations(r: &mut Reader, rules: Rules, child: &KdlNode) -> Option<AllocBlock> {
@@ -607,16 +866,35 @@ fn parse_allocations(r: &mut Reader, rules: Rules, child: &KdlNode) -> Option<Al
     let example = "allocations \"10.0.0.5\" 25565 \"25570-25600\"";
     let Some(first) = e.args.first() else {
         let span = r.span(child.name().span());
-        r.push(Problem::new("roost::missing-value", "`allocations` needs an IP and ports", span, "values missing").help(format!("write it like this: {example}")));
+        r.push(
+            Problem::new(
+                "roost::missing-value",
+                "`allocations` needs an IP and ports",
+                span,
+                "values missing",
+            )
+            .help(format!("write it like this: {example}")),
+        );
         return None;
     };
     let ip = r.string(first, example)?;
     let ips = ip_or_cidr(r, &ip, rules.min_cidr_prefix());
     if e.args.len() == 1 {
         let span = r.span(child.name().span());
-        r.push(Problem::new("roost::missing-value", "`allocations` lists no ports", span, "ports missing").help(format!("write it like this: {example}")));
+        r.push(
+            Problem::new(
+                "roost::missing-value",
+                "`allocations` lists no ports",
+                span,
+                "ports missing",
+            )
+            .help(format!("write it like this: {example}")),
+        );
     }
-    let ports: Vec<_> = e.args[1..].iter().filter_map(|p| port_range(r, p, rules.min_port())).collect();
+    let ports: Vec<_> = e.args[1..]
+        .iter()
+        .filter_map(|p| port_range(r, p, rules.min_port()))
+        .collect();
     let alias = match e.prop("alias") {
         Some(a) => {
             let s = r.string(a, "alias=\"play.example.com\"")?;
@@ -626,12 +904,23 @@ fn parse_allocations(r: &mut Reader, rules: Rules, child: &KdlNode) -> Option<Al
         }
         None => None,
     };
-    Some(AllocBlock { ips: ips?, ports, alias })
+    Some(AllocBlock {
+        ips: ips?,
+        ports,
+        alias,
+    })
 }
 
 fn literal_secret(span: Span, example: &str, what: &str) -> Problem {
-    Problem::new("roost::literal-secret", format!("{what} must not be written in a manifest"), span, "secret written literally")
-        .help(format!("manifests live in git; read the secret at apply time instead: {example}"))
+    Problem::new(
+        "roost::literal-secret",
+        format!("{what} must not be written in a manifest"),
+        span,
+        "secret written literally",
+    )
+    .help(format!(
+        "manifests live in git; read the secret at apply time instead: {example}"
+    ))
 }
 
 pub fn parse_user(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<UserDecl> {
@@ -644,7 +933,9 @@ pub fn parse_user(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<UserDe
         let ok = chars.len() >= 3
             && edge(chars[0])
             && edge(chars[chars.len() - 1])
-            && chars.iter().all(|&c| edge(c) || matches!(c, '_' | '.' | '-'));
+            && chars
+                .iter()
+                .all(|&c| edge(c) || matches!(c, '_' | '.' | '-'));
         if !ok {
             r.push(
                 Problem::new("roost::bad-name", format!("username `{}` is not valid on Pterodactyl", name.v), name.span, "invalid username")
@@ -667,11 +958,13 @@ pub fn parse_user(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<UserDe
         origin: name.span.origin(),
     };
     let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+    // Fields written with a typo: already reported, so not reported as missing too.
+    let mut misspelt: BTreeSet<&str> = BTreeSet::new();
     let empty = KdlDocument::new();
     for child in node.children().unwrap_or(&empty).nodes() {
         let field = child.name().value();
         if !USER_FIELDS.contains(&field) {
-            unknown_field(r, child, "user", USER_FIELDS);
+            misspelt.extend(unknown_field(r, child, "user", USER_FIELDS));
             continue;
         }
         if let Some(first) = seen.get(field) {
@@ -681,30 +974,66 @@ pub fn parse_user(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<UserDe
         seen.insert(field, r.span(child.name().span()));
         match field {
             "email" => {
-                if let Some(s) = string_field(r, child, 1, rules.max_len(), "email \"alice@example.com\"") {
-                    let valid = s.v.split_once('@').is_some_and(|(a, d)| !a.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
-                        && !s.v.contains(char::is_whitespace);
+                if let Some(s) =
+                    string_field(r, child, 1, rules.max_len(), "email \"alice@example.com\"")
+                {
+                    let valid = s.v.split_once('@').is_some_and(|(a, d)| {
+                        !a.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
+                    }) && !s.v.contains(char::is_whitespace);
                     if valid {
                         u.email = s.v;
                     } else {
-                        r.push(Problem::new("roost::bad-value", format!("`{}` is not an e-mail address", s.v), s.span, "invalid e-mail").help("write it like this: email \"alice@example.com\""));
+                        r.push(
+                            Problem::new(
+                                "roost::bad-value",
+                                format!("`{}` is not an e-mail address", s.v),
+                                s.span,
+                                "invalid e-mail",
+                            )
+                            .help("write it like this: email \"alice@example.com\""),
+                        );
                     }
                 }
             }
             "first-name" | "last-name" => {
-                if dialect_only(r, rules, child, Dialect::Pterodactyl, "Pelican removed first and last names; remove the field") {
+                if dialect_only(
+                    r,
+                    rules,
+                    child,
+                    Dialect::Pterodactyl,
+                    "Pelican removed first and last names; remove the field",
+                ) {
                     let v = string_field(r, child, 1, 191, "first-name \"Alice\"").map(|s| s.v);
-                    if field == "first-name" { u.first_name = v } else { u.last_name = v }
+                    if field == "first-name" {
+                        u.first_name = v
+                    } else {
+                        u.last_name = v
+                    }
                 }
             }
             "admin" => {
-                if dialect_only(r, rules, child, Dialect::Pterodactyl, "Pelican grants admin rights through roles: write `roles \"Root Admin\"`") {
+                if dialect_only(
+                    r,
+                    rules,
+                    child,
+                    Dialect::Pterodactyl,
+                    "Pelican grants admin rights through roles: write `roles \"Root Admin\"`",
+                ) {
                     u.admin = bool_field(r, child).map(|b| b.v).unwrap_or(false);
                 }
             }
             "roles" => {
-                if dialect_only(r, rules, child, Dialect::Pelican, "Pterodactyl has no roles: write `admin #true` for a root admin") {
-                    u.roles = strings_field(r, child, "roles \"Root Admin\"").into_iter().map(|s| s.v).collect();
+                if dialect_only(
+                    r,
+                    rules,
+                    child,
+                    Dialect::Pelican,
+                    "Pterodactyl has no roles: write `admin #true` for a root admin",
+                ) {
+                    u.roles = strings_field(r, child, "roles \"Root Admin\"")
+                        .into_iter()
+                        .map(|s| s.v)
+                        .collect();
                 }
             }
             "language" => {
@@ -716,7 +1045,11 @@ pub fn parse_user(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<UserDe
                     }
                 }
             }
-            "external-id" => u.external_id = string_field(r, child, 1, rules.max_len(), "external-id \"billing-42\"").map(|s| s.v),
+            "external-id" => {
+                u.external_id =
+                    string_field(r, child, 1, rules.max_len(), "external-id \"billing-42\"")
+                        .map(|s| s.v)
+            }
             "password" => u.password = parse_password(r, child),
             "protect" => u.protect = bool_field(r, child).map(|b| b.v).unwrap_or(false),
             "adopt" => {
@@ -724,10 +1057,22 @@ pub fn parse_user(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<UserDe
                 let e = Entries::of(r, child, &["id"]);
                 expect_args(r, child, &e.args, 0, "adopt id=12");
                 match e.prop("id") {
-                    Some(id) => u.adopt = r.int(id, 1, i64::MAX, "adopt id", "adopt id=12").map(|v| v.v as u64),
+                    Some(id) => {
+                        u.adopt = r
+                            .int(id, 1, i64::MAX, "adopt id", "adopt id=12")
+                            .map(|v| v.v as u64)
+                    }
                     None => {
                         let span = r.span(child.name().span());
-                        r.push(Problem::new("roost::missing-value", "`adopt` needs the panel id of the user", span, "id missing").help("write it like this: adopt id=12"));
+                        r.push(
+                            Problem::new(
+                                "roost::missing-value",
+                                "`adopt` needs the panel id of the user",
+                                span,
+                                "id missing",
+                            )
+                            .help("write it like this: adopt id=12"),
+                        );
                     }
                 }
             }
@@ -735,13 +1080,32 @@ pub fn parse_user(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<UserDe
         }
     }
     let node_span = r.span(node.name().span());
-    if !seen.contains_key("email") {
-        r.push(Problem::new("roost::missing-field", format!("user `{}` has no `email`", name.v), node_span, "`email` missing").help("add it to the user's block: email \"alice@example.com\""));
+    if !seen.contains_key("email") && !misspelt.contains("email") {
+        r.push(
+            Problem::new(
+                "roost::missing-field",
+                format!("user `{}` has no `email`", name.v),
+                node_span,
+                "`email` missing",
+            )
+            .help("add it to the user's block: email \"alice@example.com\""),
+        );
     }
     if rules.choice == DialectChoice::Pterodactyl {
-        for (field, example) in [("first-name", "first-name \"Alice\""), ("last-name", "last-name \"Liddell\"")] {
-            if !seen.contains_key(field) {
-                r.push(Problem::new("roost::missing-field", format!("user `{}` has no `{field}`", name.v), node_span, format!("`{field}` missing")).help(format!("Pterodactyl requires names: add {example}")));
+        for (field, example) in [
+            ("first-name", "first-name \"Alice\""),
+            ("last-name", "last-name \"Liddell\""),
+        ] {
+            if !seen.contains_key(field) && !misspelt.contains(field) {
+                r.push(
+                    Problem::new(
+                        "roost::missing-field",
+                        format!("user `{}` has no `{field}`", name.v),
+                        node_span,
+                        format!("`{field}` missing"),
+                    )
+                    .help(format!("Pterodactyl requires names: add {example}")),
+                );
             }
         }
     }
@@ -757,30 +1121,75 @@ fn parse_password(r: &mut Reader, child: &KdlNode) -> Option<PasswordSpec> {
         r.push(literal_secret(span, example, "a password"));
         return None;
     }
-    let rotate = e.prop("rotate").and_then(|x| r.boolean(x, "rotate=#true")).map(|b| b.v).unwrap_or(false);
+    let rotate = e
+        .prop("rotate")
+        .and_then(|x| r.boolean(x, "rotate=#true"))
+        .map(|b| b.v)
+        .unwrap_or(false);
     match (e.prop("env"), e.prop("file")) {
-        (Some(env), None) => r.string(env, example).map(|s| PasswordSpec { source: SecretRef::Env(s.v), rotate }),
-        (None, Some(file)) => r.string(file, "password file=\"secrets/alice.txt\"").map(|s| PasswordSpec { source: SecretRef::File(s.v), rotate }),
+        (Some(env), None) => r.string(env, example).map(|s| PasswordSpec {
+            source: SecretRef::Env(s.v),
+            rotate,
+        }),
+        (None, Some(file)) => r
+            .string(file, "password file=\"secrets/alice.txt\"")
+            .map(|s| PasswordSpec {
+                source: SecretRef::File(s.v),
+                rotate,
+            }),
         (Some(_), Some(file)) => {
             let span = r.span(file.span());
-            r.push(Problem::new("roost::bad-value", "a password comes from `env` or `file`, not both", span, "second source").help("keep one of them"));
+            r.push(
+                Problem::new(
+                    "roost::bad-value",
+                    "a password comes from `env` or `file`, not both",
+                    span,
+                    "second source",
+                )
+                .help("keep one of them"),
+            );
             None
         }
         (None, None) => {
             let span = r.span(child.name().span());
-            r.push(Problem::new("roost::missing-value", "`password` needs a source", span, "source missing").help(format!("write it like this: {example} or password file=\"secrets/alice.txt\"")));
+            r.push(
+                Problem::new(
+                    "roost::missing-value",
+                    "`password` needs a source",
+                    span,
+                    "source missing",
+                )
+                .help(format!(
+                    "write it like this: {example} or password file=\"secrets/alice.txt\""
+                )),
+            );
             None
         }
     }
 }
 
-pub fn parse_server(r: &mut Reader, rules: Rules, node: &KdlNode, template: bool) -> Option<ServerDecl> {
+pub fn parse_server(
+    r: &mut Reader,
+    rules: Rules,
+    node: &KdlNode,
+    template: bool,
+) -> Option<ServerDecl> {
     let kind = if template { "template" } else { "server" };
     let key = resource_name(r, node, kind)?;
     let e = Entries::of(r, node, &["from"]);
     if e.args.len() > 1 {
         let span = r.span(e.args[1].span());
-        r.push(Problem::new("roost::extra-value", format!("a {kind} has one name"), span, "unexpected value").help(format!("write it like this: {kind} \"name\" from=\"template\" {{ ... }}")));
+        r.push(
+            Problem::new(
+                "roost::extra-value",
+                format!("a {kind} has one name"),
+                span,
+                "unexpected value",
+            )
+            .help(format!(
+                "write it like this: {kind} \"name\" from=\"template\" {{ ... }}"
+            )),
+        );
     }
     let from = e.prop("from").and_then(|f| r.string(f, "from=\"paper\""));
     if !template {
@@ -795,7 +1204,13 @@ pub fn parse_server(r: &mut Reader, rules: Rules, node: &KdlNode, template: bool
     for child in node.children().unwrap_or(&empty).nodes() {
         let field = child.name().value();
         if !SERVER_FIELDS.contains(&field) {
-            unknown_field(r, child, kind, SERVER_FIELDS);
+            match unknown_field(r, child, kind, SERVER_FIELDS) {
+                Some("limits") => d.written.extend(["limits memory", "limits disk"]),
+                Some(meant) => {
+                    d.written.insert(meant);
+                }
+                None => {}
+            }
             continue;
         }
         if let Some(first) = seen.get(field) {
@@ -804,13 +1219,30 @@ pub fn parse_server(r: &mut Reader, rules: Rules, node: &KdlNode, template: bool
         }
         let field_span = r.span(child.name().span());
         seen.insert(field, field_span);
+        if let Some(known) = SERVER_FIELDS.iter().find(|f| **f == field) {
+            if *known != "limits" {
+                d.written.insert(known);
+            }
+        }
         if template && matches!(field, "adopt" | "external-id") {
-            r.push(Problem::new("roost::bad-value", format!("`{field}` cannot be set in a template"), field_span, "unique per server").help(format!("`{field}` identifies one server; set it in the server's own block")));
+            r.push(
+                Problem::new(
+                    "roost::bad-value",
+                    format!("`{field}` cannot be set in a template"),
+                    field_span,
+                    "unique per server",
+                )
+                .help(format!(
+                    "`{field}` identifies one server; set it in the server's own block"
+                )),
+            );
             continue;
         }
         match field {
             "name" => d.name = string_field(r, child, 1, rules.max_len(), "name \"Survival #1\""),
-            "description" => d.description = string_field(r, child, 0, 65535, "description \"...\""),
+            "description" => {
+                d.description = string_field(r, child, 0, 65535, "description \"...\"")
+            }
             "owner" => d.owner = string_field(r, child, 1, 255, "owner \"alice\""),
             "node" => d.node = string_field(r, child, 1, 100, "node \"fra-1\""),
             "egg" => {
@@ -822,7 +1254,15 @@ pub fn parse_server(r: &mut Reader, rules: Rules, node: &KdlNode, template: bool
                             Some(n) => {
                                 if !rules.pt() {
                                     let span = r.span(n.span());
-                                    r.push(Problem::new("roost::wrong-dialect", "`nest` does not exist on Pelican", span, "Pterodactyl only").help("Pelican eggs have no nests: write egg \"Paper\""));
+                                    r.push(
+                                        Problem::new(
+                                            "roost::wrong-dialect",
+                                            "`nest` does not exist on Pelican",
+                                            span,
+                                            "Pterodactyl only",
+                                        )
+                                        .help("Pelican eggs have no nests: write egg \"Paper\""),
+                                    );
                                     None
                                 } else {
                                     r.string(n, "nest=\"Minecraft\"").map(|s| s.v)
@@ -835,16 +1275,43 @@ pub fn parse_server(r: &mut Reader, rules: Rules, node: &KdlNode, template: bool
                 }
             }
             "image" => {
-                if let Some(s) = string_field(r, child, 1, rules.max_len(), "image \"ghcr.io/pterodactyl/yolks:java_21\"") {
-                    if rules.pt() && !s.v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | '-' | ':' | '@' | ' ')) {
-                        r.push(Problem::new("roost::bad-value", format!("`{}` is not a Docker image name Pterodactyl accepts", s.v), s.span, "invalid image").help("letters, digits and `_ . / - : @` only"));
+                if let Some(s) = string_field(
+                    r,
+                    child,
+                    1,
+                    rules.max_len(),
+                    "image \"ghcr.io/pterodactyl/yolks:java_21\"",
+                ) {
+                    if rules.pt()
+                        && !s.v.chars().all(|c| {
+                            c.is_ascii_alphanumeric()
+                                || matches!(c, '_' | '.' | '/' | '-' | ':' | '@' | ' ')
+                        })
+                    {
+                        r.push(
+                            Problem::new(
+                                "roost::bad-value",
+                                format!("`{}` is not a Docker image name Pterodactyl accepts", s.v),
+                                s.span,
+                                "invalid image",
+                            )
+                            .help("letters, digits and `_ . / - : @` only"),
+                        );
                     } else {
                         d.image = Some(s);
                     }
                 }
             }
-            "startup" => d.startup = string_field(r, child, 1, 65535, "startup \"java -jar {{SERVER_JARFILE}}\""),
-            "limits" => parse_limits(r, rules, child, &mut d.limits),
+            "startup" => {
+                d.startup = string_field(
+                    r,
+                    child,
+                    1,
+                    65535,
+                    "startup \"java -jar {{SERVER_JARFILE}}\"",
+                )
+            }
+            "limits" => parse_limits(r, rules, child, &mut d.limits, &mut d.written),
             "features" => parse_features(r, child, &mut d.features),
             "allocation" => {
                 no_children(r, child);
@@ -864,7 +1331,15 @@ pub fn parse_server(r: &mut Reader, rules: Rules, node: &KdlNode, template: bool
                     match entry.name() {
                         None => {
                             let span = r.span(entry.span());
-                            r.push(Problem::new("roost::bad-value", "egg variables are written as NAME=\"value\"", span, "missing NAME=").help("write it like this: env SERVER_JARFILE=\"server.jar\""));
+                            r.push(
+                                Problem::new(
+                                    "roost::bad-value",
+                                    "egg variables are written as NAME=\"value\"",
+                                    span,
+                                    "missing NAME=",
+                                )
+                                .help("write it like this: env SERVER_JARFILE=\"server.jar\""),
+                            );
                         }
                         Some(k) => {
                             let value = match entry.value() {
@@ -878,7 +1353,15 @@ pub fn parse_server(r: &mut Reader, rules: Rules, node: &KdlNode, template: bool
                             };
                             let span = r.span(entry.span());
                             if let Some(prev) = d.env.get(k.value()) {
-                                r.push(Problem::new("roost::duplicate", format!("variable `{}` is set twice", k.value()), span, "set again here").label(prev.span, "first set here"));
+                                r.push(
+                                    Problem::new(
+                                        "roost::duplicate",
+                                        format!("variable `{}` is set twice", k.value()),
+                                        span,
+                                        "set again here",
+                                    )
+                                    .label(prev.span, "first set here"),
+                                );
                             } else if let Some(v) = value {
                                 d.env.insert(k.value().to_string(), Sp::new(v, span));
                             }
@@ -887,7 +1370,10 @@ pub fn parse_server(r: &mut Reader, rules: Rules, node: &KdlNode, template: bool
                 }
             }
             "suspended" => d.suspended = bool_field(r, child),
-            "external-id" => d.external_id = string_field(r, child, 1, rules.max_len(), "external-id \"billing-42\""),
+            "external-id" => {
+                d.external_id =
+                    string_field(r, child, 1, rules.max_len(), "external-id \"billing-42\"")
+            }
             "skip-scripts" => d.skip_scripts = bool_field(r, child),
             "protect" => d.protect = bool_field(r, child),
             "depends-on" => {
@@ -896,7 +1382,15 @@ pub fn parse_server(r: &mut Reader, rules: Rules, node: &KdlNode, template: bool
                 for s in list {
                     match s.v.parse::<Address>() {
                         Ok(a) => out.push(Sp::new(a, s.span)),
-                        Err(err) => r.push(Problem::new("roost::bad-value", err.to_string(), s.span, "not an address").help("write it like this: depends-on \"server.proxy\"")),
+                        Err(err) => r.push(
+                            Problem::new(
+                                "roost::bad-value",
+                                err.to_string(),
+                                s.span,
+                                "not an address",
+                            )
+                            .help("write it like this: depends-on \"server.proxy\""),
+                        ),
                     }
                 }
                 d.depends_on = Some(out);
@@ -906,10 +1400,22 @@ pub fn parse_server(r: &mut Reader, rules: Rules, node: &KdlNode, template: bool
                 let e = Entries::of(r, child, &["id", "uuid"]);
                 expect_args(r, child, &e.args, 0, "adopt id=42");
                 d.adopt = match (e.prop("id"), e.prop("uuid")) {
-                    (Some(id), None) => r.int(id, 1, i64::MAX, "adopt id", "adopt id=42").map(|v| Sp::new(AdoptServer::Id(v.v as u64), v.span)),
-                    (None, Some(uuid)) => r.string(uuid, "adopt uuid=\"...\"").map(|s| Sp::new(AdoptServer::Uuid(s.v), s.span)),
+                    (Some(id), None) => r
+                        .int(id, 1, i64::MAX, "adopt id", "adopt id=42")
+                        .map(|v| Sp::new(AdoptServer::Id(v.v as u64), v.span)),
+                    (None, Some(uuid)) => r
+                        .string(uuid, "adopt uuid=\"...\"")
+                        .map(|s| Sp::new(AdoptServer::Uuid(s.v), s.span)),
                     _ => {
-                        r.push(Problem::new("roost::bad-value", "`adopt` takes exactly one of `id` or `uuid`", field_span, "adopt what?").help("write adopt id=42 or adopt uuid=\"9c8b7a6d-...\""));
+                        r.push(
+                            Problem::new(
+                                "roost::bad-value",
+                                "`adopt` takes exactly one of `id` or `uuid`",
+                                field_span,
+                                "adopt what?",
+                            )
+                            .help("write adopt id=42 or adopt uuid=\"9c8b7a6d-...\""),
+                        );
                         None
                     }
                 };
@@ -917,7 +1423,12 @@ pub fn parse_server(r: &mut Reader, rules: Rules, node: &KdlNode, template: bool
             _ => {}
         }
     }
-    Some(ServerDecl { key, from, draft: d, span: r.span(node.name().span()) })
+    Some(ServerDecl {
+        key,
+        from,
+        draft: d,
+        span: r.span(node.name().span()),
+    })
 }
 
 fn alloc_spec(r: &mut Reader, entry: &KdlEntry) -> Option<Sp<AllocSpec>> {
@@ -931,7 +1442,12 @@ fn alloc_spec(r: &mut Reader, entry: &KdlEntry) -> Option<Sp<AllocSpec>> {
             if (1..=65535).contains(p) {
                 Some(Sp::new(AllocSpec::Port(*p as u16), span))
             } else {
-                r.push(Problem::new("roost::bad-port", format!("port {p} is outside 1..=65535"), span, "port out of range"));
+                r.push(Problem::new(
+                    "roost::bad-port",
+                    format!("port {p} is not between 1 and 65535"),
+                    span,
+                    "port out of range",
+                ));
                 None
             }
         }
@@ -952,17 +1468,43 @@ fn alloc_spec(r: &mut Reader, entry: &KdlEntry) -> Option<Sp<AllocSpec>> {
     }
 }
 
-fn parse_limits(r: &mut Reader, rules: Rules, child: &KdlNode, l: &mut LimitsDraft) {
+fn parse_limits(
+    r: &mut Reader,
+    rules: Rules,
+    child: &KdlNode,
+    l: &mut LimitsDraft,
+    written: &mut BTreeSet<&'static str>,
+) {
     no_children(r, child);
     let e = Entries::of(r, child, LIMIT_PROPS);
-    expect_args(r, child, &e.args, 0, "limits memory=\"4GiB\" disk=\"20GiB\" cpu=200");
+    for key in e
+        .props
+        .iter()
+        .map(|(k, _)| *k)
+        .chain(e.misspelt.iter().copied())
+    {
+        match key {
+            "memory" => written.insert("limits memory"),
+            "disk" => written.insert("limits disk"),
+            _ => false,
+        };
+    }
+    expect_args(
+        r,
+        child,
+        &e.args,
+        0,
+        "limits memory=\"4GiB\" disk=\"20GiB\" cpu=200",
+    );
     for (key, entry) in &e.props {
         match *key {
             "memory" => l.memory = r.size(entry, 0, i64::MAX, "memory"),
             "disk" => l.disk = r.size(entry, 0, i64::MAX, "disk"),
             "swap" => {
                 l.swap = match entry.value() {
-                    KdlValue::String(s) if s == "unlimited" => Some(Sp::new(-1, r.span(entry.span()))),
+                    KdlValue::String(s) if s == "unlimited" => {
+                        Some(Sp::new(-1, r.span(entry.span())))
+                    }
                     _ => r.size(entry, -1, i64::MAX, "swap"),
                 }
             }
@@ -972,10 +1514,22 @@ fn parse_limits(r: &mut Reader, rules: Rules, child: &KdlNode, l: &mut LimitsDra
                 l.threads = match entry.value() {
                     KdlValue::Null => Some(Sp::new(None, r.span(entry.span()))),
                     _ => r.string(entry, "threads=\"0-1,3\"").and_then(|s| {
-                        if !s.v.is_empty() && s.v.chars().all(|c| c.is_ascii_digit() || c == '-' || c == ',') {
+                        if !s.v.is_empty()
+                            && s.v
+                                .chars()
+                                .all(|c| c.is_ascii_digit() || c == '-' || c == ',')
+                        {
                             Some(Sp::new(Some(s.v), s.span))
                         } else {
-                            r.push(Problem::new("roost::bad-value", format!("`{}` is not a CPU list", s.v), s.span, "invalid threads").help("write core numbers and ranges: threads=\"0-1,3\""));
+                            r.push(
+                                Problem::new(
+                                    "roost::bad-value",
+                                    format!("`{}` is not a CPU list", s.v),
+                                    s.span,
+                                    "invalid threads",
+                                )
+                                .help("write core numbers and ranges: threads=\"0-1,3\""),
+                            );
                             None
                         }
                     }),
@@ -990,13 +1544,27 @@ fn parse_limits(r: &mut Reader, rules: Rules, child: &KdlNode, l: &mut LimitsDra
 fn parse_features(r: &mut Reader, child: &KdlNode, f: &mut FeaturesDraft) {
     no_children(r, child);
     let e = Entries::of(r, child, FEATURE_PROPS);
-    expect_args(r, child, &e.args, 0, "features databases=1 allocations=2 backups=3");
+    expect_args(
+        r,
+        child,
+        &e.args,
+        0,
+        "features databases=1 allocations=2 backups=3",
+    );
     for (key, entry) in &e.props {
         let span = r.span(entry.span());
         let v = match entry.value() {
             KdlValue::Null => Some(Sp::new(None, span)),
             KdlValue::String(s) if s == "unlimited" => Some(Sp::new(None, span)),
-            _ => r.int(entry, 0, i64::MAX, key, &format!("{key}=2 (or \"unlimited\")")).map(|v| Sp::new(Some(v.v as u64), v.span)),
+            _ => r
+                .int(
+                    entry,
+                    0,
+                    i64::MAX,
+                    key,
+                    &format!("{key}=2 (or \"unlimited\")"),
+                )
+                .map(|v| Sp::new(Some(v.v as u64), v.span)),
         };
         match *key {
             "databases" => f.databases = v,

@@ -54,7 +54,11 @@ pub fn port_ranges(ports: &[u16]) -> Vec<String> {
             i += 1;
             end = sorted[i];
         }
-        out.push(if start == end { start.to_string() } else { format!("\"{start}-{end}\"") });
+        out.push(if start == end {
+            start.to_string()
+        } else {
+            format!("\"{start}-{end}\"")
+        });
         i += 1;
     }
     out
@@ -126,13 +130,26 @@ fn print_node(o: &mut String, d: &Desired, n: &Node) {
     let _ = writeln!(o, "    behind-proxy {}", b(n.behind_proxy));
     let _ = writeln!(o, "    public {}", b(n.public));
     let _ = writeln!(o, "    maintenance {}", b(n.maintenance));
-    let _ = writeln!(o, "    memory {} overallocate={}", size(n.memory), n.memory_overallocate);
-    let _ = writeln!(o, "    disk {} overallocate={}", size(n.disk), n.disk_overallocate);
+    let _ = writeln!(
+        o,
+        "    memory {} overallocate={}",
+        size(n.memory),
+        n.memory_overallocate
+    );
+    let _ = writeln!(
+        o,
+        "    disk {} overallocate={}",
+        size(n.disk),
+        n.disk_overallocate
+    );
     if n.cpu != 0 || n.cpu_overallocate != 0 {
         let _ = writeln!(o, "    cpu {} overallocate={}", n.cpu, n.cpu_overallocate);
     }
     let _ = writeln!(o, "    upload-size {}", n.upload_size);
-    let mut daemon = format!("    daemon listen={} sftp={}", n.daemon_listen, n.daemon_sftp);
+    let mut daemon = format!(
+        "    daemon listen={} sftp={}",
+        n.daemon_listen, n.daemon_sftp
+    );
     if let Some(c) = n.daemon_connect {
         let _ = write!(daemon, " connect={c}");
     }
@@ -145,12 +162,20 @@ fn print_node(o: &mut String, d: &Desired, n: &Node) {
     o.push_str(&daemon);
     o.push('\n');
     // Group the node's allocations by (ip, alias) and collapse the ports into ranges.
-    let mut groups: std::collections::BTreeMap<(std::net::IpAddr, Option<String>), Vec<u16>> = Default::default();
+    let mut groups: std::collections::BTreeMap<(std::net::IpAddr, Option<String>), Vec<u16>> =
+        Default::default();
     for a in d.allocations.values().filter(|a| a.node == n.name) {
-        groups.entry((a.ip, a.alias.clone())).or_default().push(a.port);
+        groups
+            .entry((a.ip, a.alias.clone()))
+            .or_default()
+            .push(a.port);
     }
     for ((ip, alias), ports) in groups {
-        let mut line = format!("    allocations {} {}", q(&ip.to_string()), port_ranges(&ports).join(" "));
+        let mut line = format!(
+            "    allocations {} {}",
+            q(&ip.to_string()),
+            port_ranges(&ports).join(" ")
+        );
         if let Some(alias) = alias {
             let _ = write!(line, " alias={}", q(&alias));
         }
@@ -200,8 +225,16 @@ fn print_user(o: &mut String, u: &User) {
 }
 
 fn features(f: &FeatureLimits) -> String {
-    let v = |x: Option<u64>| x.map(|n| n.to_string()).unwrap_or_else(|| "\"unlimited\"".into());
-    format!("features databases={} allocations={} backups={}", v(f.databases), v(f.allocations), v(f.backups))
+    let v = |x: Option<u64>| {
+        x.map(|n| n.to_string())
+            .unwrap_or_else(|| "\"unlimited\"".into())
+    };
+    format!(
+        "features databases={} allocations={} backups={}",
+        v(f.databases),
+        v(f.allocations),
+        v(f.backups)
+    )
 }
 
 fn print_server(o: &mut String, s: &Server) {
@@ -235,8 +268,19 @@ fn print_server(o: &mut String, s: &Server) {
         let _ = writeln!(o, "    startup {}", q(st));
     }
     let l = &s.limits;
-    let swap = if l.swap < 0 { "\"unlimited\"".to_string() } else { size(l.swap as u64) };
-    let mut limits = format!("    limits memory={} swap={} disk={} io={} cpu={}", size(l.memory), swap, size(l.disk), l.io, l.cpu);
+    let swap = if l.swap < 0 {
+        "\"unlimited\"".to_string()
+    } else {
+        size(l.swap as u64)
+    };
+    let mut limits = format!(
+        "    limits memory={} swap={} disk={} io={} cpu={}",
+        size(l.memory),
+        swap,
+        size(l.disk),
+        l.io,
+        l.cpu
+    );
     if let Some(t) = &l.threads {
         let _ = write!(limits, " threads={}", q(t));
     }
@@ -252,7 +296,11 @@ fn print_server(o: &mut String, s: &Server) {
         let _ = writeln!(o, "    additional-allocations {}", list.join(" "));
     }
     if !s.environment.is_empty() {
-        let vars: Vec<String> = s.environment.iter().map(|(k, v)| format!("{k}={}", q(v))).collect();
+        let vars: Vec<String> = s
+            .environment
+            .iter()
+            .map(|(k, v)| format!("{k}={}", q(v)))
+            .collect();
         let _ = writeln!(o, "    env {}", vars.join(" "));
     }
     if s.suspended {
@@ -289,7 +337,10 @@ mod tests {
 
     #[test]
     fn ports_collapse_into_ranges() {
-        assert_eq!(port_ranges(&[25567, 25565, 25566, 25600, 27015, 27016]), vec!["\"25565-25567\"", "25600", "\"27015-27016\""]);
+        assert_eq!(
+            port_ranges(&[25567, 25565, 25566, 25600, 27015, 27016]),
+            vec!["\"25565-25567\"", "25600", "\"27015-27016\""]
+        );
     }
 
     #[test]

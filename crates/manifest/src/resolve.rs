@@ -11,17 +11,34 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 fn duplicate(kind: &str, name: &str, first: Span, again: Span) -> Problem {
-    let p = Problem::new("roost::duplicate", format!("{kind} `{name}` is declared twice"), again, "declared again here")
-        .help(format!("{kind} names are global across all manifest files; rename or remove one"));
+    let p = Problem::new(
+        "roost::duplicate",
+        format!("{kind} `{name}` is declared twice"),
+        again,
+        "declared again here",
+    )
+    .help(format!(
+        "{kind} names are global across all manifest files; rename or remove one"
+    ));
     if first.file == again.file {
         p.label(first, "first declared here")
     } else {
-        p.related(Problem::new("roost::duplicate", format!("{kind} `{name}` first declared here"), first, "first declaration"))
+        p.related(Problem::new(
+            "roost::duplicate",
+            format!("{kind} `{name}` first declared here"),
+            first,
+            "first declaration",
+        ))
     }
 }
 
 fn undefined(kind: &str, name: &str, at: Span, known: &[&str], how: &str) -> Problem {
-    let p = Problem::new("roost::undefined-reference", format!("{kind} `{name}` is not declared"), at, format!("no such {kind}"));
+    let p = Problem::new(
+        "roost::undefined-reference",
+        format!("{kind} `{name}` is not declared"),
+        at,
+        format!("no such {kind}"),
+    );
     match suggest(name, known.iter().copied()) {
         Some(s) => p.help(format!("did you mean `{s}`?")),
         None => p.help(how.to_string()),
@@ -29,7 +46,12 @@ fn undefined(kind: &str, name: &str, at: Span, known: &[&str], how: &str) -> Pro
 }
 
 /// Keep the first declaration of each name, reporting the others.
-fn dedup<T>(kind: &str, items: Vec<T>, name: impl Fn(&T) -> &Sp<String>, problems: &mut Vec<Problem>) -> BTreeMap<String, T> {
+fn dedup<T>(
+    kind: &str,
+    items: Vec<T>,
+    name: impl Fn(&T) -> &Sp<String>,
+    problems: &mut Vec<Problem>,
+) -> BTreeMap<String, T> {
     let mut out: BTreeMap<String, T> = BTreeMap::new();
     for item in items {
         let n = name(&item).clone();
@@ -60,7 +82,16 @@ pub fn resolve(decls: Decls, rules: Rules, problems: &mut Vec<Problem>) -> Desir
     for (name, decl) in &nodes {
         if let Some(loc) = &decl.location {
             if !locations.contains_key(&loc.v) {
-                problems.push(undefined("location", &loc.v, loc.span, &location_names, &format!("declare it: location \"{}\" {{ description \"...\" }}", loc.v)));
+                problems.push(undefined(
+                    "location",
+                    &loc.v,
+                    loc.span,
+                    &location_names,
+                    &format!(
+                        "declare it: location \"{}\" {{ description \"...\" }}",
+                        loc.v
+                    ),
+                ));
             }
         }
         let mut node = decl.node.clone();
@@ -73,17 +104,43 @@ pub fn resolve(decls: Decls, rules: Rules, problems: &mut Vec<Problem>) -> Desir
                 }
                 for range in &block.ports {
                     for port in range.v.0..=range.v.1 {
-                        let key = AllocationKey { node: name.clone(), ip: *ip, port };
+                        let key = AllocationKey {
+                            node: name.clone(),
+                            ip: *ip,
+                            port,
+                        };
                         if let Some(first) = alloc_spans.get(&key) {
-                            let p = Problem::new("roost::duplicate", format!("allocation {ip}:{port} is declared twice on node `{name}`"), range.span, "declared again here")
-                                .help("each ip:port may appear once per node; remove the overlap");
-                            problems.push(if first.file == range.span.file { p.label(*first, "first declared here") } else { p.related(Problem::new("roost::duplicate", "first declared here", *first, "first declaration")) });
+                            let p = Problem::new(
+                                "roost::duplicate",
+                                format!(
+                                    "allocation {ip}:{port} is declared twice on node `{name}`"
+                                ),
+                                range.span,
+                                "declared again here",
+                            )
+                            .help("each ip:port may appear once per node; remove the overlap");
+                            problems.push(if first.file == range.span.file {
+                                p.label(*first, "first declared here")
+                            } else {
+                                p.related(Problem::new(
+                                    "roost::duplicate",
+                                    "first declared here",
+                                    *first,
+                                    "first declaration",
+                                ))
+                            });
                             continue;
                         }
                         alloc_spans.insert(key.clone(), range.span);
                         desired.allocations.insert(
                             key,
-                            Allocation { node: name.clone(), ip: *ip, port, alias: block.alias.clone(), origin: range.span.origin() },
+                            Allocation {
+                                node: name.clone(),
+                                ip: *ip,
+                                port,
+                                alias: block.alias.clone(),
+                                origin: range.span.origin(),
+                            },
                         );
                     }
                 }
@@ -102,7 +159,14 @@ pub fn resolve(decls: Decls, rules: Rules, problems: &mut Vec<Problem>) -> Desir
     let template_names: Vec<&str> = templates.keys().map(String::as_str).collect();
     let mut merged_templates: HashMap<String, Option<ServerDraft>> = HashMap::new();
     for name in templates.keys() {
-        merge_chain(name, &templates, &template_names, &mut merged_templates, &mut Vec::new(), problems);
+        merge_chain(
+            name,
+            &templates,
+            &template_names,
+            &mut merged_templates,
+            &mut Vec::new(),
+            problems,
+        );
     }
 
     let node_names: Vec<&str> = nodes.keys().map(String::as_str).collect();
@@ -115,21 +179,52 @@ pub fn resolve(decls: Decls, rules: Rules, problems: &mut Vec<Problem>) -> Desir
                 Some(Some(base)) => overlay(base.clone(), decl.draft.clone()),
                 Some(None) => continue, // the template itself is broken and already reported
                 None => {
-                    problems.push(undefined("template", &from.v, from.span, &template_names, &format!("declare it: template \"{}\" {{ ... }}", from.v)));
+                    problems.push(undefined(
+                        "template",
+                        &from.v,
+                        from.span,
+                        &template_names,
+                        &format!("declare it: template \"{}\" {{ ... }}", from.v),
+                    ));
                     continue;
                 }
             },
             None => decl.draft.clone(),
         };
-        if let Some(server) = build_server(key, decl, draft, rules, &desired, &ips_by_node, &node_names, &user_names, &mut claimed, problems) {
+        if let Some(server) = build_server(
+            key,
+            decl,
+            draft,
+            rules,
+            &desired,
+            &ips_by_node,
+            &node_names,
+            &user_names,
+            &mut claimed,
+            problems,
+        ) {
             let ext = desired.server_external_id(&server);
             let max = rules.max_len();
-            let ext_span = decl.draft.external_id.as_ref().map(|e| e.span).unwrap_or(decl.key.span);
+            let ext_span = decl
+                .draft
+                .external_id
+                .as_ref()
+                .map(|e| e.span)
+                .unwrap_or(decl.key.span);
             if ext.chars().count() > max {
                 problems.push(Problem::new("roost::too-long", format!("the external id `{ext}` is longer than the panel's {max} characters"), ext_span, "external id too long").help("shorten the server's name or the panel namespace, or set a shorter `external-id`"));
             }
             if let Some((other, first)) = external_ids.get(&ext) {
-                problems.push(Problem::new("roost::duplicate", format!("servers `{other}` and `{key}` share the external id `{ext}`"), ext_span, "same external id").label(*first, "also here").help("external ids identify servers on the panel and must be unique"));
+                problems.push(
+                    Problem::new(
+                        "roost::duplicate",
+                        format!("servers `{other}` and `{key}` share the external id `{ext}`"),
+                        ext_span,
+                        "same external id",
+                    )
+                    .label(*first, "also here")
+                    .help("external ids identify servers on the panel and must be unique"),
+                );
             } else {
                 external_ids.insert(ext, (key.clone(), ext_span));
             }
@@ -139,7 +234,12 @@ pub fn resolve(decls: Decls, rules: Rules, problems: &mut Vec<Problem>) -> Desir
 
     // depends-on targets must exist.
     for (key, decl) in &servers {
-        let Some(list) = decl.draft.depends_on.clone().or_else(|| decl.from.as_ref().and_then(|f| merged_templates.get(&f.v).cloned().flatten()).and_then(|t| t.depends_on)) else {
+        let Some(list) = decl.draft.depends_on.clone().or_else(|| {
+            decl.from
+                .as_ref()
+                .and_then(|f| merged_templates.get(&f.v).cloned().flatten())
+                .and_then(|t| t.depends_on)
+        }) else {
             continue;
         };
         for dep in list {
@@ -151,9 +251,33 @@ pub fn resolve(decls: Decls, rules: Rules, problems: &mut Vec<Problem>) -> Desir
                 Kind::Allocation => desired.allocations.keys().any(|k| k.address() == dep.v),
             };
             if !exists {
-                let names: Vec<String> = desired.addresses().map(|a| a.to_string()).chain(servers.keys().map(|s| format!("server.{s}"))).collect();
-                let names: Vec<&str> = names.iter().map(String::as_str).collect();
-                problems.push(undefined(dep.v.kind.as_str(), &dep.v.name, dep.span, &names, &format!("server `{key}` depends on something the manifests do not declare")));
+                // Suggest among the names of the same kind: `server.proxxy` -> `server.proxy`.
+                let kind = dep.v.kind;
+                let names: Vec<String> = desired
+                    .addresses()
+                    .filter(|a| a.kind == kind)
+                    .map(|a| a.name)
+                    .chain(servers.keys().filter(|_| kind == Kind::Server).cloned())
+                    .collect();
+                let p = Problem::new(
+                    "roost::undefined-reference",
+                    format!(
+                        "server `{key}` depends on {kind} `{}`, which is not declared",
+                        dep.v.name,
+                        kind = kind.as_str()
+                    ),
+                    dep.span,
+                    format!("no such {}", kind.as_str()),
+                );
+                problems.push(
+                    match suggest(&dep.v.name, names.iter().map(String::as_str)) {
+                        Some(s) => p.help(format!("did you mean \"{}.{s}\"?", kind.as_str())),
+                        None => p.help(format!(
+                            "declare the {} or remove it from `depends-on`",
+                            kind.as_str()
+                        )),
+                    },
+                );
             }
         }
     }
@@ -173,9 +297,21 @@ fn merge_chain(
     }
     let decl = &templates[name];
     if let Some(pos) = stack.iter().position(|s| s == name) {
-        let cycle: Vec<String> = stack[pos..].iter().cloned().chain([name.to_string()]).collect();
-        let mut p = Problem::new("roost::template-cycle", format!("templates inherit from each other in a circle: {}", cycle.join(" -> ")), decl.from.as_ref().map(|f| f.span).unwrap_or(decl.key.span), "the circle closes here")
-            .help("a template may extend another, but the chain must end; remove one `from=`");
+        let cycle: Vec<String> = stack[pos..]
+            .iter()
+            .cloned()
+            .chain([name.to_string()])
+            .collect();
+        let mut p = Problem::new(
+            "roost::template-cycle",
+            format!(
+                "templates inherit from each other in a circle: {}",
+                cycle.join(" -> ")
+            ),
+            decl.from.as_ref().map(|f| f.span).unwrap_or(decl.key.span),
+            "the circle closes here",
+        )
+        .help("a template may extend another, but the chain must end; remove one `from=`");
         for t in &stack[pos..] {
             if t != name {
                 if let Some(f) = &templates[t].from {
@@ -195,7 +331,13 @@ fn merge_chain(
         None => Some(decl.draft.clone()),
         Some(from) => {
             if !templates.contains_key(&from.v) {
-                problems.push(undefined("template", &from.v, from.span, names, &format!("declare it: template \"{}\" {{ ... }}", from.v)));
+                problems.push(undefined(
+                    "template",
+                    &from.v,
+                    from.span,
+                    names,
+                    &format!("declare it: template \"{}\" {{ ... }}", from.v),
+                ));
                 None
             } else {
                 stack.push(name.to_string());
@@ -215,6 +357,8 @@ fn merge_chain(
 fn overlay(base: ServerDraft, over: ServerDraft) -> ServerDraft {
     let mut env = base.env;
     env.extend(over.env);
+    let mut written = base.written;
+    written.extend(over.written);
     ServerDraft {
         name: over.name.or(base.name),
         description: over.description.or(base.description),
@@ -246,6 +390,7 @@ fn overlay(base: ServerDraft, over: ServerDraft) -> ServerDraft {
         depends_on: over.depends_on.or(base.depends_on),
         protect: over.protect.or(base.protect),
         adopt: over.adopt.or(base.adopt),
+        written,
     }
 }
 
@@ -263,54 +408,104 @@ fn build_server(
     problems: &mut Vec<Problem>,
 ) -> Option<Server> {
     let before = problems.len();
+    // A field written with a typo or a rejected value is reported where it is written, not
+    // again as missing.
+    let written = &d.written;
     let missing = |field: &str, example: &str| {
-        Problem::new("roost::missing-field", format!("server `{key}` has no `{field}`"), decl.span, format!("`{field}` missing"))
+        (!written.contains(field)).then(|| {
+            Problem::new(
+                "roost::missing-field",
+                format!("server `{key}` has no `{field}`"),
+                decl.span,
+                format!("`{field}` missing"),
+            )
             .help(format!("add it to the server or its template: {example}"))
+        })
     };
     let owner = match &d.owner {
         Some(o) if desired.users.contains_key(&o.v) => Some(o.v.clone()),
         Some(o) => {
-            problems.push(undefined("user", &o.v, o.span, user_names, &format!("declare it: user \"{}\" {{ email \"...\" }}", o.v)));
+            problems.push(undefined(
+                "user",
+                &o.v,
+                o.span,
+                user_names,
+                &format!("declare it: user \"{}\" {{ email \"...\" }}", o.v),
+            ));
             None
         }
         None => {
-            problems.push(missing("owner", "owner \"alice\""));
+            problems.extend(missing("owner", "owner \"alice\""));
             None
         }
     };
     let node = match &d.node {
         Some(n) if desired.nodes.contains_key(&n.v) => Some(n.clone()),
         Some(n) => {
-            problems.push(undefined("node", &n.v, n.span, node_names, &format!("declare it: node \"{}\" {{ ... }}", n.v)));
+            problems.push(undefined(
+                "node",
+                &n.v,
+                n.span,
+                node_names,
+                &format!("declare it: node \"{}\" {{ ... }}", n.v),
+            ));
             None
         }
         None => {
-            problems.push(missing("node", "node \"fra-1\""));
+            problems.extend(missing("node", "node \"fra-1\""));
             None
         }
     };
     if d.egg.is_none() {
-        problems.push(missing("egg", "egg \"Paper\" nest=\"Minecraft\""));
+        problems.extend(missing("egg", "egg \"Paper\" nest=\"Minecraft\""));
     }
     if d.limits.memory.is_none() {
-        problems.push(missing("limits memory", "limits memory=\"4GiB\" disk=\"20GiB\""));
+        problems.extend(missing(
+            "limits memory",
+            "limits memory=\"4GiB\" disk=\"20GiB\"",
+        ));
     }
     if d.limits.disk.is_none() {
-        problems.push(missing("limits disk", "limits memory=\"4GiB\" disk=\"20GiB\""));
+        problems.extend(missing(
+            "limits disk",
+            "limits memory=\"4GiB\" disk=\"20GiB\"",
+        ));
     }
     if d.allocation.is_none() && rules.choice == roost_model::DialectChoice::Pterodactyl {
-        problems.push(missing("allocation", "allocation \"10.0.0.5:25565\"").help("Pterodactyl servers need a primary allocation: add allocation \"10.0.0.5:25565\""));
+        problems.extend(
+            missing("allocation", "allocation \"10.0.0.5:25565\"").map(|p| {
+                p.help(
+                "Pterodactyl servers need a primary allocation: add allocation \"10.0.0.5:25565\"",
+            )
+            }),
+        );
     }
     if d.allocation.is_none() && d.additional.as_ref().is_some_and(|a| !a.is_empty()) {
-        problems.push(missing("allocation", "allocation \"10.0.0.5:25565\"").help("a server with additional allocations needs a primary one"));
+        problems.extend(
+            missing("allocation", "allocation \"10.0.0.5:25565\"")
+                .map(|p| p.help("a server with additional allocations needs a primary one")),
+        );
     }
 
     let mut resolve_alloc = |spec: &Sp<AllocSpec>, node: &Sp<String>| -> Option<Endpoint> {
-        let node_ips = ips_by_node.get(node.v.as_str()).cloned().unwrap_or_default();
+        let node_ips = ips_by_node
+            .get(node.v.as_str())
+            .cloned()
+            .unwrap_or_default();
         let ep = match spec.v {
             AllocSpec::Full(ip, port) => Endpoint { ip, port },
             AllocSpec::Port(port) => {
-                let with_port: Vec<IpAddr> = node_ips.iter().copied().filter(|ip| desired.allocations.contains_key(&AllocationKey { node: node.v.clone(), ip: *ip, port })).collect();
+                let with_port: Vec<IpAddr> = node_ips
+                    .iter()
+                    .copied()
+                    .filter(|ip| {
+                        desired.allocations.contains_key(&AllocationKey {
+                            node: node.v.clone(),
+                            ip: *ip,
+                            port,
+                        })
+                    })
+                    .collect();
                 match with_port.as_slice() {
                     [ip] => Endpoint { ip: *ip, port },
                     [] => {
@@ -318,32 +513,88 @@ fn build_server(
                         return None;
                     }
                     many => {
-                        let list: Vec<String> = many.iter().map(|ip| Endpoint { ip: *ip, port }.to_string()).collect();
-                        problems.push(Problem::new("roost::ambiguous-allocation", format!("port {port} exists on several IPs of node `{}`", node.v), spec.span, "which IP?").help(format!("write the full address: one of {}", list.join(", "))));
+                        let list: Vec<String> = many
+                            .iter()
+                            .map(|ip| Endpoint { ip: *ip, port }.to_string())
+                            .collect();
+                        problems.push(
+                            Problem::new(
+                                "roost::ambiguous-allocation",
+                                format!("port {port} exists on several IPs of node `{}`", node.v),
+                                spec.span,
+                                "which IP?",
+                            )
+                            .help(format!(
+                                "write the full address: one of {}",
+                                list.join(", ")
+                            )),
+                        );
                         return None;
                     }
                 }
             }
         };
-        let k = AllocationKey { node: node.v.clone(), ip: ep.ip, port: ep.port };
+        let k = AllocationKey {
+            node: node.v.clone(),
+            ip: ep.ip,
+            port: ep.port,
+        };
         if !desired.allocations.contains_key(&k) {
-            let elsewhere: Vec<&str> = desired.allocations.keys().filter(|o| o.ip == ep.ip && o.port == ep.port).map(|o| o.node.as_str()).collect();
+            let elsewhere: Vec<&str> = desired
+                .allocations
+                .keys()
+                .filter(|o| o.ip == ep.ip && o.port == ep.port)
+                .map(|o| o.node.as_str())
+                .collect();
             let p = if let Some(other) = elsewhere.first() {
-                Problem::new("roost::allocation-not-on-node", format!("allocation {ep} belongs to node `{other}`, not to the server's node `{}`", node.v), spec.span, format!("on node `{other}`"))
-                    .label(node.span, "the server's node")
-                    .help(format!("move the server to node `{other}`, or use an allocation of `{}`", node.v))
+                Problem::new(
+                    "roost::allocation-not-on-node",
+                    format!(
+                        "allocation {ep} belongs to node `{other}`, not to the server's node `{}`",
+                        node.v
+                    ),
+                    spec.span,
+                    format!("on node `{other}`"),
+                )
+                .label(node.span, "the server's node")
+                .help(format!(
+                    "move the server to node `{other}`, or use an allocation of `{}`",
+                    node.v
+                ))
             } else {
-                Problem::new("roost::undefined-reference", format!("allocation {ep} is not declared on node `{}`", node.v), spec.span, "no such allocation")
-                    .label(node.span, "the server's node")
-                    .help(format!("add it to the node: allocations \"{}\" {}", ep.ip, ep.port))
+                Problem::new(
+                    "roost::undefined-reference",
+                    format!("allocation {ep} is not declared on node `{}`", node.v),
+                    spec.span,
+                    "no such allocation",
+                )
+                .label(node.span, "the server's node")
+                .help(format!(
+                    "add it to the node: allocations \"{}\" {}",
+                    ep.ip, ep.port
+                ))
             };
             problems.push(p);
             return None;
         }
         if let Some((other, first)) = claimed.get(&k) {
-            let p = Problem::new("roost::allocation-claimed-twice", format!("allocation {ep} is claimed by servers `{other}` and `{key}`"), spec.span, format!("also claimed by `{other}`"))
-                .help("an allocation belongs to one server; give one of them another port");
-            problems.push(if first.file == spec.span.file { p.label(*first, format!("claimed by `{other}`")) } else { p.related(Problem::new("roost::allocation-claimed-twice", format!("`{other}` claims it here"), *first, "first claim")) });
+            let p = Problem::new(
+                "roost::allocation-claimed-twice",
+                format!("allocation {ep} is claimed by servers `{other}` and `{key}`"),
+                spec.span,
+                format!("also claimed by `{other}`"),
+            )
+            .help("an allocation belongs to one server; give one of them another port");
+            problems.push(if first.file == spec.span.file {
+                p.label(*first, format!("claimed by `{other}`"))
+            } else {
+                p.related(Problem::new(
+                    "roost::allocation-claimed-twice",
+                    format!("`{other}` claims it here"),
+                    *first,
+                    "first claim",
+                ))
+            });
             return None;
         }
         claimed.insert(k, (key.to_string(), spec.span));
@@ -369,7 +620,10 @@ fn build_server(
     Some(Server {
         key: key.to_string(),
         name: d.name.map(|n| n.v).unwrap_or_else(|| key.to_string()),
-        description: d.description.map(|x| x.v.trim_end().to_string()).unwrap_or_default(),
+        description: d
+            .description
+            .map(|x| x.v.trim_end().to_string())
+            .unwrap_or_default(),
         owner: owner?,
         node: node?.v,
         egg,
@@ -395,10 +649,119 @@ fn build_server(
         suspended: d.suspended.map(|x| x.v).unwrap_or(false),
         external_id: d.external_id.map(|x| x.v),
         skip_scripts: d.skip_scripts.map(|x| x.v).unwrap_or(false),
-        depends_on: d.depends_on.unwrap_or_default().into_iter().map(|a| a.v).collect::<Vec<Address>>(),
+        depends_on: d
+            .depends_on
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| a.v)
+            .collect::<Vec<Address>>(),
         template: decl.from.as_ref().map(|f| f.v.clone()),
         protect: d.protect.map(|x| x.v).unwrap_or(false),
         adopt: d.adopt.map(|x| x.v),
         origin: decl.key.span.origin(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Sources, load};
+    use miette::Diagnostic;
+    use std::sync::Arc;
+
+    const BASE: &str = r#"
+panel { dialect "pterodactyl"; }
+location "fra" { description "Frankfurt"; }
+node "fra-1" {
+    location "fra"
+    fqdn "fra-1.example.com"
+    memory "32GiB"
+    disk "500GiB"
+    allocations "10.0.0.5" "25565-25570"
+}
+user "alice" { email "alice@example.com"; first-name "Alice"; last-name "Liddell"; }
+"#;
+
+    /// (code, message, help) of every problem in `servers`, loaded after `BASE`.
+    fn problems(servers: &str) -> Vec<(String, String, String)> {
+        let sources = Sources {
+            files: vec![("fleet.kdl".into(), Arc::from(format!("{BASE}{servers}")))],
+        };
+        match load(sources) {
+            Ok(_) => Vec::new(),
+            Err(e) => e
+                .diagnostics
+                .iter()
+                .map(|d| {
+                    let help = d.help().map(|h| h.to_string()).unwrap_or_default();
+                    (d.code_str().to_string(), d.message().to_string(), help)
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_misspelt_or_rejected_field_is_not_also_missing() {
+        for body in [
+            r#"ower "alice"; node "fra-1"; egg "Paper" nest="Minecraft"; limits memory="2GiB" disk="1GiB"; allocation 25565"#,
+            r#"owner "alice"; node "fra-1"; egg "Paper" nest="Minecraft"; limits memroy="2GiB" disk="1GiB"; allocation 25565"#,
+            r#"owner "alice"; node "fra-1"; egg "Paper" nest="Minecraft"; limits memory="2GB" disk="1GiB"; allocation 25565"#,
+            r#"owner "alice"; node "fra-1"; egg "Paper" nest="Minecraft"; limts memory="2GiB" disk="1GiB"; allocation 25565"#,
+            r#"owner 42; node "fra-1"; egg "Paper" nest="Minecraft"; limits memory="2GiB" disk="1GiB"; allocation 25565"#,
+        ] {
+            let found = problems(&format!("server \"lobby\" {{ {body}; }}"));
+            assert_eq!(found.len(), 1, "{body}: {found:#?}");
+            assert_ne!(found[0].0, "roost::missing-field", "{body}: {found:#?}");
+        }
+        // A field that is really absent is still missing, also next to a typo in another one.
+        let found = problems(
+            r#"server "lobby" { ower "alice"; node "fra-1"; limits memory="2GiB" disk="1GiB"; allocation 25565; }"#,
+        );
+        let codes: Vec<&str> = found.iter().map(|p| p.0.as_str()).collect();
+        assert_eq!(
+            codes,
+            ["roost::missing-field", "roost::unknown-field"],
+            "{found:#?}"
+        );
+        assert!(found[0].1.contains("`egg`"), "{found:#?}");
+    }
+
+    #[test]
+    fn a_template_typo_is_not_reported_as_missing_in_its_servers() {
+        let found = problems(
+            r#"template "t" { ower "alice"; egg "Paper" nest="Minecraft"; limits memory="2GiB" disk="1GiB"; }
+server "lobby" from="t" { node "fra-1"; allocation 25565; }"#,
+        );
+        let codes: Vec<&str> = found.iter().map(|p| p.0.as_str()).collect();
+        assert_eq!(codes, ["roost::unknown-field"], "{found:#?}");
+    }
+
+    #[test]
+    fn a_misspelt_node_or_user_field_is_not_also_missing() {
+        let sources = Sources {
+            files: vec![(
+                "infra.kdl".into(),
+                Arc::from(
+                    r#"panel { dialect "pterodactyl"; }
+location "fra" { description "Frankfurt"; }
+node "fra-1" { location "fra"; fqnd "fra-1.example.com"; memory "32GiB"; disk "500GiB"; }
+user "alice" { emial "alice@example.com"; first-name "Alice"; last-name "Liddell"; }
+"#,
+                ),
+            )],
+        };
+        let err = load(sources).unwrap_err();
+        let codes: Vec<&str> = err.diagnostics.iter().map(|d| d.code_str()).collect();
+        assert_eq!(codes, ["roost::unknown-field", "roost::unknown-field"]);
+    }
+
+    #[test]
+    fn an_undefined_dependency_suggests_the_closest_address() {
+        let found = problems(
+            r#"server "proxy" { owner "alice"; node "fra-1"; egg "Bungeecord" nest="Minecraft"; limits memory="1GiB" disk="1GiB"; allocation 25565; }
+server "lobby" { owner "alice"; node "fra-1"; egg "Paper" nest="Minecraft"; limits memory="1GiB" disk="1GiB"; allocation 25566; depends-on "server.proxxy"; }"#,
+        );
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].0, "roost::undefined-reference");
+        assert_eq!(found[0].2, "did you mean \"server.proxy\"?");
+    }
 }

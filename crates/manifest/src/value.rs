@@ -72,8 +72,15 @@ impl Reader<'_> {
             KdlValue::String(s) if matches!(s.as_str(), "true" | "false" | "yes" | "no") => {
                 let span = self.span(entry.span());
                 self.push(
-                    Problem::new("roost::wrong-type", "expected a boolean, found a string", span, "this is a string")
-                        .help(format!("KDL booleans are #true and #false, without quotes: {example}")),
+                    Problem::new(
+                        "roost::wrong-type",
+                        "expected a boolean, found a string",
+                        span,
+                        "this is a string",
+                    )
+                    .help(format!(
+                        "KDL booleans are #true and #false, without quotes: {example}"
+                    )),
                 );
                 None
             }
@@ -85,7 +92,14 @@ impl Reader<'_> {
     }
 
     /// An integer in `min..=max`.
-    pub fn int(&mut self, entry: &KdlEntry, min: i64, max: i64, what: &str, example: &str) -> Option<Sp<i64>> {
+    pub fn int(
+        &mut self,
+        entry: &KdlEntry,
+        min: i64,
+        max: i64,
+        what: &str,
+        example: &str,
+    ) -> Option<Sp<i64>> {
         let span = self.span(entry.span());
         match entry.value() {
             KdlValue::Integer(i) => {
@@ -98,8 +112,13 @@ impl Reader<'_> {
             }
             KdlValue::String(s) if s.trim().parse::<i64>().is_ok() => {
                 self.push(
-                    Problem::new("roost::wrong-type", format!("expected an integer for {what}, found a string"), span, "this is a string")
-                        .help(format!("write the number without quotes: {example}")),
+                    Problem::new(
+                        "roost::wrong-type",
+                        format!("expected an integer for {what}, found a string"),
+                        span,
+                        "this is a string",
+                    )
+                    .help(format!("write the number without quotes: {example}")),
                 );
                 None
             }
@@ -115,11 +134,17 @@ impl Reader<'_> {
         let span = self.span(entry.span());
         let mib = match (entry.ty().map(|t| t.value()), entry.value()) {
             (None, KdlValue::Integer(i)) => Ok(*i),
-            (Some(unit), KdlValue::Integer(i)) => unit_factor(unit).map(|f| i.saturating_mul(f)).ok_or_else(|| unit.to_string()),
+            (Some(unit), KdlValue::Integer(i)) => unit_factor(unit)
+                .map(|f| i.saturating_mul(f))
+                .ok_or_else(|| unit.to_string()),
             (None, KdlValue::String(s)) => parse_size_text(s),
             (Some(_), KdlValue::String(s)) => Err(s.clone()),
             _ => {
-                self.wrong_type(entry, &format!("a size for {what}"), "memory \"4GiB\" (a bare number is MiB)");
+                self.wrong_type(
+                    entry,
+                    &format!("a size for {what}"),
+                    "memory \"4GiB\" (a bare number is MiB)",
+                );
                 return None;
             }
         };
@@ -128,7 +153,11 @@ impl Reader<'_> {
                 self.push(out_of_range(span, what, v, min, max).help(format!(
                     "{what} is in MiB unless a unit is given; allowed: {}..={}",
                     min,
-                    if max == i64::MAX { "no limit".to_string() } else { max.to_string() }
+                    if max == i64::MAX {
+                        "no limit".to_string()
+                    } else {
+                        max.to_string()
+                    }
                 )));
                 None
             }
@@ -142,8 +171,17 @@ impl Reader<'_> {
 }
 
 pub(crate) fn out_of_range(span: Span, what: &str, value: i128, min: i64, max: i64) -> Problem {
-    let range = if max == i64::MAX { format!("at least {min}") } else { format!("between {min} and {max}") };
-    Problem::new("roost::out-of-range", format!("{what} must be {range}, not {value}"), span, format!("must be {range}"))
+    let range = if max == i64::MAX {
+        format!("at least {min}")
+    } else {
+        format!("between {min} and {max}")
+    };
+    Problem::new(
+        "roost::out-of-range",
+        format!("{what} must be {range}, not {value}"),
+        span,
+        format!("must be {range}"),
+    )
 }
 
 fn bad_unit(span: Span, text: &str) -> Problem {
@@ -163,9 +201,15 @@ fn unit_factor(unit: &str) -> Option<i128> {
 /// "20GiB", "512 MiB", "1.5GiB" (must come out whole in MiB), "4096".
 fn parse_size_text(text: &str) -> Result<i128, String> {
     let t = text.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-')).unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+        .unwrap_or(t.len());
     let (num, unit) = (t[..split].trim(), t[split..].trim());
-    let factor = if unit.is_empty() { 1 } else { unit_factor(unit).ok_or_else(|| text.to_string())? };
+    let factor = if unit.is_empty() {
+        1
+    } else {
+        unit_factor(unit).ok_or_else(|| text.to_string())?
+    };
     if let Ok(i) = num.parse::<i128>() {
         return Ok(i.saturating_mul(factor));
     }
@@ -178,7 +222,11 @@ fn parse_size_text(text: &str) -> Result<i128, String> {
 }
 
 /// `25565` or `"25565-25600"`; returns the inclusive range.
-pub(crate) fn port_range(r: &mut Reader, entry: &KdlEntry, min_port: u16) -> Option<Sp<(u16, u16)>> {
+pub(crate) fn port_range(
+    r: &mut Reader,
+    entry: &KdlEntry,
+    min_port: u16,
+) -> Option<Sp<(u16, u16)>> {
     let span = r.span(entry.span());
     let (lo, hi) = match entry.value() {
         KdlValue::Integer(i) => (*i, *i),
@@ -204,7 +252,10 @@ pub(crate) fn port_range(r: &mut Reader, entry: &KdlEntry, min_port: u16) -> Opt
         }
     };
     if lo > hi {
-        r.push(bad_port(span, &format!("the range {lo}-{hi} runs backwards")).help(format!("write \"{hi}-{lo}\"")));
+        r.push(
+            bad_port(span, &format!("the range {lo}-{hi} runs backwards"))
+                .help(format!("write \"{hi}-{lo}\"")),
+        );
         return None;
     }
     for p in [lo, hi] {
@@ -212,13 +263,17 @@ pub(crate) fn port_range(r: &mut Reader, entry: &KdlEntry, min_port: u16) -> Opt
             r.push(
                 Problem::new(
                     "roost::bad-port",
-                    format!("port {p} is outside {min_port}..=65535"),
+                    format!("port {p} is not between {min_port} and 65535"),
                     span,
                     "port out of range",
                 )
                 .help(format!(
                     "the panel only allocates ports from {min_port} to 65535{}",
-                    if min_port == 1025 { " (Pterodactyl rejects 1024 and below)" } else { "" }
+                    if min_port == 1025 {
+                        " (Pterodactyl rejects 1024 and below)"
+                    } else {
+                        ""
+                    }
                 )),
             );
             return None;
@@ -247,10 +302,34 @@ pub(crate) fn ip_or_cidr(r: &mut Reader, s: &Sp<String>, prefix_min: u8) -> Opti
             r.push(bad(format!("`{}` has no valid prefix length", s.v)));
             return None;
         };
-        if !(prefix_min..=32).contains(&prefix) {
+        if prefix > 32 {
             r.push(
-                Problem::new("roost::bad-ip", format!("CIDR prefix /{prefix} is outside /{prefix_min}../32"), s.span, "block too large")
-                    .help(format!("the panel accepts blocks from /{prefix_min} to /32; split larger blocks")),
+                Problem::new(
+                    "roost::bad-ip",
+                    format!("`{}` has no valid prefix length: IPv4 prefixes end at /32", s.v),
+                    s.span,
+                    "invalid prefix",
+                )
+                .help(format!(
+                    "write a block from /{prefix_min} to /32, e.g. \"{addr}/{prefix_min}\", or a single address \"{addr}\""
+                )),
+            );
+            return None;
+        }
+        if prefix < prefix_min {
+            r.push(
+                Problem::new(
+                    "roost::bad-ip",
+                    format!(
+                        "the block /{prefix} is too large: the panel accepts blocks from /{prefix_min} ({} addresses) to /32",
+                        1u32 << (32 - prefix_min as u32)
+                    ),
+                    s.span,
+                    "block too large",
+                )
+                .help(format!(
+                    "split it into /{prefix_min} blocks, one `allocations` line each, or list only the addresses you use"
+                )),
             );
             return None;
         }
@@ -271,12 +350,15 @@ pub(crate) fn ip_or_cidr(r: &mut Reader, s: &Sp<String>, prefix_min: u8) -> Opti
 pub struct Entries<'n> {
     pub args: Vec<&'n KdlEntry>,
     pub props: Vec<(&'n str, &'n KdlEntry)>,
+    /// Known properties that unknown ones were probably meant to be (already reported).
+    pub misspelt: Vec<&'static str>,
 }
 
 impl<'n> Entries<'n> {
     /// Split entries, reporting properties not in `known` (with a suggestion) and repeated ones.
-    pub fn of(r: &mut Reader, node: &'n KdlNode, known: &[&str]) -> Self {
+    pub fn of(r: &mut Reader, node: &'n KdlNode, known: &[&'static str]) -> Self {
         let mut args = Vec::new();
+        let mut misspelt = Vec::new();
         let mut props: Vec<(&str, &KdlEntry)> = Vec::new();
         for e in node.entries() {
             match e.name() {
@@ -292,8 +374,13 @@ impl<'n> Entries<'n> {
                             "unknown property",
                         );
                         p = match crate::diag::suggest(key, known.iter().copied()) {
-                            Some(s) => p.help(format!("did you mean `{s}`?")),
-                            None if known.is_empty() => p.help(format!("`{}` takes no properties", node.name().value())),
+                            Some(s) => {
+                                misspelt.push(s);
+                                p.help(format!("did you mean `{s}`?"))
+                            }
+                            None if known.is_empty() => {
+                                p.help(format!("`{}` takes no properties", node.name().value()))
+                            }
                             None => p.help(format!("known properties: {}", known.join(", "))),
                         };
                         r.push(p);
@@ -301,9 +388,14 @@ impl<'n> Entries<'n> {
                         let span = r.span(e.span());
                         let first = r.span(first.span());
                         r.push(
-                            Problem::new("roost::duplicate", format!("property `{key}` is set twice"), span, "set again here")
-                                .label(first, "first set here")
-                                .help("KDL keeps the last value silently; roost asks you to keep one"),
+                            Problem::new(
+                                "roost::duplicate",
+                                format!("property `{key}` is set twice"),
+                                span,
+                                "set again here",
+                            )
+                            .label(first, "first set here")
+                            .help("KDL keeps the last value silently; roost asks you to keep one"),
                         );
                     } else {
                         props.push((key, e));
@@ -311,7 +403,11 @@ impl<'n> Entries<'n> {
                 }
             }
         }
-        Entries { args, props }
+        Entries {
+            args,
+            props,
+            misspelt,
+        }
     }
 
     pub fn prop(&self, key: &str) -> Option<&'n KdlEntry> {
@@ -320,7 +416,13 @@ impl<'n> Entries<'n> {
 }
 
 /// Exactly `n` positional arguments, or a problem naming what is missing or extra.
-pub(crate) fn expect_args<'n>(r: &mut Reader, node: &'n KdlNode, args: &[&'n KdlEntry], n: usize, example: &str) -> bool {
+pub(crate) fn expect_args<'n>(
+    r: &mut Reader,
+    node: &'n KdlNode,
+    args: &[&'n KdlEntry],
+    n: usize,
+    example: &str,
+) -> bool {
     let name = node.name().value();
     if args.len() == n {
         return true;
@@ -328,15 +430,25 @@ pub(crate) fn expect_args<'n>(r: &mut Reader, node: &'n KdlNode, args: &[&'n Kdl
     if args.len() < n {
         let span = r.span(node.name().span());
         r.push(
-            Problem::new("roost::missing-value", format!("`{name}` needs a value"), span, "value missing")
-                .help(format!("write it like this: {example}")),
+            Problem::new(
+                "roost::missing-value",
+                format!("`{name}` needs a value"),
+                span,
+                "value missing",
+            )
+            .help(format!("write it like this: {example}")),
         );
     } else {
         let extra = args[n];
         let span = r.span(extra.span());
         r.push(
-            Problem::new("roost::extra-value", format!("`{name}` takes {n} value{}", if n == 1 { "" } else { "s" }), span, "unexpected value")
-                .help(format!("write it like this: {example}")),
+            Problem::new(
+                "roost::extra-value",
+                format!("`{name}` takes {n} value{}", if n == 1 { "" } else { "s" }),
+                span,
+                "unexpected value",
+            )
+            .help(format!("write it like this: {example}")),
         );
     }
     false

@@ -17,6 +17,13 @@ fn reference_documents_every_field_and_property() {
         names::FEATURE_PROPS,
         names::DAEMON_PROPS,
     ];
-    let missing: Vec<&str> = all.iter().flat_map(|l| l.iter().copied()).filter(|n| !doc.contains(&format!("`{n}`"))).collect();
-    assert!(missing.is_empty(), "schemas/manifest.md does not document: {missing:?}");
+    let missing: Vec<&str> = all
+        .iter()
+        .flat_map(|l| l.iter().copied())
+        .filter(|n| !doc.contains(&format!("`{n}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "schemas/manifest.md does not document: {missing:?}"
+    );
 }

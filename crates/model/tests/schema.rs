@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 fn check(file: &str, schema: serde_json::Value) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../schemas").join(file);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../schemas")
+        .join(file);
     let fresh = serde_json::to_string_pretty(&schema).unwrap() + "\n";
     if std::env::var_os("ROOST_UPDATE_SCHEMAS").is_some() {
         std::fs::write(&path, &fresh).unwrap();
@@ -21,8 +23,17 @@ fn check(file: &str, schema: serde_json::Value) {
 fn manifest_schema_is_fresh() {
     let schema = roost_model::desired_schema();
     // The schema must describe the real shape, not an empty object.
-    let props = schema["properties"].as_object().expect("schema has properties");
-    for key in ["panel", "locations", "nodes", "allocations", "users", "servers"] {
+    let props = schema["properties"]
+        .as_object()
+        .expect("schema has properties");
+    for key in [
+        "panel",
+        "locations",
+        "nodes",
+        "allocations",
+        "users",
+        "servers",
+    ] {
         assert!(props.contains_key(key), "schema lacks {key}");
     }
     check("manifest.schema.json", schema);
