@@ -22,6 +22,9 @@ pub struct ApplyArgs {
     /// With --auto-approve: also allow changes that destroy data or grant admin rights.
     #[arg(long)]
     pub allow_destroy: bool,
+    /// Apply even if the plan deletes or replaces more servers than `delete-threshold` allows.
+    #[arg(long)]
+    pub force: bool,
     /// Changes in flight at once.
     #[arg(long, default_value_t = 4)]
     pub parallelism: usize,
@@ -318,6 +321,7 @@ pub async fn run(args: ApplyArgs) -> Result<u8, BoxDiag> {
             rate_limit: args.plan.rate_limit,
             page_size: args.plan.page_size,
             on_wait,
+            read_only: false,
         };
         let panel = connect(&copts, None).await?;
         let live = panel.client.read_live().await.map_err(panel_error)?;
@@ -368,6 +372,14 @@ pub async fn run(args: ApplyArgs) -> Result<u8, BoxDiag> {
     if !plan.has_changes() {
         panel.close().await;
         return Ok(exit::OK);
+    }
+    if let (Some(line), false) = (roost_plan::render::threshold_line(&plan), args.force) {
+        panel.close().await;
+        return Err(diag(
+            "roost::threshold",
+            line,
+            "review the plan; if this many deletions are intended, run apply again with --force",
+        ));
     }
     let approved = match confirm(&plan, &args) {
         Ok(a) => a,

@@ -42,6 +42,8 @@ pub struct ConnectOptions {
     pub page_size: Option<u32>,
     /// Told about every wait (rate limit, Retry-After, backoff).
     pub on_wait: Option<roost_panel::WaitObserver>,
+    /// Build a client that refuses every request but GET.
+    pub read_only: bool,
 }
 
 /// The dialect stored in an existing simulator state file, if any.
@@ -79,6 +81,7 @@ pub async fn connect(opts: &ConnectOptions, manifest: Option<&Manifest>) -> Resu
         cc.dialect = expected;
         cc.rate_limit = RateLimit::Off;
         cc.on_wait = opts.on_wait.clone();
+        cc.read_only = opts.read_only;
         if let Some(p) = opts.page_size {
             cc.page_size = p;
         }
@@ -111,6 +114,7 @@ pub async fn connect(opts: &ConnectOptions, manifest: Option<&Manifest>) -> Resu
         cc.page_size = p;
     }
     cc.on_wait = opts.on_wait.clone();
+    cc.read_only = opts.read_only;
     let client = std::sync::Arc::new(PanelClient::new(cc).map_err(panel_error)?);
     Ok(Panel {
         client,

@@ -5,6 +5,7 @@
 
 mod applying;
 mod connect;
+mod drifting;
 pub mod exit;
 mod output;
 mod planning;
@@ -51,6 +52,8 @@ enum Command {
     Plan(planning::PlanArgs),
     /// Carry out a plan: of the manifests in DIR, or one saved with `roost plan -o`.
     Apply(applying::ApplyArgs),
+    /// Report where the panel differs from the manifests (read-only; exit 0 in sync, 3 drifted).
+    Drift(drifting::DriftArgs),
     /// Run the panel simulator.
     Sim {
         #[command(subcommand)]
@@ -120,6 +123,7 @@ pub fn main() -> ExitCode {
         Command::Graph { dir, format } => graph(&dir, format),
         Command::Plan(args) => block_on(planning::run(args)),
         Command::Apply(args) => block_on(applying::run(args)),
+        Command::Drift(args) => block_on(drifting::run(args)),
         Command::Sim {
             command:
                 SimCommand::Serve {

@@ -127,33 +127,17 @@ fn load_base(dir: &Path, base: &str) -> Result<roost_model::Desired, BoxDiag> {
 }
 
 pub fn parse_ignores(list: &[String]) -> Result<Vec<Ignore>, BoxDiag> {
-    let mut out = Vec::new();
-    for item in list {
-        let bad = || {
-            diag(
-                "roost::bad-ignore",
-                format!("`{item}` is not ADDRESS.FIELD"),
-                "write e.g. --ignore server.lobby.description or --ignore server.*.description",
-            )
-        };
-        let (addr, field) = item.rsplit_once('.').ok_or_else(bad)?;
-        if let Some(kind) = addr.strip_suffix(".*") {
-            let kind = roost_model::Kind::parse(kind).ok_or_else(bad)?;
-            out.push(Ignore {
-                address: None,
-                kind,
-                attribute: field.to_string(),
-            });
-        } else {
-            let a: Address = addr.parse().map_err(|_| bad())?;
-            out.push(Ignore {
-                kind: a.kind,
-                address: Some(a),
-                attribute: field.to_string(),
-            });
-        }
-    }
-    Ok(out)
+    list.iter()
+        .map(|item| {
+            roost_plan::parse_ignore(item).ok_or_else(|| {
+                diag(
+                    "roost::bad-ignore",
+                    format!("`{item}` is not ADDRESS.FIELD naming an attribute plans show"),
+                    "write e.g. --ignore server.lobby.description, --ignore server.*.limits.memory or --ignore node.*.fqdn",
+                )
+            })
+        })
+        .collect()
 }
 
 /// Plan errors as one report, pointing into the manifests where they can.
@@ -218,6 +202,7 @@ pub async fn make_plan(
         rate_limit: args.rate_limit,
         page_size: args.page_size,
         on_wait,
+        read_only: false,
     };
     let panel = connect(&copts, Some(&manifest)).await?;
     let live = match panel.client.read_live().await {
@@ -236,6 +221,9 @@ pub async fn make_plan(
     match roost_plan::plan(&manifest.desired, &live, &opts) {
         Ok(mut plan) => {
             plan.panel = Some(panel.label.clone());
+            if let Some(t) = plan.threshold.as_mut() {
+                t.set_at = t.origin.map(|o| manifest.sources.locate(o));
+            }
             Ok((plan, manifest, panel))
         }
         Err(errors) => {

@@ -19,8 +19,10 @@ pub const PANEL_FIELDS: &[&str] = &[
     "namespace",
     "prune",
     "rate-limit",
+    "delete-threshold",
+    "ignore",
 ];
-pub const LOCATION_FIELDS: &[&str] = &["description"];
+pub const LOCATION_FIELDS: &[&str] = &["description", "ignore"];
 pub const NODE_FIELDS: &[&str] = &[
     "description",
     "location",
@@ -36,6 +38,7 @@ pub const NODE_FIELDS: &[&str] = &[
     "upload-size",
     "daemon",
     "allocations",
+    "ignore",
 ];
 pub const USER_FIELDS: &[&str] = &[
     "email",
@@ -48,6 +51,7 @@ pub const USER_FIELDS: &[&str] = &[
     "password",
     "protect",
     "adopt",
+    "ignore",
 ];
 pub const SERVER_FIELDS: &[&str] = &[
     "name",
@@ -68,6 +72,7 @@ pub const SERVER_FIELDS: &[&str] = &[
     "depends-on",
     "protect",
     "adopt",
+    "ignore",
 ];
 pub const LIMIT_PROPS: &[&str] = &[
     "memory",
@@ -155,6 +160,7 @@ pub struct ServerDraft {
     pub depends_on: Option<Vec<Sp<Address>>>,
     pub protect: Option<Sp<bool>>,
     pub adopt: Option<Sp<AdoptServer>>,
+    pub ignore: Option<Vec<String>>,
     /// Required fields that were written, even if with a typo or a rejected value: those
     /// problems are reported where they are, so the field is not reported as missing too.
     /// `limits memory` and `limits disk` stand for the two required limits.
@@ -522,6 +528,31 @@ pub fn parse_panel(r: &mut Reader, node: &KdlNode) -> PanelSettings {
                     }
                 }
             }
+            "delete-threshold" => {
+                no_children(r, child);
+                let e = Entries::of(r, child, &["percent", "count"]);
+                expect_args(r, child, &e.args, 0, "delete-threshold percent=10 count=20");
+                if let Some(p) = e
+                    .prop("percent")
+                    .and_then(|p| r.int(p, 0, 100, "percent", "percent=10"))
+                {
+                    panel.delete_threshold.percent = p.v as u32;
+                }
+                if let Some(c) = e
+                    .prop("count")
+                    .and_then(|c| r.int(c, 0, 1_000_000, "count", "count=20"))
+                {
+                    panel.delete_threshold.count = Some(c.v as u32);
+                }
+                panel.delete_threshold.origin = Some(r.span(child.span()).origin());
+            }
+            "ignore" => {
+                for s in strings_field(r, child, "ignore \"server.*.description\"") {
+                    if check_ignore_pattern(r, &s) {
+                        panel.ignore.push(s.v);
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -542,6 +573,7 @@ pub fn parse_location(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<Lo
     let mut location = Location {
         short: name.v.clone(),
         description: None,
+        ignore: Vec::new(),
         origin: name.span.origin(),
     };
     if let Some(children) = node.children() {
@@ -557,7 +589,9 @@ pub fn parse_location(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<Lo
                 continue;
             }
             seen.insert(field, r.span(child.name().span()));
-            if field == "description" {
+            if field == "ignore" {
+                location.ignore = parse_ignore(r, child, Kind::Location);
+            } else if field == "description" {
                 location.description =
                     string_field(r, child, 1, 191, "description \"Frankfurt, Germany\"")
                         .map(|s| s.v);
@@ -609,6 +643,7 @@ pub fn parse_node(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<NodeDe
         daemon_connect: None,
         daemon_sftp_alias: None,
         daemon_base: None,
+        ignore: Vec::new(),
         origin: name.span.origin(),
     };
     let mut location = None;
@@ -631,6 +666,7 @@ pub fn parse_node(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<NodeDe
             seen.insert(field, r.span(child.name().span()));
         }
         match field {
+            "ignore" => n.ignore = parse_ignore(r, child, Kind::Node),
             "description" => {
                 if dialect_only(
                     r,
@@ -955,6 +991,7 @@ pub fn parse_user(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<UserDe
         password: None,
         protect: false,
         adopt: None,
+        ignore: Vec::new(),
         origin: name.span.origin(),
     };
     let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
@@ -973,6 +1010,7 @@ pub fn parse_user(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<UserDe
         }
         seen.insert(field, r.span(child.name().span()));
         match field {
+            "ignore" => u.ignore = parse_ignore(r, child, Kind::User),
             "email" => {
                 if let Some(s) =
                     string_field(r, child, 1, rules.max_len(), "email \"alice@example.com\"")
@@ -1192,6 +1230,9 @@ pub fn parse_server(
         );
     }
     let from = e.prop("from").and_then(|f| r.string(f, "from=\"paper\""));
+    if !template && key.v.ends_with('!') {
+        r.push(Problem::new("roost::bad-name", format!("server name `{}` ends with `!`", key.v), key.span, "reserved character").help("roost marks protected servers on the panel with a trailing `!` in their external id; drop the `!` from the name"));
+    }
     if !template {
         let ok = key.v.chars().all(|c| !c.is_whitespace() && !c.is_control());
         if !ok {
@@ -1239,6 +1280,7 @@ pub fn parse_server(
             continue;
         }
         match field {
+            "ignore" => d.ignore = Some(parse_ignore(r, child, Kind::Server)),
             "name" => d.name = string_field(r, child, 1, rules.max_len(), "name \"Survival #1\""),
             "description" => {
                 d.description = string_field(r, child, 0, 65535, "description \"...\"")
@@ -1573,4 +1615,56 @@ fn parse_features(r: &mut Reader, child: &KdlNode, f: &mut FeaturesDraft) {
             _ => {}
         }
     }
+}
+
+/// `KIND.*.FIELD` or `KIND.NAME.FIELD`, FIELD being an attribute plans show for KIND.
+fn check_ignore_pattern(r: &mut Reader, s: &Sp<String>) -> bool {
+    let bad = |msg: String| {
+        Problem::new("roost::bad-value", msg, s.span, "not an ignore rule")
+            .help("write KIND.*.FIELD (every resource of a kind) or KIND.NAME.FIELD, e.g. \"server.*.description\"")
+    };
+    let Some((kind, rest)) = s.v.split_once('.') else {
+        r.push(bad(format!("`{}` names no kind", s.v)));
+        return false;
+    };
+    let Some(kind) = Kind::parse(kind) else {
+        r.push(bad(format!("`{kind}` is not a kind of resource")));
+        return false;
+    };
+    // FIELD may itself contain a dot (limits.memory): try every split after the name.
+    let known = |f: &str| roost_model::attributes::is_known(kind, f);
+    let ok = rest.match_indices('.').any(|(i, _)| known(&rest[i + 1..]));
+    if !ok {
+        r.push(
+            bad(format!("`{}` names no attribute of a {kind}", s.v)).help(format!(
+                "attributes of a {kind}: {}",
+                roost_model::attributes::of(kind).join(", ")
+            )),
+        );
+    }
+    ok
+}
+
+/// `ignore "description" "limits.memory"` inside a resource block.
+fn parse_ignore(r: &mut Reader, child: &KdlNode, kind: Kind) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in strings_field(r, child, "ignore \"description\"") {
+        if roost_model::attributes::is_known(kind, &s.v) {
+            out.push(s.v);
+        } else {
+            let known = roost_model::attributes::of(kind);
+            let mut p = Problem::new(
+                "roost::unknown-attribute",
+                format!("a {kind} has no attribute `{}` to ignore", s.v),
+                s.span,
+                "unknown attribute",
+            );
+            p = match suggest(&s.v, known.iter().copied()) {
+                Some(sug) => p.help(format!("did you mean \"{sug}\"?")),
+                None => p.help(format!("attributes of a {kind}: {}", known.join(", "))),
+            };
+            r.push(p);
+        }
+    }
+    out
 }

@@ -91,15 +91,23 @@ pub fn print_desired(d: &Desired) -> String {
     if let Some(r) = p.rate_limit {
         let _ = writeln!(o, "    rate-limit {r}");
     }
+    let t = &p.delete_threshold;
+    if t.percent != 10 || t.count.is_some() {
+        let _ = write!(o, "    delete-threshold percent={}", t.percent);
+        if let Some(c) = t.count {
+            let _ = write!(o, " count={c}");
+        }
+        o.push('\n');
+    }
+    ignore_line(&mut o, &p.ignore);
     o.push_str("}\n");
     for (name, l) in &d.locations {
-        let _ = write!(o, "\nlocation {} {{", q(name));
-        match &l.description {
-            Some(desc) => {
-                let _ = write!(o, "\n    description {}\n}}\n", q(desc));
-            }
-            None => o.push_str("}\n"),
+        let _ = writeln!(o, "\nlocation {} {{", q(name));
+        if let Some(desc) = &l.description {
+            let _ = writeln!(o, "    description {}", q(desc));
         }
+        ignore_line(&mut o, &l.ignore);
+        o.push_str("}\n");
     }
     for n in d.nodes.values() {
         print_node(&mut o, d, n);
@@ -182,6 +190,7 @@ fn print_node(o: &mut String, d: &Desired, n: &Node) {
         o.push_str(&line);
         o.push('\n');
     }
+    ignore_line(o, &n.ignore);
     o.push_str("}\n");
 }
 
@@ -221,6 +230,7 @@ fn print_user(o: &mut String, u: &User) {
     if let Some(id) = u.adopt {
         let _ = writeln!(o, "    adopt id={id}");
     }
+    ignore_line(o, &u.ignore);
     o.push_str("}\n");
 }
 
@@ -328,6 +338,7 @@ fn print_server(o: &mut String, s: &Server) {
         }
         None => {}
     }
+    ignore_line(o, &s.ignore);
     o.push_str("}\n");
 }
 
@@ -349,5 +360,12 @@ mod tests {
         assert_eq!(size(1536), "1536");
         assert_eq!(size(2 * 1024 * 1024), "\"2TiB\"");
         assert_eq!(size(0), "0");
+    }
+}
+
+fn ignore_line(o: &mut String, list: &[String]) {
+    if !list.is_empty() {
+        let items: Vec<String> = list.iter().map(|i| q(i)).collect();
+        let _ = writeln!(o, "    ignore {}", items.join(" "));
     }
 }

@@ -389,6 +389,15 @@ fn overlay(base: ServerDraft, over: ServerDraft) -> ServerDraft {
         skip_scripts: over.skip_scripts.or(base.skip_scripts),
         depends_on: over.depends_on.or(base.depends_on),
         protect: over.protect.or(base.protect),
+        ignore: match (base.ignore, over.ignore) {
+            (Some(mut b), Some(o)) => {
+                b.extend(o);
+                b.sort();
+                b.dedup();
+                Some(b)
+            }
+            (b, o) => o.or(b),
+        },
         adopt: over.adopt.or(base.adopt),
         written,
     }
@@ -658,6 +667,7 @@ fn build_server(
         template: decl.from.as_ref().map(|f| f.v.clone()),
         protect: d.protect.map(|x| x.v).unwrap_or(false),
         adopt: d.adopt.map(|x| x.v),
+        ignore: d.ignore.unwrap_or_default(),
         origin: decl.key.span.origin(),
     })
 }

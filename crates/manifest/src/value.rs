@@ -136,9 +136,9 @@ impl Reader<'_> {
             (None, KdlValue::Integer(i)) => Ok(*i),
             (Some(unit), KdlValue::Integer(i)) => unit_factor(unit)
                 .map(|f| i.saturating_mul(f))
-                .ok_or_else(|| unit.to_string()),
+                .ok_or_else(|| format!("({unit}){i}")),
             (None, KdlValue::String(s)) => parse_size_text(s),
-            (Some(_), KdlValue::String(s)) => Err(s.clone()),
+            (Some(unit), KdlValue::String(s)) => Err(format!("({unit})\"{s}\"")),
             _ => {
                 self.wrong_type(
                     entry,
@@ -185,8 +185,82 @@ pub(crate) fn out_of_range(span: Span, what: &str, value: i128, min: i64, max: i
 }
 
 fn bad_unit(span: Span, text: &str) -> Problem {
-    Problem::new("roost::bad-unit", format!("`{text}` is not a size roost understands"), span, "unknown or ambiguous unit")
-        .help("write sizes in MiB (a bare number), or with a binary unit: \"512MiB\", \"20GiB\", \"2TiB\" or (GiB)20. Decimal units such as GB or G are rejected because panels count in MiB and \"20GB\" could mean 20000 or 20480 MiB")
+    const HELP: &str = "write sizes in MiB (a bare number), or with a binary unit: \"512MiB\", \"20GiB\", \"2TiB\" or (GiB)20. Decimal units such as GB or G are rejected because panels count in MiB and \"20GB\" could mean 20000 or 20480 MiB";
+    // `20GB`, `20 g`, `(GB)20`: split into number and unit, whichever way round.
+    let t = text.trim();
+    let (num, unit, annotated) = match t.strip_prefix('(').and_then(|r| r.split_once(')')) {
+        Some((unit, num)) => (num.trim(), unit.trim(), true),
+        None => {
+            let split = t
+                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .unwrap_or(t.len());
+            (t[..split].trim(), t[split..].trim(), false)
+        }
+    };
+    let Ok(n) = num.parse::<f64>() else {
+        return Problem::new(
+            "roost::bad-unit",
+            format!("`{text}` is not a size roost understands"),
+            span,
+            "not a size",
+        )
+        .help(HELP);
+    };
+    let write = |u: &str| {
+        if annotated {
+            format!("({u}){num}")
+        } else {
+            format!("\"{num}{u}\"")
+        }
+    };
+    if unit.is_empty() || unit_factor(unit).is_some() {
+        // A binary unit, but the size is not a whole number of MiB.
+        return Problem::new(
+            "roost::bad-unit",
+            format!("`{text}` is not a whole number of MiB"),
+            span,
+            "not whole MiB",
+        )
+        .help("the panels count memory and disk in whole MiB: write the size in MiB as a bare number, or a value that comes out whole");
+    }
+    let (binary, power) = match unit.to_ascii_lowercase().as_str() {
+        "m" | "mb" | "mib" => ("MiB", 0),
+        "g" | "gb" | "gib" => ("GiB", 1),
+        "t" | "tb" | "tib" => ("TiB", 2),
+        _ => {
+            return Problem::new(
+                "roost::bad-unit",
+                format!("`{text}` has a unit roost does not know: `{unit}`"),
+                span,
+                "unknown unit",
+            )
+            .help(HELP);
+        }
+    };
+    let whole = |x: f64| {
+        if x.fract() == 0.0 {
+            format!("{x}")
+        } else {
+            format!("{x:.1}")
+        }
+    };
+    let message = if unit.to_ascii_lowercase().ends_with("ib") {
+        format!("`{text}`: units are case-sensitive")
+    } else if power == 0 {
+        format!("`{text}` is ambiguous: roost only takes binary units")
+    } else {
+        format!(
+            "`{text}` is ambiguous: {} or {} MiB?",
+            whole(n * 1000f64.powi(power)),
+            whole(n * 1024f64.powi(power))
+        )
+    };
+    Problem::new("roost::bad-unit", message, span, format!("did you mean {}?", write(binary)))
+        .help(format!(
+            "write {} ({} MiB), as the panels count memory and disk in MiB; decimal and shortened units such as GB or G are rejected so that no size is guessed",
+            write(binary),
+            whole(n * 1024f64.powi(power))
+        ))
 }
 
 fn unit_factor(unit: &str) -> Option<i128> {
@@ -294,9 +368,26 @@ pub(crate) fn ip_or_cidr(r: &mut Reader, s: &Sp<String>, prefix_min: u8) -> Opti
             .help("write an IPv4 or IPv6 address (\"10.0.0.5\", \"2001:db8::5\") or an IPv4 block (\"10.0.0.0/29\"); host names are not resolved")
     };
     if let Some((addr, prefix)) = s.v.split_once('/') {
-        let Ok(std::net::IpAddr::V4(base)) = addr.parse::<IpAddr>() else {
-            r.push(bad(format!("`{}` is not an IPv4 CIDR block", s.v)));
-            return None;
+        let base = match addr.parse::<IpAddr>() {
+            Ok(IpAddr::V4(base)) => base,
+            Ok(IpAddr::V6(_)) => {
+                r.push(
+                    Problem::new(
+                        "roost::bad-ip",
+                        format!("`{}` is an IPv6 block; only IPv4 blocks are expanded", s.v),
+                        s.span,
+                        "IPv6 block",
+                    )
+                    .help(format!(
+                        "write the IPv6 addresses you use one by one, e.g. allocations \"{addr}1\" 25565"
+                    )),
+                );
+                return None;
+            }
+            Err(_) => {
+                r.push(bad(format!("`{}` is not an IPv4 CIDR block", s.v)));
+                return None;
+            }
         };
         let Ok(prefix) = prefix.parse::<u8>() else {
             r.push(bad(format!("`{}` has no valid prefix length", s.v)));
@@ -468,5 +559,39 @@ mod tests {
         assert!(parse_size_text("20GB").is_err());
         assert!(parse_size_text("20G").is_err());
         assert!(parse_size_text("0.3MiB").is_err());
+    }
+
+    #[test]
+    fn bad_sizes_say_what_is_wrong_with_them() {
+        let msg = |t: &str| {
+            let p = bad_unit(Span::default(), t);
+            (p.message, p.labels[0].1.clone())
+        };
+        assert_eq!(
+            msg("20GB"),
+            (
+                "`20GB` is ambiguous: 20000 or 20480 MiB?".into(),
+                "did you mean \"20GiB\"?".into()
+            )
+        );
+        assert_eq!(
+            msg("(G)2"),
+            (
+                "`(G)2` is ambiguous: 2000 or 2048 MiB?".into(),
+                "did you mean (GiB)2?".into()
+            )
+        );
+        assert_eq!(msg("512MB").1, "did you mean \"512MiB\"?");
+        assert_eq!(msg("8gib").0, "`8gib`: units are case-sensitive");
+        // A known unit that does not come out whole is not an "unknown unit".
+        assert_eq!(
+            msg("0.3MiB"),
+            (
+                "`0.3MiB` is not a whole number of MiB".into(),
+                "not whole MiB".into()
+            )
+        );
+        assert_eq!(msg("32 gigs").1, "unknown unit");
+        assert_eq!(msg("lots").1, "not a size");
     }
 }

@@ -59,7 +59,14 @@ impl Desired {
         server
             .external_id
             .clone()
-            .unwrap_or_else(|| format!("{}{}", self.panel.namespace, server.key))
+            .unwrap_or_else(|| crate::marker(&self.panel.namespace, &server.key, server.protect))
+    }
+
+    /// The external id roost gives a user: the manifest's own, or the namespaced marker.
+    pub fn user_external_id(&self, user: &User) -> String {
+        user.external_id
+            .clone()
+            .unwrap_or_else(|| crate::marker(&self.panel.namespace, &user.username, user.protect))
     }
 }
 
@@ -80,6 +87,35 @@ pub struct PanelSettings {
     pub prune: BTreeSet<Kind>,
     /// Requests per minute to stay under; default is the dialect's own limit.
     pub rate_limit: Option<u32>,
+    /// How many managed servers one apply may delete or replace before it needs `--force`.
+    pub delete_threshold: DeleteThreshold,
+    /// Attributes roost never compares, as `KIND.*.FIELD` or `KIND.NAME.FIELD`
+    /// (e.g. `server.*.description` when a billing system owns descriptions).
+    pub ignore: Vec<String>,
+}
+
+/// The change threshold of the `panel` block (`delete-threshold percent=10 count=20`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteThreshold {
+    /// Share of the managed servers, in percent.
+    pub percent: u32,
+    /// Absolute number of servers, when set.
+    pub count: Option<u32>,
+    /// Where it is set in the manifests (`None`: the default).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub origin: Option<Origin>,
+}
+
+impl Default for DeleteThreshold {
+    fn default() -> Self {
+        DeleteThreshold {
+            percent: 10,
+            count: None,
+            origin: None,
+        }
+    }
 }
 
 impl Default for PanelSettings {
@@ -91,6 +127,8 @@ impl Default for PanelSettings {
             namespace: "roost:".to_string(),
             prune: BTreeSet::new(),
             rate_limit: None,
+            delete_threshold: DeleteThreshold::default(),
+            ignore: Vec::new(),
         }
     }
 }
@@ -102,6 +140,8 @@ pub struct Location {
     /// Short code, the location's identity (`short` on the panel).
     pub short: String,
     pub description: Option<String>,
+    /// Attributes roost never compares on this resource (owned by another tool).
+    pub ignore: Vec<String>,
     #[serde(skip)]
     #[schemars(skip)]
     pub origin: Origin,
@@ -159,6 +199,8 @@ pub struct Node {
     pub daemon_sftp_alias: Option<String>,
     /// Defaults to the dialect's own directory.
     pub daemon_base: Option<String>,
+    /// Attributes roost never compares on this resource (owned by another tool).
+    pub ignore: Vec<String>,
     #[serde(skip)]
     #[schemars(skip)]
     pub origin: Origin,
@@ -239,6 +281,8 @@ pub struct User {
     pub protect: bool,
     /// Adopt an existing panel user by id instead of creating one.
     pub adopt: Option<u64>,
+    /// Attributes roost never compares on this resource (owned by another tool).
+    pub ignore: Vec<String>,
     #[serde(skip)]
     #[schemars(skip)]
     pub origin: Origin,
@@ -350,6 +394,8 @@ pub struct Server {
     pub template: Option<String>,
     pub protect: bool,
     pub adopt: Option<AdoptServer>,
+    /// Attributes roost never compares on this resource (owned by another tool).
+    pub ignore: Vec<String>,
     #[serde(skip)]
     #[schemars(skip)]
     pub origin: Origin,

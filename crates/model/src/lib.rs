@@ -10,12 +10,17 @@ mod address;
 mod desired;
 mod dialect;
 mod live;
+mod marker;
 mod secret;
+
+/// The attribute names a plan compares, per kind: what `ignore` may name.
+pub mod attributes;
 
 pub use address::{Address, AddressParseError, Kind};
 pub use desired::*;
 pub use dialect::{Dialect, DialectChoice};
 pub use live::*;
+pub use marker::{marker, parse_marker};
 pub use secret::{Secret, SecretRef};
 
 /// JSON Schema of the typed desired state (`schemas/manifest.schema.json`).

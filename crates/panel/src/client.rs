@@ -59,6 +59,9 @@ pub struct ClientConfig {
     pub max_retries: u32,
     /// Receives every wait (rate limit, Retry-After, backoff) before it happens.
     pub on_wait: Option<WaitObserver>,
+    /// Refuse every request but GET before it is sent (`roost drift` is read-only by
+    /// construction).
+    pub read_only: bool,
 }
 
 impl ClientConfig {
@@ -72,6 +75,7 @@ impl ClientConfig {
             timeout: Duration::from_secs(30),
             max_retries: RetryPolicy::default().max_retries,
             on_wait: None,
+            read_only: false,
         }
     }
 }
@@ -107,6 +111,7 @@ pub(crate) struct Inner {
     requests: AtomicU64,
     observer: Option<WaitObserver>,
     rng: Mutex<SmallRng>,
+    read_only: bool,
 }
 
 /// One request as the executor sees it.
@@ -209,6 +214,7 @@ impl PanelClient {
                 requests: AtomicU64::new(0),
                 observer: config.on_wait,
                 rng: Mutex::new(SmallRng::from_os_rng()),
+                read_only: config.read_only,
             }),
         })
     }
@@ -406,6 +412,9 @@ impl PanelClient {
         let method = req.method.as_str().to_string();
         let path = self.label(&url);
         let request_label = format!("{method} {path}");
+        if self.inner.read_only && req.method != Method::GET {
+            return Err(PanelError::ReadOnly { method, path });
+        }
         let started = Instant::now();
         let mut retries = 0u32;
         // A previous attempt may have been applied (timeout, dropped, 5xx): a DELETE answered

@@ -177,6 +177,9 @@ pub enum PanelError {
         path: String,
         message: String,
     },
+    /// A write attempted through a read-only client; nothing was sent.
+    #[error("{method} {path}: refused: this client is read-only, nothing was sent")]
+    ReadOnly { method: String, path: String },
     /// Invalid client configuration (base URL, TLS setup).
     #[error("invalid panel client configuration: {0}")]
     Config(String),

@@ -177,6 +177,7 @@ pub fn plan(
     if !opts.targets.is_empty() {
         restrict(&mut plan, desired, &opts.targets);
     }
+    plan.threshold = threshold(desired, live, &plan);
     summarise(&mut plan);
     Ok(plan)
 }
@@ -248,18 +249,41 @@ fn plan_inner(
     for c in &mut deletes {
         c.attributes.sort_by(|a, b| a.name.cmp(&b.name));
     }
+    let ignore = effective_ignores(d, &opts.ignore);
     for c in cx.changes.iter_mut() {
+        // Ignored attributes matter only for what exists: a create still sets everything.
+        if !matches!(c.action, Action::Update | Action::Adopt) {
+            continue;
+        }
+        let before: Vec<String> = c.attributes.iter().map(|a| a.name.clone()).collect();
         let mut attrs = Attrs {
             changed: std::mem::take(&mut c.attributes),
             unchanged: c.unchanged,
         };
-        attrs.drop_ignored(&opts.ignore, &c.address);
+        attrs.drop_ignored(&ignore, &c.address);
+        let dropped: Vec<&str> = before
+            .iter()
+            .map(String::as_str)
+            .filter(|n| !attrs.changed.iter().any(|a| a.name == *n))
+            .collect();
+        c.unchanged += dropped.len();
         c.attributes = attrs.changed;
+        if let (Some(target), Some(live)) = (c.desired.as_mut(), c.live.as_ref()) {
+            keep_live(target, live, &dropped);
+        }
+        c.impact = c
+            .attributes
+            .iter()
+            .map(|a| a.impact)
+            .max()
+            .unwrap_or_default();
+        prune_calls(c);
     }
     let before = cx.changes.len();
     cx.changes
         .retain(|c| c.action != Action::Update || !c.attributes.is_empty());
     let unchanged = before - cx.changes.len() + cx.unchanged_allocations;
+    preflight(&mut cx);
     if !cx.errors.is_empty() {
         cx.errors
             .sort_by_key(|e| e.origin.map(|o| (o.file, o.offset)));
@@ -318,6 +342,7 @@ fn plan_inner(
         rate_limit,
         fingerprints: crate::fingerprint::fingerprints(live),
         notes,
+        threshold: None,
     })
 }
 
@@ -928,10 +953,7 @@ fn plan_users(cx: &mut Ctx, deletes: &mut Vec<Change>, unmanaged: &mut Unmanaged
             }
         }
         role_ids.sort_unstable();
-        let external_id = u
-            .external_id
-            .clone()
-            .or_else(|| Some(format!("{ns}{name}")));
+        let external_id = Some(d.user_external_id(u));
         let language = u.language.clone().unwrap_or_else(|| "en".into());
         let live = match u.adopt {
             Some(id) => match cx.user_by_id.get(&id) {
@@ -1017,7 +1039,7 @@ fn plan_users(cx: &mut Ctx, deletes: &mut Vec<Change>, unmanaged: &mut Unmanaged
             Some(live) => {
                 matched.insert(live.id);
                 if let (None, Some(foreign)) = (&u.external_id, &live.external_id) {
-                    if !foreign.starts_with(ns) {
+                    if roost_model::parse_marker(ns, foreign).is_none() {
                         cx.errors.push(PlanError::new("roost::foreign-owner", format!("user `{name}` carries the external id `{foreign}`, which roost did not set"), origin).help(format!("another system (billing?) may own this user. To manage it and keep that id, add `external-id \"{foreign}\"` to the user")));
                         continue;
                     }
@@ -1078,7 +1100,14 @@ fn plan_users(cx: &mut Ctx, deletes: &mut Vec<Change>, unmanaged: &mut Unmanaged
                     attrs.sensitive("password");
                     target.set_password = true;
                 }
-                let adopting = live.external_id != external_id && u.external_id.is_none();
+                // Setting roost's marker for the first time is an adoption; toggling `protect`
+                // only rewrites it.
+                let ours = live
+                    .external_id
+                    .as_deref()
+                    .and_then(|e| roost_model::parse_marker(ns, e))
+                    .is_some_and(|(k, _)| k.eq_ignore_ascii_case(name));
+                let adopting = live.external_id != external_id && u.external_id.is_none() && !ours;
                 let action = if adopting {
                     Action::Adopt
                 } else {
@@ -1146,7 +1175,15 @@ fn plan_users(cx: &mut Ctx, deletes: &mut Vec<Change>, unmanaged: &mut Unmanaged
         if matched.contains(&u.id) || d.users.contains_key(&u.username) {
             continue;
         }
-        let owned = u.external_id.as_deref().is_some_and(|e| e.starts_with(ns));
+        let marker = u
+            .external_id
+            .as_deref()
+            .and_then(|e| roost_model::parse_marker(ns, e));
+        let owned = marker.is_some();
+        if marker.is_some_and(|(_, protected)| protected) && prune {
+            cx.errors.push(PlanError::new("roost::protected", format!("user `{}` left the manifests, but the panel marks it protected (external id `{}`)", u.username, u.external_id.as_deref().unwrap_or_default()), None).help(format!("put the user back in the manifests, or unprotect it first: declare it with `protect #false`, apply, then remove it (or clear the external id of user id {} in the panel)", u.id)));
+            continue;
+        }
         if owned && prune {
             let remaining: Vec<&LiveServer> = cx
                 .live
@@ -1202,10 +1239,10 @@ fn server_address(d: &roost_model::Desired, s: &LiveServer) -> Address {
     match s
         .external_id
         .as_deref()
-        .and_then(|e| e.strip_prefix(d.panel.namespace.as_str()))
+        .and_then(|e| roost_model::parse_marker(&d.panel.namespace, e))
     {
-        Some(key) if !key.is_empty() => Address::new(Kind::Server, key),
-        _ => Address::new(Kind::Server, format!("#{}", s.id)),
+        Some((key, _)) => Address::new(Kind::Server, key),
+        None => Address::new(Kind::Server, format!("#{}", s.id)),
     }
 }
 
@@ -1214,10 +1251,17 @@ fn server_address(d: &roost_model::Desired, s: &LiveServer) -> Address {
 fn plan_servers_delete(cx: &mut Ctx, deletes: &mut Vec<Change>, unmanaged: &mut Unmanaged) {
     let d = cx.d;
     let ns = d.panel.namespace.as_str();
+    // Either marker of a declared server (protected or not) is that server's.
     let wanted: HashSet<String> = d
         .servers
         .values()
-        .map(|s| d.server_external_id(s))
+        .flat_map(|s| {
+            let alt = s
+                .external_id
+                .is_none()
+                .then(|| roost_model::marker(ns, &s.key, !s.protect));
+            std::iter::once(d.server_external_id(s)).chain(alt)
+        })
         .collect();
     let adopted: HashSet<u64> = d
         .servers
@@ -1235,7 +1279,15 @@ fn plan_servers_delete(cx: &mut Ctx, deletes: &mut Vec<Change>, unmanaged: &mut 
         if adopted.contains(&s.id) || s.external_id.as_ref().is_some_and(|e| wanted.contains(e)) {
             continue;
         }
-        let owned = s.external_id.as_deref().is_some_and(|e| e.starts_with(ns));
+        let marker = s
+            .external_id
+            .as_deref()
+            .and_then(|e| roost_model::parse_marker(ns, e));
+        let owned = marker.is_some();
+        if marker.is_some_and(|(_, protected)| protected) && prune {
+            cx.errors.push(PlanError::new("roost::protected", format!("server `{}` (id {}) left the manifests and would be pruned, but the panel marks it protected (external id `{}`)", s.name, s.id, s.external_id.as_deref().unwrap_or_default()), None).help("put its block back in the manifests; to really delete it, first apply it with `protect #false`, then remove the block"));
+            continue;
+        }
         if owned && prune {
             cx.deleted_servers.insert(s.id);
             let mut attrs = Attrs::default();
@@ -1444,7 +1496,12 @@ fn plan_servers(cx: &mut Ctx) {
             }
         }
         // Which live server is this?
-        let by_key = by_ext.get(ext.as_str()).cloned().unwrap_or_default();
+        let mut by_key = by_ext.get(ext.as_str()).cloned().unwrap_or_default();
+        if s.external_id.is_none() {
+            // Protection toggled since the last apply: the other marker is the same server.
+            let alt = roost_model::marker(&d.panel.namespace, key, !s.protect);
+            by_key.extend(by_ext.get(alt.as_str()).cloned().unwrap_or_default());
+        }
         let live: Option<&LiveServer> = match &s.adopt {
             Some(how) => {
                 let found = match how {
@@ -1464,7 +1521,10 @@ fn plan_servers(cx: &mut Ctx) {
                     continue;
                 }
                 if let Some(fe) = &found.external_id {
-                    if fe != &ext && fe.starts_with(d.panel.namespace.as_str()) {
+                    if fe != &ext
+                        && roost_model::parse_marker(&d.panel.namespace, fe)
+                            .is_some_and(|(k, _)| k != key)
+                    {
                         cx.errors.push(PlanError::new("roost::ambiguous-identity", format!("server `{key}` adopts server id {}, which roost already manages as `{fe}`", found.id), origin).help("a server is managed by one manifest entry; remove the other entry or this `adopt`"));
                         continue;
                     }
@@ -1843,7 +1903,12 @@ fn build_server_change(
             );
 
             let replace = attrs.any(&["node"]);
-            let adopting = live.external_id.as_deref() != Some(ext.as_str());
+            let ours = live
+                .external_id
+                .as_deref()
+                .and_then(|e| roost_model::parse_marker(&d.panel.namespace, e))
+                .is_some_and(|(k, _)| k == key);
+            let adopting = live.external_id.as_deref() != Some(ext.as_str()) && !ours;
             let mut calls = Vec::new();
             if replace {
                 calls.push(ApiCall::new("DELETE", format!("/servers/{}", live.id)));
@@ -2035,4 +2100,323 @@ fn summarise(plan: &mut Plan) {
     s.unmanaged = plan.unmanaged.count();
     s.seconds_at_rate_limit = (s.requests as u64 * 60).div_ceil(u64::from(plan.rate_limit.max(1)));
     plan.summary = s;
+}
+
+/// Parse an ignore rule: `KIND.*.FIELD` or `KIND.NAME.FIELD` (FIELD may contain dots, as in
+/// `limits.memory`; NAME may too, so every split is tried against the known attributes).
+pub fn parse_ignore(pattern: &str) -> Option<Ignore> {
+    let (kind, rest) = pattern.split_once('.')?;
+    let kind = Kind::parse(kind)?;
+    for (i, _) in rest.match_indices('.') {
+        let (name, field) = (&rest[..i], &rest[i + 1..]);
+        if roost_model::attributes::is_known(kind, field) {
+            let address = (name != "*").then(|| Address::new(kind, name));
+            return Some(Ignore {
+                address,
+                kind,
+                attribute: field.to_string(),
+            });
+        }
+    }
+    None
+}
+
+/// The run's ignores plus the manifests' own (panel-wide patterns and per-resource lists).
+fn effective_ignores(d: &roost_model::Desired, extra: &[Ignore]) -> Vec<Ignore> {
+    let mut out: Vec<Ignore> = extra.to_vec();
+    out.extend(d.panel.ignore.iter().filter_map(|p| parse_ignore(p)));
+    let mut per = |kind: Kind, name: &str, list: &[String]| {
+        for f in list {
+            out.push(Ignore {
+                address: Some(Address::new(kind, name)),
+                kind,
+                attribute: f.clone(),
+            });
+        }
+    };
+    for (n, x) in &d.locations {
+        per(Kind::Location, n, &x.ignore);
+    }
+    for (n, x) in &d.nodes {
+        per(Kind::Node, n, &x.ignore);
+    }
+    for (n, x) in &d.users {
+        per(Kind::User, n, &x.ignore);
+    }
+    for (n, x) in &d.servers {
+        per(Kind::Server, n, &x.ignore);
+    }
+    out
+}
+
+/// For ignored attributes, the target keeps the live value: an update of other fields must
+/// not overwrite what another tool owns (the panel's PATCHes replace whole objects).
+fn keep_live(target: &mut Desired, live: &LiveObject, ignored: &[&str]) {
+    if ignored.is_empty() {
+        return;
+    }
+    match (target, live) {
+        (Desired::Location(t), LiveObject::Location(l)) => {
+            if ignored.contains(&"description") {
+                t.description = l.long.clone();
+            }
+        }
+        (Desired::Node(t), LiveObject::Node(l)) => {
+            let n = &mut t.node;
+            for f in ignored {
+                match *f {
+                    "description" => n.description = l.description.clone(),
+                    "tags" => n.tags = l.tags.clone(),
+                    "fqdn" => n.fqdn = l.fqdn.clone(),
+                    "behind_proxy" => n.behind_proxy = l.behind_proxy,
+                    "public" => n.public = l.public,
+                    "maintenance_mode" => n.maintenance = l.maintenance_mode,
+                    "memory" => n.memory = l.memory.max(0) as u64,
+                    "memory_overallocate" => n.memory_overallocate = l.memory_overallocate,
+                    "disk" => n.disk = l.disk.max(0) as u64,
+                    "disk_overallocate" => n.disk_overallocate = l.disk_overallocate,
+                    "cpu" => n.cpu = l.cpu.unwrap_or(0).max(0) as u64,
+                    "cpu_overallocate" => n.cpu_overallocate = l.cpu_overallocate.unwrap_or(0),
+                    "upload_size" => n.upload_size = l.upload_size.max(0) as u64,
+                    "daemon_listen" => n.daemon_listen = l.daemon_listen as u16,
+                    "daemon_sftp" => n.daemon_sftp = l.daemon_sftp as u16,
+                    "daemon_connect" => n.daemon_connect = l.daemon_connect.map(|c| c as u16),
+                    "daemon_sftp_alias" => n.daemon_sftp_alias = l.daemon_sftp_alias.clone(),
+                    "daemon_base" => t.daemon_base = l.daemon_base.clone(),
+                    "location" => t.location_id = l.location_id,
+                    _ => {}
+                }
+            }
+        }
+        (Desired::User(t), LiveObject::User(l)) => {
+            for f in ignored {
+                match *f {
+                    "email" => t.email = l.email.clone(),
+                    "first_name" => t.first_name = l.first_name.clone(),
+                    "last_name" => t.last_name = l.last_name.clone(),
+                    "root_admin" => t.admin = l.root_admin,
+                    "roles" => t.role_ids = l.role_ids.clone(),
+                    "language" => t.language = l.language.clone(),
+                    "external_id" => t.external_id = l.external_id.clone(),
+                    "username" => t.username = l.username.clone(),
+                    _ => {}
+                }
+            }
+        }
+        (Desired::Server(t), LiveObject::Server(l)) => {
+            for f in ignored {
+                match *f {
+                    "name" => t.name = l.name.clone(),
+                    "description" => t.description = l.description.clone(),
+                    "external_id" => t.external_id = l.external_id.clone().unwrap_or_default(),
+                    "owner" => t.owner_id = Some(l.user),
+                    "image" => t.image = l.image.clone(),
+                    "startup" => t.startup = l.startup.clone(),
+                    "limits.memory" => t.limits.memory = l.limits.memory.max(0) as u64,
+                    "limits.swap" => t.limits.swap = l.limits.swap,
+                    "limits.disk" => t.limits.disk = l.limits.disk.max(0) as u64,
+                    "limits.io" => t.limits.io = l.limits.io.max(0) as u64,
+                    "limits.cpu" => t.limits.cpu = l.limits.cpu.max(0) as u64,
+                    "limits.threads" => t.limits.threads = l.limits.threads.clone(),
+                    "limits.oom_killer" => t.limits.oom_killer = l.limits.oom_killer,
+                    "feature_limits.databases" => {
+                        t.databases = l.feature_limits.databases.map(|x| x.max(0) as u64)
+                    }
+                    "feature_limits.allocations" => {
+                        t.allocations_limit = l.feature_limits.allocations.map(|x| x.max(0) as u64)
+                    }
+                    "feature_limits.backups" => {
+                        t.backups = l.feature_limits.backups.map(|x| x.max(0) as u64)
+                    }
+                    "suspended" => t.suspended = l.suspended,
+                    other => {
+                        if let Some(var) = other.strip_prefix("environment.") {
+                            if let Some(v) = l.environment.get(var) {
+                                t.environment.insert(var.to_string(), v.clone());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Drop the API calls no remaining attribute needs (after ignores removed some).
+fn prune_calls(c: &mut Change) {
+    if c.address.kind != Kind::Server {
+        if c.attributes.is_empty() {
+            c.calls.clear();
+        }
+        return;
+    }
+    let has = |pred: &dyn Fn(&str) -> bool| c.attributes.iter().any(|a| pred(&a.name));
+    let details = has(&|n| matches!(n, "name" | "description" | "external_id" | "owner"));
+    let build = has(&|n| {
+        n.starts_with("limits.")
+            || n.starts_with("feature_limits.")
+            || n == "allocation"
+            || n == "additional_allocations"
+    });
+    let startup =
+        has(&|n| n == "egg" || n == "image" || n == "startup" || n.starts_with("environment."));
+    let suspend = has(&|n| n == "suspended");
+    c.calls.retain(|call| {
+        let p = call.path.as_str();
+        if p.ends_with("/details") {
+            details
+        } else if p.ends_with("/build") {
+            build
+        } else if p.ends_with("/startup") {
+            startup
+        } else if p.ends_with("/suspend") || p.ends_with("/unsuspend") {
+            suspend
+        } else {
+            true
+        }
+    });
+}
+
+/// Below this many managed servers the percentage threshold does not apply (one server of
+/// five is 20%, and that is an ordinary change): OctoDNS's rule.
+const THRESHOLD_MIN_MANAGED: usize = 10;
+
+fn threshold(d: &roost_model::Desired, live: &Live, plan: &Plan) -> Option<ThresholdBreach> {
+    let t = &d.panel.delete_threshold;
+    let destroyed = plan
+        .changes
+        .iter()
+        .filter(|c| {
+            c.address.kind == Kind::Server && matches!(c.action, Action::Delete | Action::Replace)
+        })
+        .count();
+    if destroyed == 0 {
+        return None;
+    }
+    let ns = d.panel.namespace.as_str();
+    let managed = live
+        .servers
+        .iter()
+        .filter(|s| {
+            s.external_id.as_deref().is_some_and(|e| {
+                roost_model::parse_marker(ns, e).is_some()
+                    || d.servers
+                        .values()
+                        .any(|x| x.external_id.as_deref() == Some(e))
+            })
+        })
+        .count();
+    let by_share =
+        managed >= THRESHOLD_MIN_MANAGED && destroyed * 100 > t.percent as usize * managed;
+    let by_count = t.count.is_some_and(|c| destroyed > c as usize);
+    (by_share || by_count).then(|| ThresholdBreach {
+        destroyed,
+        managed,
+        percent: t.percent,
+        count: t.count,
+        set_at: None,
+        origin: t.origin,
+    })
+}
+
+/// Problems the panel would not catch, or would catch halfway through an apply: node capacity
+/// after the change, and new servers on a node in maintenance.
+fn preflight(cx: &mut Ctx) {
+    let d = cx.d;
+    let ns = d.panel.namespace.as_str();
+    // Which live servers stay unmanaged on each node (they count against its capacity).
+    let managed_ids: HashSet<u64> = cx
+        .changes
+        .iter()
+        .filter(|c| c.address.kind == Kind::Server)
+        .filter_map(|c| c.id)
+        .collect();
+    #[derive(Default, Clone, Copy)]
+    struct Use {
+        memory: u64,
+        disk: u64,
+        cpu: u64,
+    }
+    let mut before: HashMap<String, Use> = HashMap::new();
+    let mut after: HashMap<String, Use> = HashMap::new();
+    for s in &cx.live.servers {
+        let Some(node) = cx.node_by_id.get(&s.node) else {
+            continue;
+        };
+        let u = before.entry(node.name.clone()).or_default();
+        u.memory += s.limits.memory.max(0) as u64;
+        u.disk += s.limits.disk.max(0) as u64;
+        u.cpu += s.limits.cpu.max(0) as u64;
+        let declared = managed_ids.contains(&s.id)
+            || s.external_id.as_deref().is_some_and(|e| {
+                d.servers.values().any(|x| {
+                    d.server_external_id(x) == e
+                        || roost_model::parse_marker(ns, e).is_some_and(|(k, _)| k == x.key)
+                })
+            });
+        if !declared && !cx.deleted_servers.contains(&s.id) {
+            let u = after.entry(node.name.clone()).or_default();
+            u.memory += s.limits.memory.max(0) as u64;
+            u.disk += s.limits.disk.max(0) as u64;
+            u.cpu += s.limits.cpu.max(0) as u64;
+        }
+    }
+    for s in d.servers.values() {
+        let u = after.entry(s.node.clone()).or_default();
+        u.memory += s.limits.memory;
+        u.disk += s.limits.disk;
+        u.cpu += s.limits.cpu;
+    }
+    let pl = cx.dialect == Dialect::Pelican;
+    for (name, n) in &d.nodes {
+        let (b, a) = (
+            before.get(name).copied().unwrap_or_default(),
+            after.get(name).copied().unwrap_or_default(),
+        );
+        let mut check = |what: &str,
+                         used_before: u64,
+                         used_after: u64,
+                         cap: u64,
+                         over: i64,
+                         unit: &str| {
+            // -1 disables the check; Pelican also treats a capacity of 0 as unlimited.
+            if over < 0 || (pl && cap == 0) || used_after <= used_before {
+                return;
+            }
+            let limit = cap.saturating_mul((100 + over) as u64) / 100;
+            if used_after > limit {
+                cx.errors.push(
+                    PlanError::new("roost::over-capacity", format!("node `{name}` would hold {used_after} {unit} of server {what}, over its capacity of {limit} {unit} ({cap} {unit} + {over}% overallocation)"), Some(n.origin))
+                        .help(format!("raise the node's `{what}` or its overallocate=, lower the servers' limits, or move servers to another node (now {used_before} {unit} in use)")),
+                );
+            }
+        };
+        check(
+            "memory",
+            b.memory,
+            a.memory,
+            n.memory,
+            n.memory_overallocate,
+            "MiB",
+        );
+        check("disk", b.disk, a.disk, n.disk, n.disk_overallocate, "MiB");
+        if pl {
+            check("cpu", b.cpu, a.cpu, n.cpu, n.cpu_overallocate, "%");
+        }
+    }
+    for c in &cx.changes {
+        if c.address.kind != Kind::Server || !matches!(c.action, Action::Create | Action::Replace) {
+            continue;
+        }
+        if let Some(Desired::Server(t)) = &c.desired {
+            let node = &t.node.name;
+            if d.nodes.get(node).is_some_and(|n| n.maintenance) {
+                cx.errors.push(
+                    PlanError::new("roost::node-in-maintenance", format!("{} would be {} on node `{node}`, which is in maintenance mode", c.address, c.action.verb()), c.origin)
+                        .help("take the node out of maintenance (`maintenance #false`) first, or put the server on another node"),
+                );
+            }
+        }
+    }
 }

@@ -4,13 +4,19 @@
 //! same `Plan` feeds every renderer (text, JSON, Markdown) and the engine that applies it.
 
 mod diff;
+pub mod drift;
 mod fingerprint;
 pub mod render;
 mod types;
 
-pub use diff::{Ignore, Options, PlanError, plan};
+pub use diff::{Ignore, Options, PlanError, parse_ignore, plan};
 pub use fingerprint::fingerprints;
 pub use types::*;
+
+/// JSON Schema of the drift report (`schemas/drift.schema.json`).
+pub fn drift_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(drift::DriftReport)).unwrap_or_default()
+}
 
 /// JSON Schema of the plan format (`schemas/plan.schema.json`).
 pub fn plan_schema() -> serde_json::Value {

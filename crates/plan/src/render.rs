@@ -140,6 +140,25 @@ fn endpoint_runs(changes: &[&Change]) -> Vec<String> {
     out
 }
 
+/// The threshold warning, when the plan breaks it.
+pub fn threshold_line(plan: &Plan) -> Option<String> {
+    let t = plan.threshold.as_ref()?;
+    let limit = match t.count {
+        Some(c) => format!("{}% or {c} server(s)", t.percent),
+        None => format!("{}%", t.percent),
+    };
+    let place = match &t.set_at {
+        Some(at) => format!("`delete-threshold` at {at}"),
+        None => {
+            "the default; set `delete-threshold percent=N count=N` in the panel block".to_string()
+        }
+    };
+    Some(format!(
+        "This plan deletes or replaces {} of {} managed servers, over the threshold of {limit} ({place}). `roost apply` will refuse it unless you pass --force.",
+        t.destroyed, t.managed
+    ))
+}
+
 pub fn summary_line(plan: &Plan) -> String {
     let s = &plan.summary;
     if !plan.has_changes() {
@@ -311,6 +330,9 @@ pub fn text(plan: &Plan, opts: TextOptions) -> String {
         let _ = writeln!(o, "Unmanaged (left alone): {}.", parts.join(", "));
     }
     o.push('\n');
+    if let Some(t) = threshold_line(plan) {
+        let _ = writeln!(o, "{} {t}\n", p.c("31", "!"));
+    }
     o.push_str(&p.bold(&summary_line(plan)));
     o.push('\n');
     if plan.has_changes() {
@@ -466,6 +488,9 @@ pub fn markdown(plan: &Plan, budget: usize) -> String {
             s.unmanaged,
             s.requests
         );
+    }
+    if let Some(t) = threshold_line(plan) {
+        let _ = writeln!(head, "> [!CAUTION]\n> {t}\n");
     }
     let risky: Vec<&Change> = plan
         .changes

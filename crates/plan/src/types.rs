@@ -33,6 +33,25 @@ pub struct Plan {
     pub fingerprints: BTreeMap<String, String>,
     /// Non-fatal observations a reviewer should see (e.g. a likely adoption candidate).
     pub notes: Vec<String>,
+    /// Set when the plan deletes or replaces more managed servers than the threshold allows:
+    /// `apply` then refuses unless `--force`.
+    pub threshold: Option<ThresholdBreach>,
+}
+
+/// The plan would destroy more servers than `delete-threshold` allows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ThresholdBreach {
+    /// Servers the plan deletes or replaces.
+    pub destroyed: usize,
+    /// Servers roost manages on the panel now.
+    pub managed: usize,
+    pub percent: u32,
+    pub count: Option<u32>,
+    /// Where the threshold is set (`panel.kdl:3:5`), or `None` for the default.
+    pub set_at: Option<String>,
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub origin: Option<Origin>,
 }
 
 impl Plan {

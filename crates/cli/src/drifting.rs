@@ -1,0 +1,66 @@
+//! `roost drift`: read-only report of where the panel differs from the manifests.
+
+use crate::connect::{BoxDiag, ConnectOptions, connect, panel_error};
+use crate::exit;
+use crate::output;
+use crate::planning::{self, Format};
+use roost_plan::Options;
+use roost_plan::drift::DriftReport;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct DriftArgs {
+    /// Directory of *.kdl manifests.
+    pub dir: PathBuf,
+    #[arg(long)]
+    pub panel: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Ignore an attribute for this run: ADDRESS.FIELD or KIND.*.FIELD. Repeatable.
+    #[arg(long = "ignore")]
+    pub ignore: Vec<String>,
+    #[arg(long)]
+    pub rate_limit: Option<u32>,
+    #[arg(long)]
+    pub page_size: Option<u32>,
+}
+
+/// Exit 0 in sync, 3 drifted, 1 on error.
+pub async fn run(args: DriftArgs) -> Result<u8, BoxDiag> {
+    let manifest = planning::load(&args.dir)?;
+    let ignore = planning::parse_ignores(&args.ignore)?;
+    let copts = ConnectOptions {
+        panel: args.panel.clone(),
+        rate_limit: args.rate_limit,
+        page_size: args.page_size,
+        on_wait: None,
+        read_only: true,
+    };
+    let panel = connect(&copts, Some(&manifest)).await?;
+    let live = panel.client.read_live().await;
+    let label = panel.label.clone();
+    panel.close().await;
+    let live = live.map_err(panel_error)?;
+    let mut plan = roost_plan::plan(
+        &manifest.desired,
+        &live,
+        &Options {
+            ignore,
+            ..Options::default()
+        },
+    )
+    .map_err(|e| planning::plan_errors(&manifest, e))?;
+    plan.panel = Some(label);
+    let report = DriftReport::from_plan(&plan);
+    let text = match args.format {
+        Format::Text => report.text(),
+        Format::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
+        Format::Markdown => report.markdown(),
+    };
+    output::stdout(&text);
+    Ok(if report.in_sync {
+        exit::OK
+    } else {
+        exit::DRIFT
+    })
+}
