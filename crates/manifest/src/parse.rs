@@ -522,10 +522,10 @@ pub fn parse_panel(r: &mut Reader, node: &KdlNode) -> PanelSettings {
             "rate-limit" => {
                 no_children(r, child);
                 let e = Entries::of(r, child, &[]);
-                if expect_args(r, child, &e.args, 1, "rate-limit 240") {
-                    if let Some(v) = r.int(e.args[0], 1, 100_000, "rate-limit", "rate-limit 240") {
-                        panel.rate_limit = Some(v.v as u32);
-                    }
+                if expect_args(r, child, &e.args, 1, "rate-limit 240")
+                    && let Some(v) = r.int(e.args[0], 1, 100_000, "rate-limit", "rate-limit 240")
+                {
+                    panel.rate_limit = Some(v.v as u32);
                 }
             }
             "delete-threshold" => {
@@ -667,42 +667,42 @@ pub fn parse_node(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<NodeDe
         }
         match field {
             "ignore" => n.ignore = parse_ignore(r, child, Kind::Node),
-            "description" => {
+            "description"
                 if dialect_only(
                     r,
                     rules,
                     child,
                     Dialect::Pelican,
                     "Pterodactyl ignores node descriptions sent through its API; set it in the panel or remove it",
-                ) {
-                    n.description =
-                        string_field(r, child, 0, 65535, "description \"...\"").map(|s| s.v);
-                }
+                ) =>
+            {
+                n.description =
+                    string_field(r, child, 0, 65535, "description \"...\"").map(|s| s.v);
             }
-            "location" => {
+            "location"
                 if dialect_only(
                     r,
                     rules,
                     child,
                     Dialect::Pterodactyl,
                     "Pelican replaced locations with tags: write `tags \"...\"` instead",
-                ) {
-                    location = string_field(r, child, 1, 60, "location \"fra\"");
-                }
+                ) =>
+            {
+                location = string_field(r, child, 1, 60, "location \"fra\"");
             }
-            "tags" => {
+            "tags"
                 if dialect_only(
                     r,
                     rules,
                     child,
                     Dialect::Pelican,
                     "Pterodactyl has no node tags: group nodes with `location \"...\"` instead",
-                ) {
-                    n.tags = strings_field(r, child, "tags \"eu\" \"ssd\"")
-                        .into_iter()
-                        .map(|s| s.v)
-                        .collect();
-                }
+                ) =>
+            {
+                n.tags = strings_field(r, child, "tags \"eu\" \"ssd\"")
+                    .into_iter()
+                    .map(|s| s.v)
+                    .collect();
             }
             "fqdn" => {
                 if let Some(s) = string_field(r, child, 1, 255, "fqdn \"node1.example.com\"") {
@@ -1033,46 +1033,46 @@ pub fn parse_user(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<UserDe
                     }
                 }
             }
-            "first-name" | "last-name" => {
+            "first-name" | "last-name"
                 if dialect_only(
                     r,
                     rules,
                     child,
                     Dialect::Pterodactyl,
                     "Pelican removed first and last names; remove the field",
-                ) {
-                    let v = string_field(r, child, 1, 191, "first-name \"Alice\"").map(|s| s.v);
-                    if field == "first-name" {
-                        u.first_name = v
-                    } else {
-                        u.last_name = v
-                    }
+                ) =>
+            {
+                let v = string_field(r, child, 1, 191, "first-name \"Alice\"").map(|s| s.v);
+                if field == "first-name" {
+                    u.first_name = v
+                } else {
+                    u.last_name = v
                 }
             }
-            "admin" => {
+            "admin"
                 if dialect_only(
                     r,
                     rules,
                     child,
                     Dialect::Pterodactyl,
                     "Pelican grants admin rights through roles: write `roles \"Root Admin\"`",
-                ) {
-                    u.admin = bool_field(r, child).map(|b| b.v).unwrap_or(false);
-                }
+                ) =>
+            {
+                u.admin = bool_field(r, child).map(|b| b.v).unwrap_or(false);
             }
-            "roles" => {
+            "roles"
                 if dialect_only(
                     r,
                     rules,
                     child,
                     Dialect::Pelican,
                     "Pterodactyl has no roles: write `admin #true` for a root admin",
-                ) {
-                    u.roles = strings_field(r, child, "roles \"Root Admin\"")
-                        .into_iter()
-                        .map(|s| s.v)
-                        .collect();
-                }
+                ) =>
+            {
+                u.roles = strings_field(r, child, "roles \"Root Admin\"")
+                    .into_iter()
+                    .map(|s| s.v)
+                    .collect();
             }
             "language" => {
                 if let Some(s) = string_field(r, child, 1, 32, "language \"en\"") {
@@ -1260,10 +1260,10 @@ pub fn parse_server(
         }
         let field_span = r.span(child.name().span());
         seen.insert(field, field_span);
-        if let Some(known) = SERVER_FIELDS.iter().find(|f| **f == field) {
-            if *known != "limits" {
-                d.written.insert(known);
-            }
+        if let Some(known) = SERVER_FIELDS.iter().find(|f| **f == field)
+            && *known != "limits"
+        {
+            d.written.insert(known);
         }
         if template && matches!(field, "adopt" | "external-id") {
             r.push(
@@ -1290,30 +1290,30 @@ pub fn parse_server(
             "egg" => {
                 no_children(r, child);
                 let e = Entries::of(r, child, &["nest"]);
-                if expect_args(r, child, &e.args, 1, "egg \"Paper\" nest=\"Minecraft\"") {
-                    if let Some(name) = r.string(e.args[0], "egg \"Paper\"") {
-                        let nest = match e.prop("nest") {
-                            Some(n) => {
-                                if !rules.pt() {
-                                    let span = r.span(n.span());
-                                    r.push(
-                                        Problem::new(
-                                            "roost::wrong-dialect",
-                                            "`nest` does not exist on Pelican",
-                                            span,
-                                            "Pterodactyl only",
-                                        )
-                                        .help("Pelican eggs have no nests: write egg \"Paper\""),
-                                    );
-                                    None
-                                } else {
-                                    r.string(n, "nest=\"Minecraft\"").map(|s| s.v)
-                                }
+                if expect_args(r, child, &e.args, 1, "egg \"Paper\" nest=\"Minecraft\"")
+                    && let Some(name) = r.string(e.args[0], "egg \"Paper\"")
+                {
+                    let nest = match e.prop("nest") {
+                        Some(n) => {
+                            if !rules.pt() {
+                                let span = r.span(n.span());
+                                r.push(
+                                    Problem::new(
+                                        "roost::wrong-dialect",
+                                        "`nest` does not exist on Pelican",
+                                        span,
+                                        "Pterodactyl only",
+                                    )
+                                    .help("Pelican eggs have no nests: write egg \"Paper\""),
+                                );
+                                None
+                            } else {
+                                r.string(n, "nest=\"Minecraft\"").map(|s| s.v)
                             }
-                            None => None,
-                        };
-                        d.egg = Some(Sp::new(EggRef { name: name.v, nest }, name.span));
-                    }
+                        }
+                        None => None,
+                    };
+                    d.egg = Some(Sp::new(EggRef { name: name.v, nest }, name.span));
                 }
             }
             "image" => {

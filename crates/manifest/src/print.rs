@@ -30,6 +30,8 @@ fn b(v: bool) -> &'static str {
 }
 
 /// Sizes in MiB, printed with the largest binary unit that divides them exactly.
+// `%` rather than `is_multiple_of`, which needs Rust 1.87 (the workspace declares 1.85).
+#[allow(clippy::manual_is_multiple_of)]
 pub fn size(mib: u64) -> String {
     if mib != 0 && mib % (1024 * 1024) == 0 {
         format!("\"{}TiB\"", mib / (1024 * 1024))
@@ -342,6 +344,13 @@ fn print_server(o: &mut String, s: &Server) {
     o.push_str("}\n");
 }
 
+fn ignore_line(o: &mut String, list: &[String]) {
+    if !list.is_empty() {
+        let items: Vec<String> = list.iter().map(|i| q(i)).collect();
+        let _ = writeln!(o, "    ignore {}", items.join(" "));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,12 +369,5 @@ mod tests {
         assert_eq!(size(1536), "1536");
         assert_eq!(size(2 * 1024 * 1024), "\"2TiB\"");
         assert_eq!(size(0), "0");
-    }
-}
-
-fn ignore_line(o: &mut String, list: &[String]) {
-    if !list.is_empty() {
-        let items: Vec<String> = list.iter().map(|i| q(i)).collect();
-        let _ = writeln!(o, "    ignore {}", items.join(" "));
     }
 }

@@ -80,19 +80,19 @@ pub fn resolve(decls: Decls, rules: Rules, problems: &mut Vec<Problem>) -> Desir
     let mut alloc_spans: HashMap<AllocationKey, Span> = HashMap::new();
     let mut ips_by_node: HashMap<&str, Vec<IpAddr>> = HashMap::new();
     for (name, decl) in &nodes {
-        if let Some(loc) = &decl.location {
-            if !locations.contains_key(&loc.v) {
-                problems.push(undefined(
-                    "location",
-                    &loc.v,
-                    loc.span,
-                    &location_names,
-                    &format!(
-                        "declare it: location \"{}\" {{ description \"...\" }}",
-                        loc.v
-                    ),
-                ));
-            }
+        if let Some(loc) = &decl.location
+            && !locations.contains_key(&loc.v)
+        {
+            problems.push(undefined(
+                "location",
+                &loc.v,
+                loc.span,
+                &location_names,
+                &format!(
+                    "declare it: location \"{}\" {{ description \"...\" }}",
+                    loc.v
+                ),
+            ));
         }
         let mut node = decl.node.clone();
         node.location = decl.location.as_ref().map(|l| l.v.clone());
@@ -313,12 +313,11 @@ fn merge_chain(
         )
         .help("a template may extend another, but the chain must end; remove one `from=`");
         for t in &stack[pos..] {
-            if t != name {
-                if let Some(f) = &templates[t].from {
-                    if f.span.file == decl.key.span.file {
-                        p = p.label(f.span, format!("`{t}` extends `{}`", f.v));
-                    }
-                }
+            if t != name
+                && let Some(f) = &templates[t].from
+                && f.span.file == decl.key.span.file
+            {
+                p = p.label(f.span, format!("`{t}` extends `{}`", f.v));
             }
         }
         problems.push(p);
