@@ -7,6 +7,7 @@ mod applying;
 mod connect;
 mod drifting;
 pub mod exit;
+mod importing;
 mod output;
 mod planning;
 
@@ -54,6 +55,8 @@ enum Command {
     Apply(applying::ApplyArgs),
     /// Report where the panel differs from the manifests (read-only; exit 0 in sync, 3 drifted).
     Drift(drifting::DriftArgs),
+    /// Write manifests that describe an existing panel (resources are adopted explicitly).
+    Import(importing::ImportArgs),
     /// Run the panel simulator.
     Sim {
         #[command(subcommand)]
@@ -124,6 +127,7 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => block_on(planning::run(args)),
         Command::Apply(args) => block_on(applying::run(args)),
         Command::Drift(args) => block_on(drifting::run(args)),
+        Command::Import(args) => block_on(importing::run(args)),
         Command::Sim {
             command:
                 SimCommand::Serve {

@@ -22,6 +22,11 @@ pub use diag::{ManifestErrors, Problem, SourceDiagnostic, Span, render_plain};
 pub use fmt::format_kdl;
 pub use print::print_desired;
 
+/// Helpers for writing KDL the way roost prints it (used by `roost import`).
+pub mod kdl_text {
+    pub use crate::print::{port_ranges, q as string, size};
+}
+
 use kdl::KdlDocument;
 use parse::{Decls, Rules};
 use roost_model::{Desired, DialectChoice, Origin};

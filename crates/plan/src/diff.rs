@@ -217,8 +217,8 @@ fn plan_inner(
             .or_default()
             .push(u);
     }
-    if let Some(expected) = d.panel.dialect.known() {
-        if expected != live.dialect {
+    if let Some(expected) = d.panel.dialect.known()
+        && expected != live.dialect {
             cx.errors.push(
                 PlanError::new(
                     "roost::dialect-mismatch",
@@ -234,7 +234,6 @@ fn plan_inner(
             );
             return Err(cx.errors);
         }
-    }
     let mut unmanaged = Unmanaged::default();
     let mut deletes: Vec<Change> = Vec::new();
     plan_servers_delete(&mut cx, &mut deletes, &mut unmanaged);
@@ -828,11 +827,10 @@ fn plan_allocations(cx: &mut Ctx, deletes: &mut Vec<Change>, unmanaged: &mut Unm
                 )],
                 None,
             );
-            if let Some(s) = a.server_id.filter(|_| freed) {
-                if let Some(srv) = cx.live.servers.iter().find(|x| x.id == s) {
+            if let Some(s) = a.server_id.filter(|_| freed)
+                && let Some(srv) = cx.live.servers.iter().find(|x| x.id == s) {
                     c.depends_on.push(server_address(cx.d, srv));
                 }
-            }
             c.live = Some(LiveObject::Allocation(a.clone()));
             deletes.push(c);
         } else {
@@ -1038,12 +1036,11 @@ fn plan_users(cx: &mut Ctx, deletes: &mut Vec<Change>, unmanaged: &mut Unmanaged
             }
             Some(live) => {
                 matched.insert(live.id);
-                if let (None, Some(foreign)) = (&u.external_id, &live.external_id) {
-                    if roost_model::parse_marker(ns, foreign).is_none() {
+                if let (None, Some(foreign)) = (&u.external_id, &live.external_id)
+                    && roost_model::parse_marker(ns, foreign).is_none() {
                         cx.errors.push(PlanError::new("roost::foreign-owner", format!("user `{name}` carries the external id `{foreign}`, which roost did not set"), origin).help(format!("another system (billing?) may own this user. To manage it and keep that id, add `external-id \"{foreign}\"` to the user")));
                         continue;
                     }
-                }
                 attrs.cmp(
                     "username",
                     v(live.username.to_lowercase()),
@@ -1520,15 +1517,14 @@ fn plan_servers(cx: &mut Ctx) {
                     cx.errors.push(PlanError::new("roost::ambiguous-identity", format!("server `{key}` adopts server id {} but server id {} (\"{}\") already carries its external id `{ext}`", found.id, other.id, other.name), origin).help(format!("remove `adopt` to keep managing id {}, or clear the external id of id {} in the panel", other.id, other.id)));
                     continue;
                 }
-                if let Some(fe) = &found.external_id {
-                    if fe != &ext
+                if let Some(fe) = &found.external_id
+                    && fe != &ext
                         && roost_model::parse_marker(&d.panel.namespace, fe)
                             .is_some_and(|(k, _)| k != key)
                     {
                         cx.errors.push(PlanError::new("roost::ambiguous-identity", format!("server `{key}` adopts server id {}, which roost already manages as `{fe}`", found.id), origin).help("a server is managed by one manifest entry; remove the other entry or this `adopt`"));
                         continue;
                     }
-                }
                 Some(found)
             }
             None => match by_key.as_slice() {
@@ -1625,9 +1621,9 @@ fn build_server_change(
     let additional: Vec<AllocationRef> = s.additional_allocations.iter().map(alloc_ref).collect();
     // Allocations held by another server the plan does not delete: the panel would refuse.
     for r in allocation.iter().chain(&additional) {
-        if let Some(a) = r.id.and_then(|id| cx.alloc_by_id.get(&id)) {
-            if let Some(holder) = a.server_id {
-                if Some(holder) != live.map(|l| l.id) && !cx.deleted_servers.contains(&holder) {
+        if let Some(a) = r.id.and_then(|id| cx.alloc_by_id.get(&id))
+            && let Some(holder) = a.server_id
+                && Some(holder) != live.map(|l| l.id) && !cx.deleted_servers.contains(&holder) {
                     let hname = cx
                         .live
                         .servers
@@ -1637,8 +1633,6 @@ fn build_server_change(
                         .unwrap_or_default();
                     cx.errors.push(PlanError::new("roost::allocation-taken", format!("server `{key}` wants {}, but the panel has given it to server id {holder} (\"{hname}\")", r.address.name), origin).help("free it in the panel, adopt that server, or choose another port"));
                 }
-            }
-        }
     }
     // Egg defaults fill what the manifest leaves out.
     let egg_changed = live.is_some_and(|l| l.egg != egg.id);
@@ -2156,11 +2150,10 @@ fn keep_live(target: &mut Desired, live: &LiveObject, ignored: &[&str]) {
         return;
     }
     match (target, live) {
-        (Desired::Location(t), LiveObject::Location(l)) => {
-            if ignored.contains(&"description") {
+        (Desired::Location(t), LiveObject::Location(l))
+            if ignored.contains(&"description") => {
                 t.description = l.long.clone();
             }
-        }
         (Desired::Node(t), LiveObject::Node(l)) => {
             let n = &mut t.node;
             for f in ignored {
@@ -2230,11 +2223,10 @@ fn keep_live(target: &mut Desired, live: &LiveObject, ignored: &[&str]) {
                     }
                     "suspended" => t.suspended = l.suspended,
                     other => {
-                        if let Some(var) = other.strip_prefix("environment.") {
-                            if let Some(v) = l.environment.get(var) {
+                        if let Some(var) = other.strip_prefix("environment.")
+                            && let Some(v) = l.environment.get(var) {
                                 t.environment.insert(var.to_string(), v.clone());
                             }
-                        }
                     }
                 }
             }
@@ -2310,7 +2302,7 @@ fn threshold(d: &roost_model::Desired, live: &Live, plan: &Plan) -> Option<Thres
     let by_share =
         managed >= THRESHOLD_MIN_MANAGED && destroyed * 100 > t.percent as usize * managed;
     let by_count = t.count.is_some_and(|c| destroyed > c as usize);
-    (by_share || by_count).then(|| ThresholdBreach {
+    (by_share || by_count).then_some(ThresholdBreach {
         destroyed,
         managed,
         percent: t.percent,

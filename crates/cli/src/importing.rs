@@ -1,0 +1,148 @@
+//! `roost import`: write manifests that describe an existing panel.
+
+use crate::connect::{BoxDiag, ConnectOptions, connect, diag, panel_error};
+use crate::exit;
+use crate::output;
+use roost_import::{ImportOptions, Layout};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LayoutArg {
+    /// One file per kind: nodes.kdl, users.kdl, servers.kdl...
+    PerKind,
+    /// One file per node with its servers (nodes/NODE.kdl).
+    PerNode,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ImportArgs {
+    /// Directory to write the manifests to (created; must hold no *.kdl files unless --force).
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long)]
+    pub panel: Option<String>,
+    /// Only these kinds (locations, nodes, users, servers); what they need comes along.
+    #[arg(long = "kind")]
+    pub kinds: Vec<String>,
+    /// Only this node and its servers. Repeatable.
+    #[arg(long = "node")]
+    pub nodes: Vec<String>,
+    /// Only servers of this owner (username). Repeatable.
+    #[arg(long = "owner")]
+    pub owners: Vec<String>,
+    /// Only these servers (panel ids), comma-separated or repeated.
+    #[arg(long = "server-id", value_delimiter = ',')]
+    pub server_ids: Vec<u64>,
+    #[arg(long, value_enum, default_value_t = LayoutArg::PerKind)]
+    pub layout: LayoutArg,
+    /// The ownership namespace the manifests will use.
+    #[arg(long, default_value = "roost:")]
+    pub namespace: String,
+    /// Overwrite *.kdl files already in --out.
+    #[arg(long)]
+    pub force: bool,
+    #[arg(long)]
+    pub rate_limit: Option<u32>,
+    #[arg(long)]
+    pub page_size: Option<u32>,
+}
+
+pub async fn run(args: ImportArgs) -> Result<u8, BoxDiag> {
+    let mut kinds = std::collections::BTreeSet::new();
+    for k in &args.kinds {
+        kinds.insert(roost_model::Kind::parse(k).ok_or_else(|| {
+            diag(
+                "roost::bad-kind",
+                format!("`{k}` is not a kind of resource"),
+                "use locations, nodes, users or servers",
+            )
+        })?);
+    }
+    if args.out.exists() && !args.force {
+        let has_kdl = std::fs::read_dir(&args.out)
+            .map(|rd| {
+                rd.flatten()
+                    .any(|e| e.path().extension().is_some_and(|x| x == "kdl") || e.path().is_dir())
+            })
+            .unwrap_or(false);
+        if has_kdl {
+            return Err(diag(
+                "roost::out-exists",
+                format!("{} already holds manifests", args.out.display()),
+                "choose an empty directory, or pass --force to overwrite",
+            ));
+        }
+    }
+    let copts = ConnectOptions {
+        panel: args.panel.clone(),
+        rate_limit: args.rate_limit,
+        page_size: args.page_size,
+        on_wait: None,
+        read_only: true,
+    };
+    let panel = connect(&copts, None).await?;
+    let live = panel.client.read_live().await;
+    let label = panel.label.clone();
+    panel.close().await;
+    let live = live.map_err(panel_error)?;
+    let opts = ImportOptions {
+        kinds,
+        nodes: args.nodes.clone(),
+        owners: args.owners.clone(),
+        server_ids: args.server_ids.clone(),
+        layout: match args.layout {
+            LayoutArg::PerKind => Layout::PerKind,
+            LayoutArg::PerNode => Layout::PerNode,
+        },
+        namespace: args.namespace.clone(),
+        panel_url: Some(label),
+        template_min: 3,
+    };
+    let imported = roost_import::import(&live, &opts);
+    for (path, text) in &imported.files {
+        let full = args.out.join(path);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                diag(
+                    "roost::io",
+                    format!("cannot create {}: {e}", parent.display()),
+                    "check the path",
+                )
+            })?;
+        }
+        std::fs::write(&full, text).map_err(|e| {
+            diag(
+                "roost::io",
+                format!("cannot write {}: {e}", full.display()),
+                "check the path",
+            )
+        })?;
+        output::stdout(&format!("{path}\n"));
+    }
+    for w in &imported.warnings {
+        output::status(&format!("warning: {w}"));
+    }
+    let counts: Vec<String> = imported
+        .counts
+        .iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect();
+    output::status(&format!(
+        "Imported {} into {}.",
+        counts.join(", "),
+        args.out.display()
+    ));
+    // The output must be valid manifests: check it the way `roost validate` would.
+    if let Err(e) = crate::planning::load(&args.out) {
+        output::status(
+            "The imported manifests do not validate (a bug in roost import, please report it):",
+        );
+        output::report(e.as_ref());
+        return Ok(exit::ERROR);
+    }
+    output::status(&format!(
+        "Next: review them, then `roost plan {}`: it should only adopt (set roost's markers).",
+        args.out.display()
+    ));
+    Ok(exit::OK)
+}
