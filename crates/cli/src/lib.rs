@@ -208,40 +208,53 @@ fn load(dir: &Path) -> Result<(Manifest, roost_graph::Graph), ManifestErrors> {
 }
 
 pub(crate) fn cycle_problem(m: &Manifest, cycle: &roost_graph::CycleError) -> Problem {
-    let origin_of = |a: &roost_model::Address| match a.kind {
-        roost_model::Kind::Server => m.desired.servers.get(&a.name).map(|s| s.origin),
-        _ => None,
-    };
-    let path = cycle
-        .cycle
+    // The graph's cycle runs in creation order (a before b); people read "a depends on b".
+    let mut path: Vec<&roost_model::Address> = cycle.cycle.iter().collect();
+    path.reverse();
+    let text = path
         .iter()
         .map(|a| a.to_string())
         .collect::<Vec<_>>()
-        .join(" -> ");
-    let first = cycle
-        .cycle
-        .first()
-        .and_then(origin_of)
-        .map(Span::from_origin)
-        .unwrap_or_default();
+        .join(", which depends on ");
+    // Point at each `depends-on` entry that closes a link of the chain.
+    let mut labels: Vec<(Span, String)> = Vec::new();
+    for pair in path.windows(2) {
+        let (from, to) = (pair[0], pair[1]);
+        let origin = (from.kind == roost_model::Kind::Server)
+            .then(|| m.desired.servers.get(&from.name))
+            .flatten()
+            .and_then(|s| {
+                s.depends_on
+                    .iter()
+                    .position(|d| d == to)
+                    .and_then(|i| s.depends_on_origins.get(i).copied())
+                    .or(Some(s.origin))
+            });
+        if let Some(o) = origin {
+            labels.push((Span::from_origin(o), format!("{from} depends on {to}")));
+        }
+    }
+    let first = labels.first().map(|(s, _)| *s).unwrap_or_default();
     let mut p = Problem::new(
         "roost::dependency-cycle",
-        format!("dependency cycle: {path}"),
+        format!(
+            "dependency cycle: {}",
+            text.replacen(", which depends on ", " depends on ", 1)
+        ),
         first,
-        "this depends on itself, through the others",
+        labels.first().map(|(_, l)| l.clone()).unwrap_or_default(),
     )
-    .help("remove one `depends-on` so that the chain ends");
-    for a in cycle
-        .cycle
-        .iter()
-        .skip(1)
-        .take(cycle.cycle.len().saturating_sub(2))
-    {
-        if let Some(o) = origin_of(a) {
-            let span = Span::from_origin(o);
-            if span.file == first.file {
-                p = p.label(span, format!("{a} is on the cycle"));
-            }
+    .help("a chain of `depends-on` must end: remove one of these entries");
+    for (span, label) in labels.into_iter().skip(1) {
+        if span.file == first.file {
+            p = p.label(span, label);
+        } else {
+            p = p.related(Problem::new(
+                "roost::dependency-cycle",
+                label.clone(),
+                span,
+                label,
+            ));
         }
     }
     p

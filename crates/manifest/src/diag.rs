@@ -102,6 +102,8 @@ pub struct SourceDiagnostic {
     labels: Vec<LabeledSpan>,
     help: Option<String>,
     related: Vec<SourceDiagnostic>,
+    /// Related notes ("first declared here" in another file) are advice, not more errors.
+    severity: Severity,
 }
 
 impl SourceDiagnostic {
@@ -133,8 +135,12 @@ impl SourceDiagnostic {
             related: problem
                 .related
                 .into_iter()
-                .map(|p| SourceDiagnostic::attach(p, files))
+                .map(|p| SourceDiagnostic {
+                    severity: Severity::Advice,
+                    ..SourceDiagnostic::attach(p, files)
+                })
                 .collect(),
+            severity: Severity::Error,
         }
     }
 
@@ -151,6 +157,7 @@ impl SourceDiagnostic {
             labels: Vec::new(),
             help,
             related: Vec::new(),
+            severity: Severity::Error,
         }
     }
 
@@ -177,7 +184,7 @@ impl Diagnostic for SourceDiagnostic {
     }
 
     fn severity(&self) -> Option<Severity> {
-        Some(Severity::Error)
+        Some(self.severity)
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {

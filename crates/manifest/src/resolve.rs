@@ -657,6 +657,12 @@ fn build_server(
         suspended: d.suspended.map(|x| x.v).unwrap_or(false),
         external_id: d.external_id.map(|x| x.v),
         skip_scripts: d.skip_scripts.map(|x| x.v).unwrap_or(false),
+        depends_on_origins: d
+            .depends_on
+            .iter()
+            .flatten()
+            .map(|a| a.span.origin())
+            .collect(),
         depends_on: d
             .depends_on
             .unwrap_or_default()

@@ -390,6 +390,10 @@ pub struct Server {
     pub external_id: Option<String>,
     pub skip_scripts: bool,
     pub depends_on: Vec<Address>,
+    /// Where each `depends-on` entry is written (same order; not serialised).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub depends_on_origins: Vec<Origin>,
     /// The template the server was built from, if any (for display only).
     pub template: Option<String>,
     pub protect: bool,
