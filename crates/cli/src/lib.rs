@@ -181,10 +181,6 @@ async fn sim_serve(
     if let Some(r) = rate_limit {
         config.rate_limit = (r > 0).then_some(r);
     }
-    output::status(&format!(
-        "roost sim: {dialect} panel on http://127.0.0.1:{port} (API at /api/application)"
-    ));
-    output::status(&format!("token: {} (export ROOST_TOKEN=...)", config.token));
     roost_sim::serve(config, port).await.map_err(|e| {
         connect::diag(
             "roost::sim",

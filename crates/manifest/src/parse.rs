@@ -21,6 +21,7 @@ pub const PANEL_FIELDS: &[&str] = &[
     "rate-limit",
     "delete-threshold",
     "ignore",
+    "allow-destroy",
 ];
 pub const LOCATION_FIELDS: &[&str] = &["description", "ignore"];
 pub const NODE_FIELDS: &[&str] = &[
@@ -527,6 +528,9 @@ pub fn parse_panel(r: &mut Reader, node: &KdlNode) -> PanelSettings {
                 {
                     panel.rate_limit = Some(v.v as u32);
                 }
+            }
+            "allow-destroy" => {
+                panel.allow_destroy = bool_field(r, child).map(|b| b.v).unwrap_or(false)
             }
             "delete-threshold" => {
                 no_children(r, child);

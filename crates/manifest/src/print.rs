@@ -93,6 +93,9 @@ pub fn print_desired(d: &Desired) -> String {
     if let Some(r) = p.rate_limit {
         let _ = writeln!(o, "    rate-limit {r}");
     }
+    if p.allow_destroy {
+        o.push_str("    allow-destroy #true\n");
+    }
     let t = &p.delete_threshold;
     if t.percent != 10 || t.count.is_some() {
         let _ = write!(o, "    delete-threshold percent={}", t.percent);

@@ -87,6 +87,9 @@ pub struct PanelSettings {
     pub prune: BTreeSet<Kind>,
     /// Requests per minute to stay under; default is the dialect's own limit.
     pub rate_limit: Option<u32>,
+    /// Destructive changes (server deletes and replacements, reinstalls, admin rights) may be
+    /// applied with `--auto-approve` alone, without `--allow-destroy`.
+    pub allow_destroy: bool,
     /// How many managed servers one apply may delete or replace before it needs `--force`.
     pub delete_threshold: DeleteThreshold,
     /// Attributes roost never compares, as `KIND.*.FIELD` or `KIND.NAME.FIELD`
@@ -127,6 +130,7 @@ impl Default for PanelSettings {
             namespace: "roost:".to_string(),
             prune: BTreeSet::new(),
             rate_limit: None,
+            allow_destroy: false,
             delete_threshold: DeleteThreshold::default(),
             ignore: Vec::new(),
         }

@@ -218,22 +218,23 @@ fn plan_inner(
             .push(u);
     }
     if let Some(expected) = d.panel.dialect.known()
-        && expected != live.dialect {
-            cx.errors.push(
-                PlanError::new(
-                    "roost::dialect-mismatch",
-                    format!(
-                        "the manifests are written for {expected}, but the panel is {}",
-                        live.dialect
-                    ),
-                    None,
-                )
-                .help(format!(
-                    "point --panel at a {expected} panel, or change `dialect` in the panel block"
-                )),
-            );
-            return Err(cx.errors);
-        }
+        && expected != live.dialect
+    {
+        cx.errors.push(
+            PlanError::new(
+                "roost::dialect-mismatch",
+                format!(
+                    "the manifests are written for {expected}, but the panel is {}",
+                    live.dialect
+                ),
+                None,
+            )
+            .help(format!(
+                "point --panel at a {expected} panel, or change `dialect` in the panel block"
+            )),
+        );
+        return Err(cx.errors);
+    }
     let mut unmanaged = Unmanaged::default();
     let mut deletes: Vec<Change> = Vec::new();
     plan_servers_delete(&mut cx, &mut deletes, &mut unmanaged);
@@ -342,6 +343,7 @@ fn plan_inner(
         fingerprints: crate::fingerprint::fingerprints(live),
         notes,
         threshold: None,
+        allow_destroy: d.panel.allow_destroy,
     })
 }
 
@@ -828,9 +830,10 @@ fn plan_allocations(cx: &mut Ctx, deletes: &mut Vec<Change>, unmanaged: &mut Unm
                 None,
             );
             if let Some(s) = a.server_id.filter(|_| freed)
-                && let Some(srv) = cx.live.servers.iter().find(|x| x.id == s) {
-                    c.depends_on.push(server_address(cx.d, srv));
-                }
+                && let Some(srv) = cx.live.servers.iter().find(|x| x.id == s)
+            {
+                c.depends_on.push(server_address(cx.d, srv));
+            }
             c.live = Some(LiveObject::Allocation(a.clone()));
             deletes.push(c);
         } else {
@@ -1037,10 +1040,11 @@ fn plan_users(cx: &mut Ctx, deletes: &mut Vec<Change>, unmanaged: &mut Unmanaged
             Some(live) => {
                 matched.insert(live.id);
                 if let (None, Some(foreign)) = (&u.external_id, &live.external_id)
-                    && roost_model::parse_marker(ns, foreign).is_none() {
-                        cx.errors.push(PlanError::new("roost::foreign-owner", format!("user `{name}` carries the external id `{foreign}`, which roost did not set"), origin).help(format!("another system (billing?) may own this user. To manage it and keep that id, add `external-id \"{foreign}\"` to the user")));
-                        continue;
-                    }
+                    && roost_model::parse_marker(ns, foreign).is_none()
+                {
+                    cx.errors.push(PlanError::new("roost::foreign-owner", format!("user `{name}` carries the external id `{foreign}`, which roost did not set"), origin).help(format!("another system (billing?) may own this user. To manage it and keep that id, add `external-id \"{foreign}\"` to the user")));
+                    continue;
+                }
                 attrs.cmp(
                     "username",
                     v(live.username.to_lowercase()),
@@ -1519,12 +1523,12 @@ fn plan_servers(cx: &mut Ctx) {
                 }
                 if let Some(fe) = &found.external_id
                     && fe != &ext
-                        && roost_model::parse_marker(&d.panel.namespace, fe)
-                            .is_some_and(|(k, _)| k != key)
-                    {
-                        cx.errors.push(PlanError::new("roost::ambiguous-identity", format!("server `{key}` adopts server id {}, which roost already manages as `{fe}`", found.id), origin).help("a server is managed by one manifest entry; remove the other entry or this `adopt`"));
-                        continue;
-                    }
+                    && roost_model::parse_marker(&d.panel.namespace, fe)
+                        .is_some_and(|(k, _)| k != key)
+                {
+                    cx.errors.push(PlanError::new("roost::ambiguous-identity", format!("server `{key}` adopts server id {}, which roost already manages as `{fe}`", found.id), origin).help("a server is managed by one manifest entry; remove the other entry or this `adopt`"));
+                    continue;
+                }
                 Some(found)
             }
             None => match by_key.as_slice() {
@@ -1623,16 +1627,18 @@ fn build_server_change(
     for r in allocation.iter().chain(&additional) {
         if let Some(a) = r.id.and_then(|id| cx.alloc_by_id.get(&id))
             && let Some(holder) = a.server_id
-                && Some(holder) != live.map(|l| l.id) && !cx.deleted_servers.contains(&holder) {
-                    let hname = cx
-                        .live
-                        .servers
-                        .iter()
-                        .find(|x| x.id == holder)
-                        .map(|x| x.name.clone())
-                        .unwrap_or_default();
-                    cx.errors.push(PlanError::new("roost::allocation-taken", format!("server `{key}` wants {}, but the panel has given it to server id {holder} (\"{hname}\")", r.address.name), origin).help("free it in the panel, adopt that server, or choose another port"));
-                }
+            && Some(holder) != live.map(|l| l.id)
+            && !cx.deleted_servers.contains(&holder)
+        {
+            let hname = cx
+                .live
+                .servers
+                .iter()
+                .find(|x| x.id == holder)
+                .map(|x| x.name.clone())
+                .unwrap_or_default();
+            cx.errors.push(PlanError::new("roost::allocation-taken", format!("server `{key}` wants {}, but the panel has given it to server id {holder} (\"{hname}\")", r.address.name), origin).help("free it in the panel, adopt that server, or choose another port"));
+        }
     }
     // Egg defaults fill what the manifest leaves out.
     let egg_changed = live.is_some_and(|l| l.egg != egg.id);
@@ -2150,10 +2156,9 @@ fn keep_live(target: &mut Desired, live: &LiveObject, ignored: &[&str]) {
         return;
     }
     match (target, live) {
-        (Desired::Location(t), LiveObject::Location(l))
-            if ignored.contains(&"description") => {
-                t.description = l.long.clone();
-            }
+        (Desired::Location(t), LiveObject::Location(l)) if ignored.contains(&"description") => {
+            t.description = l.long.clone();
+        }
         (Desired::Node(t), LiveObject::Node(l)) => {
             let n = &mut t.node;
             for f in ignored {
@@ -2224,9 +2229,10 @@ fn keep_live(target: &mut Desired, live: &LiveObject, ignored: &[&str]) {
                     "suspended" => t.suspended = l.suspended,
                     other => {
                         if let Some(var) = other.strip_prefix("environment.")
-                            && let Some(v) = l.environment.get(var) {
-                                t.environment.insert(var.to_string(), v.clone());
-                            }
+                            && let Some(v) = l.environment.get(var)
+                        {
+                            t.environment.insert(var.to_string(), v.clone());
+                        }
                     }
                 }
             }

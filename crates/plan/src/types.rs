@@ -33,6 +33,8 @@ pub struct Plan {
     pub fingerprints: BTreeMap<String, String>,
     /// Non-fatal observations a reviewer should see (e.g. a likely adoption candidate).
     pub notes: Vec<String>,
+    /// The manifests allow destructive changes under `--auto-approve` (`allow-destroy #true`).
+    pub allow_destroy: bool,
     /// Set when the plan deletes or replaces more managed servers than the threshold allows:
     /// `apply` then refuses unless `--force`.
     pub threshold: Option<ThresholdBreach>,
