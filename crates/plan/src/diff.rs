@@ -1172,6 +1172,10 @@ fn plan_users(cx: &mut Ctx, deletes: &mut Vec<Change>, unmanaged: &mut Unmanaged
         }
     }
     let prune = d.panel.prune.contains(&Kind::User);
+    let mut servers_of: HashMap<u64, Vec<&LiveServer>> = HashMap::new();
+    for s in &cx.live.servers {
+        servers_of.entry(s.user).or_default().push(s);
+    }
     for u in &cx.live.users {
         if matched.contains(&u.id) || d.users.contains_key(&u.username) {
             continue;
@@ -1186,11 +1190,11 @@ fn plan_users(cx: &mut Ctx, deletes: &mut Vec<Change>, unmanaged: &mut Unmanaged
             continue;
         }
         if owned && prune {
-            let remaining: Vec<&LiveServer> = cx
-                .live
-                .servers
+            let owned_servers = servers_of.get(&u.id).map(Vec::as_slice).unwrap_or(&[]);
+            let remaining: Vec<&LiveServer> = owned_servers
                 .iter()
-                .filter(|s| s.user == u.id && !cx.deleted_servers.contains(&s.id))
+                .copied()
+                .filter(|s| !cx.deleted_servers.contains(&s.id))
                 .collect();
             if !remaining.is_empty() {
                 let names: Vec<String> = remaining
@@ -1217,13 +1221,7 @@ fn plan_users(cx: &mut Ctx, deletes: &mut Vec<Change>, unmanaged: &mut Unmanaged
                 vec![ApiCall::new("DELETE", format!("/users/{}", u.id))],
                 None,
             );
-            c.depends_on = cx
-                .live
-                .servers
-                .iter()
-                .filter(|s| s.user == u.id)
-                .map(|s| server_address(d, s))
-                .collect();
+            c.depends_on = owned_servers.iter().map(|s| server_address(d, s)).collect();
             c.live = Some(LiveObject::User(u.clone()));
             deletes.push(c);
         } else {
@@ -1444,6 +1442,11 @@ fn endpoint_of(a: &LiveAllocation) -> String {
 }
 
 fn plan_servers(cx: &mut Ctx) {
+    // Servers without any external id, by name: adoption candidates worth a note.
+    let mut unmarked_by_name: HashMap<&str, Vec<&LiveServer>> = HashMap::new();
+    for l in cx.live.servers.iter().filter(|l| l.external_id.is_none()) {
+        unmarked_by_name.entry(l.name.as_str()).or_default().push(l);
+    }
     let d = cx.d;
     let mut by_ext: HashMap<&str, Vec<&LiveServer>> = HashMap::new();
     for s in &cx.live.servers {
@@ -1546,12 +1549,7 @@ fn plan_servers(cx: &mut Ctx) {
         };
         if live.is_none() {
             // Likely candidates for adoption: same name, same node, no external id.
-            for l in cx
-                .live
-                .servers
-                .iter()
-                .filter(|l| l.name == s.name && l.external_id.is_none())
-            {
+            for l in unmarked_by_name.get(s.name.as_str()).into_iter().flatten() {
                 cx.notes.push(format!("server `{key}` will be created, but the panel already has a server named \"{}\" without an external id (id {}); to take it over instead, add `adopt id={}`", l.name, l.id, l.id));
             }
         }
@@ -1996,13 +1994,14 @@ fn feature_live(x: Option<i64>) -> Value {
 // Base, targets, summary
 
 fn classify(plan: &mut Plan, base_plan: Option<&Plan>, base: &roost_model::Desired) {
+    let base_allocations: HashSet<Address> = base.allocations.keys().map(|k| k.address()).collect();
     let in_base = |a: &Address| -> bool {
         match a.kind {
             Kind::Location => base.locations.contains_key(&a.name),
             Kind::Node => base.nodes.contains_key(&a.name),
             Kind::User => base.users.contains_key(&a.name),
             Kind::Server => base.servers.contains_key(&a.name),
-            Kind::Allocation => base.allocations.keys().any(|k| &k.address() == a),
+            Kind::Allocation => base_allocations.contains(a),
         }
     };
     let base_changes: HashMap<&Address, &Change> = base_plan
@@ -2293,16 +2292,18 @@ fn threshold(d: &roost_model::Desired, live: &Live, plan: &Plan) -> Option<Thres
         return None;
     }
     let ns = d.panel.namespace.as_str();
+    let explicit: HashSet<&str> = d
+        .servers
+        .values()
+        .filter_map(|x| x.external_id.as_deref())
+        .collect();
     let managed = live
         .servers
         .iter()
         .filter(|s| {
-            s.external_id.as_deref().is_some_and(|e| {
-                roost_model::parse_marker(ns, e).is_some()
-                    || d.servers
-                        .values()
-                        .any(|x| x.external_id.as_deref() == Some(e))
-            })
+            s.external_id
+                .as_deref()
+                .is_some_and(|e| roost_model::parse_marker(ns, e).is_some() || explicit.contains(e))
         })
         .count();
     let by_share =
@@ -2338,6 +2339,11 @@ fn preflight(cx: &mut Ctx) {
     }
     let mut before: HashMap<String, Use> = HashMap::new();
     let mut after: HashMap<String, Use> = HashMap::new();
+    let desired_ext: HashSet<String> = d
+        .servers
+        .values()
+        .map(|x| d.server_external_id(x))
+        .collect();
     for s in &cx.live.servers {
         let Some(node) = cx.node_by_id.get(&s.node) else {
             continue;
@@ -2348,10 +2354,9 @@ fn preflight(cx: &mut Ctx) {
         u.cpu += s.limits.cpu.max(0) as u64;
         let declared = managed_ids.contains(&s.id)
             || s.external_id.as_deref().is_some_and(|e| {
-                d.servers.values().any(|x| {
-                    d.server_external_id(x) == e
-                        || roost_model::parse_marker(ns, e).is_some_and(|(k, _)| k == x.key)
-                })
+                desired_ext.contains(e)
+                    || roost_model::parse_marker(ns, e)
+                        .is_some_and(|(k, _)| d.servers.contains_key(k))
             });
         if !declared && !cx.deleted_servers.contains(&s.id) {
             let u = after.entry(node.name.clone()).or_default();
