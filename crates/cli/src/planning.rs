@@ -103,13 +103,13 @@ fn load_base(dir: &Path, base: &str) -> Result<roost_model::Desired, BoxDiag> {
         }
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     };
-    let prefix = git(&["rev-parse", "--show-prefix"])?.trim().to_string();
+    // Run from inside `dir`, ls-tree lists paths relative to it, and `REF:./PATH` resolves
+    // them the same way.
     let listing = git(&["ls-tree", "-r", "--name-only", base, "--", "."])?;
     let mut files = Vec::new();
     for path in listing.lines().filter(|p| p.ends_with(".kdl")) {
-        let text = git(&["show", &format!("{base}:{path}")])?;
-        let rel = path.strip_prefix(&prefix).unwrap_or(path).to_string();
-        files.push((rel, std::sync::Arc::from(text)));
+        let text = git(&["show", &format!("{base}:./{path}")])?;
+        files.push((path.to_string(), std::sync::Arc::from(text)));
     }
     // At the base the directory may not have existed yet: then everything is intended.
     if files.is_empty() {
