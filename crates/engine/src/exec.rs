@@ -44,9 +44,27 @@ impl Ids {
                     ids.map.insert(Address::new(Kind::Location, loc), id);
                 }
             }
+            // New allocations on a node the plan does not otherwise touch: the node's id is
+            // only in the call the planner wrote (`POST /nodes/7/allocations`).
+            if let Some(Desired::Allocation(a)) = &c.desired {
+                let node = Address::new(Kind::Node, &a.node);
+                for call in &c.calls {
+                    if let Some(id) = node_id_in(&call.path) {
+                        ids.map.entry(node.clone()).or_insert(id);
+                    }
+                }
+            }
         }
         ids
     }
+}
+
+/// The node id in `/nodes/ID/allocations`, when it is a number (not `{node.NAME}`).
+fn node_id_in(path: &str) -> Option<u64> {
+    path.strip_prefix("/nodes/")?
+        .strip_suffix("/allocations")?
+        .parse()
+        .ok()
 }
 
 pub struct Ctx {
@@ -379,7 +397,24 @@ async fn create_allocations(ctx: &Ctx, changes: &[Change]) -> Result<(), String>
     let Some(Desired::Allocation(first)) = &changes[0].desired else {
         return Err("internal error: allocation change without a target".into());
     };
-    let node_id = ctx.id(&Address::new(Kind::Node, &first.node))?;
+    let node = Address::new(Kind::Node, &first.node);
+    let node_id = match ctx.id(&node) {
+        Ok(id) => id,
+        // A plan from elsewhere may not say: the node exists (nothing here created it), so
+        // look it up by name.
+        Err(unknown) => {
+            let found = ctx
+                .client
+                .list_nodes()
+                .await
+                .map_err(err)?
+                .into_iter()
+                .find(|n| n.name == first.node)
+                .ok_or(unknown)?;
+            ctx.set_id(&node, found.id);
+            found.id
+        }
+    };
     let wanted: Vec<u16> = changes
         .iter()
         .filter_map(|c| match &c.desired {
@@ -600,4 +635,17 @@ async fn update_server(
         ctx.client.reinstall_server(id).await.map_err(err)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::node_id_in;
+
+    #[test]
+    fn node_ids_are_read_from_allocation_calls() {
+        assert_eq!(node_id_in("/nodes/7/allocations"), Some(7));
+        assert_eq!(node_id_in("/nodes/{node.fra-1}/allocations"), None);
+        assert_eq!(node_id_in("/nodes/7"), None);
+        assert_eq!(node_id_in("/servers/7/allocations"), None);
+    }
 }
