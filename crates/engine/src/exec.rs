@@ -39,10 +39,10 @@ impl Ids {
                     }
                 }
             }
-            if let Some(Desired::Node(n)) = &c.desired {
-                if let (Some(id), Some(loc)) = (n.location_id, &n.node.location) {
-                    ids.map.insert(Address::new(Kind::Location, loc), id);
-                }
+            if let Some(Desired::Node(n)) = &c.desired
+                && let (Some(id), Some(loc)) = (n.location_id, &n.node.location)
+            {
+                ids.map.insert(Address::new(Kind::Location, loc), id);
             }
             // New allocations on a node the plan does not otherwise touch: the node's id is
             // only in the call the planner wrote (`POST /nodes/7/allocations`).
@@ -437,10 +437,10 @@ async fn create_allocations(ctx: &Ctx, changes: &[Change]) -> Result<(), String>
     for _ in 0..3 {
         let body = AllocationBody::new(ip.to_string(), first.alias.clone(), &missing);
         let result = ctx.client.create_allocations(node_id, &body).await;
-        if let Err(e) = &result {
-            if !matches!(e, PanelError::Ambiguous { .. }) {
-                return Err(err(result.unwrap_err()));
-            }
+        if let Err(e) = &result
+            && !matches!(e, PanelError::Ambiguous { .. })
+        {
+            return Err(err(result.unwrap_err()));
         }
         // Success or unknown outcome: the listing says which exist now.
         let list = ctx

@@ -191,10 +191,11 @@ fn build_tasks(changes: &[&Change], group_allocations: bool) -> (Vec<Task>, Vec<
     for c in changes {
         let me = task_of[&c.address];
         for d in &c.depends_on {
-            if let Some(&t) = task_of.get(d) {
-                if t != me && !deps[me].contains(&t) {
-                    deps[me].push(t);
-                }
+            if let Some(&t) = task_of.get(d)
+                && t != me
+                && !deps[me].contains(&t)
+            {
+                deps[me].push(t);
             }
         }
     }
