@@ -39,13 +39,90 @@ impl Paint {
     }
 }
 
-/// A JSON value as it reads in a plan: strings quoted, the rest as JSON.
+/// A JSON value as it reads in a plan: strings quoted, lists spaced, the rest as JSON.
 pub fn show(v: &Value) -> String {
     match v {
         Value::String(s) => format!("{s:?}"),
         Value::Null => "null".into(),
+        Value::Array(items) => {
+            format!(
+                "[{}]",
+                items.iter().map(show).collect::<Vec<_>>().join(", ")
+            )
+        }
         other => other.to_string(),
     }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The aliases of an allocation group: what they are for creates and deletes, old -> new for
+/// replacements.
+fn group_aliases(g: &AllocGroup) -> Vec<String> {
+    let set: std::collections::BTreeSet<String> = g
+        .items
+        .iter()
+        .flat_map(|c| c.attributes.iter())
+        .filter(|a| a.name == "alias")
+        .filter_map(|a| {
+            let value = |v: &Option<Value>| v.as_ref().filter(|v| !v.is_null()).map(show);
+            match g.action {
+                Action::Create => value(&a.new),
+                Action::Delete => value(&a.old),
+                _ => Some(format!(
+                    "{} -> {}",
+                    value(&a.old).unwrap_or_else(|| "null".into()),
+                    value(&a.new).unwrap_or_else(|| "null".into())
+                )),
+            }
+        })
+        .collect();
+    set.into_iter().collect()
+}
+
+/// At most this many unmanaged resources of each kind are named.
+const UNMANAGED_NAMED: usize = 10;
+
+/// What the panel holds that the manifests do not declare, one resource a line.
+fn unmanaged_lines(un: &Unmanaged) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut list = |kind: &str, items: Vec<String>| {
+        for i in items.iter().take(UNMANAGED_NAMED) {
+            out.push(format!("{kind} {i}"));
+        }
+        if items.len() > UNMANAGED_NAMED {
+            out.push(format!(
+                "and {}",
+                plural(items.len() - UNMANAGED_NAMED, &format!("more {kind}"))
+            ));
+        }
+    };
+    list(
+        "server",
+        un.servers
+            .iter()
+            .map(|s| match (&s.external_id, s.owned) {
+                (None, _) => format!("{:?} (id {}, no external id)", s.name, s.id),
+                (Some(e), false) => format!("{:?} (id {}, external id {e:?})", s.name, s.id),
+                (Some(e), true) => format!(
+                    "{:?} (id {}, external id {e:?}, carries roost's namespace: enable `prune \"servers\"` to delete it)",
+                    s.name, s.id
+                ),
+            })
+            .collect(),
+    );
+    list("user", un.users.clone());
+    list("node", un.nodes.clone());
+    list("location", un.locations.clone());
+    if un.allocations > 0 {
+        out.push(format!(
+            "{} on managed nodes",
+            plural(un.allocations, "allocation")
+        ));
+    }
+    out
 }
 
 fn is_multiline(a: &AttrChange) -> bool {
@@ -88,11 +165,12 @@ fn items(plan: &Plan) -> Vec<Item<'_>> {
     for c in &plan.changes {
         if c.address.kind == roost_model::Kind::Allocation {
             let node = c.address.name.split('/').next().unwrap_or("").to_string();
-            if let Some(Item::Allocations(g)) = out.last_mut() {
-                if g.action == c.action && g.node == node {
-                    g.items.push(c);
-                    continue;
-                }
+            if let Some(Item::Allocations(g)) = out.last_mut()
+                && g.action == c.action
+                && g.node == node
+            {
+                g.items.push(c);
+                continue;
             }
             out.push(Item::Allocations(AllocGroup {
                 action: c.action,
@@ -110,12 +188,11 @@ fn items(plan: &Plan) -> Vec<Item<'_>> {
 fn endpoint_runs(changes: &[&Change]) -> Vec<String> {
     let mut by_ip: std::collections::BTreeMap<String, Vec<u16>> = Default::default();
     for c in changes {
-        if let Some((_, ep)) = c.address.name.split_once('/') {
-            if let Some((ip, port)) = ep.rsplit_once(':') {
-                if let Ok(p) = port.parse() {
-                    by_ip.entry(ip.to_string()).or_default().push(p);
-                }
-            }
+        if let Some((_, ep)) = c.address.name.split_once('/')
+            && let Some((ip, port)) = ep.rsplit_once(':')
+            && let Ok(p) = port.parse()
+        {
+            by_ip.entry(ip.to_string()).or_default().push(p);
         }
     }
     let mut out = Vec::new();
@@ -250,21 +327,8 @@ pub fn text(plan: &Plan, opts: TextOptions) -> String {
                         chunk.join(", ")
                     );
                 }
-                let aliases: std::collections::BTreeSet<String> = g
-                    .items
-                    .iter()
-                    .flat_map(|c| c.attributes.iter())
-                    .filter(|a| a.name == "alias")
-                    .map(|a| {
-                        format!(
-                            "{} -> {}",
-                            a.old.as_ref().map(show).unwrap_or_else(|| "null".into()),
-                            a.new.as_ref().map(show).unwrap_or_else(|| "null".into())
-                        )
-                    })
-                    .collect();
-                for a in aliases.iter().filter(|a| !a.starts_with("null -> null")) {
-                    let _ = writeln!(o, "      alias: {a}");
+                for a in group_aliases(&g) {
+                    let _ = writeln!(o, "      alias = {a}");
                 }
                 if opts.verbose {
                     for call in g.items.iter().flat_map(|c| &c.calls) {
@@ -280,54 +344,12 @@ pub fn text(plan: &Plan, opts: TextOptions) -> String {
             let _ = writeln!(o, "  - {n}");
         }
     }
-    let un = &plan.unmanaged;
-    if un.count() > 0 {
-        o.push('\n');
-        let mut parts = Vec::new();
-        if !un.servers.is_empty() {
-            let owned = un.servers.iter().filter(|s| s.owned).count();
-            let mut s = format!(
-                "{} server{}",
-                un.servers.len(),
-                if un.servers.len() == 1 { "" } else { "s" }
-            );
-            if owned > 0 {
-                let _ = write!(
-                    s,
-                    " ({owned} carrying roost's namespace; enable `prune \"servers\"` to delete them)"
-                );
-            }
-            parts.push(s);
+    let unmanaged = unmanaged_lines(&plan.unmanaged);
+    if !unmanaged.is_empty() {
+        o.push_str("\nUnmanaged (on the panel, not in the manifests; left alone):\n");
+        for line in unmanaged {
+            let _ = writeln!(o, "  {line}");
         }
-        if !un.users.is_empty() {
-            parts.push(format!(
-                "{} user{}",
-                un.users.len(),
-                if un.users.len() == 1 { "" } else { "s" }
-            ));
-        }
-        if !un.nodes.is_empty() {
-            parts.push(format!(
-                "{} node{}",
-                un.nodes.len(),
-                if un.nodes.len() == 1 { "" } else { "s" }
-            ));
-        }
-        if !un.locations.is_empty() {
-            parts.push(format!(
-                "{} location{}",
-                un.locations.len(),
-                if un.locations.len() == 1 { "" } else { "s" }
-            ));
-        }
-        if un.allocations > 0 {
-            parts.push(format!(
-                "{} allocation{} on managed nodes",
-                un.allocations,
-                if un.allocations == 1 { "" } else { "s" }
-            ));
-        }
-        let _ = writeln!(o, "Unmanaged (left alone): {}.", parts.join(", "));
     }
     o.push('\n');
     if let Some(t) = threshold_line(plan) {
@@ -462,6 +484,10 @@ fn change_text(o: &mut String, p: &Paint, c: &Change, opts: TextOptions) {
     }
 }
 
+/// At most this many risky changes are called out at the top of the Markdown (the head is never
+/// shortened, so it must stay small).
+const RISKY_NAMED: usize = 25;
+
 /// GitHub stops comments at 65,536 characters.
 pub const MARKDOWN_BUDGET: usize = 65_536;
 
@@ -499,13 +525,20 @@ pub fn markdown(plan: &Plan, budget: usize) -> String {
         .collect();
     if !risky.is_empty() {
         head.push_str("> [!WARNING]\n> Changes that need a careful look:\n");
-        for c in &risky {
+        for c in risky.iter().take(RISKY_NAMED) {
             let reason = if c.warnings.is_empty() {
                 impact_note(c.impact).trim().to_string()
             } else {
                 c.warnings.join("; ")
             };
             let _ = writeln!(head, "> - `{}` ({}): {reason}", c.address, c.action.verb());
+        }
+        if risky.len() > RISKY_NAMED {
+            let _ = writeln!(
+                head,
+                "> - and {} more: see the sections below",
+                plural(risky.len() - RISKY_NAMED, "risky change")
+            );
         }
         head.push('\n');
     }
@@ -525,12 +558,17 @@ pub fn markdown(plan: &Plan, budget: usize) -> String {
                 );
                 sec.push_str("```diff\n");
                 for a in &c.attributes {
+                    let drift = if a.cause == Some(Cause::Drift) {
+                        "  # drift: changed in the panel"
+                    } else {
+                        ""
+                    };
                     if a.sensitive {
-                        let _ = writeln!(sec, "! {} = (sensitive)", a.name);
+                        let _ = writeln!(sec, "! {} = (sensitive){drift}", a.name);
                     } else if is_multiline(a) {
                         let old_s = a.old.as_ref().and_then(|v| v.as_str()).unwrap_or("");
                         let new_s = a.new.as_ref().and_then(|v| v.as_str()).unwrap_or("");
-                        let _ = writeln!(sec, "! {}:", a.name);
+                        let _ = writeln!(sec, "! {}:{drift}", a.name);
                         for ch in similar::TextDiff::from_lines(old_s, new_s).iter_all_changes() {
                             let sign = match ch.tag() {
                                 similar::ChangeTag::Delete => "-",
@@ -542,15 +580,15 @@ pub fn markdown(plan: &Plan, budget: usize) -> String {
                     } else {
                         match (&a.old, &a.new) {
                             (None, Some(n)) => {
-                                let _ = writeln!(sec, "+ {} = {}", a.name, show(n));
+                                let _ = writeln!(sec, "+ {} = {}{drift}", a.name, show(n));
                             }
                             (Some(o), None) => {
-                                let _ = writeln!(sec, "- {} = {}", a.name, show(o));
+                                let _ = writeln!(sec, "- {} = {}{drift}", a.name, show(o));
                             }
                             (Some(o), Some(n)) => {
                                 let _ = writeln!(
                                     sec,
-                                    "- {} = {}\n+ {} = {}",
+                                    "- {} = {}{drift}\n+ {} = {}",
                                     a.name,
                                     show(o),
                                     a.name,
@@ -579,24 +617,31 @@ pub fn markdown(plan: &Plan, budget: usize) -> String {
                 );
                 let _ = writeln!(
                     sec,
-                    "{}\n\n</details>",
+                    "{}\n",
                     endpoint_runs(&g.items)
                         .iter()
                         .map(|r| format!("`{r}`"))
                         .collect::<Vec<_>>()
                         .join(", ")
                 );
+                for a in group_aliases(&g) {
+                    let _ = writeln!(sec, "alias: `{a}`\n");
+                }
+                sec.push_str("</details>\n");
             }
         }
         sections.push(sec);
     }
     let mut tail = String::new();
-    if plan.unmanaged.count() > 0 {
-        let _ = writeln!(
-            tail,
-            "\n{} resource(s) on the panel are not in the manifests and are left alone.",
-            plan.unmanaged.count()
-        );
+    let unmanaged = unmanaged_lines(&plan.unmanaged);
+    if !unmanaged.is_empty() {
+        if !sections.is_empty() {
+            tail.push('\n');
+        }
+        tail.push_str("**Unmanaged** (on the panel, not in the manifests; left alone):\n\n");
+        for line in unmanaged {
+            let _ = writeln!(tail, "- {line}");
+        }
     }
     // Fit the budget: keep the head and tail, drop sections from the middle.
     let total: usize = head.len() + tail.len() + sections.iter().map(String::len).sum::<usize>();

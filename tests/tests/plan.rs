@@ -1,0 +1,630 @@
+//! `roost plan` against a simulated panel, as a user runs it: every scenario of the plan is
+//! rendered in the three formats (text, JSON, Markdown) and snapshotted under
+//! `tests/fixtures/plan/snapshots/`, with ids, uuids and the simulator's port redacted.
+//!
+//! A snapshot accepted without reading would let a wrong plan through, so every scenario also
+//! asserts what the plan must contain (actions, attributes, impacts, causes) on the JSON form.
+//! Each scenario starts from the fixture fleet of its dialect (`tests/fixtures/plan/`), applied
+//! to a fresh simulator, then changes a copy of the manifests or the panel itself.
+//!
+//! Regenerate the snapshots with `INSTA_UPDATE=always cargo test -p roost-e2e --test plan`
+//! (or `cargo insta test`), then read every changed file.
+
+mod plan_common;
+
+use plan_common::{Fleet, Panel, Run, SECRET, fleet, redact_json, settings};
+use roost_sim::{Dialect, ServerParams};
+use serde_json::Value;
+use std::path::Path;
+
+/// The three renderings of one plan.
+struct Rendered {
+    text: Run,
+    json: Run,
+    markdown: Run,
+}
+
+impl Rendered {
+    fn plan(&self) -> Value {
+        self.json.json()
+    }
+
+    /// The change of `address`; panics with the plan when there is none.
+    fn change(&self, address: &str) -> Value {
+        let plan = self.plan();
+        plan["changes"]
+            .as_array()
+            .expect("changes is an array")
+            .iter()
+            .find(|c| c["address"] == address)
+            .cloned()
+            .unwrap_or_else(|| panic!("no change of {address} in:\n{}", self.text.stdout))
+    }
+
+    fn addresses(&self) -> Vec<String> {
+        self.plan()["changes"]
+            .as_array()
+            .expect("changes is an array")
+            .iter()
+            .map(|c| c["address"].as_str().expect("address").to_string())
+            .collect()
+    }
+}
+
+/// Plan `dir` in every format and snapshot each as `NAME.{text,json,md}`. Every run must exit 0.
+fn render_all(name: &str, panel: &Panel, dir: &Path, extra: &[&str]) -> Rendered {
+    let run = |format| {
+        let run = panel.plan_as(dir, format, extra);
+        assert_eq!(run.code, Some(0), "{name} ({format}):\n{}", run.show());
+        run
+    };
+    let r = Rendered {
+        text: run("text"),
+        json: run("json"),
+        markdown: run("markdown"),
+    };
+    let json = serde_json::to_string_pretty(&redact_json(&r.plan())).unwrap();
+    settings().bind(|| {
+        insta::assert_snapshot!(format!("{name}.text"), r.text.stdout);
+        insta::assert_snapshot!(format!("{name}.json"), json);
+        insta::assert_snapshot!(format!("{name}.md"), r.markdown.stdout);
+    });
+    // The three formats tell the same story.
+    let summary = summary_line(&r.text.stdout);
+    assert!(
+        r.markdown.stdout.contains(&format!("**{summary}**")),
+        "{name}: the Markdown summary differs from the text one ({summary})"
+    );
+    r
+}
+
+fn summary_line(text: &str) -> String {
+    text.lines()
+        .find(|l| l.starts_with("Plan: ") || l.starts_with("No changes."))
+        .unwrap_or_else(|| panic!("no summary line in:\n{text}"))
+        .to_string()
+}
+
+/// `text` with runs of spaces as one (the text renderer aligns the `=` of a block).
+fn squash(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if !(c == ' ' && out.ends_with(' ')) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn attr<'a>(change: &'a Value, name: &str) -> &'a Value {
+    change["attributes"]
+        .as_array()
+        .expect("attributes is an array")
+        .iter()
+        .find(|a| a["name"] == name)
+        .unwrap_or_else(|| panic!("no attribute {name} in {change:#}"))
+}
+
+fn attr_names(change: &Value) -> Vec<&str> {
+    change["attributes"]
+        .as_array()
+        .expect("attributes is an array")
+        .iter()
+        .map(|a| a["name"].as_str().expect("name"))
+        .collect()
+}
+
+fn calls(change: &Value) -> Vec<String> {
+    change["calls"]
+        .as_array()
+        .expect("calls is an array")
+        .iter()
+        .map(|c| format!("{} {}", c["method"].as_str().unwrap(), c["path"].as_str().unwrap()))
+        .collect()
+}
+
+/// A panel of `dialect` holding the fixture fleet.
+fn applied(dialect: Dialect) -> Panel {
+    let panel = Panel::start(dialect);
+    panel.apply(&fleet(dialect));
+    panel
+}
+
+/// Adds a server the manifests do not know (no external id) on `port` of node-1.
+fn out_of_band_server(panel: &Panel, name: &str, port: u16, external_id: Option<&str>) -> u64 {
+    panel.mutate(|st| {
+        let node = st.nodes.values().find(|n| n.name == "node-1").unwrap().id;
+        let alloc = st
+            .allocations
+            .values()
+            .find(|a| a.node_id == node && a.port == port)
+            .unwrap()
+            .id;
+        let egg = st.eggs.values().find(|e| e.name == "Paper").unwrap().id;
+        let user = st.users.values().find(|u| u.username == "bob").unwrap().id;
+        st.add_server(ServerParams {
+            name: name.into(),
+            user_id: user,
+            egg_id: egg,
+            allocation_id: Some(alloc),
+            external_id: external_id.map(str::to_string),
+            memory: 1024,
+            disk: 5120,
+            cpu: 100,
+            ..ServerParams::default()
+        })
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Both dialects: empty panel, no changes, a limits change
+
+fn empty_panel(dialect: Dialect, expected: usize) {
+    let panel = Panel::start(dialect);
+    let name = format!("empty_panel_full_fleet.{}", plan_common::dialect_name(dialect));
+    let r = render_all(&name, &panel, &fleet(dialect), &[]);
+    let plan = r.plan();
+    let changes = plan["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), expected, "{}", r.text.stdout);
+    assert!(changes.iter().all(|c| c["action"] == "create"));
+    assert_eq!(plan["summary"]["create"], expected);
+    assert_eq!(plan["summary"]["delete"], 0);
+    // Creates come in dependency order: the node before its allocations before the servers.
+    let order = r.addresses();
+    let pos = |a: &str| order.iter().position(|x| x == a).unwrap();
+    assert!(pos("node.node-1") < pos("allocation.node-1/10.0.0.5:25565"));
+    assert!(pos("allocation.node-1/10.0.0.5:25565") < pos("server.lobby"));
+    assert!(pos("user.alice") < pos("server.lobby"));
+    // The password is write-only.
+    let alice = r.change("user.alice");
+    let pw = attr(&alice, "password");
+    assert_eq!(pw["sensitive"], true);
+    assert!(pw["new"].is_null() && pw["old"].is_null());
+    assert!(squash(&r.text.stdout).contains("+ password = (sensitive)"));
+}
+
+#[test]
+fn empty_panel_full_fleet_pterodactyl() {
+    // location, node, 6 allocations, 2 users, 3 servers
+    empty_panel(Dialect::Pterodactyl, 13);
+}
+
+#[test]
+fn empty_panel_full_fleet_pelican() {
+    // node, 6 allocations, 2 users, 3 servers
+    empty_panel(Dialect::Pelican, 12);
+}
+
+fn no_changes(dialect: Dialect) {
+    let panel = applied(dialect);
+    let name = format!("no_changes.{}", plan_common::dialect_name(dialect));
+    let r = render_all(&name, &panel, &fleet(dialect), &[]);
+    assert_eq!(r.plan()["changes"], Value::Array(vec![]));
+    assert!(
+        r.text.stdout.contains("No changes."),
+        "{}",
+        r.text.stdout
+    );
+    let detailed = panel.plan(&fleet(dialect), &["--detailed-exitcode"]);
+    assert_eq!(detailed.code, Some(0), "{}", detailed.show());
+}
+
+#[test]
+fn no_changes_pterodactyl() {
+    no_changes(Dialect::Pterodactyl);
+}
+
+#[test]
+fn no_changes_pelican() {
+    no_changes(Dialect::Pelican);
+}
+
+fn limits_change(dialect: Dialect) {
+    let panel = applied(dialect);
+    let f = Fleet::copy(&fleet(dialect));
+    f.edit(
+        "servers.kdl",
+        r#"limits memory="2GiB" disk="10GiB" cpu=100"#,
+        r#"limits memory="3GiB" disk="10GiB" cpu=150"#,
+    );
+    let name = format!("limits_change.{}", plan_common::dialect_name(dialect));
+    let r = render_all(&name, &panel, f.path(), &[]);
+    assert_eq!(r.addresses(), ["server.lobby"]);
+    let c = r.change("server.lobby");
+    assert_eq!(c["action"], "update");
+    assert_eq!(c["impact"], "restart");
+    assert_eq!(attr_names(&c), ["limits.cpu", "limits.memory"]);
+    assert_eq!(attr(&c, "limits.memory")["old"], 2048);
+    assert_eq!(attr(&c, "limits.memory")["new"], 3072);
+    assert_eq!(attr(&c, "limits.cpu")["old"], 100);
+    assert_eq!(attr(&c, "limits.cpu")["new"], 150);
+    let id = panel.server_id("Lobby");
+    assert_eq!(calls(&c), [format!("PATCH /servers/{id}/build")]);
+    assert!(r.text.stdout.contains("limits.memory = 2048 -> 3072"));
+}
+
+#[test]
+fn limits_change_pterodactyl() {
+    limits_change(Dialect::Pterodactyl);
+}
+
+#[test]
+fn limits_change_pelican() {
+    limits_change(Dialect::Pelican);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pterodactyl: one scenario each
+
+const PT: Dialect = Dialect::Pterodactyl;
+
+#[test]
+fn startup_command_change_is_a_line_diff() {
+    let panel = applied(PT);
+    let f = Fleet::copy(&fleet(PT));
+    f.edit(
+        "servers.kdl",
+        "        -Dterminal.jline=false\n",
+        "        -Dterminal.jline=false -Dterminal.ansi=true\n",
+    );
+    let r = render_all("startup_change", &panel, f.path(), &[]);
+    assert_eq!(r.addresses(), ["server.survival"]);
+    let c = r.change("server.survival");
+    assert_eq!(c["action"], "update");
+    assert_eq!(c["impact"], "restart");
+    assert_eq!(attr_names(&c), ["startup"]);
+    let text = &r.text.stdout;
+    // Only the changed line is marked; the others are context.
+    assert!(text.contains("- -Dterminal.jline=false\n"), "{text}");
+    assert!(
+        text.contains("+ -Dterminal.jline=false -Dterminal.ansi=true\n"),
+        "{text}"
+    );
+    assert!(text.contains("  java -Xms128M -XX:MaxRAMPercentage=95.0\n"), "{text}");
+}
+
+#[test]
+fn egg_change_reinstalls() {
+    let panel = applied(PT);
+    let f = Fleet::copy(&fleet(PT));
+    f.edit(
+        "servers.kdl",
+        "    egg \"Paper\" nest=\"Minecraft\"\n    limits memory=\"2GiB\"",
+        "    egg \"Vanilla Minecraft\" nest=\"Minecraft\"\n    limits memory=\"2GiB\"",
+    )
+    .edit(
+        "servers.kdl",
+        "    allocation 25565\n    env MINECRAFT_VERSION=\"1.21.4\"",
+        "    allocation 25565\n    env VANILLA_VERSION=\"1.21.4\"",
+    );
+    let r = render_all("egg_change", &panel, f.path(), &[]);
+    assert_eq!(r.addresses(), ["server.lobby"]);
+    let c = r.change("server.lobby");
+    assert_eq!(c["action"], "update");
+    assert_eq!(c["impact"], "reinstall");
+    assert_eq!(attr(&c, "egg")["old"], "Paper (Minecraft)");
+    assert_eq!(attr(&c, "egg")["new"], "Vanilla Minecraft (Minecraft)");
+    assert_eq!(attr(&c, "egg")["impact"], "reinstall");
+    assert_eq!(attr(&c, "environment.VANILLA_VERSION")["new"], "1.21.4");
+    assert!(!c["warnings"].as_array().unwrap().is_empty());
+    let id = panel.server_id("Lobby");
+    let calls = calls(&c);
+    assert!(calls.contains(&format!("PATCH /servers/{id}/startup")), "{calls:?}");
+    assert!(calls.contains(&format!("POST /servers/{id}/reinstall")), "{calls:?}");
+    assert_eq!(r.plan()["summary"]["reinstall"], 1);
+    // Called out at the top of the Markdown, before the sections.
+    let md = &r.markdown.stdout;
+    let warning = md.find("[!WARNING]").expect("a warning block");
+    assert!(warning < md.find("<details>").unwrap(), "{md}");
+    assert!(r.text.stdout.contains("REINSTALL"), "{}", r.text.stdout);
+}
+
+#[test]
+fn server_moves_to_another_allocation() {
+    let panel = applied(PT);
+    let f = Fleet::copy(&fleet(PT));
+    f.edit("servers.kdl", "allocation 25565\n", "allocation 25569\n");
+    let r = render_all("move_allocation", &panel, f.path(), &[]);
+    assert_eq!(r.addresses(), ["server.lobby"]);
+    let c = r.change("server.lobby");
+    assert_eq!(c["action"], "update");
+    assert_eq!(attr_names(&c), ["allocation"]);
+    assert_eq!(attr(&c, "allocation")["old"], "10.0.0.5:25565");
+    assert_eq!(attr(&c, "allocation")["new"], "10.0.0.5:25569");
+    assert_eq!(c["impact"], "restart");
+    let id = panel.server_id("Lobby");
+    assert_eq!(calls(&c), [format!("PATCH /servers/{id}/build")]);
+}
+
+#[test]
+fn allocations_added_and_removed() {
+    let panel = applied(PT);
+    let f = Fleet::copy(&fleet(PT));
+    // The pool loses 25569-25570 (free, pruned) and gains 25600-25602; survival takes 25600 as a
+    // second extra port.
+    f.edit(
+        "infra.kdl",
+        r#"allocations "10.0.0.5" "25565-25570" alias="play.example.com""#,
+        r#"allocations "10.0.0.5" "25565-25568" "25600-25602" alias="play.example.com""#,
+    )
+    .edit(
+        "servers.kdl",
+        "additional-allocations 25567\n",
+        "additional-allocations 25567 25600\n",
+    );
+    let r = render_all("allocations_added_removed", &panel, f.path(), &[]);
+    let plan = r.plan();
+    assert_eq!(plan["summary"]["create"], 3);
+    assert_eq!(plan["summary"]["delete"], 2);
+    assert_eq!(plan["summary"]["update"], 1);
+    for port in [25569, 25570] {
+        let c = r.change(&format!("allocation.node-1/10.0.0.5:{port}"));
+        assert_eq!(c["action"], "delete");
+    }
+    for port in [25600, 25601, 25602] {
+        let c = r.change(&format!("allocation.node-1/10.0.0.5:{port}"));
+        assert_eq!(c["action"], "create");
+    }
+    // One POST creates the three ports.
+    let posts: usize = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["action"] == "create")
+        .map(|c| calls(c).len())
+        .sum();
+    assert_eq!(posts, 1);
+    let s = r.change("server.survival");
+    assert_eq!(
+        attr(&s, "additional_allocations")["new"],
+        serde_json::json!(["10.0.0.5:25567", "10.0.0.5:25600"])
+    );
+    // The server waits for the allocation it takes.
+    assert!(
+        s["depends_on"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("allocation.node-1/10.0.0.5:25600")),
+        "{s:#}"
+    );
+    // Deletes come first.
+    let order = r.addresses();
+    assert!(order[0].starts_with("allocation.") && order[1].starts_with("allocation."));
+    assert_eq!(r.change("allocation.node-1/10.0.0.5:25569")["action"], "delete");
+}
+
+const CREATIVE: &str = r#"server "creative" {
+    name "Creative"
+    owner "bob"
+    node "node-1"
+    egg "Paper" nest="Minecraft"
+    limits memory="3GiB" disk="20GiB" cpu=150
+    features databases=0 allocations=0 backups=2
+    allocation 25568
+    env MINECRAFT_VERSION="1.21.4"
+}
+"#;
+
+#[test]
+fn owned_server_deleted_with_pruning() {
+    let panel = applied(PT);
+    let f = Fleet::copy(&fleet(PT));
+    f.edit("servers.kdl", CREATIVE, "");
+    let r = render_all("prune_owned_server", &panel, f.path(), &[]);
+    assert_eq!(r.addresses(), ["server.creative"]);
+    let c = r.change("server.creative");
+    assert_eq!(c["action"], "delete");
+    assert_eq!(c["impact"], "destroy");
+    assert_eq!(c["id"], panel.server_id("Creative"));
+    assert!(!c["warnings"].as_array().unwrap().is_empty());
+    assert_eq!(r.plan()["summary"]["destroy"], 1);
+    let md = &r.markdown.stdout;
+    assert!(
+        md.find("[!WARNING]").unwrap() < md.find("<details>").unwrap(),
+        "{md}"
+    );
+}
+
+#[test]
+fn unowned_server_left_alone() {
+    let panel = applied(PT);
+    // A server someone made in the panel (no external id), and one from another tool.
+    let legacy = out_of_band_server(&panel, "Legacy hub", 25569, None);
+    let billing = out_of_band_server(&panel, "Customer 1042", 25570, Some("billing-1042"));
+    // Pruning is on: still neither is touched.
+    let r = render_all("unowned_server", &panel, &fleet(PT), &[]);
+    assert_eq!(r.plan()["changes"], Value::Array(vec![]));
+    let servers = r.plan()["unmanaged"]["servers"].clone();
+    let ids: Vec<u64> = servers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [legacy, billing]);
+    assert!(servers.as_array().unwrap().iter().all(|s| s["owned"] == false));
+    assert!(r.text.stdout.contains("No changes."), "{}", r.text.stdout);
+    // The reviewer sees which servers are left alone, by name.
+    for out in [&r.text.stdout, &r.markdown.stdout] {
+        assert!(out.contains("Legacy hub") && out.contains("Customer 1042"), "{out}");
+    }
+}
+
+#[test]
+fn owned_server_kept_without_pruning() {
+    let panel = applied(PT);
+    let f = Fleet::copy(&fleet(PT));
+    f.edit("servers.kdl", CREATIVE, "").edit(
+        "panel.kdl",
+        r#"prune "servers" "allocations""#,
+        r#"prune "allocations""#,
+    );
+    let r = render_all("owned_server_without_pruning", &panel, f.path(), &[]);
+    assert_eq!(r.plan()["changes"], Value::Array(vec![]));
+    let servers = &r.plan()["unmanaged"]["servers"];
+    assert_eq!(servers[0]["name"], "Creative");
+    assert_eq!(servers[0]["owned"], true);
+    assert!(
+        r.text.stdout.contains("prune \"servers\""),
+        "the text says how to delete it:\n{}",
+        r.text.stdout
+    );
+}
+
+#[test]
+fn adoption_of_a_server_created_out_of_band() {
+    let panel = applied(PT);
+    let id = out_of_band_server(&panel, "Legacy hub", 25569, None);
+    let f = Fleet::copy(&fleet(PT));
+    f.append(
+        "servers.kdl",
+        &format!(
+            r#"server "legacy" {{
+    adopt id={id}
+    name "Legacy hub"
+    owner "bob"
+    node "node-1"
+    egg "Paper" nest="Minecraft"
+    limits memory="1GiB" disk="5GiB" cpu=100 io=500
+    features databases=0 allocations=0 backups=0
+    allocation 25569
+}}
+"#
+        ),
+    );
+    let r = render_all("adoption", &panel, f.path(), &[]);
+    assert_eq!(r.addresses(), ["server.legacy"]);
+    let c = r.change("server.legacy");
+    assert_eq!(c["action"], "adopt");
+    assert_eq!(c["id"], id);
+    let ext = attr(&c, "external_id");
+    assert_eq!(ext["old"], Value::Null);
+    assert_eq!(ext["new"], "roost:legacy");
+    assert_eq!(r.plan()["summary"]["adopt"], 1);
+    assert!(r.plan()["unmanaged"]["servers"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn adoption_candidate_is_noted() {
+    let panel = applied(PT);
+    let id = out_of_band_server(&panel, "Legacy hub", 25569, None);
+    let f = Fleet::copy(&fleet(PT));
+    f.append(
+        "servers.kdl",
+        r#"server "legacy" {
+    name "Legacy hub"
+    owner "bob"
+    node "node-1"
+    egg "Paper" nest="Minecraft"
+    limits memory="1GiB" disk="5GiB" cpu=100
+    allocation 25570
+}
+"#,
+    );
+    let r = render_all("adoption_candidate", &panel, f.path(), &[]);
+    assert_eq!(r.change("server.legacy")["action"], "create");
+    let notes = r.plan()["notes"].clone();
+    assert!(
+        notes[0].as_str().unwrap().contains(&format!("adopt id={id}")),
+        "{notes}"
+    );
+}
+
+#[test]
+fn ambiguous_identity_is_an_error_listing_both() {
+    let panel = applied(PT);
+    let first = panel.server_id("Lobby");
+    let second = out_of_band_server(&panel, "Lobby (restored copy)", 25569, Some("roost:lobby"));
+    let dir = fleet(PT);
+    for format in ["text", "json", "markdown"] {
+        // Wide enough that the report does not wrap a uuid (the snapshot redacts them).
+        let run = panel.roost_env(
+            &["plan", dir.to_str().unwrap(), "--format", format],
+            &[("COLUMNS", "400")],
+        );
+        assert_eq!(run.code, Some(1), "{format}: {}", run.show());
+        assert!(run.stdout.is_empty(), "{format}: no plan is printed: {}", run.stdout);
+        assert!(run.stderr.contains("roost::ambiguous-identity"), "{}", run.stderr);
+        for id in [first, second] {
+            assert!(run.stderr.contains(&format!("id {id} ")), "{}", run.stderr);
+        }
+        assert!(run.stderr.contains("adopt id=N"), "{}", run.stderr);
+        if format == "text" {
+            settings().bind(|| insta::assert_snapshot!("ambiguous_identity.stderr", run.stderr));
+        }
+    }
+}
+
+#[test]
+fn drift_against_a_base() {
+    let panel = applied(PT);
+    // Someone raised the lobby's memory in the panel (drift) ...
+    panel.mutate(|st| {
+        let s = st.servers.values_mut().find(|s| s.name == "Lobby").unwrap();
+        s.memory = 4096;
+    });
+    // ... and a pull request gives survival more CPU (intended).
+    let f = Fleet::copy(&fleet(PT));
+    f.edit(
+        "servers.kdl",
+        r#"limits memory="4GiB" disk="20GiB" cpu=200"#,
+        r#"limits memory="4GiB" disk="20GiB" cpu=250"#,
+    );
+    let base = fleet(PT);
+    let base = base.to_str().unwrap();
+    let r = render_all("drift_against_base", &panel, f.path(), &["--base", base]);
+    let plan = r.plan();
+    assert_eq!(plan["has_base"], true);
+    let lobby = r.change("server.lobby");
+    assert_eq!(lobby["cause"], "drift");
+    assert_eq!(attr(&lobby, "limits.memory")["old"], 4096);
+    assert_eq!(attr(&lobby, "limits.memory")["new"], 2048);
+    assert_eq!(attr(&lobby, "limits.memory")["cause"], "drift");
+    let survival = r.change("server.survival");
+    assert_eq!(survival["cause"], "intended");
+    assert_eq!(attr(&survival, "limits.cpu")["cause"], "intended");
+    assert_eq!(plan["summary"]["intended"], 1);
+    assert_eq!(plan["summary"]["drift"], 1);
+    assert!(r.text.stdout.contains("[drift]"), "{}", r.text.stdout);
+    let detailed = panel.plan(f.path(), &["--base", base, "--detailed-exitcode"]);
+    assert_eq!(detailed.code, Some(4), "{}", detailed.show());
+}
+
+#[test]
+fn user_password_is_never_printed() {
+    let panel = applied(PT);
+    let f = Fleet::copy(&fleet(PT));
+    // A new user with a password, and a rotation of alice's.
+    f.edit(
+        "users.kdl",
+        r#"password env="ALICE_PASSWORD""#,
+        r#"password env="ALICE_PASSWORD" rotate=#true"#,
+    )
+    .append(
+        "users.kdl",
+        r#"user "carol" {
+    email "carol@example.com"
+    first-name "Carol"
+    last-name "Ops"
+    password env="ALICE_PASSWORD"
+}
+"#,
+    );
+    // `Panel::roost` fails the test if any output holds the password's value.
+    let r = render_all("user_password", &panel, f.path(), &[]);
+    let carol = r.change("user.carol");
+    assert_eq!(carol["action"], "create");
+    let pw = attr(&carol, "password");
+    assert_eq!(pw["sensitive"], true);
+    assert!(pw["old"].is_null() && pw["new"].is_null());
+    let alice = r.change("user.alice");
+    assert_eq!(alice["action"], "update");
+    assert_eq!(attr_names(&alice), ["password"]);
+    assert_eq!(attr(&alice, "password")["sensitive"], true);
+    let text = &r.text.stdout;
+    assert!(text.contains("~ password = (sensitive)"), "{text}");
+    assert!(squash(text).contains("+ password = (sensitive)"), "{text}");
+    for out in [&r.text.stdout, &r.json.stdout, &r.markdown.stdout] {
+        assert!(!out.contains(SECRET));
+    }
+}
