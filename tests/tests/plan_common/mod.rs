@@ -98,6 +98,8 @@ impl Panel {
         cmd.args(args)
             .args(["--panel", &self.sim.url(), "--rate-limit", "0"])
             .env("ROOST_TOKEN", self.sim.token())
+            // pelican-tags names its own variable.
+            .env("PELICAN_APP_TOKEN", self.sim.token())
             .env("NO_COLOR", "1")
             .env("COLUMNS", "100")
             .env_remove("ROOST_PANEL")
