@@ -1,130 +1,159 @@
-//! `roost-bench`: figures, not pass/fail. Prints a table of medians (with min and max).
+//! `roost-bench`: figures, not pass/fail. For each fleet size and dialect it generates a fleet as
+//! KDL, seeds the in-process simulator by applying it, and prints one table of medians (with min
+//! and max) against a floor or a peer; with several sizes, a scaling table follows.
 //!
-//!     cargo run --release -p roost-bench -- [--servers N] [--runs N] [--quick]
+//!     cargo run --release -p roost-bench -- [--servers N[,N..]] [--scaling] [--runs N] [--quick]
+//!
+//! `--help` lists every option. A benchmark never fails on a time; it does fail when it would
+//! measure the wrong thing (e.g. a "no changes" plan that has changes).
 
 mod fleet;
+mod measure;
+mod report;
 
-use std::time::{Duration, Instant};
+use roost_model::Dialect;
 
-struct Args {
-    servers: usize,
-    runs: usize,
+#[derive(Debug, Clone)]
+pub struct Args {
+    pub sizes: Vec<usize>,
+    pub runs: usize,
+    pub limited_runs: Option<usize>,
+    pub dialects: Vec<Dialect>,
+    pub creates: usize,
+    pub windows: u32,
+    pub page_size: u32,
+    pub parallelism: usize,
+    pub memory: bool,
 }
+
+const HELP: &str = "roost-bench: roost at fleet scale against the in-process simulator
+
+usage: roost-bench [options]
+
+  --servers N[,N..]   fleet sizes in servers (default 10000); nodes = N/20, allocations = 2.5 N,
+                      users = N/2
+  --scaling           the sizes 1000,10000,50000
+  --runs N            runs per figure (default 5); each figure is the median, with min and max
+  --limited-runs N    runs of the rate-limited apply (default: --runs); each takes about
+                      (--windows - 1) minutes
+  --dialect D         pterodactyl, pelican or both (default both)
+  --creates N         servers created by the apply figures (default 1000)
+  --windows K         the rate-limited apply is sized to K windows of the limit (default 2)
+  --page-size N       per_page of the listings (default: roost's default)
+  --parallelism N     changes in flight during apply (default 4, as `roost apply`)
+  --no-memory         skip the child process that measures roost's own peak memory
+  --quick             CI smoke run: 200 servers, 2 runs, 40 creates, 1 window";
 
 fn parse_args() -> anyhow::Result<Args> {
     let mut args = Args {
-        servers: 10_000,
+        sizes: vec![10_000],
         runs: 5,
+        limited_runs: None,
+        dialects: vec![Dialect::Pterodactyl, Dialect::Pelican],
+        creates: 1000,
+        windows: 2,
+        page_size: roost_panel::DEFAULT_PAGE_SIZE,
+        parallelism: 4,
+        memory: true,
     };
     let mut it = std::env::args().skip(1);
+    fn num<T: std::str::FromStr>(flag: &str, v: Option<String>) -> anyhow::Result<T> {
+        v.and_then(|v| v.replace('_', "").parse().ok())
+            .ok_or_else(|| anyhow::anyhow!("{flag} needs a number"))
+    }
     while let Some(a) = it.next() {
         match a.as_str() {
             "--servers" => {
-                args.servers = it
+                let v = it
                     .next()
-                    .ok_or_else(|| anyhow::anyhow!("--servers needs a number"))?
-                    .parse()?
+                    .ok_or_else(|| anyhow::anyhow!("--servers needs a number"))?;
+                args.sizes = v
+                    .split(',')
+                    .map(|s| num("--servers", Some(s.to_string())))
+                    .collect::<anyhow::Result<_>>()?;
             }
-            "--runs" => {
-                args.runs = it
-                    .next()
-                    .ok_or_else(|| anyhow::anyhow!("--runs needs a number"))?
-                    .parse()?
+            "--scaling" => args.sizes = vec![1_000, 10_000, 50_000],
+            "--runs" => args.runs = num("--runs", it.next())?,
+            "--limited-runs" => args.limited_runs = Some(num("--limited-runs", it.next())?),
+            "--creates" => args.creates = num("--creates", it.next())?,
+            "--windows" => args.windows = num("--windows", it.next())?,
+            "--page-size" => args.page_size = num("--page-size", it.next())?,
+            "--parallelism" => args.parallelism = num("--parallelism", it.next())?,
+            "--no-memory" => args.memory = false,
+            "--dialect" => {
+                let v = it.next().unwrap_or_default();
+                args.dialects = match v.as_str() {
+                    "both" => vec![Dialect::Pterodactyl, Dialect::Pelican],
+                    d => vec![Dialect::parse(d).ok_or_else(|| {
+                        anyhow::anyhow!("--dialect: pterodactyl, pelican or both")
+                    })?],
+                };
             }
             "--quick" => {
-                args.servers = 500;
+                args.sizes = vec![200];
                 args.runs = 2;
+                args.limited_runs = Some(1);
+                args.creates = 40;
+                args.windows = 1;
             }
             "-h" | "--help" => {
-                println!("roost-bench [--servers N] [--runs N] [--quick]");
+                println!("{HELP}");
                 std::process::exit(0);
             }
-            other => anyhow::bail!("unknown argument {other}"),
+            other => anyhow::bail!("unknown argument {other} (see --help)"),
         }
     }
+    anyhow::ensure!(args.runs > 0, "--runs must be at least 1");
+    anyhow::ensure!(args.windows > 0, "--windows must be at least 1");
+    anyhow::ensure!(!args.sizes.is_empty(), "--servers needs a size");
+    args.sizes.sort_unstable();
+    args.sizes.dedup();
     Ok(args)
 }
 
-/// Median, min and max of a series of timings.
-fn stats(mut v: Vec<Duration>) -> (f64, f64, f64) {
-    v.sort();
-    let s = |d: Duration| d.as_secs_f64();
-    (s(v[v.len() / 2]), s(v[0]), s(v[v.len() - 1]))
-}
-
-/// Peak resident memory of this process so far, MiB (Linux; 0 elsewhere).
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .unwrap_or("0")
-                    .parse::<f64>()
-                    .unwrap_or(0.0)
-            })
-        })
-        .map(|kib| kib / 1024.0)
-        .unwrap_or(0.0)
-}
-
 fn main() -> anyhow::Result<()> {
+    // The child that measures roost's own memory: `roost-bench --child-plan ...`.
+    let argv: Vec<String> = std::env::args().collect();
+    if argv.get(1).map(String::as_str) == Some(measure::CHILD_FLAG) {
+        return measure::child_plan(&argv[2..]);
+    }
     let args = parse_args()?;
-    let size = fleet::FleetSize::for_servers(args.servers);
-    let files = fleet::generate(size);
-    let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
-    println!("roost-bench: {cores} cores, {} runs per figure", args.runs);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     println!(
-        "fleet: {} servers, {} nodes, {} allocations, {} users; {} files, {:.1} MiB of KDL\n",
-        size.servers,
-        size.nodes,
-        size.allocations,
-        size.users,
-        files.len(),
-        bytes as f64 / (1024.0 * 1024.0)
-    );
-
-    let sources = roost_manifest::Sources {
-        files: files
-            .iter()
-            .map(|(n, t)| (n.clone(), std::sync::Arc::from(t.as_str())))
-            .collect(),
-    };
-
-    let mut kdl_only = Vec::new();
-    let mut roost_total = Vec::new();
-    for _ in 0..args.runs {
-        let t = Instant::now();
-        for (_, text) in &files {
-            let doc: kdl::KdlDocument = text.parse()?;
-            std::hint::black_box(doc);
+        "roost-bench: {cores} cores ({}), {} runs per figure ({} of the rate-limited apply), {} build",
+        std::env::consts::ARCH,
+        args.runs,
+        args.limited_runs.unwrap_or(args.runs),
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
         }
-        kdl_only.push(t.elapsed());
-
-        let t = Instant::now();
-        let manifest = roost_manifest::load(sources.clone())
-            .map_err(|e| anyhow::anyhow!("{}", e.render_plain(100)))?;
-        let graph = roost_graph::Graph::from_desired(&manifest.desired);
-        let order = graph.create_order()?;
-        std::hint::black_box(order);
-        roost_total.push(t.elapsed());
-        anyhow::ensure!(
-            manifest.desired.servers.len() == size.servers,
-            "the generated fleet lost servers"
-        );
-    }
-    let (k, kmin, kmax) = stats(kdl_only);
-    let (r, rmin, rmax) = stats(roost_total);
-    println!("| figure | roost | floor / peer | ratio |");
-    println!("| --- | --- | --- | --- |");
-    println!(
-        "| manifest parse + validate + graph (s) | {r:.3} (min {rmin:.3}, max {rmax:.3}) | kdl parse alone {k:.3} (min {kmin:.3}, max {kmax:.3}) | {:.2}x (target <= 2x) |",
-        r / k
     );
-    println!("| peak memory (MiB) | {:.0} | | |", peak_rss_mib());
+    println!(
+        "figures: median (min–max); simulator and roost share this process and its {cores} cores; page size {}, apply parallelism {}\n",
+        args.page_size, args.parallelism
+    );
+    let mut all = Vec::new();
+    for &servers in &args.sizes {
+        for &dialect in &args.dialects {
+            let figures = rt.block_on(measure::run(&args, servers, dialect))?;
+            report::table(&args, &figures);
+            all.push(figures);
+        }
+    }
+    if args.sizes.len() > 1 {
+        for &dialect in &args.dialects {
+            let rows: Vec<&measure::Figures> =
+                all.iter().filter(|f| f.dialect == dialect).collect();
+            report::scaling(&rows);
+        }
+    }
+    report::notes(&args);
     Ok(())
 }
