@@ -696,6 +696,57 @@ fn a_stale_saved_plan_is_refused_without_a_write() {
     }
 }
 
+/// `plan -o FILE` then `apply FILE`, returning the apply's run.
+fn plan_then_apply_saved(panel: &Panel, dir: &std::path::Path, out: &std::path::Path) -> Run {
+    let run = panel.roost(&["plan", dir.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(run.code, Some(0), "{}", run.show());
+    panel.apply(out, &["--auto-approve"])
+}
+
+/// A saved plan is carried out once: applied again, the panel it was made against is gone.
+#[test]
+fn a_saved_plan_applies_once() {
+    for dialect in DIALECTS {
+        let dir = small(dialect);
+        let panel = fresh(&dir, dialect);
+        let m = Copy::of(&dir);
+        m.edit("fleet.kdl", "ben@example.com", "ben@example.org");
+        m.edit(
+            "fleet.kdl",
+            "name \"Alpha\"",
+            "name \"Alpha\"\n    limits memory=\"3GiB\"",
+        );
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("plan.json");
+        let run = plan_then_apply_saved(&panel, m.path(), &out);
+        assert_eq!(run.code, Some(0), "{dialect}: {}", run.show());
+        panel.assert_converged(m.path(), "saved plan applied");
+        let before = panel.state();
+        panel.sim.clear_request_log();
+        let run = panel.apply(&out, &["--auto-approve"]);
+        assert_eq!(run.code, Some(5), "{dialect}: {}", run.show());
+        assert!(writes(&panel.log()).is_empty(), "{dialect}");
+        assert!(panel.state() == before, "{dialect}: the panel changed");
+    }
+}
+
+/// Every saved plan must load again. One that creates or changes a node does not: a node's
+/// desired state is serialised with `daemon_base` twice (the flattened manifest node's
+/// `Option<String>`, then `NodeTarget::daemon_base: String`), and reading it back fails with
+/// "invalid type: null, expected a string" (crates/plan/src/types.rs, `NodeTarget`).
+#[test]
+fn a_saved_plan_that_creates_nodes_can_be_applied() {
+    for dialect in DIALECTS {
+        let dir = small(dialect);
+        let panel = Panel::start(dialect);
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("plan.json");
+        let run = plan_then_apply_saved(&panel, &dir, &out);
+        assert_eq!(run.code, Some(0), "{dialect}: {}", run.show());
+        panel.assert_converged(&dir, "saved plan applied");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Refusals
 

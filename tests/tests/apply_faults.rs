@@ -192,7 +192,87 @@ fn a_failed_create_skips_its_dependents_and_is_reported() {
         );
         // Nodes and allocations went on: they do not depend on users.
         assert_eq!(st.nodes.len(), 2, "{ctx}");
+
+        // The same as JSON lines: a failure and its skips are events, and the summary counts
+        // them.
+        let run = panel.apply(&dir, &["--auto-approve", "--format", "json"]);
+        assert_eq!(run.code, Some(1), "{ctx}: {}", run.show());
+        let events: Vec<serde_json::Value> = run
+            .stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{ctx}: {e}: {l:?}")))
+            .collect();
+        let of = |k: &str| events.iter().filter(|e| e["event"] == k).count();
+        assert_eq!(of("failed"), 3, "{ctx}: the three users: {events:#?}");
+        assert_eq!(of("skipped"), 4, "{ctx}: the four servers: {events:#?}");
+        let last = events.last().unwrap();
+        assert_eq!(last["event"], "summary");
+        assert_eq!(
+            (last["failed"].as_u64(), last["skipped"].as_u64()),
+            (Some(3), Some(4))
+        );
         assert_rerun_converges(&panel, &dir, 4, &ctx);
+    }
+}
+
+/// Killed while moving a server to another node (delete, then create): the next apply
+/// recreates it on the new node.
+#[test]
+fn an_apply_killed_during_a_move_is_finished_by_the_next() {
+    for dialect in DIALECTS {
+        let dir = small(dialect);
+        let panel = panel_with(dialect, Faults::default());
+        panel.apply_ok(&dir);
+        let m = Copy::of(&dir);
+        m.edit(
+            "fleet.kdl",
+            "node \"n2\"\n    limits memory=\"1GiB\"\n    allocation 25566",
+            "node \"n1\"\n    limits memory=\"1GiB\"\n    allocation 25570",
+        );
+        // The create after the delete hangs long enough to kill the run between the two.
+        panel.sim.set_faults(Faults {
+            rules: vec![rule(
+                "POST",
+                "/servers",
+                1,
+                1,
+                FaultAction::Delay { ms: 5000 },
+            )],
+            ..Faults::default()
+        });
+        panel.sim.clear_request_log();
+        let d = m.path().to_str().unwrap();
+        let mut child = panel.spawn(&["apply", d, "--auto-approve", "--allow-destroy"]);
+        let started = Instant::now();
+        while !panel
+            .log()
+            .iter()
+            .any(|r| r.method == "POST" && path(r) == "/api/application/servers")
+        {
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "{dialect}: apply ended early"
+            );
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "{dialect}: too slow"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let ctx = format!("{dialect}: killed during a move");
+        assert!(
+            panel.log().iter().any(|r| r.method == "DELETE"),
+            "{ctx}: the delete came first"
+        );
+        assert_no_duplicates(&panel.state(), &ctx);
+        // The hanging POST may still land once its delay ends; either way the next run ends
+        // with one Delta, on n1.
+        assert_rerun_converges(&panel, m.path(), 4, &ctx);
+        let st = panel.state();
+        let n1 = st.nodes.values().find(|n| n.name == "n1").unwrap().id;
+        assert_eq!(server_by_name(&st, "Delta").node_id, n1, "{ctx}");
     }
 }
 
