@@ -389,6 +389,45 @@ fn a_user_can_be_pruned_with_the_reassignment_of_their_servers() {
     }
 }
 
+/// Pelican: roles are assigned on create, added and removed on update.
+#[test]
+fn pelican_roles_are_assigned_and_removed() {
+    let dir = small(Dialect::Pelican);
+    let panel = Panel::start(Dialect::Pelican);
+    let (support, mods) = panel
+        .sim
+        .mutate(|st| (st.add_role("Support"), st.add_role("Moderator")));
+    let m = Copy::of(&dir);
+    m.edit(
+        "fleet.kdl",
+        "email \"ben@example.com\"",
+        "email \"ben@example.com\"\n    roles \"Support\" \"Moderator\"",
+    );
+    panel.apply_ok(m.path());
+    panel.assert_converged(m.path(), "roles on create");
+    let roles = |p: &Panel| {
+        let st = p.state();
+        let mut r = st
+            .users
+            .values()
+            .find(|u| u.username == "ben")
+            .unwrap()
+            .roles
+            .clone();
+        r.sort();
+        r
+    };
+    assert_eq!(roles(&panel), [support, mods]);
+    m.edit(
+        "fleet.kdl",
+        "roles \"Support\" \"Moderator\"",
+        "roles \"Moderator\"",
+    );
+    panel.apply_ok(m.path());
+    panel.assert_converged(m.path(), "a role removed");
+    assert_eq!(roles(&panel), [mods]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Drift
 
