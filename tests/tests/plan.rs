@@ -119,7 +119,13 @@ fn calls(change: &Value) -> Vec<String> {
         .as_array()
         .expect("calls is an array")
         .iter()
-        .map(|c| format!("{} {}", c["method"].as_str().unwrap(), c["path"].as_str().unwrap()))
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["method"].as_str().unwrap(),
+                c["path"].as_str().unwrap()
+            )
+        })
         .collect()
 }
 
@@ -161,7 +167,10 @@ fn out_of_band_server(panel: &Panel, name: &str, port: u16, external_id: Option<
 
 fn empty_panel(dialect: Dialect, expected: usize) {
     let panel = Panel::start(dialect);
-    let name = format!("empty_panel_full_fleet.{}", plan_common::dialect_name(dialect));
+    let name = format!(
+        "empty_panel_full_fleet.{}",
+        plan_common::dialect_name(dialect)
+    );
     let r = render_all(&name, &panel, &fleet(dialect), &[]);
     let plan = r.plan();
     let changes = plan["changes"].as_array().unwrap();
@@ -200,11 +209,7 @@ fn no_changes(dialect: Dialect) {
     let name = format!("no_changes.{}", plan_common::dialect_name(dialect));
     let r = render_all(&name, &panel, &fleet(dialect), &[]);
     assert_eq!(r.plan()["changes"], Value::Array(vec![]));
-    assert!(
-        r.text.stdout.contains("No changes."),
-        "{}",
-        r.text.stdout
-    );
+    assert!(r.text.stdout.contains("No changes."), "{}", r.text.stdout);
     let detailed = panel.plan(&fleet(dialect), &["--detailed-exitcode"]);
     assert_eq!(detailed.code, Some(0), "{}", detailed.show());
 }
@@ -280,7 +285,10 @@ fn startup_command_change_is_a_line_diff() {
         text.contains("+ -Dterminal.jline=false -Dterminal.ansi=true\n"),
         "{text}"
     );
-    assert!(text.contains("  java -Xms128M -XX:MaxRAMPercentage=95.0\n"), "{text}");
+    assert!(
+        text.contains("  java -Xms128M -XX:MaxRAMPercentage=95.0\n"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -309,8 +317,14 @@ fn egg_change_reinstalls() {
     assert!(!c["warnings"].as_array().unwrap().is_empty());
     let id = panel.server_id("Lobby");
     let calls = calls(&c);
-    assert!(calls.contains(&format!("PATCH /servers/{id}/startup")), "{calls:?}");
-    assert!(calls.contains(&format!("POST /servers/{id}/reinstall")), "{calls:?}");
+    assert!(
+        calls.contains(&format!("PATCH /servers/{id}/startup")),
+        "{calls:?}"
+    );
+    assert!(
+        calls.contains(&format!("POST /servers/{id}/reinstall")),
+        "{calls:?}"
+    );
     assert_eq!(r.plan()["summary"]["reinstall"], 1);
     // Called out at the top of the Markdown, before the sections.
     let md = &r.markdown.stdout;
@@ -390,7 +404,10 @@ fn allocations_added_and_removed() {
     // Deletes come first.
     let order = r.addresses();
     assert!(order[0].starts_with("allocation.") && order[1].starts_with("allocation."));
-    assert_eq!(r.change("allocation.node-1/10.0.0.5:25569")["action"], "delete");
+    assert_eq!(
+        r.change("allocation.node-1/10.0.0.5:25569")["action"],
+        "delete"
+    );
 }
 
 const CREATIVE: &str = r#"server "creative" {
@@ -442,11 +459,20 @@ fn unowned_server_left_alone() {
         .map(|s| s["id"].as_u64().unwrap())
         .collect();
     assert_eq!(ids, [legacy, billing]);
-    assert!(servers.as_array().unwrap().iter().all(|s| s["owned"] == false));
+    assert!(
+        servers
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["owned"] == false)
+    );
     assert!(r.text.stdout.contains("No changes."), "{}", r.text.stdout);
     // The reviewer sees which servers are left alone, by name.
     for out in [&r.text.stdout, &r.markdown.stdout] {
-        assert!(out.contains("Legacy hub") && out.contains("Customer 1042"), "{out}");
+        assert!(
+            out.contains("Legacy hub") && out.contains("Customer 1042"),
+            "{out}"
+        );
     }
 }
 
@@ -501,7 +527,12 @@ fn adoption_of_a_server_created_out_of_band() {
     assert_eq!(ext["old"], Value::Null);
     assert_eq!(ext["new"], "roost:legacy");
     assert_eq!(r.plan()["summary"]["adopt"], 1);
-    assert!(r.plan()["unmanaged"]["servers"].as_array().unwrap().is_empty());
+    assert!(
+        r.plan()["unmanaged"]["servers"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -525,7 +556,10 @@ fn adoption_candidate_is_noted() {
     assert_eq!(r.change("server.legacy")["action"], "create");
     let notes = r.plan()["notes"].clone();
     assert!(
-        notes[0].as_str().unwrap().contains(&format!("adopt id={id}")),
+        notes[0]
+            .as_str()
+            .unwrap()
+            .contains(&format!("adopt id={id}")),
         "{notes}"
     );
 }
@@ -543,8 +577,16 @@ fn ambiguous_identity_is_an_error_listing_both() {
             &[("COLUMNS", "400")],
         );
         assert_eq!(run.code, Some(1), "{format}: {}", run.show());
-        assert!(run.stdout.is_empty(), "{format}: no plan is printed: {}", run.stdout);
-        assert!(run.stderr.contains("roost::ambiguous-identity"), "{}", run.stderr);
+        assert!(
+            run.stdout.is_empty(),
+            "{format}: no plan is printed: {}",
+            run.stdout
+        );
+        assert!(
+            run.stderr.contains("roost::ambiguous-identity"),
+            "{}",
+            run.stderr
+        );
         for id in [first, second] {
             assert!(run.stderr.contains(&format!("id {id} ")), "{}", run.stderr);
         }
@@ -627,4 +669,217 @@ fn user_password_is_never_printed() {
     for out in [&r.text.stdout, &r.json.stdout, &r.markdown.stdout] {
         assert!(!out.contains(SECRET));
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exit codes, --target, -o
+
+#[test]
+fn detailed_exitcodes() {
+    let panel = applied(PT);
+    let base = fleet(PT);
+    let base = base.to_str().unwrap();
+    let code = |dir: &Path, extra: &[&str]| {
+        let mut args = vec!["--detailed-exitcode"];
+        args.extend_from_slice(extra);
+        let run = panel.plan(dir, &args);
+        assert!(run.code != Some(1), "{}", run.show());
+        run.code
+    };
+    // 0: nothing to do.
+    assert_eq!(code(&fleet(PT), &[]), Some(0));
+    assert_eq!(code(&fleet(PT), &["--base", base]), Some(0));
+    // 2: the manifests changed (with or without a base).
+    let f = Fleet::copy(&fleet(PT));
+    f.edit("servers.kdl", "cpu=100", "cpu=150");
+    assert_eq!(code(f.path(), &[]), Some(2));
+    assert_eq!(code(f.path(), &["--base", base]), Some(2));
+    // Without --detailed-exitcode a plan with changes is a success.
+    assert_eq!(panel.plan(f.path(), &[]).code, Some(0));
+    // 3: only the panel changed.
+    panel.mutate(|st| {
+        let s = st
+            .servers
+            .values_mut()
+            .find(|s| s.name == "Creative")
+            .unwrap();
+        s.disk = 1;
+    });
+    assert_eq!(code(&fleet(PT), &["--base", base]), Some(3));
+    // Without a base roost cannot tell drift from intent: it is a change.
+    assert_eq!(code(&fleet(PT), &[]), Some(2));
+    // 4: both.
+    assert_eq!(code(f.path(), &["--base", base]), Some(4));
+}
+
+#[test]
+fn target_limits_the_plan_to_a_resource_and_its_dependencies() {
+    let panel = Panel::start(PT);
+    let r = render_all(
+        "target_one_server",
+        &panel,
+        &fleet(PT),
+        &["--target", "server.lobby"],
+    );
+    let mut got = r.addresses();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "allocation.node-1/10.0.0.5:25565",
+            "location.fra",
+            "node.node-1",
+            "server.lobby",
+            "user.alice",
+        ]
+    );
+    // Two targets: the union.
+    let run = panel.plan_as(
+        &fleet(PT),
+        "json",
+        &["--target", "server.lobby", "--target", "user.bob"],
+    );
+    let plan = run.json();
+    assert_eq!(
+        plan["changes"].as_array().unwrap().len(),
+        6,
+        "{}",
+        run.stdout
+    );
+    // An address the manifests do not declare is an error.
+    let run = panel.plan(&fleet(PT), &["--target", "server.nope"]);
+    assert_eq!(run.code, Some(1), "{}", run.show());
+    assert!(run.stderr.contains("roost::bad-target"), "{}", run.stderr);
+}
+
+#[test]
+fn out_file_holds_the_json_plan_with_fingerprints() {
+    let panel = applied(PT);
+    let f = Fleet::copy(&fleet(PT));
+    f.edit("servers.kdl", "cpu=100", "cpu=150");
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("plan.json");
+    let run = panel.plan(f.path(), &["-o", file.to_str().unwrap()]);
+    assert_eq!(run.code, Some(0), "{}", run.show());
+    // The terminal still gets the text plan; the file gets JSON.
+    assert!(run.stdout.contains("roost will perform"), "{}", run.stdout);
+    assert!(run.stderr.contains("Saved the plan to"), "{}", run.stderr);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let plan: roost_plan::Plan = serde_json::from_str(&text).expect("the file is a Plan");
+    assert_eq!(plan.format_version, roost_plan::PLAN_FORMAT_VERSION);
+    assert_eq!(plan.changes.len(), 1);
+    // Every live object the plan was made from: 1 location, 1 node, 6 allocations, 3 users
+    // (with the admin), 3 servers.
+    assert!(!plan.fingerprints.is_empty());
+    for kind in ["location", "node", "allocation", "user", "server"] {
+        assert!(
+            plan.fingerprints.keys().any(|k| k.starts_with(kind)),
+            "no {kind} fingerprint in {:?}",
+            plan.fingerprints.keys()
+        );
+    }
+    // The same document `--format json` prints.
+    let json = panel.plan_as(f.path(), "json", &[]).json();
+    assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), json);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Markdown size budget
+
+/// A fleet of `servers` Minecraft servers on one node (Pterodactyl).
+fn big_fleet(servers: usize) -> Fleet {
+    let f = Fleet::copy(&fleet(PT));
+    let mut text = String::new();
+    for i in 0..servers {
+        text.push_str(&format!(
+            "server \"mc-{i:03}\" {{\n    name \"Minecraft {i:03}\"\n    owner \"bob\"\n    node \"node-1\"\n    egg \"Paper\" nest=\"Minecraft\"\n    limits memory=\"1GiB\" disk=\"5GiB\" cpu=50\n    features databases=0 allocations=0 backups=0\n    allocation {}\n    env MINECRAFT_VERSION=\"1.21.{}\"\n}}\n\n",
+            20000 + i,
+            i % 5
+        ));
+    }
+    std::fs::write(f.path().join("servers.kdl"), text).unwrap();
+    f.edit(
+        "infra.kdl",
+        r#"memory "16GiB" overallocate=0
+    disk "200GiB" overallocate=0"#,
+        r#"memory "16GiB" overallocate=-1
+    disk "200GiB" overallocate=-1"#,
+    )
+    .edit(
+        "infra.kdl",
+        r#""25565-25570""#,
+        &format!(r#""20000-{}""#, 20000 + servers - 1),
+    );
+    f
+}
+
+/// The Markdown of a plan too big for a GitHub comment: the head (summary, table, risky
+/// changes) and the tail (unmanaged) are kept, the middle is shortened.
+fn assert_fits(md: &str, first: &str, last: &str, shortened: bool) {
+    let budget = roost_plan::render::MARKDOWN_BUDGET;
+    assert!(
+        md.chars().count() <= budget && md.len() <= budget,
+        "{} bytes",
+        md.len()
+    );
+    assert!(
+        md.starts_with("## roost plan\n\n**Plan: "),
+        "{}",
+        &md[..200]
+    );
+    assert!(
+        md.contains("| create | update |"),
+        "the summary table is kept"
+    );
+    assert_eq!(
+        md.contains("more change(s) not shown"),
+        shortened,
+        "says whether it was shortened"
+    );
+    assert!(md.contains(first), "keeps the first changes ({first})");
+    assert!(md.contains(last), "keeps the last changes ({last})");
+    assert!(md.trim_end().ends_with("- user admin"), "keeps the tail");
+    // Every section that is shown is whole.
+    assert_eq!(
+        md.matches("<details>").count(),
+        md.matches("</details>").count()
+    );
+}
+
+#[test]
+fn markdown_fits_a_github_comment() {
+    const N: usize = 300;
+    let f = big_fleet(N);
+    let panel = Panel::start(PT);
+    let md = panel.plan_as(f.path(), "markdown", &[]);
+    assert_eq!(md.code, Some(0), "{}", md.show());
+    let full = panel.plan_as(f.path(), "text", &[]).stdout;
+    assert!(full.contains("server.mc-299"), "the text plan is whole");
+    assert_fits(&md.stdout, "location.fra", "server.mc-299", true);
+    assert!(md.stdout.contains(&format!(
+        "**Plan: {} to create, 0 to update, 0 to delete; 1 unmanaged.**",
+        1 + 1 + N + 2 + N
+    )));
+
+    // Deleting every server: as many risky changes as servers. The call-outs at the top are
+    // capped so that the head cannot blow the budget by itself.
+    panel.apply(f.path());
+    let empty = Fleet::copy(f.path());
+    std::fs::write(empty.path().join("servers.kdl"), "").unwrap();
+    let run = panel.roost(&[
+        "plan",
+        empty.path().to_str().unwrap(),
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.show());
+    let md = &run.stdout;
+    assert_fits(md, "server.mc-000", "server.mc-299", false);
+    let head = &md[..md.find("<details>").unwrap()];
+    assert!(head.contains("[!WARNING]"), "{head}");
+    assert!(
+        head.contains("- and 275 more risky changes: see the sections below"),
+        "{head}"
+    );
+    assert!(head.len() < 8_000, "{} bytes of head", head.len());
 }

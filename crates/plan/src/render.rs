@@ -536,8 +536,8 @@ pub fn markdown(plan: &Plan, budget: usize) -> String {
         if risky.len() > RISKY_NAMED {
             let _ = writeln!(
                 head,
-                "> - and {} more: see the sections below",
-                plural(risky.len() - RISKY_NAMED, "risky change")
+                "> - and {}: see the sections below",
+                plural(risky.len() - RISKY_NAMED, "more risky change")
             );
         }
         head.push('\n');
@@ -550,7 +550,8 @@ pub fn markdown(plan: &Plan, budget: usize) -> String {
                 let _ = writeln!(
                     sec,
                     "<details><summary><code>{} {}</code> {}{}{}</summary>\n",
-                    c.action.symbol(),
+                    // Inside HTML: `<=` (adopt) must be escaped.
+                    c.action.symbol().replace('<', "&lt;"),
                     c.address,
                     c.action.verb(),
                     impact_note(c.impact),
