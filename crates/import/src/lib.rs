@@ -63,6 +63,9 @@ pub struct Imported {
     pub warnings: Vec<String>,
 }
 
+/// Longest key `slug` makes, in characters.
+const SLUG_MAX: usize = 40;
+
 /// A manifest name from a panel name: lower-case, runs of anything but letters, digits, `_`
 /// and `.` become `-`.
 pub fn slug(name: &str) -> String {
@@ -74,7 +77,15 @@ pub fn slug(name: &str) -> String {
             out.push('-');
         }
     }
-    let out = out.trim_matches('-').to_string();
+    let mut out = out.trim_matches('-').to_string();
+    // A key is a handle, not the display name (which is kept in `name`): keep it short.
+    if out.chars().count() > SLUG_MAX {
+        let cut: String = out.chars().take(SLUG_MAX).collect();
+        out = match cut.rfind('-') {
+            Some(i) if i >= SLUG_MAX / 2 => cut[..i].to_string(),
+            _ => cut.trim_end_matches('-').to_string(),
+        };
+    }
     if out.is_empty() { "server".into() } else { out }
 }
 
@@ -205,9 +216,10 @@ pub fn import(live: &Live, opts: &ImportOptions) -> Imported {
     let mut panel =
         String::from("// Imported by `roost import`. Review, then commit.\n\npanel {\n");
     if let Some(url) = &opts.panel_url
-        && url.starts_with("http") {
-            let _ = writeln!(panel, "    url {}", q(url));
-        }
+        && url.starts_with("http")
+    {
+        let _ = writeln!(panel, "    url {}", q(url));
+    }
     let _ = writeln!(panel, "    dialect {}", q(live.dialect.as_str()));
     let _ = writeln!(panel, "    namespace {}", q(ns));
     panel.push_str("}\n");
@@ -220,16 +232,18 @@ pub fn import(live: &Live, opts: &ImportOptions) -> Imported {
         .iter()
         .filter(|l| location_ids.contains(&l.id))
     {
-        let _ = writeln!(
+        let _ = write!(
             locations,
-            "\n// panel id {}\nlocation {} {{",
+            "\n// panel id {}\nlocation {}",
             l.id,
             q(&l.short)
         );
-        if let Some(long) = &l.long {
-            let _ = writeln!(locations, "    description {}", q(long));
+        match l.long.as_deref().filter(|d| !d.is_empty()) {
+            Some(long) => {
+                let _ = writeln!(locations, " {{\n    description {}\n}}", q(long));
+            }
+            None => locations.push('\n'),
         }
-        locations.push_str("}\n");
         *out.counts.entry("locations").or_default() += 1;
     }
 
@@ -282,10 +296,6 @@ pub fn import(live: &Live, opts: &ImportOptions) -> Imported {
                 })
                 .collect::<String>()
         );
-        let _ = writeln!(
-            users,
-            "    // The password is not exported: set {env_name} when roost must set it (a new user, or rotate=#true)."
-        );
         let _ = writeln!(users, "    password env={}", q(&env_name));
         match u.external_id.as_deref() {
             Some(e) => match parse_marker(ns, e) {
@@ -321,7 +331,16 @@ pub fn import(live: &Live, opts: &ImportOptions) -> Imported {
         let Some(egg) = live.eggs.iter().find(|e| e.id == sh.egg) else {
             continue;
         };
-        let base = slug(&egg.name);
+        // One shape of an egg: the egg's name; several: the memory tells them apart.
+        let shapes_of_egg = groups
+            .iter()
+            .filter(|(s, ids)| s.egg == sh.egg && ids.len() >= opts.template_min.max(2))
+            .count();
+        let base = if shapes_of_egg > 1 {
+            format!("{}-{}", slug(&egg.name), slug(&mib(sh.memory)))
+        } else {
+            slug(&egg.name)
+        };
         let mut name = base.clone();
         let mut n = 2;
         while !used_names.insert(name.clone()) {
@@ -419,8 +438,10 @@ pub fn import(live: &Live, opts: &ImportOptions) -> Imported {
             s.uuid,
             q(&key)
         );
-        if s.name != key {
-            let _ = writeln!(t, "    name {}", q(&s.name));
+        // The panel trims what it is sent: surrounding whitespace would not survive a write.
+        let display = s.name.trim();
+        if display != key {
+            let _ = writeln!(t, "    name {}", q(display));
         }
         let description = s.description.trim_end();
         if !description.is_empty() {
@@ -650,6 +671,13 @@ pub fn import(live: &Live, opts: &ImportOptions) -> Imported {
         }
     };
     push("locations.kdl", locations);
+    if !users.is_empty() {
+        users.insert_str(
+            0,
+            "// Passwords are never exported: each user's `password` names an environment\n\
+             // variable, read only when roost must set a password (a new user, or rotate=#true).\n",
+        );
+    }
     push("users.kdl", users);
     push("templates.kdl", templates);
     match opts.layout {
@@ -697,6 +725,9 @@ mod tests {
         assert_eq!(slug("Café Ünïcode"), "café-ünïcode");
         assert_eq!(slug("  !!  "), "server");
         assert_eq!(slug("a.b_c"), "a.b_c");
+        let long = slug(&"A very long server name ".repeat(8));
+        assert!(long.chars().count() <= SLUG_MAX, "{long}");
+        assert!(long.starts_with("a-very-long-server-name-a-very") && !long.ends_with('-'));
     }
 
     #[test]
