@@ -1782,7 +1782,9 @@ fn build_server_change(
                 .get(&live.node)
                 .map(|n| n.name.clone())
                 .unwrap_or_else(|| format!("node id {}", live.node));
-            attrs.cmp("name", v(&live.name), v(&s.name), Impact::None);
+            // The panel trims every string it is sent (Laravel's TrimStrings): a name that
+            // differs only by surrounding whitespace cannot be written, so it is no change.
+            attrs.cmp("name", v(live.name.trim()), v(s.name.trim()), Impact::None);
             attrs.cmp(
                 "description",
                 v(live.description.trim_end()),
