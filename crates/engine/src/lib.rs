@@ -125,27 +125,31 @@ pub async fn apply(
         reporter: reporter.clone(),
         dialect: plan.dialect,
     });
-    let (deletes, others): (Vec<&Change>, Vec<&Change>) = plan
+    // Three phases, as the plan orders them: server deletes (they free allocations and owners),
+    // then creates/updates/adoptions/replacements, then the other deletes (after the updates
+    // that stop using what they delete).
+    let is_delete = |c: &&Change| c.action == Action::Delete;
+    let early: Vec<&Change> = plan
         .changes
         .iter()
-        .partition(|c| c.action == Action::Delete);
+        .filter(|c| is_delete(c) && c.address.kind == roost_model::Kind::Server)
+        .collect();
+    let middle: Vec<&Change> = plan.changes.iter().filter(|c| !is_delete(c)).collect();
+    let late: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| is_delete(c) && c.address.kind != roost_model::Kind::Server)
+        .collect();
     let mut outcome = Outcome::default();
-    run_phase(
-        &ctx,
-        build_tasks(&deletes, false),
-        opts.parallelism,
-        &mut outcome,
-    )
-    .await;
-    // Whatever depended on a failed delete was skipped in its phase; creates do not depend on
-    // deletes, except through freed allocations, which the panel itself checks.
-    run_phase(
-        &ctx,
-        build_tasks(&others, true),
-        opts.parallelism,
-        &mut outcome,
-    )
-    .await;
+    for (changes, group) in [(early, false), (middle, true), (late, false)] {
+        run_phase(
+            &ctx,
+            build_tasks(&changes, group),
+            opts.parallelism,
+            &mut outcome,
+        )
+        .await;
+    }
     outcome.elapsed = started.elapsed();
     outcome
 }
@@ -217,12 +221,41 @@ async fn run_phase(
         }
     }
     let tasks: Vec<Arc<Task>> = tasks.into_iter().map(Arc::new).collect();
+    // What an earlier phase failed or skipped: whatever depends on it is skipped here too.
+    let bad: std::collections::HashSet<Address> = outcome
+        .failed
+        .iter()
+        .map(|(a, _)| a.clone())
+        .chain(outcome.skipped.iter().cloned())
+        .collect();
     let mut ready: VecDeque<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
     let mut done = vec![false; n];
+    for i in 0..n {
+        let cause = tasks[i]
+            .changes
+            .iter()
+            .flat_map(|c| &c.depends_on)
+            .find(|d| bad.contains(*d))
+            .cloned();
+        if let (Some(because), false) = (cause, done[i]) {
+            skip_down(
+                ctx,
+                &tasks,
+                &dependents,
+                &mut done,
+                vec![i],
+                &because,
+                outcome,
+            );
+        }
+    }
     let mut running: JoinSet<(usize, Result<(), String>)> = JoinSet::new();
     loop {
         while running.len() < parallelism.max(1) {
             let Some(i) = ready.pop_front() else { break };
+            if done[i] {
+                continue;
+            }
             let task = tasks[i].clone();
             let ctx = ctx.clone();
             running.spawn(async move {
@@ -262,23 +295,46 @@ async fn run_phase(
                     outcome.failed.push((c.address.clone(), error.clone()));
                 }
                 // Everything downstream is skipped, not failed.
-                let mut stack: Vec<usize> = dependents[i].clone();
-                while let Some(d) = stack.pop() {
-                    if done[d] {
-                        continue;
-                    }
-                    done[d] = true;
-                    for c in &tasks[d].changes {
-                        ctx.reporter.report(Event::Skipped {
-                            address: c.address.clone(),
-                            action: c.action,
-                            because: tasks[i].label().clone(),
-                        });
-                        outcome.skipped.push(c.address.clone());
-                    }
-                    stack.extend(dependents[d].iter().copied());
-                }
+                let because = tasks[i].label().clone();
+                skip_down(
+                    ctx,
+                    &tasks,
+                    &dependents,
+                    &mut done,
+                    dependents[i].clone(),
+                    &because,
+                    outcome,
+                );
             }
         }
+    }
+}
+
+/// Skip `start` and everything that depends on it, reporting each as skipped because of
+/// `because`.
+fn skip_down(
+    ctx: &exec::Ctx,
+    tasks: &[Arc<Task>],
+    dependents: &[Vec<usize>],
+    done: &mut [bool],
+    start: Vec<usize>,
+    because: &Address,
+    outcome: &mut Outcome,
+) {
+    let mut stack = start;
+    while let Some(d) = stack.pop() {
+        if done[d] {
+            continue;
+        }
+        done[d] = true;
+        for c in &tasks[d].changes {
+            ctx.reporter.report(Event::Skipped {
+                address: c.address.clone(),
+                action: c.action,
+                because: because.clone(),
+            });
+            outcome.skipped.push(c.address.clone());
+        }
+        stack.extend(dependents[d].iter().copied());
     }
 }

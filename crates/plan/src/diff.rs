@@ -149,6 +149,10 @@ struct Ctx<'a> {
     user_by_name: HashMap<String, Vec<&'a LiveUser>>,
     /// Servers deleted by this plan (their allocations and owners are freed).
     deleted_servers: HashSet<u64>,
+    /// Live allocations that a server's update gives up (its desired allocations exclude them).
+    released_allocations: HashSet<u64>,
+    /// Live servers whose update gives them another owner.
+    reassigned_servers: HashSet<u64>,
     /// Declared allocations that exist as declared (not turned into changes at all).
     unchanged_allocations: usize,
 }
@@ -202,6 +206,8 @@ fn plan_inner(
         user_by_name: HashMap::new(),
         deleted_servers: HashSet::new(),
         unchanged_allocations: 0,
+        released_allocations: HashSet::new(),
+        reassigned_servers: HashSet::new(),
     };
     for a in &live.allocations {
         if let Some(ip) = a.ip_addr() {
@@ -240,6 +246,7 @@ fn plan_inner(
     plan_servers_delete(&mut cx, &mut deletes, &mut unmanaged);
     plan_locations(&mut cx, &mut unmanaged);
     plan_nodes(&mut cx, &mut unmanaged);
+    release_by_updates(&mut cx);
     plan_allocations(&mut cx, &mut deletes, &mut unmanaged);
     plan_users(&mut cx, &mut deletes, &mut unmanaged);
     plan_servers(&mut cx);
@@ -313,9 +320,18 @@ fn plan_inner(
     }
     cx.changes
         .sort_by_key(|c| order.get(&c.address).copied().unwrap_or(usize::MAX));
+    // Server deletes run first (they free allocations and owners); deletes of everything else
+    // run last, after the updates that stop using them.
     deletes.sort_by_key(|c| delete_rank(c.address.kind));
+    let late = deletes.split_off(
+        deletes
+            .iter()
+            .position(|c| c.address.kind != Kind::Server)
+            .unwrap_or(deletes.len()),
+    );
     let mut changes = deletes;
     changes.append(&mut cx.changes);
+    changes.extend(late);
 
     let rate_limit = opts
         .rate_limit
@@ -802,7 +818,10 @@ fn plan_allocations(cx: &mut Ctx, deletes: &mut Vec<Change>, unmanaged: &mut Unm
         if !managed_nodes.contains(&a.node_id) || declared.contains(&a.id) {
             continue;
         }
-        let freed = a.server_id.is_some_and(|s| cx.deleted_servers.contains(&s));
+        // Free once its server is deleted, or once the server's update lets go of it: deletes
+        // of allocations and users run after the updates.
+        let freed = a.server_id.is_some_and(|s| cx.deleted_servers.contains(&s))
+            || cx.released_allocations.contains(&a.id);
         if prune && (!a.assigned || freed) {
             let node = &cx.node_by_id[&a.node_id].name;
             let address = match a.ip_addr() {
@@ -1194,7 +1213,9 @@ fn plan_users(cx: &mut Ctx, deletes: &mut Vec<Change>, unmanaged: &mut Unmanaged
             let remaining: Vec<&LiveServer> = owned_servers
                 .iter()
                 .copied()
-                .filter(|s| !cx.deleted_servers.contains(&s.id))
+                .filter(|s| {
+                    !cx.deleted_servers.contains(&s.id) && !cx.reassigned_servers.contains(&s.id)
+                })
                 .collect();
             if !remaining.is_empty() {
                 let names: Vec<String> = remaining
@@ -2422,6 +2443,68 @@ fn preflight(cx: &mut Ctx) {
                         .help("take the node out of maintenance (`maintenance #false`) first, or put the server on another node"),
                 );
             }
+        }
+    }
+}
+
+/// Which live allocations and owners the servers' own updates let go of, so that pruning them
+/// in the same plan is safe (their deletes run after the updates).
+fn release_by_updates(cx: &mut Ctx) {
+    let d = cx.d;
+    let ns = d.panel.namespace.as_str();
+    let by_ext: HashMap<&str, &LiveServer> = cx
+        .live
+        .servers
+        .iter()
+        .filter_map(|s| s.external_id.as_deref().map(|e| (e, s)))
+        .collect();
+    for (key, s) in &d.servers {
+        let live = match &s.adopt {
+            Some(AdoptServer::Id(id)) => cx.live.servers.iter().find(|l| l.id == *id),
+            Some(AdoptServer::Uuid(u)) => cx.live.servers.iter().find(|l| &l.uuid == u),
+            None => by_ext
+                .get(d.server_external_id(s).as_str())
+                .copied()
+                .or_else(|| {
+                    s.external_id
+                        .is_none()
+                        .then(|| {
+                            by_ext
+                                .get(roost_model::marker(ns, key, !s.protect).as_str())
+                                .copied()
+                        })
+                        .flatten()
+                }),
+        };
+        let Some(live) = live else { continue };
+        let Some(node) = cx
+            .node_by_name
+            .get(s.node.as_str())
+            .and_then(|v| (v.len() == 1).then(|| v[0]))
+        else {
+            continue;
+        };
+        let wanted: HashSet<u64> = s
+            .allocation
+            .iter()
+            .chain(&s.additional_allocations)
+            .filter_map(|ep| {
+                cx.alloc_by_key
+                    .get(&(node.id, ep.ip, ep.port))
+                    .map(|a| a.id)
+            })
+            .collect();
+        for id in live.allocations.iter().chain(live.allocation.iter()) {
+            if !wanted.contains(id) {
+                cx.released_allocations.insert(*id);
+            }
+        }
+        let owner = cx
+            .user_by_id
+            .get(&live.user)
+            .map(|u| u.username.to_lowercase());
+        if owner.as_deref() != Some(s.owner.to_lowercase().as_str()) {
+            cx.reassigned_servers.insert(live.id);
         }
     }
 }

@@ -214,7 +214,6 @@ pub enum Desired {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct NodeTarget {
-    #[serde(flatten)]
     pub node: Node,
     /// The location's panel id, when it exists already; otherwise the engine resolves
     /// `location.SHORT` after creating it.
