@@ -9,7 +9,7 @@
 
 mod plan_common;
 
-use plan_common::{Fleet, Panel, example, fleet};
+use plan_common::{Fleet, Panel, fleet};
 use roost_sim::{Dialect, ServerParams};
 use std::path::{Path, PathBuf};
 
@@ -103,7 +103,12 @@ const EDITS: &[(&str, &str, &str, &str)] = &[
         "additional-allocations 25567\n",
         "additional-allocations 25567 25600 25601\n",
     ),
-    ("description", "servers.kdl", "The main survival world.", "Season 2"),
+    (
+        "description",
+        "servers.kdl",
+        "The main survival world.",
+        "Season 2",
+    ),
     ("features", "servers.kdl", "backups=3", "backups=5"),
     (
         "user",
@@ -124,7 +129,11 @@ fn fixture_fleets_converge_after_every_kind_of_edit() {
         for (what, file, from, to) in EDITS {
             f.edit(file, from, to);
             panel.apply(f.path());
-            assert_no_changes(&panel, f.path(), &format!("{dialect:?} after edit `{what}`"));
+            assert_no_changes(
+                &panel,
+                f.path(),
+                &format!("{dialect:?} after edit `{what}`"),
+            );
         }
         // And a server leaving the manifests (pruned).
         let text = std::fs::read_to_string(f.path().join("servers.kdl")).unwrap();
@@ -270,7 +279,10 @@ fn the_splitter_keeps_every_block() {
         }
     }
     let blocks = top_level_blocks("// a\nx \"}\" {\n  y \"\"\"\n  {\n  \"\"\"\n}\nz 1\n");
-    assert_eq!(blocks, ["// a\nx \"}\" {\n  y \"\"\"\n  {\n  \"\"\"\n}\n", "z 1\n"]);
+    assert_eq!(
+        blocks,
+        ["// a\nx \"}\" {\n  y \"\"\"\n  {\n  \"\"\"\n}\n", "z 1\n"]
+    );
 }
 
 /// The JSON plan of `dir`; it must exit 0.
@@ -284,7 +296,10 @@ const SEEDS: [u64; 4] = [1, 7, 42, 2026];
 
 fn assert_layout_independent(panel: &Panel, dir: &Path) {
     let reference = json_plan(panel, dir);
-    assert!(reference.contains("\"changes\": [\n"), "a plan with changes");
+    assert!(
+        reference.contains("\"changes\": [\n"),
+        "a plan with changes"
+    );
     for seed in SEEDS {
         let other = relayout(dir, seed);
         let plan = json_plan(panel, other.path());

@@ -140,17 +140,17 @@ impl Validator<'_> {
                     }
                 }
                 "minimum" => {
-                    if let (Some(n), Some(min)) = (v.as_f64(), x.as_f64()) {
-                        if n < min {
-                            self.fail(at, format!("{n} is below the minimum {min}"));
-                        }
+                    if let (Some(n), Some(min)) = (v.as_f64(), x.as_f64())
+                        && n < min
+                    {
+                        self.fail(at, format!("{n} is below the minimum {min}"));
                     }
                 }
                 "maximum" => {
-                    if let (Some(n), Some(max)) = (v.as_f64(), x.as_f64()) {
-                        if n > max {
-                            self.fail(at, format!("{n} is above the maximum {max}"));
-                        }
+                    if let (Some(n), Some(max)) = (v.as_f64(), x.as_f64())
+                        && n > max
+                    {
+                        self.fail(at, format!("{n} is above the maximum {max}"));
                     }
                 }
                 "uniqueItems" => {

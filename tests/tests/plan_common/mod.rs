@@ -79,7 +79,9 @@ impl Panel {
             .expect("a tokio runtime");
         let mut config = SimConfig::new(dialect);
         config.rate_limit = None;
-        let sim = rt.block_on(Sim::start(config)).expect("the simulator starts");
+        let sim = rt
+            .block_on(Sim::start(config))
+            .expect("the simulator starts");
         Panel { sim, _rt: rt }
     }
 
@@ -144,7 +146,13 @@ impl Panel {
             "--auto-approve",
             "--allow-destroy",
         ]);
-        assert_eq!(run.code, Some(0), "apply {} failed:\n{}", dir.display(), run.show());
+        assert_eq!(
+            run.code,
+            Some(0),
+            "apply {} failed:\n{}",
+            dir.display(),
+            run.show()
+        );
     }
 
     /// The panel id of the server named `name`.
