@@ -304,3 +304,162 @@ fn small_import_pelican_reads_well() {
         &imported_text(Dialect::Pelican, 30, &[]),
     );
 }
+
+/// Blocks of a kind (`server`, `user`...) across the files: from the header line to the
+/// closing `}` (or the header alone when it has no children).
+fn blocks(files: &std::collections::BTreeMap<String, String>, kind: &str) -> Vec<String> {
+    let head = format!("{kind} \"");
+    let mut out = Vec::new();
+    for text in files.values() {
+        let mut current: Option<String> = None;
+        for line in text.lines() {
+            if let Some(block) = current.as_mut() {
+                block.push('\n');
+                block.push_str(line);
+                if line == "}" {
+                    out.extend(current.take());
+                }
+            } else if line.starts_with(&head) {
+                if line.ends_with('{') {
+                    current = Some(line.to_string());
+                } else {
+                    out.push(line.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Import with `extra` flags into a fresh directory; it must validate and only adopt.
+fn filtered(panel: &Panel, extra: &[&str]) -> std::collections::BTreeMap<String, String> {
+    let out = tempfile::tempdir().expect("temp dir");
+    import(panel, out.path(), extra).expect(0, &format!("roost import {extra:?}"));
+    offline(&["validate", p(out.path())]).expect(0, &format!("validate of import {extra:?}"));
+    assert_adopt_only(panel, out.path());
+    read_tree(out.path())
+}
+
+fn filters_and_layouts(dialect: Dialect) {
+    let panel = Panel::start(dialect);
+    let messy = panel.sim.mutate(|st| seed_messy(st, 40));
+    let st = panel.state();
+    let pt = dialect == Dialect::Pterodactyl;
+
+    // One file per node, holding the node and its servers.
+    let files = filtered(&panel, &["--layout", "per-node"]);
+    let slugs = ["fra-1", "fra-2", "nyc.edge_1", "sgp-node-3"];
+    for ((_, name), slug) in messy.nodes.iter().zip(slugs) {
+        let text = files
+            .get(&format!("nodes/{slug}.kdl"))
+            .unwrap_or_else(|| panic!("no nodes/{slug}.kdl in {:?}", files.keys()));
+        let servers_here = st
+            .servers
+            .values()
+            .filter(|s| st.nodes[&s.node_id].name == *name)
+            .count();
+        assert_eq!(
+            text.lines().filter(|l| l.starts_with("server ")).count(),
+            servers_here,
+            "nodes/{slug}.kdl holds the servers of node {name}"
+        );
+        assert!(text.contains(&format!("node \"{name}\" {{")));
+    }
+    assert!(files.contains_key("users.kdl") && !files.contains_key("servers.kdl"));
+    assert_eq!(blocks(&files, "server").len(), 40);
+
+    // --kind users: the users, nothing else.
+    let files = filtered(&panel, &["--kind", "users"]);
+    assert_eq!(blocks(&files, "user").len(), st.users.len());
+    assert!(blocks(&files, "server").is_empty() && blocks(&files, "node").is_empty());
+
+    // --kind nodes: nodes with their allocations, and (Pterodactyl) the locations they need.
+    let files = filtered(&panel, &["--kind", "nodes"]);
+    assert_eq!(blocks(&files, "node").len(), 4);
+    assert_eq!(blocks(&files, "location").len(), if pt { 3 } else { 0 });
+    assert!(blocks(&files, "server").is_empty() && blocks(&files, "user").is_empty());
+
+    // --node: that node, its servers and what they need.
+    let files = filtered(&panel, &["--node", "fra-2"]);
+    let nodes = blocks(&files, "node");
+    assert_eq!(nodes.len(), 1, "{nodes:?}");
+    assert!(nodes[0].starts_with("node \"fra-2\""));
+    let fra2 = messy.nodes[1].0;
+    let want: Vec<u64> = st
+        .servers
+        .values()
+        .filter(|s| s.node_id == fra2)
+        .map(|s| s.id)
+        .collect();
+    let servers = blocks(&files, "server");
+    assert_eq!(servers.len(), want.len());
+    assert!(servers.iter().all(|b| b.contains("node \"fra-2\"")));
+    let owners: BTreeSet<&String> = st
+        .servers
+        .values()
+        .filter(|s| s.node_id == fra2)
+        .map(|s| &messy.users[&s.user_id])
+        .collect();
+    for o in &owners {
+        assert!(
+            blocks(&files, "user")
+                .iter()
+                .any(|b| b.starts_with(&format!("user \"{o}\""))),
+            "the owner {o} comes along"
+        );
+    }
+    if pt {
+        assert_eq!(
+            blocks(&files, "location").len(),
+            1,
+            "the node's location comes along"
+        );
+    }
+
+    // --owner: that user's servers, the user, and their nodes.
+    let files = filtered(&panel, &["--owner", "steve"]);
+    let steve = *messy
+        .users
+        .iter()
+        .find(|(_, n)| *n == "steve")
+        .expect("steve")
+        .0;
+    let theirs = st.servers.values().filter(|s| s.user_id == steve).count();
+    assert!(theirs > 0);
+    let servers = blocks(&files, "server");
+    assert_eq!(servers.len(), theirs);
+    assert!(servers.iter().all(|b| b.contains("owner \"steve\"")));
+    let users = blocks(&files, "user");
+    assert_eq!(users.len(), 1);
+    assert!(users[0].starts_with("user \"steve\""));
+
+    // --server-id: exactly those servers.
+    let ids: Vec<u64> = messy
+        .bare
+        .iter()
+        .take(2)
+        .chain(messy.foreign.iter().take(1))
+        .copied()
+        .collect();
+    let list = ids.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
+    let files = filtered(&panel, &["--server-id", &list]);
+    let servers = blocks(&files, "server");
+    assert_eq!(servers.len(), 3, "{servers:?}");
+    let all: String = files.values().cloned().collect();
+    for id in &ids {
+        assert!(all.contains(&format!(
+            "// panel id {id}, uuid {}\nserver ",
+            st.servers[id].uuid
+        )));
+    }
+}
+
+#[test]
+fn filters_and_layouts_pterodactyl() {
+    filters_and_layouts(Dialect::Pterodactyl);
+}
+
+#[test]
+fn filters_and_layouts_pelican() {
+    filters_and_layouts(Dialect::Pelican);
+}
