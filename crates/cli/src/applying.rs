@@ -166,7 +166,7 @@ fn confirm(plan: &Plan, args: &ApplyArgs) -> Result<bool, BoxDiag> {
         }
     }
     if args.auto_approve {
-        if !risky.is_empty() && !args.allow_destroy {
+        if !risky.is_empty() && !args.allow_destroy && !plan.allow_destroy {
             return Err(diag(
                 "roost::destroy-not-allowed",
                 format!(
@@ -394,17 +394,30 @@ pub async fn run(args: ApplyArgs) -> Result<u8, BoxDiag> {
         return Ok(exit::ERROR);
     }
     *total.lock().unwrap_or_else(|p| p.into_inner()) = plan.changes.len();
-    let reporter: Arc<dyn Reporter> = Arc::new(Lines {
-        json,
-        total: plan.changes.len(),
-        done: Mutex::new(0),
-    });
+    let live_display = !json && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let reporter: Arc<dyn Reporter> = if live_display {
+        Arc::new(LiveProgress {
+            total: plan.changes.len(),
+            state: Mutex::new(LiveState::default()),
+            color: output::color_stderr(),
+        })
+    } else {
+        Arc::new(Lines {
+            json,
+            total: plan.changes.len(),
+            done: Mutex::new(0),
+        })
+    };
     *reporter_slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(reporter.clone());
     let opts = ApplyOptions {
         parallelism: args.parallelism,
         secrets: roost_engine::env_and_file_secrets(base_dir),
     };
     let outcome = roost_engine::apply(&plan, panel.client.clone(), opts, reporter).await;
+    if live_display {
+        // Clear the status line before the summary.
+        eprint!("\r\x1b[2K");
+    }
     panel.close().await;
     let line = format!(
         "Apply {}: {} applied, {} failed, {} skipped in {:.1}s.",
@@ -443,5 +456,128 @@ impl Reporter for Forward {
         if let Some(r) = r {
             r.report(e);
         }
+    }
+}
+
+/// At a terminal: finished changes scroll by as lines, and one status line at the bottom shows
+/// the progress, what is in flight, and any rate-limit wait.
+struct LiveProgress {
+    total: usize,
+    state: Mutex<LiveState>,
+    color: bool,
+}
+
+#[derive(Default)]
+struct LiveState {
+    done: usize,
+    failed: usize,
+    in_flight: Vec<String>,
+    waiting: Option<String>,
+}
+
+impl LiveProgress {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+
+    fn redraw(&self, st: &LiveState, line: Option<String>) {
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r\x1b[2K");
+        if let Some(line) = line {
+            let _ = writeln!(err, "{line}");
+        }
+        let width = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse::<usize>().ok())
+            .unwrap_or(100)
+            .saturating_sub(1);
+        let mut status = format!("[{}/{}]", st.done, self.total);
+        if st.failed > 0 {
+            status.push_str(&format!(" {} failed", st.failed));
+        }
+        if !st.in_flight.is_empty() {
+            let shown: Vec<&str> = st
+                .in_flight
+                .iter()
+                .filter(|a| !a.starts_with("allocation."))
+                .take(3)
+                .map(String::as_str)
+                .collect();
+            let more = st.in_flight.len().saturating_sub(shown.len());
+            status.push_str(&format!(
+                " applying {}{}",
+                shown.join(", "),
+                if more > 0 {
+                    format!(" (+{more})")
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        if let Some(w) = &st.waiting {
+            status.push_str(&format!(" · {w}"));
+        }
+        let status: String = status.chars().take(width).collect();
+        let _ = write!(err, "{}", self.paint("2", &status));
+        let _ = err.flush();
+    }
+}
+
+impl Reporter for LiveProgress {
+    fn report(&self, e: Event) {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let line = match e {
+            Event::Started { address, .. } => {
+                st.in_flight.push(address.to_string());
+                st.waiting = None;
+                None
+            }
+            Event::Finished {
+                address,
+                action,
+                elapsed,
+            } => {
+                st.done += 1;
+                st.in_flight.retain(|a| *a != address.to_string());
+                // Hundreds of allocations scroll nothing useful by: the status line counts them.
+                if address.kind == roost_model::Kind::Allocation {
+                    self.redraw(&st, None);
+                    return;
+                }
+                Some(format!(
+                    "{} {address}: {} ({:.1}s)",
+                    self.paint("32", action.symbol()),
+                    action.verb(),
+                    elapsed.as_secs_f64()
+                ))
+            }
+            Event::Failed { address, error, .. } => {
+                st.done += 1;
+                st.failed += 1;
+                st.in_flight.retain(|a| *a != address.to_string());
+                Some(format!(
+                    "{} {address}: FAILED: {error}",
+                    self.paint("31", "!")
+                ))
+            }
+            Event::Skipped {
+                address, because, ..
+            } => {
+                st.done += 1;
+                Some(format!("- {address}: skipped, because {because} failed"))
+            }
+            Event::Recovered { address, note } => Some(format!("  {address}: {note}")),
+            Event::Waiting { seconds, reason } => {
+                st.waiting = Some(format!(
+                    "waiting {seconds:.1}s for the rate limit ({reason})"
+                ));
+                None
+            }
+        };
+        self.redraw(&st, line);
     }
 }

@@ -79,7 +79,11 @@ pub async fn connect(opts: &ConnectOptions, manifest: Option<&Manifest>) -> Resu
         })?;
         let mut cc = ClientConfig::new(sim.url(), Secret::new(sim.token()));
         cc.dialect = expected;
-        cc.rate_limit = RateLimit::Off;
+        // The embedded panel has no limit of its own; `--rate-limit` still paces the client.
+        cc.rate_limit = match opts.rate_limit {
+            Some(n) if n > 0 => RateLimit::PerMinute(n),
+            _ => RateLimit::Off,
+        };
         cc.on_wait = opts.on_wait.clone();
         cc.read_only = opts.read_only;
         if let Some(p) = opts.page_size {
