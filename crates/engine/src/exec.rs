@@ -225,12 +225,20 @@ async fn run_change(ctx: &Ctx, c: &Change) -> Result<(), String> {
                     ctx.set_id(&c.address, created.id);
                     Ok(())
                 }
-                (_, Some(id)) => ctx
-                    .client
-                    .update_node(id, &body)
-                    .await
-                    .map(|_| ())
-                    .map_err(err),
+                (_, Some(id)) => match ctx.client.update_node(id, &body).await {
+                    Ok(_) => Ok(()),
+                    // Pterodactyl saved the node but could not push the new configuration to
+                    // Wings (400 ConfigurationNotPersistedException): the change is made; say
+                    // what is left to do rather than fail the run.
+                    Err(e) if e.code() == Some("ConfigurationNotPersistedException") => {
+                        ctx.reporter.report(Event::Recovered {
+                            address: c.address.clone(),
+                            note: "saved, but the panel could not update Wings: copy the node's new configuration to the machine (Wings' config.yml) and restart Wings".into(),
+                        });
+                        Ok(())
+                    }
+                    Err(e) => Err(err(e)),
+                },
                 _ => Err("no panel id for the node".into()),
             }
         }
