@@ -628,6 +628,15 @@ pub fn markdown(plan: &Plan, budget: usize) -> String {
                 for a in group_aliases(&g) {
                     let _ = writeln!(sec, "alias: `{a}`\n");
                 }
+                let calls: Vec<String> = g
+                    .items
+                    .iter()
+                    .flat_map(|c| &c.calls)
+                    .map(|x| format!("`{x}`"))
+                    .collect();
+                if !calls.is_empty() {
+                    let _ = writeln!(sec, "API calls: {}\n", calls.join(", "));
+                }
                 sec.push_str("</details>\n");
             }
         }
