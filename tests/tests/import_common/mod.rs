@@ -102,6 +102,8 @@ impl Panel {
             .env("NO_COLOR", "1")
             .env("COLUMNS", "200")
             .env("ROOST_TOKEN", self.sim.token())
+            // The safety fixture's user.
+            .env("ALEX_PASSWORD", "alex-secret-1")
             .env_remove("ROOST_PANEL")
             .stdin(Stdio::null());
         cmd
