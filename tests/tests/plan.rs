@@ -932,7 +932,6 @@ fn server_moves_to_another_node_is_replaced() {
 /// When the egg changes, the variables of the old egg go away and those of the new one appear:
 /// the plan should say so (`old` absent for a new variable, `new` absent for a dropped one).
 #[test]
-#[ignore = "planner bug (diff.rs): an egg change shows a new variable as \"\" -> value and omits the old egg's variables"]
 fn egg_change_lists_variables_that_come_and_go() {
     let panel = applied(PT);
     let f = Fleet::copy(&fleet(PT));

@@ -322,7 +322,9 @@ fn plan_inner(
         .sort_by_key(|c| order.get(&c.address).copied().unwrap_or(usize::MAX));
     // Server deletes run first (they free allocations and owners); deletes of everything else
     // run last, after the updates that stop using them.
-    deletes.sort_by_key(|c| delete_rank(c.address.kind));
+    deletes.sort_by(|a, b| {
+        (delete_rank(a.address.kind), &a.address).cmp(&(delete_rank(b.address.kind), &b.address))
+    });
     let late = deletes.split_off(
         deletes
             .iter()
@@ -360,6 +362,7 @@ fn plan_inner(
         notes,
         threshold: None,
         allow_destroy: d.panel.allow_destroy,
+        targets: Vec::new(),
     })
 }
 
@@ -1828,14 +1831,29 @@ fn build_server_change(
             );
             attrs.cmp("image", v(&live.image), v(&image), Impact::Restart);
             attrs.cmp("startup", v(&live.startup), v(&startup), Impact::Restart);
-            for (k, want) in &environment {
-                let have = live.environment.get(k).cloned().unwrap_or_default();
-                attrs.cmp(
-                    &format!("environment.{k}"),
-                    v(have),
-                    v(want),
-                    Impact::Restart,
-                );
+            if egg_changed {
+                // Variables come and go with the egg: the old egg's show as removed, the new
+                // egg's as added (absent on one side is null, not "").
+                let keys: BTreeSet<&String> =
+                    environment.keys().chain(live.environment.keys()).collect();
+                for k in keys {
+                    attrs.cmp(
+                        &format!("environment.{k}"),
+                        v(live.environment.get(k)),
+                        v(environment.get(k)),
+                        Impact::Restart,
+                    );
+                }
+            } else {
+                for (k, want) in &environment {
+                    let have = live.environment.get(k).cloned().unwrap_or_default();
+                    attrs.cmp(
+                        &format!("environment.{k}"),
+                        v(have),
+                        v(want),
+                        Impact::Restart,
+                    );
+                }
             }
             let ll = &live.limits;
             attrs.cmp(
@@ -2086,6 +2104,7 @@ fn restrict(plan: &mut Plan, desired: &roost_model::Desired, targets: &[Address]
         .chain(targets.iter().cloned())
         .collect();
     plan.changes.retain(|c| keep.contains(&c.address));
+    plan.targets = targets.to_vec();
 }
 
 fn summarise(plan: &mut Plan) {

@@ -236,6 +236,17 @@ pub fn threshold_line(plan: &Plan) -> Option<String> {
     ))
 }
 
+/// Said when `--target` limited the plan.
+pub fn partial_note(plan: &Plan) -> Option<String> {
+    (!plan.targets.is_empty()).then(|| {
+        let list: Vec<String> = plan.targets.iter().map(|t| t.to_string()).collect();
+        format!(
+            "Partial plan: only {} and what it depends on (--target); other changes are not shown.",
+            list.join(", ")
+        )
+    })
+}
+
 pub fn summary_line(plan: &Plan) -> String {
     let s = &plan.summary;
     if !plan.has_changes() {
@@ -354,6 +365,9 @@ pub fn text(plan: &Plan, opts: TextOptions) -> String {
     o.push('\n');
     if let Some(t) = threshold_line(plan) {
         let _ = writeln!(o, "{} {t}\n", p.c("31", "!"));
+    }
+    if let Some(note) = partial_note(plan) {
+        let _ = writeln!(o, "{}", p.c("33", &note));
     }
     o.push_str(&p.bold(&summary_line(plan)));
     o.push('\n');
@@ -497,6 +511,9 @@ pub fn markdown(plan: &Plan, budget: usize) -> String {
     let mut head = String::from("## roost plan\n\n");
     let s = &plan.summary;
     let _ = writeln!(head, "**{}**\n", summary_line(plan));
+    if let Some(note) = partial_note(plan) {
+        let _ = writeln!(head, "_{note}_\n");
+    }
     if plan.has_changes() {
         head.push_str("| create | update | replace | delete | adopt | restart | reinstall | destroy | unmanaged | requests |\n");
         head.push_str("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -584,6 +601,13 @@ pub fn markdown(plan: &Plan, budget: usize) -> String {
                                 let _ = writeln!(sec, "+ {} = {}{drift}", a.name, show(n));
                             }
                             (Some(o), None) => {
+                                let _ = writeln!(sec, "- {} = {}{drift}", a.name, show(o));
+                            }
+                            // A value that appears or goes (null on one side) is one line.
+                            (Some(o), Some(n)) if o.is_null() => {
+                                let _ = writeln!(sec, "+ {} = {}{drift}", a.name, show(n));
+                            }
+                            (Some(o), Some(n)) if n.is_null() => {
                                 let _ = writeln!(sec, "- {} = {}{drift}", a.name, show(o));
                             }
                             (Some(o), Some(n)) => {

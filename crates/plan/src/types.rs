@@ -18,8 +18,9 @@ pub struct Plan {
     /// The panel the plan was made against (URL, or `sim:PATH` for the embedded simulator).
     pub panel: Option<String>,
     pub dialect: Dialect,
-    /// Changes in apply order: deletes first (dependents before what they depend on), then
-    /// creates and updates in dependency order.
+    /// Changes in apply order: server deletes first, then creates, updates, adoptions and
+    /// replacements in dependency order, then the other deletes (allocations, users), which run
+    /// after the updates that stop using them.
     pub changes: Vec<Change>,
     /// Resources on the panel that the manifests do not declare and roost will not touch.
     pub unmanaged: Unmanaged,
@@ -33,6 +34,8 @@ pub struct Plan {
     pub fingerprints: BTreeMap<String, String>,
     /// Non-fatal observations a reviewer should see (e.g. a likely adoption candidate).
     pub notes: Vec<String>,
+    /// `--target`: the plan covers only these resources and what they depend on.
+    pub targets: Vec<Address>,
     /// The manifests allow destructive changes under `--auto-approve` (`allow-destroy #true`).
     pub allow_destroy: bool,
     /// Set when the plan deletes or replaces more managed servers than the threshold allows:
