@@ -1938,7 +1938,11 @@ fn server_create(st: &mut SimState, r: &mut Req) -> Res {
     let uuid = loop {
         let u = st.new_uuid();
         // identifier (first 8 chars) must be unique too.
-        if !st.servers.values().any(|s| s.uuid.get(..8) == u.get(..8)) {
+        if !st
+            .idx
+            .server_identifiers
+            .contains_key(crate::state::server_identifier(&u))
+        {
             break u;
         }
     };

@@ -228,6 +228,13 @@ pub struct Indexes {
     pub server_by_external: HashMap<String, u64>,
     pub user_by_username: HashMap<String, u64>,
     pub user_by_email: HashMap<String, u64>,
+    /// Servers per identifier (the uuid's first 8 characters, which must be unique too).
+    pub server_identifiers: HashMap<String, usize>,
+}
+
+/// A server's short identifier: the first 8 characters of its uuid.
+pub fn server_identifier(uuid: &str) -> &str {
+    uuid.get(..8).unwrap_or(uuid)
 }
 
 fn default_true() -> bool {
@@ -489,6 +496,9 @@ impl SimState {
             if let Some(e) = &s.external_id {
                 ix.server_by_external.entry(e.clone()).or_insert(s.id);
             }
+            *ix.server_identifiers
+                .entry(server_identifier(&s.uuid).to_string())
+                .or_default() += 1;
         }
         for n in self.nodes.values() {
             if let Some(l) = n.location_id {
@@ -808,6 +818,11 @@ impl SimState {
         if let Some(e) = &s.external_id {
             self.idx.server_by_external.insert(e.clone(), s.id);
         }
+        *self
+            .idx
+            .server_identifiers
+            .entry(server_identifier(&s.uuid).to_string())
+            .or_default() += 1;
         self.servers.insert(s.id, s);
     }
 
@@ -827,6 +842,13 @@ impl SimState {
             && self.idx.server_by_external.get(e) == Some(&id)
         {
             self.idx.server_by_external.remove(e);
+        }
+        let ident = server_identifier(&s.uuid);
+        if let Some(n) = self.idx.server_identifiers.get_mut(ident) {
+            *n -= 1;
+            if *n == 0 {
+                self.idx.server_identifiers.remove(ident);
+            }
         }
         Some(s)
     }
