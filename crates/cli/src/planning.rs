@@ -164,7 +164,38 @@ pub fn plan_errors(m: &Manifest, errors: Vec<PlanError>) -> BoxDiag {
                 e.code, e.message, e.help,
             ));
     }
-    Box::new(report)
+    Box::new(PlanFailed(report))
+}
+
+/// Plan errors reported as such (not as invalid manifests): the manifests may be fine, the
+/// panel's state is what the plan cannot reconcile.
+#[derive(Debug)]
+struct PlanFailed(roost_manifest::ManifestErrors);
+
+impl std::fmt::Display for PlanFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.diagnostics.len() {
+            1 => write!(f, "no plan: 1 problem must be resolved first"),
+            n => write!(f, "no plan: {n} problems must be resolved first"),
+        }
+    }
+}
+
+impl std::error::Error for PlanFailed {}
+
+impl miette::Diagnostic for PlanFailed {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new("roost::no-plan"))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        Some(Box::new(
+            self.0
+                .diagnostics
+                .iter()
+                .map(|d| d as &dyn miette::Diagnostic),
+        ))
+    }
 }
 
 /// Everything `plan`, `apply` and `drift` share: load, connect, read, plan.

@@ -186,11 +186,63 @@ pub fn plan(
     Ok(plan)
 }
 
+/// The desired state as the panel will store it: both panels trim every string they receive
+/// and turn empty strings into null (Laravel's TrimStrings and ConvertEmptyStringsToNull), so
+/// comparing the manifests' text as written would show differences that never go away.
+fn as_panel_stores(d: &roost_model::Desired) -> roost_model::Desired {
+    fn t(s: &mut String) {
+        let trimmed = s.trim();
+        if trimmed.len() != s.len() {
+            *s = trimmed.to_string();
+        }
+    }
+    fn opt(s: &mut Option<String>) {
+        if let Some(x) = s {
+            t(x);
+            if x.is_empty() {
+                *s = None;
+            }
+        }
+    }
+    let mut d = d.clone();
+    for l in d.locations.values_mut() {
+        opt(&mut l.description);
+    }
+    for n in d.nodes.values_mut() {
+        t(&mut n.fqdn);
+        opt(&mut n.description);
+        opt(&mut n.daemon_sftp_alias);
+        opt(&mut n.daemon_base);
+        n.tags.iter_mut().for_each(t);
+    }
+    for a in d.allocations.values_mut() {
+        opt(&mut a.alias);
+    }
+    for u in d.users.values_mut() {
+        t(&mut u.email);
+        opt(&mut u.first_name);
+        opt(&mut u.last_name);
+        opt(&mut u.language);
+        opt(&mut u.external_id);
+    }
+    for s in d.servers.values_mut() {
+        t(&mut s.name);
+        t(&mut s.description);
+        opt(&mut s.image);
+        opt(&mut s.startup);
+        opt(&mut s.external_id);
+        s.environment.values_mut().for_each(t);
+    }
+    d
+}
+
 fn plan_inner(
     d: &roost_model::Desired,
     live: &Live,
     opts: &Options,
 ) -> Result<Plan, Vec<PlanError>> {
+    let normalized = as_panel_stores(d);
+    let d = &normalized;
     let mut cx = Ctx {
         d,
         live,
