@@ -62,6 +62,13 @@ impl std::fmt::Display for PlanError {
     }
 }
 
+fn sorted(list: &[String]) -> Vec<String> {
+    let mut l = list.to_vec();
+    l.sort();
+    l.dedup();
+    l
+}
+
 fn v<T: Serialize>(x: T) -> Value {
     serde_json::to_value(x).unwrap_or(Value::Null)
 }
@@ -98,6 +105,13 @@ impl Attrs {
                 impact: Impact::None,
                 cause: None,
             });
+        }
+    }
+    /// A create shows the new value; an update compares it with the live one.
+    fn pair(&mut self, name: &str, old: Option<Value>, new: Value, impact: Impact) {
+        match old {
+            None => self.set(name, new),
+            Some(old) => self.cmp(name, old, new, impact),
         }
     }
     fn sensitive(&mut self, name: &str) {
@@ -608,148 +622,164 @@ fn plan_nodes(cx: &mut Ctx, unmanaged: &mut Unmanaged) {
             location_id,
             daemon_base: daemon_base.clone(),
         };
-        let mut attrs = Attrs::default();
         let mut tags = n.tags.clone();
         tags.sort();
         tags.dedup();
         let connect = n.daemon_connect.unwrap_or(n.daemon_listen);
-        match cx
+        let live = match cx
             .node_by_name
             .get(name.as_str())
             .map(Vec::as_slice)
             .unwrap_or(&[])
         {
-            [] => {
-                attrs.set("name", v(name));
-                if !pl {
-                    attrs.set("location", v(&n.location));
-                } else {
-                    attrs.set("description", v(&n.description));
-                    attrs.set("tags", v(&tags));
-                    attrs.set("cpu", json!(n.cpu));
-                    attrs.set("cpu_overallocate", json!(n.cpu_overallocate));
-                    attrs.set("daemon_connect", json!(connect));
-                    attrs.set("daemon_sftp_alias", v(&n.daemon_sftp_alias));
-                }
-                attrs.set("fqdn", v(&n.fqdn));
-                attrs.set("scheme", v(n.scheme.as_str()));
-                attrs.set("behind_proxy", json!(n.behind_proxy));
-                attrs.set("public", json!(n.public));
-                attrs.set("maintenance_mode", json!(n.maintenance));
-                attrs.set("memory", json!(n.memory));
-                attrs.set("memory_overallocate", json!(n.memory_overallocate));
-                attrs.set("disk", json!(n.disk));
-                attrs.set("disk_overallocate", json!(n.disk_overallocate));
-                attrs.set("upload_size", json!(n.upload_size));
-                attrs.set("daemon_listen", json!(n.daemon_listen));
-                attrs.set("daemon_sftp", json!(n.daemon_sftp));
-                attrs.set("daemon_base", v(&daemon_base));
-                let mut c = change(
-                    address,
-                    Action::Create,
-                    None,
-                    attrs,
-                    vec![ApiCall::new("POST", "/nodes")],
-                    origin,
-                );
-                c.desired = Some(Desired::Node(target));
-                cx.changes.push(c);
+            [] => None,
+            [live] => Some(*live),
+            many => {
+                let ids: Vec<String> = many
+                    .iter()
+                    .map(|n| format!("id {} ({})", n.id, n.fqdn))
+                    .collect();
+                cx.errors.push(PlanError::new("roost::ambiguous-identity", format!("node `{name}` matches {} nodes on the panel: {}", many.len(), ids.join(", ")), origin).help("node names identify nodes; rename the extra nodes in the panel so that the name is unique"));
+                continue;
             }
-            [live] => {
-                if !pl {
-                    let live_loc = live.location_id.and_then(|id| loc_by_id.get(&id).copied());
-                    attrs.cmp("location", v(live_loc), v(&n.location), Impact::None);
-                } else {
-                    if n.description.is_some() {
-                        attrs.cmp(
-                            "description",
-                            v(&live.description),
-                            v(&n.description),
-                            Impact::None,
-                        );
-                    }
-                    let mut live_tags = live.tags.clone();
-                    live_tags.sort();
-                    live_tags.dedup();
-                    attrs.cmp("tags", v(live_tags), v(&tags), Impact::None);
-                    attrs.cmp("cpu", v(live.cpu.unwrap_or(0)), json!(n.cpu), Impact::None);
-                    attrs.cmp(
-                        "cpu_overallocate",
-                        v(live.cpu_overallocate.unwrap_or(0)),
-                        json!(n.cpu_overallocate),
-                        Impact::None,
-                    );
-                    attrs.cmp(
-                        "daemon_connect",
-                        v(live.daemon_connect.unwrap_or(live.daemon_listen)),
-                        json!(connect),
-                        Impact::None,
-                    );
-                    attrs.cmp(
-                        "daemon_sftp_alias",
-                        v(&live.daemon_sftp_alias),
-                        v(&n.daemon_sftp_alias),
-                        Impact::None,
-                    );
-                }
-                attrs.cmp("fqdn", v(&live.fqdn), v(&n.fqdn), Impact::None);
-                attrs.cmp(
-                    "scheme",
-                    v(&live.scheme),
-                    v(n.scheme.as_str()),
+        };
+        // One list of attributes serves both a create (new values) and an update (old -> new).
+        let l = live;
+        let mut attrs = Attrs::default();
+        if l.is_none() {
+            attrs.set("name", v(name));
+        }
+        if !pl {
+            attrs.pair(
+                "location",
+                l.map(|l| v(l.location_id.and_then(|id| loc_by_id.get(&id).copied()))),
+                v(&n.location),
+                Impact::None,
+            );
+        } else {
+            // Pterodactyl cannot set descriptions; on Pelican an undeclared one is left alone.
+            if n.description.is_some() {
+                attrs.pair(
+                    "description",
+                    l.map(|l| v(&l.description)),
+                    v(&n.description),
                     Impact::None,
                 );
-                attrs.cmp(
-                    "behind_proxy",
-                    json!(live.behind_proxy),
-                    json!(n.behind_proxy),
-                    Impact::None,
-                );
-                attrs.cmp("public", json!(live.public), json!(n.public), Impact::None);
-                attrs.cmp(
-                    "maintenance_mode",
-                    json!(live.maintenance_mode),
-                    json!(n.maintenance),
-                    Impact::None,
-                );
-                attrs.cmp("memory", json!(live.memory), json!(n.memory), Impact::None);
-                attrs.cmp(
-                    "memory_overallocate",
-                    json!(live.memory_overallocate),
-                    json!(n.memory_overallocate),
-                    Impact::None,
-                );
-                attrs.cmp("disk", json!(live.disk), json!(n.disk), Impact::None);
-                attrs.cmp(
-                    "disk_overallocate",
-                    json!(live.disk_overallocate),
-                    json!(n.disk_overallocate),
-                    Impact::None,
-                );
-                attrs.cmp(
-                    "upload_size",
-                    json!(live.upload_size),
-                    json!(n.upload_size),
-                    Impact::None,
-                );
-                attrs.cmp(
-                    "daemon_listen",
-                    json!(live.daemon_listen),
-                    json!(n.daemon_listen),
-                    Impact::None,
-                );
-                attrs.cmp(
-                    "daemon_sftp",
-                    json!(live.daemon_sftp),
-                    json!(n.daemon_sftp),
-                    Impact::None,
-                );
-                attrs.cmp(
-                    "daemon_base",
-                    v(&live.daemon_base),
-                    v(&daemon_base),
-                    Impact::None,
-                );
+            }
+            attrs.pair(
+                "tags",
+                l.map(|l| v(sorted(&l.tags))),
+                v(&tags),
+                Impact::None,
+            );
+            attrs.pair(
+                "cpu",
+                l.map(|l| v(l.cpu.unwrap_or(0))),
+                json!(n.cpu),
+                Impact::None,
+            );
+            attrs.pair(
+                "cpu_overallocate",
+                l.map(|l| v(l.cpu_overallocate.unwrap_or(0))),
+                json!(n.cpu_overallocate),
+                Impact::None,
+            );
+            attrs.pair(
+                "daemon_connect",
+                l.map(|l| v(l.daemon_connect.unwrap_or(l.daemon_listen))),
+                json!(connect),
+                Impact::None,
+            );
+            attrs.pair(
+                "daemon_sftp_alias",
+                l.map(|l| v(&l.daemon_sftp_alias)),
+                v(&n.daemon_sftp_alias),
+                Impact::None,
+            );
+        }
+        attrs.pair("fqdn", l.map(|l| v(&l.fqdn)), v(&n.fqdn), Impact::None);
+        attrs.pair(
+            "scheme",
+            l.map(|l| v(&l.scheme)),
+            v(n.scheme.as_str()),
+            Impact::None,
+        );
+        attrs.pair(
+            "behind_proxy",
+            l.map(|l| json!(l.behind_proxy)),
+            json!(n.behind_proxy),
+            Impact::None,
+        );
+        attrs.pair(
+            "public",
+            l.map(|l| json!(l.public)),
+            json!(n.public),
+            Impact::None,
+        );
+        attrs.pair(
+            "maintenance_mode",
+            l.map(|l| json!(l.maintenance_mode)),
+            json!(n.maintenance),
+            Impact::None,
+        );
+        attrs.pair(
+            "memory",
+            l.map(|l| json!(l.memory)),
+            json!(n.memory),
+            Impact::None,
+        );
+        attrs.pair(
+            "memory_overallocate",
+            l.map(|l| json!(l.memory_overallocate)),
+            json!(n.memory_overallocate),
+            Impact::None,
+        );
+        attrs.pair(
+            "disk",
+            l.map(|l| json!(l.disk)),
+            json!(n.disk),
+            Impact::None,
+        );
+        attrs.pair(
+            "disk_overallocate",
+            l.map(|l| json!(l.disk_overallocate)),
+            json!(n.disk_overallocate),
+            Impact::None,
+        );
+        attrs.pair(
+            "upload_size",
+            l.map(|l| json!(l.upload_size)),
+            json!(n.upload_size),
+            Impact::None,
+        );
+        attrs.pair(
+            "daemon_listen",
+            l.map(|l| json!(l.daemon_listen)),
+            json!(n.daemon_listen),
+            Impact::None,
+        );
+        attrs.pair(
+            "daemon_sftp",
+            l.map(|l| json!(l.daemon_sftp)),
+            json!(n.daemon_sftp),
+            Impact::None,
+        );
+        attrs.pair(
+            "daemon_base",
+            l.map(|l| v(&l.daemon_base)),
+            v(&daemon_base),
+            Impact::None,
+        );
+        let mut c = match live {
+            None => change(
+                address,
+                Action::Create,
+                None,
+                attrs,
+                vec![ApiCall::new("POST", "/nodes")],
+                origin,
+            ),
+            Some(live) => {
                 let mut c = change(
                     address,
                     Action::Update,
@@ -761,18 +791,12 @@ fn plan_nodes(cx: &mut Ctx, unmanaged: &mut Unmanaged) {
                 if n.maintenance && !live.maintenance_mode {
                     c.warnings.push("puts the node in maintenance mode: its servers become unreachable for players".into());
                 }
-                c.desired = Some(Desired::Node(target));
-                c.live = Some(LiveObject::Node((*live).clone()));
-                cx.changes.push(c);
+                c.live = Some(LiveObject::Node(live.clone()));
+                c
             }
-            many => {
-                let ids: Vec<String> = many
-                    .iter()
-                    .map(|n| format!("id {} ({})", n.id, n.fqdn))
-                    .collect();
-                cx.errors.push(PlanError::new("roost::ambiguous-identity", format!("node `{name}` matches {} nodes on the panel: {}", many.len(), ids.join(", ")), origin).help("node names identify nodes; rename the extra nodes in the panel so that the name is unique"));
-            }
-        }
+        };
+        c.desired = Some(Desired::Node(target));
+        cx.changes.push(c);
     }
     for n in &cx.live.nodes {
         if !d.nodes.contains_key(&n.name) {
@@ -1777,7 +1801,6 @@ fn build_server_change(
         }
     };
     let l = &s.limits;
-    let mut attrs = Attrs::default();
     let ep_str = |r: &AllocationRef| {
         r.address
             .name
@@ -1785,46 +1808,196 @@ fn build_server_change(
             .map(|(_, e)| e.to_string())
             .unwrap_or_default()
     };
-    match live {
-        None => {
-            attrs.set("name", v(&s.name));
-            if !s.description.is_empty() {
-                attrs.set("description", v(&s.description));
-            }
-            attrs.set("external_id", v(&ext));
-            attrs.set("owner", v(&s.owner));
-            attrs.set("node", v(&s.node));
-            attrs.set("egg", egg_label(egg.id));
-            attrs.set("image", v(&image));
-            attrs.set("startup", v(&startup));
-            for (k, val) in &environment {
-                attrs.set(&format!("environment.{k}"), v(val));
-            }
-            attrs.set("limits.memory", json!(l.memory));
-            attrs.set("limits.swap", json!(l.swap));
-            attrs.set("limits.disk", json!(l.disk));
-            attrs.set("limits.io", json!(l.io));
-            attrs.set("limits.cpu", json!(l.cpu));
-            attrs.set("limits.threads", v(&l.threads));
-            attrs.set("limits.oom_killer", json!(l.oom_killer));
-            attrs.set("feature_limits.databases", v(feature(s.features.databases)));
-            attrs.set(
-                "feature_limits.allocations",
-                v(feature(s.features.allocations)),
-            );
-            attrs.set("feature_limits.backups", v(feature(s.features.backups)));
-            if let Some(a) = &allocation {
-                attrs.set("allocation", v(ep_str(a)));
-            }
-            if !additional.is_empty() {
-                attrs.set(
-                    "additional_allocations",
-                    v(additional.iter().map(ep_str).collect::<Vec<_>>()),
+    // One list of attributes serves both a create (new values) and an update (old -> new).
+    let mut attrs = Attrs::default();
+    let lv = live;
+    let live_owner = |l: &LiveServer| {
+        cx.user_by_id
+            .get(&l.user)
+            .map(|u| u.username.clone())
+            .unwrap_or_else(|| format!("user id {}", l.user))
+    };
+    let live_node = |l: &LiveServer| {
+        cx.node_by_id
+            .get(&l.node)
+            .map(|n| n.name.clone())
+            .unwrap_or_else(|| format!("node id {}", l.node))
+    };
+    // The panel trims every string it is sent (Laravel's TrimStrings): a name that differs
+    // only by surrounding whitespace cannot be written, so it is no change.
+    attrs.pair(
+        "name",
+        lv.map(|l| v(l.name.trim())),
+        v(&s.name),
+        Impact::None,
+    );
+    if lv.is_some() || !s.description.is_empty() {
+        attrs.pair(
+            "description",
+            lv.map(|l| v(l.description.trim_end())),
+            v(&s.description),
+            Impact::None,
+        );
+    }
+    attrs.pair(
+        "external_id",
+        lv.map(|l| v(&l.external_id)),
+        v(&ext),
+        Impact::None,
+    );
+    attrs.pair(
+        "owner",
+        lv.map(|l| v(live_owner(l))),
+        v(&s.owner),
+        Impact::None,
+    );
+    attrs.pair(
+        "node",
+        lv.map(|l| v(live_node(l))),
+        v(&s.node),
+        Impact::Destroy,
+    );
+    attrs.pair(
+        "egg",
+        lv.map(|l| egg_label(l.egg)),
+        egg_label(egg.id),
+        Impact::Reinstall,
+    );
+    attrs.pair("image", lv.map(|l| v(&l.image)), v(&image), Impact::Restart);
+    attrs.pair(
+        "startup",
+        lv.map(|l| v(&l.startup)),
+        v(&startup),
+        Impact::Restart,
+    );
+    match lv {
+        // Variables come and go with the egg: the old egg's show as removed, the new egg's as
+        // added (absent on one side is null, not "").
+        Some(live) if egg_changed => {
+            let keys: BTreeSet<&String> =
+                environment.keys().chain(live.environment.keys()).collect();
+            for k in keys {
+                attrs.cmp(
+                    &format!("environment.{k}"),
+                    v(live.environment.get(k)),
+                    v(environment.get(k)),
+                    Impact::Restart,
                 );
             }
-            if s.suspended {
-                attrs.set("suspended", json!(true));
+        }
+        _ => {
+            for (k, want) in &environment {
+                attrs.pair(
+                    &format!("environment.{k}"),
+                    lv.map(|l| v(l.environment.get(k).cloned().unwrap_or_default())),
+                    v(want),
+                    Impact::Restart,
+                );
             }
+        }
+    }
+    attrs.pair(
+        "limits.memory",
+        lv.map(|l| json!(l.limits.memory)),
+        json!(l.memory),
+        Impact::Restart,
+    );
+    attrs.pair(
+        "limits.swap",
+        lv.map(|l| json!(l.limits.swap)),
+        json!(l.swap),
+        Impact::Restart,
+    );
+    attrs.pair(
+        "limits.disk",
+        lv.map(|l| json!(l.limits.disk)),
+        json!(l.disk),
+        Impact::Restart,
+    );
+    attrs.pair(
+        "limits.io",
+        lv.map(|l| json!(l.limits.io)),
+        json!(l.io),
+        Impact::Restart,
+    );
+    attrs.pair(
+        "limits.cpu",
+        lv.map(|l| json!(l.limits.cpu)),
+        json!(l.cpu),
+        Impact::Restart,
+    );
+    attrs.pair(
+        "limits.threads",
+        lv.map(|l| v(l.limits.threads.as_deref().filter(|t| !t.is_empty()))),
+        v(&l.threads),
+        Impact::Restart,
+    );
+    attrs.pair(
+        "limits.oom_killer",
+        lv.map(|l| json!(l.limits.oom_killer)),
+        json!(l.oom_killer),
+        Impact::Restart,
+    );
+    attrs.pair(
+        "feature_limits.databases",
+        lv.map(|l| feature_live(l.feature_limits.databases)),
+        feature(s.features.databases),
+        Impact::None,
+    );
+    attrs.pair(
+        "feature_limits.allocations",
+        lv.map(|l| feature_live(l.feature_limits.allocations)),
+        feature(s.features.allocations),
+        Impact::None,
+    );
+    attrs.pair(
+        "feature_limits.backups",
+        lv.map(|l| feature_live(l.feature_limits.backups)),
+        feature(s.features.backups),
+        Impact::None,
+    );
+    let live_primary = |l: &LiveServer| {
+        v(l.allocation
+            .and_then(|id| cx.alloc_by_id.get(&id))
+            .map(|a| endpoint_of(a)))
+    };
+    attrs.pair(
+        "allocation",
+        lv.map(live_primary),
+        v(allocation.as_ref().map(ep_str)),
+        Impact::Restart,
+    );
+    let live_extra = |l: &LiveServer| {
+        let mut e: Vec<String> = l
+            .allocations
+            .iter()
+            .filter(|id| Some(**id) != l.allocation)
+            .filter_map(|id| cx.alloc_by_id.get(id))
+            .map(|a| endpoint_of(a))
+            .collect();
+        e.sort();
+        v(e)
+    };
+    let mut want_extra: Vec<String> = additional.iter().map(ep_str).collect();
+    want_extra.sort();
+    if lv.is_some() || !want_extra.is_empty() {
+        attrs.pair(
+            "additional_allocations",
+            lv.map(live_extra),
+            v(want_extra),
+            Impact::Restart,
+        );
+    }
+    if lv.is_some() || s.suspended {
+        attrs.pair(
+            "suspended",
+            lv.map(|l| json!(l.suspended || l.status.as_deref() == Some("suspended"))),
+            json!(s.suspended),
+            Impact::Restart,
+        );
+    }
+    match live {
+        None => {
             let mut calls = vec![ApiCall::new("POST", "/servers")];
             // The panel stores "unlimited" (null) feature limits as 0 on create: a build PATCH
             // afterwards sets them for real.
@@ -1848,151 +2021,6 @@ fn build_server_change(
             cx.changes.push(c);
         }
         Some(live) => {
-            let live_owner = cx
-                .user_by_id
-                .get(&live.user)
-                .map(|u| u.username.clone())
-                .unwrap_or_else(|| format!("user id {}", live.user));
-            let live_node = cx
-                .node_by_id
-                .get(&live.node)
-                .map(|n| n.name.clone())
-                .unwrap_or_else(|| format!("node id {}", live.node));
-            // The panel trims every string it is sent (Laravel's TrimStrings): a name that
-            // differs only by surrounding whitespace cannot be written, so it is no change.
-            attrs.cmp("name", v(live.name.trim()), v(s.name.trim()), Impact::None);
-            attrs.cmp(
-                "description",
-                v(live.description.trim_end()),
-                v(&s.description),
-                Impact::None,
-            );
-            attrs.cmp(
-                "external_id",
-                v(&live.external_id),
-                v(Some(&ext)),
-                Impact::None,
-            );
-            attrs.cmp("owner", v(&live_owner), v(&s.owner), Impact::None);
-            attrs.cmp("node", v(&live_node), v(&s.node), Impact::Destroy);
-            attrs.cmp(
-                "egg",
-                egg_label(live.egg),
-                egg_label(egg.id),
-                Impact::Reinstall,
-            );
-            attrs.cmp("image", v(&live.image), v(&image), Impact::Restart);
-            attrs.cmp("startup", v(&live.startup), v(&startup), Impact::Restart);
-            if egg_changed {
-                // Variables come and go with the egg: the old egg's show as removed, the new
-                // egg's as added (absent on one side is null, not "").
-                let keys: BTreeSet<&String> =
-                    environment.keys().chain(live.environment.keys()).collect();
-                for k in keys {
-                    attrs.cmp(
-                        &format!("environment.{k}"),
-                        v(live.environment.get(k)),
-                        v(environment.get(k)),
-                        Impact::Restart,
-                    );
-                }
-            } else {
-                for (k, want) in &environment {
-                    let have = live.environment.get(k).cloned().unwrap_or_default();
-                    attrs.cmp(
-                        &format!("environment.{k}"),
-                        v(have),
-                        v(want),
-                        Impact::Restart,
-                    );
-                }
-            }
-            let ll = &live.limits;
-            attrs.cmp(
-                "limits.memory",
-                json!(ll.memory),
-                json!(l.memory),
-                Impact::Restart,
-            );
-            attrs.cmp(
-                "limits.swap",
-                json!(ll.swap),
-                json!(l.swap),
-                Impact::Restart,
-            );
-            attrs.cmp(
-                "limits.disk",
-                json!(ll.disk),
-                json!(l.disk),
-                Impact::Restart,
-            );
-            attrs.cmp("limits.io", json!(ll.io), json!(l.io), Impact::Restart);
-            attrs.cmp("limits.cpu", json!(ll.cpu), json!(l.cpu), Impact::Restart);
-            attrs.cmp(
-                "limits.threads",
-                v(ll.threads.as_deref().filter(|t| !t.is_empty())),
-                v(&l.threads),
-                Impact::Restart,
-            );
-            attrs.cmp(
-                "limits.oom_killer",
-                json!(ll.oom_killer),
-                json!(l.oom_killer),
-                Impact::Restart,
-            );
-            let fl = &live.feature_limits;
-            attrs.cmp(
-                "feature_limits.databases",
-                v(feature_live(fl.databases)),
-                v(feature(s.features.databases)),
-                Impact::None,
-            );
-            attrs.cmp(
-                "feature_limits.allocations",
-                v(feature_live(fl.allocations)),
-                v(feature(s.features.allocations)),
-                Impact::None,
-            );
-            attrs.cmp(
-                "feature_limits.backups",
-                v(feature_live(fl.backups)),
-                v(feature(s.features.backups)),
-                Impact::None,
-            );
-            let live_primary = live
-                .allocation
-                .and_then(|id| cx.alloc_by_id.get(&id))
-                .map(|a| endpoint_of(a));
-            attrs.cmp(
-                "allocation",
-                v(live_primary),
-                v(allocation.as_ref().map(ep_str)),
-                Impact::Restart,
-            );
-            let mut live_extra: Vec<String> = live
-                .allocations
-                .iter()
-                .filter(|id| Some(**id) != live.allocation)
-                .filter_map(|id| cx.alloc_by_id.get(id))
-                .map(|a| endpoint_of(a))
-                .collect();
-            live_extra.sort();
-            let mut want_extra: Vec<String> = additional.iter().map(ep_str).collect();
-            want_extra.sort();
-            attrs.cmp(
-                "additional_allocations",
-                v(live_extra),
-                v(want_extra),
-                Impact::Restart,
-            );
-            let live_suspended = live.suspended || live.status.as_deref() == Some("suspended");
-            attrs.cmp(
-                "suspended",
-                json!(live_suspended),
-                json!(s.suspended),
-                Impact::Restart,
-            );
-
             let replace = attrs.any(&["node"]);
             let ours = live
                 .external_id
