@@ -2,9 +2,9 @@
 //! drift, keeps dependency order, refuses stale plans and unapproved or destructive runs, and
 //! speaks JSON lines. Faults and interruptions are in `apply_faults.rs`.
 
-mod apply_common;
+mod common;
 
-use apply_common::*;
+use common::{cli::*, manifests::*, panel::*, sim_state::*, *};
 use roost_sim::Dialect;
 use std::collections::BTreeMap;
 
@@ -26,7 +26,7 @@ fn minecraft_network_converges_then_converges_after_edits() {
     let panel = fresh(&ex, Dialect::Pterodactyl);
     assert_eq!(managed_servers(&panel.state()).len(), 4);
 
-    let m = Copy::of(&ex);
+    let m = Fleet::copy(&ex);
     let f = "fleet.kdl";
     // limits
     m.edit(f, r#"memory="6GiB" swap=0"#, r#"memory="7GiB" swap=0"#);
@@ -97,7 +97,7 @@ fn multi_node_fleet_converges_then_converges_after_edits() {
     let panel = fresh(&ex, Dialect::Pterodactyl);
     assert_eq!(managed_servers(&panel.state()).len(), 27);
 
-    let m = Copy::of(&ex);
+    let m = Fleet::copy(&ex);
     let mc = "servers/minecraft.kdl";
     // limits
     m.edit(
@@ -189,7 +189,7 @@ fn pelican_tags_converges_then_converges_after_edits() {
     // nord-clan-smp has its own external id, outside the namespace.
     assert_eq!(managed_servers(&panel.state()).len(), 7);
 
-    let m = Copy::of(&ex);
+    let m = Fleet::copy(&ex);
     let mc = "servers/minecraft.kdl";
     let other = "servers/other.kdl";
     m.edit(mc, "limits memory=\"6GiB\"\n", "limits memory=\"7GiB\"\n");
@@ -276,7 +276,7 @@ fn small_fleet_converges_after_edits_in_both_dialects() {
     for dialect in DIALECTS {
         let dir = small(dialect);
         let panel = fresh(&dir, dialect);
-        let m = Copy::of(&dir);
+        let m = Fleet::copy(&dir);
         let f = "fleet.kdl";
         // delta moves from n2 to n1
         m.edit(
@@ -342,7 +342,7 @@ fn allocations_added_to_an_untouched_node_are_created() {
     for dialect in DIALECTS {
         let dir = small(dialect);
         let panel = fresh(&dir, dialect);
-        let m = Copy::of(&dir);
+        let m = Fleet::copy(&dir);
         m.edit("fleet.kdl", r#""25565-25568""#, r#""25565-25578""#);
         let run = panel.apply_ok(m.path());
         assert!(run.stderr.contains("0 failed"), "{}", run.show());
@@ -367,7 +367,7 @@ fn a_user_can_be_pruned_with_the_reassignment_of_their_servers() {
     for dialect in DIALECTS {
         let dir = small(dialect);
         let panel = fresh(&dir, dialect);
-        let m = Copy::of(&dir);
+        let m = Fleet::copy(&dir);
         m.edit(
             "fleet.kdl",
             "owner \"cai\"\n    node \"n2\"",
@@ -397,7 +397,7 @@ fn pelican_roles_are_assigned_and_removed() {
     let (support, mods) = panel
         .sim
         .mutate(|st| (st.add_role("Support"), st.add_role("Moderator")));
-    let m = Copy::of(&dir);
+    let m = Fleet::copy(&dir);
     m.edit(
         "fleet.kdl",
         "email \"ben@example.com\"",
@@ -452,7 +452,7 @@ fn drift_is_shown_classified_and_repaired_in_both_dialects() {
             ben.email = "ben@drifted.example.com".into();
         });
 
-        let run = panel.plan(&dir, &[]);
+        let run = panel.plan_detailed(&dir, &[]);
         assert_eq!(run.code, Some(2), "{dialect}: {}", run.show());
         for what in [
             "server.alpha",
@@ -467,7 +467,7 @@ fn drift_is_shown_classified_and_repaired_in_both_dialects() {
                 run.show()
             );
         }
-        let run = panel.plan(&dir, &["--base", dir_s]);
+        let run = panel.plan_detailed(&dir, &["--base", dir_s]);
         assert_eq!(
             run.code,
             Some(3),
@@ -514,7 +514,7 @@ fn created_in_order(log: &[roost_sim::LoggedRequest], collection: &str) -> Vec<u
         .enumerate()
         .filter(|(_, r)| {
             r.method == "POST"
-                && path(r) == format!("/api/application/{collection}")
+                && request_path(r) == format!("/api/application/{collection}")
                 && r.status < 300
         })
         .map(|(i, _)| i)
@@ -568,7 +568,7 @@ fn creates_follow_their_dependencies_and_deletes_precede_theirs() {
             let posts: Vec<usize> = log
                 .iter()
                 .enumerate()
-                .filter(|(_, r)| r.method == "POST" && self::path(r) == path && r.status < 300)
+                .filter(|(_, r)| r.method == "POST" && request_path(r) == path && r.status < 300)
                 .map(|(i, _)| i)
                 .collect();
             assert_eq!(
@@ -624,7 +624,7 @@ fn creates_follow_their_dependencies_and_deletes_precede_theirs() {
             })
             .collect();
         let cai = st.users.values().find(|u| u.username == "cai").unwrap().id;
-        let m = Copy::of(&dir);
+        let m = Fleet::copy(&dir);
         m.remove_block("fleet.kdl", "server \"bravo\"");
         m.remove_block("fleet.kdl", "server \"delta\"");
         m.remove_block("fleet.kdl", "user \"cai\"");
@@ -636,7 +636,7 @@ fn creates_follow_their_dependencies_and_deletes_precede_theirs() {
         let log = panel.log();
         let index = |path: String| {
             log.iter()
-                .position(|r| r.method == "DELETE" && self::path(r) == path && r.status < 300)
+                .position(|r| r.method == "DELETE" && request_path(r) == path && r.status < 300)
                 .unwrap_or_else(|| panic!("{dialect}: no successful DELETE {path} in {log:#?}"))
         };
         let st = panel.state();
@@ -666,7 +666,7 @@ fn before_node_of(log: &[roost_sim::LoggedRequest], a: u64) -> u64 {
     let suffix = format!("/allocations/{a}");
     log.iter()
         .find_map(|r| {
-            let p = path(r).strip_suffix(&suffix)?;
+            let p = request_path(r).strip_suffix(&suffix)?;
             p.strip_prefix("/api/application/nodes/")?.parse().ok()
         })
         .unwrap_or_else(|| panic!("no DELETE of allocation {a} in {log:#?}"))
@@ -680,7 +680,7 @@ fn a_stale_saved_plan_is_refused_without_a_write() {
     for dialect in DIALECTS {
         let dir = small(dialect);
         let panel = fresh(&dir, dialect);
-        let m = Copy::of(&dir);
+        let m = Fleet::copy(&dir);
         m.edit(
             "fleet.kdl",
             "name \"Alpha\"",
@@ -748,7 +748,7 @@ fn a_saved_plan_applies_once() {
     for dialect in DIALECTS {
         let dir = small(dialect);
         let panel = fresh(&dir, dialect);
-        let m = Copy::of(&dir);
+        let m = Fleet::copy(&dir);
         m.edit("fleet.kdl", "ben@example.com", "ben@example.org");
         m.edit(
             "fleet.kdl",
@@ -817,9 +817,9 @@ fn a_destructive_plan_needs_allow_destroy() {
     for dialect in DIALECTS {
         let dir = small(dialect);
         let panel = fresh(&dir, dialect);
-        let deleting = Copy::of(&dir);
+        let deleting = Fleet::copy(&dir);
         deleting.remove_block("fleet.kdl", "server \"charlie\"");
-        let moving = Copy::of(&dir);
+        let moving = Fleet::copy(&dir);
         moving.edit(
             "fleet.kdl",
             "node \"n2\"\n    limits memory=\"1GiB\"\n    allocation 25566",
@@ -844,7 +844,7 @@ fn a_destructive_plan_needs_allow_destroy() {
                 panel.state() == before,
                 "{dialect}, {what}: the panel changed"
             );
-            let run = panel.plan(m.path(), &[]);
+            let run = panel.plan_detailed(m.path(), &[]);
             assert_eq!(run.code, Some(2), "{dialect}, {what}: still to do");
         }
         // With --allow-destroy both go through.

@@ -2,9 +2,9 @@
 //! committed, 429 bursts) or the run is killed half-way: it succeeds or fails cleanly, a re-run
 //! converges, and nothing is ever created twice.
 
-mod apply_common;
+mod common;
 
-use apply_common::*;
+use common::{cli::*, manifests::*, panel::*, sim_state::*, *};
 use roost_sim::{Dialect, FaultAction, FaultRule, Faults, SimConfig};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -117,7 +117,7 @@ fn failures_after_commit_never_create_twice() {
         let server_posts = panel
             .log()
             .iter()
-            .filter(|r| r.method == "POST" && path(r) == "/api/application/servers")
+            .filter(|r| r.method == "POST" && request_path(r) == "/api/application/servers")
             .count();
         assert_eq!(
             managed_servers(&st).len(),
@@ -187,7 +187,7 @@ fn a_failed_create_skips_its_dependents_and_is_reported() {
             !panel
                 .log()
                 .iter()
-                .any(|r| r.method == "POST" && path(r) == "/api/application/servers"),
+                .any(|r| r.method == "POST" && request_path(r) == "/api/application/servers"),
             "{ctx}: a server was posted without its owner"
         );
         // Nodes and allocations went on: they do not depend on users.
@@ -223,7 +223,7 @@ fn an_apply_killed_during_a_move_is_finished_by_the_next() {
         let dir = small(dialect);
         let panel = panel_with(dialect, Faults::default());
         panel.apply_ok(&dir);
-        let m = Copy::of(&dir);
+        let m = Fleet::copy(&dir);
         m.edit(
             "fleet.kdl",
             "node \"n2\"\n    limits memory=\"1GiB\"\n    allocation 25566",
@@ -247,7 +247,7 @@ fn an_apply_killed_during_a_move_is_finished_by_the_next() {
         while !panel
             .log()
             .iter()
-            .any(|r| r.method == "POST" && path(r) == "/api/application/servers")
+            .any(|r| r.method == "POST" && request_path(r) == "/api/application/servers")
         {
             assert!(
                 child.try_wait().unwrap().is_none(),
@@ -510,7 +510,7 @@ fn interrupt_after(dialect: Dialect, dir: &Path, servers: usize, posts: usize) {
     );
 
     // The plan shows what is left; apply finishes it.
-    let run = panel.plan(dir, &[]);
+    let run = panel.plan_detailed(dir, &[]);
     assert_eq!(run.code, Some(2), "{ctx}: {}", run.show());
     panel.sim.set_faults(Faults::default());
     assert_rerun_converges(&panel, dir, servers, &ctx);
