@@ -2,13 +2,13 @@
 //! requests reach the panel; `ignore` in the manifests and `--ignore` hide an attribute from
 //! drift and from plan.
 
-mod import_common;
+mod common;
 
-use import_common::*;
+use common::{cli::*, manifests::*, messy::*, panel::*, sim_state::*, *};
 use roost_sim::Dialect;
 
 /// A messy panel, imported and applied: the manifests and the panel agree.
-fn in_sync(dialect: Dialect) -> (Panel, Copy, Messy) {
+fn in_sync(dialect: Dialect) -> (Panel, Fleet, Messy) {
     let panel = Panel::start(dialect);
     let messy = panel.sim.mutate(|st| seed_messy(st, 24));
     let out = tempfile::tempdir().expect("temp dir");
@@ -18,12 +18,12 @@ fn in_sync(dialect: Dialect) -> (Panel, Copy, Messy) {
     panel
         .roost(&["apply", p(out.path()), "--auto-approve", "--allow-destroy"])
         .expect(0, "apply of the import");
-    let dir = Copy::of(out.path());
+    let dir = Fleet::copy(out.path());
     (panel, dir, messy)
 }
 
 /// The manifest key of the server with panel id `id` (from the import's comments).
-fn key_of(dir: &Copy, id: u64) -> String {
+fn key_of(dir: &Fleet, id: u64) -> String {
     let text = dir.read("servers.kdl");
     let at = text
         .find(&format!("// panel id {id}, uuid "))
@@ -33,7 +33,7 @@ fn key_of(dir: &Copy, id: u64) -> String {
 }
 
 /// `roost drift DIR ARGS`, after clearing the request log; asserts only GETs were sent.
-fn drift(panel: &Panel, dir: &Copy, args: &[&str]) -> Run {
+fn drift(panel: &Panel, dir: &Fleet, args: &[&str]) -> Run {
     panel.sim.clear_request_log();
     let mut all = vec!["drift", p(dir.path())];
     all.extend_from_slice(args);
@@ -41,7 +41,7 @@ fn drift(panel: &Panel, dir: &Copy, args: &[&str]) -> Run {
     let log = panel.log();
     assert!(!log.is_empty(), "drift read the panel:\n{}", run.show());
     assert_eq!(
-        writes(&log),
+        write_lines(&log),
         Vec::<String>::new(),
         "roost drift sent a request other than GET"
     );
@@ -197,7 +197,7 @@ fn drift_errors_exit_1_and_write_nothing() {
         stderr.contains("token"),
         "the error says what to fix:\n{stderr}"
     );
-    assert_eq!(writes(&panel.log()), Vec::<String>::new());
+    assert_eq!(write_lines(&panel.log()), Vec::<String>::new());
     // An unreachable panel.
     let run = panel
         .command(&[

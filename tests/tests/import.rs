@@ -2,9 +2,9 @@
 //! validates, the first plan only adopts (sets roost's markers), one apply converges, filters
 //! and layouts produce what was asked, and no secret leaves the panel.
 
-mod import_common;
+mod common;
 
-use import_common::*;
+use common::{cli::*, manifests::*, messy::*, panel::*, redact::*, *};
 use roost_sim::{Dialect, SimState};
 use std::collections::BTreeSet;
 use std::time::Instant;
@@ -278,15 +278,7 @@ fn imported_text(dialect: Dialect, servers: usize, extra: &[&str]) -> String {
 }
 
 fn snapshot(name: &str, text: &str) {
-    insta::with_settings!({
-        filters => vec![
-            (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "[uuid]"),
-            (r"http://127\.0\.0\.1:[0-9]+", "http://127.0.0.1:[port]"),
-        ],
-        prepend_module_to_snapshot => false,
-    }, {
-        insta::assert_snapshot!(name, text);
-    });
+    import_snapshot_settings().bind(|| insta::assert_snapshot!(name, text));
 }
 
 #[test]

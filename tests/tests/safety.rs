@@ -3,18 +3,18 @@
 //! ports held by an unmanaged server), which fail the plan with a span in the manifests and
 //! leave the panel untouched.
 
-mod import_common;
+mod common;
 
-use import_common::*;
-use roost_sim::{Dialect, ServerParams, SimState};
+use common::{cli::*, manifests::*, panel::*, sim_state::*, *};
+use roost_sim::{Dialect, ServerParams};
 
 const FLEET: &str = "fleet.kdl";
 
 /// The safety fleet applied to a fresh panel of `dialect` (11 managed servers, `vault`
 /// protected).
-fn applied(dialect: Dialect) -> (Panel, Copy) {
+fn applied(dialect: Dialect) -> (Panel, Fleet) {
     let panel = Panel::start(dialect);
-    let dir = Copy::of(&fixture("safety", "fleet"));
+    let dir = Fleet::copy(&fixture("safety", "fleet"));
     if dialect == Dialect::Pelican {
         // The same fleet in Pelican terms: no locations, eggs without nests.
         let text = dir
@@ -33,16 +33,9 @@ fn applied(dialect: Dialect) -> (Panel, Copy) {
     (panel, dir)
 }
 
-fn server_named<'a>(st: &'a SimState, name: &str) -> &'a roost_sim::Server {
-    st.servers
-        .values()
-        .find(|s| s.name == name)
-        .unwrap_or_else(|| panic!("the panel has a server named {name}"))
-}
-
 /// `roost plan` must fail with `code`, naming `needle`, pointing into fleet.kdl; then `roost
 /// apply` must fail too and leave the panel exactly as it was, without a single write.
-fn refused(panel: &Panel, dir: &Copy, code: &str, needle: &str) -> Run {
+fn refused(panel: &Panel, dir: &Fleet, code: &str, needle: &str) -> Run {
     let before = panel.state();
     panel.sim.clear_request_log();
     let run = panel
@@ -68,7 +61,7 @@ fn refused(panel: &Panel, dir: &Copy, code: &str, needle: &str) -> Run {
     assert_eq!(apply.code, Some(1), "apply must refuse:\n{}", apply.show());
     assert!(apply.stderr.contains(code), "{}", apply.show());
     assert_eq!(
-        writes(&panel.log()),
+        write_lines(&panel.log()),
         Vec::<String>::new(),
         "no write reached the panel"
     );
@@ -78,7 +71,7 @@ fn refused(panel: &Panel, dir: &Copy, code: &str, needle: &str) -> Run {
 
 fn protect_stops_a_replace(dialect: Dialect) {
     let (panel, dir) = applied(dialect);
-    let vault = server_named(&panel.state(), "The Vault").clone();
+    let vault = server_by_name(&panel.state(), "The Vault").clone();
     assert_eq!(
         vault.external_id.as_deref(),
         Some("roost:vault!"),
@@ -96,7 +89,7 @@ fn protect_stops_a_replace(dialect: Dialect) {
         "roost::protected",
         "server `vault` is protected",
     );
-    assert_eq!(server_named(&panel.state(), "The Vault").id, vault.id);
+    assert_eq!(server_by_name(&panel.state(), "The Vault").id, vault.id);
 }
 
 #[test]
@@ -130,7 +123,7 @@ fn protect_outlives_its_block(dialect: Dialect) {
         "--force",
     ]);
     assert_eq!(apply.code, Some(1), "{}", apply.show());
-    assert_eq!(writes(&panel.log()), Vec::<String>::new());
+    assert_eq!(write_lines(&panel.log()), Vec::<String>::new());
     assert!(panel.state() == before, "nothing is deleted");
     assert_eq!(panel.state().servers.len(), 11);
 }
@@ -200,7 +193,7 @@ fn threshold_case(threshold: &str, line_of: &str) {
         apply.show()
     );
     assert!(apply.stderr.contains("--force"), "{}", apply.show());
-    assert_eq!(writes(&panel.log()), Vec::<String>::new());
+    assert_eq!(write_lines(&panel.log()), Vec::<String>::new());
     assert!(panel.state() == before, "nothing deleted");
 
     panel
