@@ -10,9 +10,13 @@
 //! Regenerate the snapshots with `INSTA_UPDATE=always cargo test -p roost-e2e --test plan`
 //! (or `cargo insta test`), then read every changed file.
 
-mod plan_common;
+mod common;
 
-use plan_common::{Fleet, Panel, Run, SECRET, fleet, redact_json, settings};
+use common::cli::{Run, SECRET};
+use common::fleet;
+use common::manifests::Fleet;
+use common::panel::Panel;
+use common::redact::{plan_snapshot_settings, redact_json};
 use roost_sim::{Dialect, ServerParams};
 use serde_json::Value;
 use std::path::Path;
@@ -64,7 +68,7 @@ fn render_all(name: &str, panel: &Panel, dir: &Path, extra: &[&str]) -> Rendered
         markdown: run("markdown"),
     };
     let json = serde_json::to_string_pretty(&redact_json(&r.plan())).unwrap();
-    settings().bind(|| {
+    plan_snapshot_settings().bind(|| {
         insta::assert_snapshot!(format!("{name}.text"), r.text.stdout);
         insta::assert_snapshot!(format!("{name}.json"), json);
         insta::assert_snapshot!(format!("{name}.md"), r.markdown.stdout);
@@ -132,7 +136,7 @@ fn calls(change: &Value) -> Vec<String> {
 /// A panel of `dialect` holding the fixture fleet.
 fn applied(dialect: Dialect) -> Panel {
     let panel = Panel::start(dialect);
-    panel.apply(&fleet(dialect));
+    panel.apply_ok(&fleet(dialect));
     panel
 }
 
@@ -167,10 +171,7 @@ fn out_of_band_server(panel: &Panel, name: &str, port: u16, external_id: Option<
 
 fn empty_panel(dialect: Dialect, expected: usize) {
     let panel = Panel::start(dialect);
-    let name = format!(
-        "empty_panel_full_fleet.{}",
-        plan_common::dialect_name(dialect)
-    );
+    let name = format!("empty_panel_full_fleet.{}", common::dialect_name(dialect));
     let r = render_all(&name, &panel, &fleet(dialect), &[]);
     let plan = r.plan();
     let changes = plan["changes"].as_array().unwrap();
@@ -206,7 +207,7 @@ fn empty_panel_full_fleet_pelican() {
 
 fn no_changes(dialect: Dialect) {
     let panel = applied(dialect);
-    let name = format!("no_changes.{}", plan_common::dialect_name(dialect));
+    let name = format!("no_changes.{}", common::dialect_name(dialect));
     let r = render_all(&name, &panel, &fleet(dialect), &[]);
     assert_eq!(r.plan()["changes"], Value::Array(vec![]));
     assert!(r.text.stdout.contains("No changes."), "{}", r.text.stdout);
@@ -232,7 +233,7 @@ fn limits_change(dialect: Dialect) {
         r#"limits memory="2GiB" disk="10GiB" cpu=100"#,
         r#"limits memory="3GiB" disk="10GiB" cpu=150"#,
     );
-    let name = format!("limits_change.{}", plan_common::dialect_name(dialect));
+    let name = format!("limits_change.{}", common::dialect_name(dialect));
     let r = render_all(&name, &panel, f.path(), &[]);
     assert_eq!(r.addresses(), ["server.lobby"]);
     let c = r.change("server.lobby");
@@ -592,7 +593,8 @@ fn ambiguous_identity_is_an_error_listing_both() {
         }
         assert!(run.stderr.contains("adopt id=N"), "{}", run.stderr);
         if format == "text" {
-            settings().bind(|| insta::assert_snapshot!("ambiguous_identity.stderr", run.stderr));
+            plan_snapshot_settings()
+                .bind(|| insta::assert_snapshot!("ambiguous_identity.stderr", run.stderr));
         }
     }
 }
@@ -863,7 +865,7 @@ fn markdown_fits_a_github_comment() {
 
     // Deleting every server: as many risky changes as servers. The call-outs at the top are
     // capped so that the head cannot blow the budget by itself.
-    panel.apply(f.path());
+    panel.apply_ok(f.path());
     let empty = Fleet::copy(f.path());
     std::fs::write(empty.path().join("servers.kdl"), "").unwrap();
     let run = panel.roost(&[

@@ -7,16 +7,18 @@
 //!   other files and directories, in another order (shuffled with seeded RNGs), give the same
 //!   JSON plan, byte for byte.
 
-mod plan_common;
+mod common;
 
-use plan_common::{Fleet, Panel, fleet};
+use common::fleet;
+use common::manifests::Fleet;
+use common::panel::Panel;
 use roost_sim::{Dialect, ServerParams};
 use std::path::{Path, PathBuf};
 
 /// The examples with their dialect.
 fn examples() -> Vec<(PathBuf, Dialect)> {
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(plan_common::repo().join("examples")).unwrap() {
+    for entry in std::fs::read_dir(common::repo().join("examples")).unwrap() {
         let dir = entry.unwrap().path();
         if !dir.is_dir() {
             continue;
@@ -66,7 +68,7 @@ fn assert_no_changes(panel: &Panel, dir: &Path, what: &str) {
 fn every_example_converges() {
     for (dir, dialect) in examples() {
         let panel = Panel::start(dialect);
-        panel.apply(&dir);
+        panel.apply_ok(&dir);
         assert_no_changes(&panel, &dir, &dir.display().to_string());
     }
 }
@@ -122,13 +124,13 @@ const EDITS: &[(&str, &str, &str, &str)] = &[
 fn fixture_fleets_converge_after_every_kind_of_edit() {
     for dialect in [Dialect::Pterodactyl, Dialect::Pelican] {
         let panel = Panel::start(dialect);
-        panel.apply(&fleet(dialect));
+        panel.apply_ok(&fleet(dialect));
         assert_no_changes(&panel, &fleet(dialect), "the fixture fleet");
         // Each edit on top of the previous ones.
         let f = Fleet::copy(&fleet(dialect));
         for (what, file, from, to) in EDITS {
             f.edit(file, from, to);
-            panel.apply(f.path());
+            panel.apply_ok(f.path());
             assert_no_changes(
                 &panel,
                 f.path(),
@@ -139,7 +141,7 @@ fn fixture_fleets_converge_after_every_kind_of_edit() {
         let text = std::fs::read_to_string(f.path().join("servers.kdl")).unwrap();
         let start = text.find("server \"creative\"").unwrap();
         std::fs::write(f.path().join("servers.kdl"), &text[..start]).unwrap();
-        panel.apply(f.path());
+        panel.apply_ok(f.path());
         assert_no_changes(&panel, f.path(), &format!("{dialect:?} after pruning"));
     }
 }
@@ -322,7 +324,7 @@ fn plan_does_not_depend_on_file_layout_or_block_order() {
         assert_layout_independent(&panel, &dir);
         // Against a panel that holds the fleet, changed out of band: updates, a delete and an
         // unmanaged server.
-        panel.apply(&dir);
+        panel.apply_ok(&dir);
         panel.mutate(|st| {
             let first = st.servers.values_mut().next().unwrap();
             first.memory += 512;
