@@ -4,28 +4,16 @@
 //! server in it, and survive `validate --print`: the printed form, validated again, resolves to
 //! the same desired state.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
+use common::cli::{Run, offline};
+use common::p;
+use std::path::{Path, PathBuf};
 
 fn roost(args: &[&str], dir: &Path) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_roost-test"))
-        .args(args)
-        .arg(dir)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .output()
-        .expect("run roost-test");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
-    }
+    let mut all = args.to_vec();
+    all.push(p(dir));
+    offline(&all)
 }
 
 fn ok(args: &[&str], dir: &Path) -> Run {
@@ -41,7 +29,7 @@ fn ok(args: &[&str], dir: &Path) -> Run {
 }
 
 fn examples() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let root = common::repo().join("examples");
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
         .expect("examples/ exists")
         .map(|e| e.unwrap().path())

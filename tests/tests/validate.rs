@@ -7,15 +7,12 @@
 //! appears. Each directory under `fixtures/valid/` must validate; its `--print` output is
 //! snapshotted to show what the tricky parts resolve to.
 
+mod common;
+
+use common::cli::{Run, offline};
+use common::p;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
 
 fn fixture(kind: &str, case: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -25,18 +22,9 @@ fn fixture(kind: &str, case: &str) -> PathBuf {
 }
 
 fn roost(args: &[&str], dir: &Path) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_roost-test"))
-        .args(args)
-        .arg(dir)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .output()
-        .expect("run roost-test");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
-    }
+    let mut all = args.to_vec();
+    all.push(p(dir));
+    offline(&all)
 }
 
 /// The distinct `roost::…` codes of the report's diagnostics (the wrapper code excluded).
