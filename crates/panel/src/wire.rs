@@ -431,10 +431,18 @@ pub const PANEL_ENV_EXTRAS: [&str; 4] = [
     "P_SERVER_ALLOCATION_LIMIT",
 ];
 
+/// An included object of which only the id is read: serde skips the rest without building it,
+/// which matters when every server of a large panel brings its allocations along.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct IdOnly {
+    pub id: u64,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ServerRelationships {
+    /// Only the ids are needed: the allocations themselves come with their nodes.
     #[serde(default)]
-    pub allocations: Option<Relation<AllocationAttributes>>,
+    pub allocations: Option<Relation<IdOnly>>,
     #[serde(default)]
     pub variables: Option<Relation<EggVariableAttributes>>,
 }
@@ -468,10 +476,6 @@ pub struct ServerAttributes {
     pub nest: Option<u64>,
     pub egg: u64,
     pub container: ServerContainer,
-    #[serde(default)]
-    pub created_at: Option<String>,
-    #[serde(default)]
-    pub updated_at: Option<String>,
     #[serde(default)]
     pub relationships: ServerRelationships,
 }
