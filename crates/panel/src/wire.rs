@@ -24,8 +24,8 @@ use std::fmt;
 /// A single enveloped item: `{"object": "...", "attributes": {...}, "meta": {...}}`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Item<T> {
-    #[serde(default)]
-    pub object: String,
+    // `object` (the resource name) is not read: serde skips it without allocating, which adds
+    // up over tens of thousands of items in one refresh.
     pub attributes: T,
     /// Create responses of some resources carry `meta.resource`; nothing else relies on it.
     #[serde(default)]
@@ -73,11 +73,38 @@ pub struct Links {
     pub next: Option<String>,
 }
 
+/// Whether an `object` name is `null_resource`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NullResource(pub bool);
+
+impl<'de> Deserialize<'de> for NullResource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = NullResource;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object name")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<NullResource, E> {
+                Ok(NullResource(v == "null_resource"))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<NullResource, E> {
+                Ok(NullResource(false))
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<NullResource, E> {
+                Ok(NullResource(false))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// An included relation: a list, an item, or a `null_resource` (include the key may not read).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Relation<T> {
-    #[serde(default)]
-    pub object: String,
+    /// Only whether it is a `null_resource` matters; read without allocating.
+    #[serde(default, rename = "object")]
+    pub null_resource: NullResource,
     #[serde(default = "Option::default")]
     pub data: Option<Vec<Item<T>>>,
     #[serde(default = "Option::default")]
@@ -86,7 +113,7 @@ pub struct Relation<T> {
 
 impl<T> Relation<T> {
     pub fn is_null_resource(&self) -> bool {
-        self.object == "null_resource"
+        self.null_resource.0
     }
 
     /// The included list's attributes, or `None` when the panel withheld it (null_resource)
