@@ -18,6 +18,19 @@ impl<T> Sp<T> {
     }
 }
 
+/// The name of the field an entry belongs to: its property name, or the first word of the
+/// example written for it (`name "Survival #1"` → `name`).
+fn field_name<'a>(entry: &'a KdlEntry, example: &'a str) -> &'a str {
+    match entry.name() {
+        Some(n) => n.value(),
+        None => example
+            .split_whitespace()
+            .next()
+            .and_then(|w| w.split('=').next())
+            .unwrap_or("value"),
+    }
+}
+
 pub(crate) fn type_name(v: &KdlValue) -> &'static str {
     match v {
         KdlValue::String(_) => "a string",
@@ -48,7 +61,11 @@ impl Reader<'_> {
         self.push(
             Problem::new(
                 "roost::wrong-type",
-                format!("expected {what}, found {}", type_name(entry.value())),
+                format!(
+                    "`{}` must be {what}, not {}",
+                    field_name(entry, example),
+                    type_name(entry.value())
+                ),
                 span,
                 format!("this is {}", type_name(entry.value())),
             )
@@ -74,7 +91,10 @@ impl Reader<'_> {
                 self.push(
                     Problem::new(
                         "roost::wrong-type",
-                        "expected a boolean, found a string",
+                        format!(
+                            "`{}` must be a boolean, not a string",
+                            field_name(entry, example)
+                        ),
                         span,
                         "this is a string",
                     )
@@ -114,7 +134,10 @@ impl Reader<'_> {
                 self.push(
                     Problem::new(
                         "roost::wrong-type",
-                        format!("expected an integer for {what}, found a string"),
+                        format!(
+                            "`{}` must be an integer, not a string",
+                            field_name(entry, example)
+                        ),
                         span,
                         "this is a string",
                     )
@@ -140,10 +163,11 @@ impl Reader<'_> {
             (None, KdlValue::String(s)) => parse_size_text(s),
             (Some(unit), KdlValue::String(s)) => Err(format!("({unit})\"{s}\"")),
             _ => {
+                let field = what.rsplit(' ').next().unwrap_or(what);
                 self.wrong_type(
                     entry,
-                    &format!("a size for {what}"),
-                    "memory \"4GiB\" (a bare number is MiB)",
+                    "a size",
+                    &format!("{field} \"4GiB\" (a bare number is MiB)"),
                 );
                 return None;
             }
@@ -321,7 +345,11 @@ pub(crate) fn port_range(
             },
         },
         _ => {
-            r.wrong_type(entry, "a port or a port range", "25565 or \"25565-25600\"");
+            r.wrong_type(
+                entry,
+                "a port or a port range",
+                "allocations \"10.0.0.5\" 25565 \"25566-25600\"",
+            );
             return None;
         }
     };
