@@ -445,7 +445,7 @@ pub fn import(live: &Live, opts: &ImportOptions) -> Imported {
         }
         let description = s.description.trim_end();
         if !description.is_empty() {
-            let _ = writeln!(t, "    description {}", q(description));
+            let _ = writeln!(t, "    description {}", text_block(description, 4));
         }
         let _ = writeln!(t, "    owner {}", q(&owner.username.to_lowercase()));
         let _ = writeln!(t, "    node {}", q(&node.name));
@@ -704,6 +704,32 @@ pub fn import(live: &Live, opts: &ImportOptions) -> Imported {
     out
 }
 
+/// Text as KDL: a multi-line raw string when it has several lines (reads like the panel shows it),
+/// a quoted string otherwise or when the text could not survive the block form unchanged.
+fn text_block(text: &str, indent: usize) -> String {
+    let plain = text.contains('\n')
+        && !text.contains("\"\"\"#")
+        && !text.chars().any(|c| c.is_control() && c != '\n')
+        && text
+            .lines()
+            .all(|l| l == l.trim_end() && !l.starts_with(char::is_whitespace));
+    if !plain {
+        return q(text);
+    }
+    let pad = " ".repeat(indent + 4);
+    let mut out = String::from("#\"\"\"\n");
+    for line in text.lines() {
+        if !line.is_empty() {
+            out.push_str(&pad);
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out.push_str(&pad);
+    out.push_str("\"\"\"#");
+    out
+}
+
 fn write_egg(t: &mut String, live: &Live, egg: &LiveEgg) {
     match egg.nest.and_then(|n| live.nests.iter().find(|x| x.id == n)) {
         Some(nest) if live.dialect == Dialect::Pterodactyl => {
@@ -718,6 +744,17 @@ fn write_egg(t: &mut String, live: &Live, egg: &LiveEgg) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn multi_line_text_becomes_a_block() {
+        assert_eq!(text_block("one line", 4), "\"one line\"");
+        assert_eq!(
+            text_block("first\n\nthird", 4),
+            "#\"\"\"\n        first\n\n        third\n        \"\"\"#"
+        );
+        // Leading whitespace would be eaten by the block's dedent: keep the quoted form.
+        assert_eq!(text_block("a\n  b", 4), "\"a\\n  b\"");
+    }
 
     #[test]
     fn slugs_are_manifest_names() {
