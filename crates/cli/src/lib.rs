@@ -181,6 +181,13 @@ async fn sim_serve(
     if let Some(r) = rate_limit {
         config.rate_limit = (r > 0).then_some(r);
     }
+    output::status(&format!(
+        "roost sim: a {dialect} panel on http://127.0.0.1:{port} (API at /api/application), until Ctrl-C"
+    ));
+    output::status(&format!(
+        "token: {} (export ROOST_TOKEN=... for roost, or send it as a Bearer token)",
+        config.token
+    ));
     roost_sim::serve(config, port).await.map_err(|e| {
         connect::diag(
             "roost::sim",

@@ -864,15 +864,10 @@ impl SimHandle {
     }
 }
 
-/// Runs a sim on 127.0.0.1:`port` until Ctrl-C (`roost sim serve`).
+/// Runs a sim on 127.0.0.1:`port` until Ctrl-C (`roost sim serve`). It prints nothing: the
+/// caller announces the URL and token.
 pub async fn serve(config: SimConfig, port: u16) -> Result<(), SimError> {
-    let dialect = config.dialect;
     let h = Sim::bind(config, SocketAddr::from(([127, 0, 0, 1], port))).await?;
-    eprintln!(
-        "roost-sim ({dialect}) listening on {}/api/application\ntoken: {}",
-        h.url(),
-        h.token()
-    );
     let r = tokio::signal::ctrl_c().await.map_err(SimError::Signal);
     h.shutdown().await;
     r
