@@ -858,6 +858,39 @@ fn a_destructive_plan_needs_allow_destroy() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// --target
+
+/// `apply --target` is spelled as on `plan`; the old `--target-resource` still works.
+#[test]
+fn apply_target_is_spelled_as_on_plan_and_the_old_spelling_still_works() {
+    let help = offline(&["apply", "--help"]).expect(0, "apply --help");
+    assert!(
+        help.stdout.contains("--target <ADDRESS>"),
+        "apply --help names --target:\n{}",
+        help.stdout
+    );
+    assert!(
+        !help.stdout.contains("--target-resource"),
+        "the old spelling is a hidden alias:\n{}",
+        help.stdout
+    );
+    for (flag, server) in [("--target", "alpha"), ("--target-resource", "charlie")] {
+        let dialect = Dialect::Pterodactyl;
+        let dir = small(dialect);
+        let panel = Panel::start(dialect);
+        let run = panel.apply(&dir, &["--auto-approve", flag, &format!("server.{server}")]);
+        assert_eq!(run.code, Some(0), "{flag}: {}", run.show());
+        let st = panel.state();
+        let managed: Vec<String> = managed_servers(&st).into_keys().collect();
+        assert_eq!(
+            managed,
+            [format!("roost:{server}")],
+            "{flag}: only the target was applied"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // JSON lines
 
 #[test]

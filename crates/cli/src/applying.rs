@@ -38,7 +38,15 @@ pub struct PlanFlags {
     /// Output of the plan and of progress events (json: one event per line).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    #[arg(long = "target-resource", id = "target_resource")]
+    /// Apply only these resources (e.g. server.lobby) and what they depend on. Repeatable.
+    // `target` is the positional's id, hence another id; `--target-resource` was the first
+    // spelling and stays accepted.
+    #[arg(
+        long = "target",
+        id = "target_resource",
+        value_name = "ADDRESS",
+        alias = "target-resource"
+    )]
     pub targets: Vec<String>,
     #[arg(long = "ignore")]
     pub ignore: Vec<String>,
