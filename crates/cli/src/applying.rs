@@ -4,6 +4,7 @@ use crate::connect::{BoxDiag, ConnectOptions, Panel, connect, diag, panel_error}
 use crate::exit;
 use crate::output;
 use crate::planning::{self, Format, PlanArgs};
+use crate::waits;
 use roost_engine::{ApplyOptions, Event, Reporter};
 use roost_plan::{Action, Impact, Plan};
 use std::io::{BufRead, IsTerminal, Write};
@@ -145,7 +146,7 @@ impl Reporter for Lines {
             }
             Event::Recovered { address, note } => format!("      {address}: {note}"),
             Event::Waiting { seconds, reason } => {
-                format!("      waiting {seconds:.1}s for the rate limit ({reason})")
+                format!("      {}", waits::text(seconds, &reason))
             }
         };
         output::status(&line);
@@ -210,25 +211,10 @@ fn confirm(plan: &Plan, args: &ApplyArgs) -> Result<bool, BoxDiag> {
 }
 
 fn waits_to_reporter(reporter: Arc<dyn Reporter>) -> roost_panel::WaitObserver {
+    let announcer = waits::Announcer::default();
     roost_panel::WaitObserver::new(move |w| {
-        let reason = match &w.reason {
-            roost_panel::WaitReason::ClientLimit { per_minute } => {
-                format!("{per_minute} requests/minute")
-            }
-            roost_panel::WaitReason::PanelLowRemaining { remaining } => {
-                format!("the panel has {remaining} requests left this minute")
-            }
-            roost_panel::WaitReason::RetryAfter => "the panel answered 429".into(),
-            roost_panel::WaitReason::Backoff { attempt, cause } => {
-                format!("retry {attempt} after: {cause}")
-            }
-        };
-        // Short waits between requests at the limit are the normal pace, not news.
-        if w.wait.as_secs_f64() >= 1.0 {
-            reporter.report(Event::Waiting {
-                seconds: w.wait.as_secs_f64(),
-                reason,
-            });
+        if let Some((seconds, reason)) = announcer.news(&w) {
+            reporter.report(Event::Waiting { seconds, reason });
         }
     })
 }
@@ -296,7 +282,9 @@ pub async fn run(args: ApplyArgs) -> Result<u8, BoxDiag> {
     let reporter_slot: Arc<Mutex<Option<Arc<dyn Reporter>>>> = Arc::new(Mutex::new(None));
     let slot = reporter_slot.clone();
     // The client is built before the reporter knows the plan's size; forward through a slot.
-    let forward: Arc<dyn Reporter> = Arc::new(Forward(slot));
+    // Until then (the refresh) waits go to a line of their own.
+    let wait_line = waits::WaitLine::new();
+    let forward: Arc<dyn Reporter> = Arc::new(Forward(slot, wait_line.clone()));
     let on_wait = Some(waits_to_reporter(forward.clone()));
     let (plan, panel, base_dir): (Plan, Panel, PathBuf) = if saved {
         let text = std::fs::read_to_string(&args.target).map_err(|e| {
@@ -374,6 +362,7 @@ pub async fn run(args: ApplyArgs) -> Result<u8, BoxDiag> {
         let (plan, _m, panel) = planning::make_plan(&pargs, on_wait).await?;
         (plan, panel, args.target.clone())
     };
+    wait_line.clear();
     if !json {
         output::stdout(&planning::render(&plan, Format::Text, args.plan.verbose));
     }
@@ -402,7 +391,7 @@ pub async fn run(args: ApplyArgs) -> Result<u8, BoxDiag> {
         return Ok(exit::ERROR);
     }
     *total.lock().unwrap_or_else(|p| p.into_inner()) = plan.changes.len();
-    let live_display = !json && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let live_display = !json && output::stderr_is_live();
     let reporter: Arc<dyn Reporter> = if live_display {
         Arc::new(LiveProgress {
             total: plan.changes.len(),
@@ -455,14 +444,16 @@ pub async fn run(args: ApplyArgs) -> Result<u8, BoxDiag> {
     Ok(exit::OK)
 }
 
-/// Forwards to the reporter once it exists (rate-limit waits during the read come before).
-struct Forward(Arc<Mutex<Option<Arc<dyn Reporter>>>>);
+/// Forwards to the reporter once it exists; before (the refresh), waits go to the wait line.
+struct Forward(Arc<Mutex<Option<Arc<dyn Reporter>>>>, Arc<waits::WaitLine>);
 
 impl Reporter for Forward {
     fn report(&self, e: Event) {
         let r = self.0.lock().ok().and_then(|g| g.clone());
-        if let Some(r) = r {
-            r.report(e);
+        match (r, e) {
+            (Some(r), e) => r.report(e),
+            (None, Event::Waiting { seconds, reason }) => self.1.show(seconds, &reason),
+            (None, _) => {}
         }
     }
 }
@@ -580,9 +571,7 @@ impl Reporter for LiveProgress {
             }
             Event::Recovered { address, note } => Some(format!("  {address}: {note}")),
             Event::Waiting { seconds, reason } => {
-                st.waiting = Some(format!(
-                    "waiting {seconds:.1}s for the rate limit ({reason})"
-                ));
+                st.waiting = Some(waits::text(seconds, &reason));
                 None
             }
         };

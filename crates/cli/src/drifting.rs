@@ -29,15 +29,17 @@ pub struct DriftArgs {
 pub async fn run(args: DriftArgs) -> Result<u8, BoxDiag> {
     let manifest = planning::load(&args.dir)?;
     let ignore = planning::parse_ignores(&args.ignore)?;
+    let waits = crate::waits::WaitLine::new();
     let copts = ConnectOptions {
         panel: args.panel.clone(),
         rate_limit: args.rate_limit,
         page_size: args.page_size,
-        on_wait: None,
+        on_wait: Some(waits.observer()),
         read_only: true,
     };
     let panel = connect(&copts, Some(&manifest)).await?;
     let live = panel.client.read_live().await;
+    waits.clear();
     let label = panel.label.clone();
     panel.close().await;
     let live = live.map_err(panel_error)?;

@@ -73,15 +73,17 @@ pub async fn run(args: ImportArgs) -> Result<u8, BoxDiag> {
             ));
         }
     }
+    let waits = crate::waits::WaitLine::new();
     let copts = ConnectOptions {
         panel: args.panel.clone(),
         rate_limit: args.rate_limit,
         page_size: args.page_size,
-        on_wait: None,
+        on_wait: Some(waits.observer()),
         read_only: true,
     };
     let panel = connect(&copts, None).await?;
     let live = panel.client.read_live().await;
+    waits.clear();
     let label = panel.label.clone();
     panel.close().await;
     let live = live.map_err(panel_error)?;

@@ -10,6 +10,7 @@ pub mod exit;
 mod importing;
 mod output;
 mod planning;
+mod waits;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use miette::Diagnostic;

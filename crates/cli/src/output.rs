@@ -14,6 +14,12 @@ pub fn color_stdout() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
 
+/// Whether progress may redraw a status line on stderr: a terminal, and not a CI log (which
+/// many CI systems attach to a pseudo-terminal).
+pub fn stderr_is_live() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
+}
+
 /// Data: plans, graphs, printed manifests.
 pub fn stdout(text: &str) {
     let mut out = std::io::stdout().lock();

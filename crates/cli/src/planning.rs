@@ -293,7 +293,10 @@ pub fn exit_code(plan: &Plan, detailed: bool) -> u8 {
 }
 
 pub async fn run(args: PlanArgs) -> Result<u8, BoxDiag> {
-    let (plan, _manifest, panel) = make_plan(&args, None).await?;
+    let waits = crate::waits::WaitLine::new();
+    let made = make_plan(&args, Some(waits.observer())).await;
+    waits.clear();
+    let (plan, _manifest, panel) = made?;
     panel.close().await;
     output::stdout(&render(&plan, args.format, args.verbose));
     if let Some(out) = &args.out {
