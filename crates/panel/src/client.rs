@@ -53,10 +53,16 @@ pub struct ClientConfig {
     pub rate_limit: RateLimit,
     /// `per_page` of every paginated listing (see [`DEFAULT_PAGE_SIZE`]).
     pub page_size: u32,
-    /// Per-request timeout (connect + response).
+    /// Bound of one attempt: connecting, sending, and reading the whole answer.
     pub timeout: Duration,
+    /// Bound of establishing a connection (never more than `timeout`).
+    pub connect_timeout: Duration,
     /// Retries of transient failures of idempotent requests (0 = none).
     pub max_retries: u32,
+    /// No retry starts after this much time since a request's first attempt
+    /// ([`RetryPolicy::max_elapsed`]): a request ends at the latest after this budget plus one
+    /// `timeout`.
+    pub retry_budget: Duration,
     /// Receives every wait (rate limit, Retry-After, backoff) before it happens.
     pub on_wait: Option<WaitObserver>,
     /// Refuse every request but GET before it is sent (`roost drift` is read-only by
@@ -73,7 +79,9 @@ impl ClientConfig {
             rate_limit: RateLimit::Default,
             page_size: DEFAULT_PAGE_SIZE,
             timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
             max_retries: RetryPolicy::default().max_retries,
+            retry_budget: RetryPolicy::default().max_elapsed,
             on_wait: None,
             read_only: false,
         }
@@ -108,6 +116,7 @@ pub(crate) struct Inner {
     retry: RetryPolicy,
     pub(crate) page_size: u32,
     timeout: Duration,
+    connect_timeout: Duration,
     requests: AtomicU64,
     observer: Option<WaitObserver>,
     rng: Mutex<SmallRng>,
@@ -177,10 +186,11 @@ impl PanelClient {
         headers.insert(AUTHORIZATION, auth);
         // Without a JSON Accept header the panels answer errors with redirects or HTML.
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let connect_timeout = config.connect_timeout.min(config.timeout);
         let http = reqwest::Client::builder()
             .default_headers(headers)
             .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+            .connect_timeout(connect_timeout)
             .user_agent(concat!("roost-panel/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| PanelError::Config(format!("HTTP client: {e}")))?;
@@ -207,10 +217,12 @@ impl PanelClient {
                 limiter: RateLimiter::new(limit, adopt),
                 retry: RetryPolicy {
                     max_retries: config.max_retries,
+                    max_elapsed: config.retry_budget,
                     ..RetryPolicy::default()
                 },
                 page_size: config.page_size.max(1),
                 timeout: config.timeout,
+                connect_timeout,
                 requests: AtomicU64::new(0),
                 observer: config.on_wait,
                 rng: Mutex::new(SmallRng::from_os_rng()),
@@ -381,12 +393,24 @@ impl PanelClient {
         }
     }
 
+    /// A failed attempt as an error; a timeout names the bound that fired (the caller adds
+    /// how many attempts were made, see [`PanelError::after_attempts`]).
     fn transport_error(&self, method: &str, path: &str, e: &reqwest::Error) -> PanelError {
-        if e.is_timeout() && !e.is_connect() {
+        if e.is_timeout() {
+            // A connect timeout is also a connect error.
+            let connecting = e.is_connect();
+            let after = if connecting {
+                self.inner.connect_timeout
+            } else {
+                self.inner.timeout
+            };
             return PanelError::Timeout {
                 method: method.to_string(),
                 path: path.to_string(),
-                after: self.inner.timeout,
+                after,
+                connecting,
+                attempts: 1,
+                elapsed: after,
             };
         }
         // reqwest's own message names the URL; the chain of causes says what happened.
@@ -460,14 +484,17 @@ impl PanelClient {
                     (failure, self.transport_error(&method, &path, &e), None)
                 }
             };
+            let elapsed = started.elapsed();
             let decision = self.inner.retry.decide(
                 req.idempotency,
                 failure,
                 retries,
-                started.elapsed(),
+                elapsed,
                 retry_after,
                 self.jitter(),
             );
+            // Whatever ends the request says how long it tried.
+            let error = error.after_attempts(retries + 1, elapsed);
             match decision {
                 Decision::RetryAfter(delay) => {
                     retries += 1;

@@ -48,6 +48,32 @@ fn join_fields(errors: &[FieldError]) -> String {
         .join("; ")
 }
 
+/// `no answer within 30 s (3 attempts over 91 s)`.
+fn timeout_text(connecting: bool, after: &Duration, attempts: u32, elapsed: &Duration) -> String {
+    let bound = if connecting {
+        "could not connect within"
+    } else {
+        "no answer within"
+    };
+    let mut text = format!("{bound} {}", seconds(after));
+    if attempts > 1 {
+        text.push_str(&format!(" ({attempts} attempts over {})", seconds(elapsed)));
+    }
+    text
+}
+
+/// `30 s`, `0.15 s`, `91 s`: whole seconds from ten on, up to two decimals below.
+fn seconds(d: &Duration) -> String {
+    let s = d.as_secs_f64();
+    let n = if s >= 10.0 {
+        format!("{s:.0}")
+    } else {
+        let n = format!("{s:.2}");
+        n.trim_end_matches('0').trim_end_matches('.').to_string()
+    };
+    format!("{n} s")
+}
+
 fn fmt_retry_after(d: &Option<Duration>) -> String {
     match d {
         Some(d) => format!(" (retry after {}s)", d.as_secs()),
@@ -138,11 +164,17 @@ pub enum PanelError {
         /// True when no connection was established, so the request was certainly not sent.
         connect: bool,
     },
-    #[error("{method} {path}: timed out after {}s", .after.as_secs_f64())]
+    /// No answer in time. `after` is the bound that fired on the last attempt: connecting
+    /// (`connecting`), or the whole attempt. `attempts` and `elapsed` count every attempt the
+    /// retry policy allowed, so the message says how long the caller really waited.
+    #[error("{method} {path}: {}", timeout_text(*.connecting, .after, *.attempts, .elapsed))]
     Timeout {
         method: String,
         path: String,
         after: Duration,
+        connecting: bool,
+        attempts: u32,
+        elapsed: Duration,
     },
     /// A non-idempotent POST whose outcome is unknown (timeout, dropped connection or 5xx).
     #[error(
@@ -186,6 +218,18 @@ pub enum PanelError {
 }
 
 impl PanelError {
+    /// A timeout that ended a request after `attempts` attempts over `elapsed`.
+    pub(crate) fn after_attempts(mut self, n: u32, total: Duration) -> PanelError {
+        if let PanelError::Timeout {
+            attempts, elapsed, ..
+        } = &mut self
+        {
+            *attempts = n;
+            *elapsed = total;
+        }
+        self
+    }
+
     /// True when the same request may succeed if tried again later unchanged.
     pub fn is_transient(&self) -> bool {
         match self {
@@ -368,5 +412,37 @@ mod tests {
         let body = br#"{"errors":[{"code":"InvalidFilterQuery","status":"400","detail":"no"}]}"#;
         let e = PanelError::from_response("GET", "/servers", 400, body, None);
         assert!(matches!(e, PanelError::Rejected { .. }));
+    }
+
+    #[test]
+    fn timeouts_name_the_bound_that_fired_and_the_time_spent() {
+        let timeout = |connecting, after: u64| PanelError::Timeout {
+            method: "GET".into(),
+            path: "/nodes".into(),
+            after: Duration::from_millis(after),
+            connecting,
+            attempts: 1,
+            elapsed: Duration::from_millis(after),
+        };
+        assert_eq!(
+            timeout(false, 30_000).to_string(),
+            "GET /nodes: no answer within 30 s"
+        );
+        assert_eq!(
+            timeout(false, 30_000)
+                .after_attempts(3, Duration::from_millis(91_400))
+                .to_string(),
+            "GET /nodes: no answer within 30 s (3 attempts over 91 s)"
+        );
+        assert_eq!(
+            timeout(true, 10_000)
+                .after_attempts(5, Duration::from_millis(4_050))
+                .to_string(),
+            "GET /nodes: could not connect within 10 s (5 attempts over 4.05 s)"
+        );
+        assert_eq!(
+            timeout(false, 250).to_string(),
+            "GET /nodes: no answer within 0.25 s"
+        );
     }
 }

@@ -47,7 +47,8 @@ pub struct RetryPolicy {
     pub base_delay: Duration,
     /// Cap for one backoff delay (a panel's `Retry-After` may exceed it).
     pub max_delay: Duration,
-    /// No retry is started when it would end after this much time since the first attempt.
+    /// No retry is started when its wait would end after this much time since the first
+    /// attempt; the retry itself may then run up to one attempt's timeout past it.
     pub max_elapsed: Duration,
 }
 
