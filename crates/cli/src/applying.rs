@@ -100,6 +100,18 @@ impl Reporter for Lines {
                 Event::Waiting { seconds, reason } => {
                     serde_json::json!({"event": "waiting", "seconds": seconds, "reason": reason})
                 }
+                Event::Interrupted {
+                    address,
+                    action,
+                    started,
+                } => {
+                    let event = if *started {
+                        "outcome_unknown"
+                    } else {
+                        "not_started"
+                    };
+                    serde_json::json!({"event": event, "address": address, "action": action, "because": "interrupted"})
+                }
             };
             output::stdout(&format!("{v}\n"));
             return;
@@ -147,6 +159,17 @@ impl Reporter for Lines {
             Event::Recovered { address, note } => format!("      {address}: {note}"),
             Event::Waiting { seconds, reason } => {
                 format!("      {}", waits::text(seconds, &reason))
+            }
+            Event::Interrupted {
+                address, started, ..
+            } => {
+                *done += 1;
+                format!(
+                    "[{}/{}] {}",
+                    *done,
+                    self.total,
+                    crate::interrupt::line(&address, started)
+                )
             }
         };
         output::status(&line);
@@ -410,38 +433,63 @@ pub async fn run(args: ApplyArgs) -> Result<u8, BoxDiag> {
         parallelism: args.parallelism,
         secrets: roost_engine::env_and_file_secrets(base_dir),
     };
-    let outcome = roost_engine::apply(&plan, panel.client.clone(), opts, reporter).await;
+    // Ctrl-C from here on stops the engine gracefully, a second one at once.
+    let interrupt = roost_engine::Interrupt::default();
+    let watcher = crate::interrupt::Watcher::start(interrupt.clone(), live_display);
+    let outcome =
+        roost_engine::apply_interruptible(&plan, panel.client.clone(), opts, reporter, &interrupt)
+            .await;
+    if let Some(w) = watcher {
+        w.stop();
+    }
     if live_display {
         // Clear the status line before the summary.
         eprint!("\r\x1b[2K");
     }
     panel.close().await;
-    let line = format!(
-        "Apply {}: {} applied, {} failed, {} skipped in {:.1}s.",
-        if outcome.success() {
-            "complete"
-        } else {
-            "incomplete"
-        },
+    Ok(summarize(&outcome, json))
+}
+
+/// The summary line (and JSON event), and the exit code.
+fn summarize(outcome: &roost_engine::Outcome, json: bool) -> u8 {
+    let verdict = if outcome.interrupted {
+        "interrupted"
+    } else if outcome.success() {
+        "complete"
+    } else {
+        "incomplete"
+    };
+    let mut line = format!(
+        "Apply {verdict}: {} applied, {} failed, {} skipped",
         outcome.applied.len(),
         outcome.failed.len(),
         outcome.skipped.len(),
-        outcome.elapsed.as_secs_f64()
     );
+    if outcome.interrupted {
+        line.push_str(&format!(", {} not started", outcome.not_started.len()));
+        if !outcome.unknown.is_empty() {
+            line.push_str(&format!(", {} of unknown outcome", outcome.unknown.len()));
+        }
+    }
+    line.push_str(&format!(" in {:.1}s.", outcome.elapsed.as_secs_f64()));
     if json {
         output::stdout(&format!(
             "{}\n",
-            serde_json::json!({"event": "summary", "applied": outcome.applied.len(), "failed": outcome.failed.len(), "skipped": outcome.skipped.len(), "seconds": outcome.elapsed.as_secs_f64()})
+            serde_json::json!({"event": "summary", "applied": outcome.applied.len(), "failed": outcome.failed.len(), "skipped": outcome.skipped.len(), "interrupted": outcome.interrupted, "not_started": outcome.not_started.len(), "outcome_unknown": outcome.unknown.len(), "seconds": outcome.elapsed.as_secs_f64()})
         ));
     }
     output::status(&line);
-    if !outcome.success() {
-        output::status(
-            "Run `roost plan` to see what is left, then `roost apply` again: applied changes are not repeated.",
-        );
-        return Ok(exit::ERROR);
+    if outcome.success() {
+        return exit::OK;
     }
-    Ok(exit::OK)
+    output::status(
+        "Run `roost plan` to see what is left, then `roost apply` again: applied changes are not repeated.",
+    );
+    if outcome.interrupted {
+        exit::INTERRUPTED
+    } else {
+        exit::ERROR
+    }
 }
 
 /// Forwards to the reporter once it exists; before (the refresh), waits go to the wait line.
@@ -573,6 +621,13 @@ impl Reporter for LiveProgress {
             Event::Waiting { seconds, reason } => {
                 st.waiting = Some(waits::text(seconds, &reason));
                 None
+            }
+            Event::Interrupted {
+                address, started, ..
+            } => {
+                st.done += 1;
+                st.in_flight.retain(|a| *a != address.to_string());
+                Some(crate::interrupt::line(&address, started))
             }
         };
         self.redraw(&st, line);

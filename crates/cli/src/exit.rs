@@ -14,3 +14,7 @@ pub const CHANGES_AND_DRIFT: u8 = 4;
 pub const STALE_PLAN: u8 = 5;
 /// Command-line usage error (unknown flag, missing argument); clap's own code.
 pub const USAGE: u8 = 64;
+/// `roost apply` was interrupted (Ctrl-C): the changes in flight were let finish (or, after a
+/// second Ctrl-C or the grace period, left of unknown outcome), nothing else was started.
+/// 128 + SIGINT, as shells report a process stopped by Ctrl-C.
+pub const INTERRUPTED: u8 = 130;

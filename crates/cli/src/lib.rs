@@ -8,6 +8,7 @@ mod connect;
 mod drifting;
 pub mod exit;
 mod importing;
+mod interrupt;
 mod output;
 mod planning;
 mod waits;

@@ -7,9 +7,14 @@
 //!   limiter. A failed change skips everything that depends on it; other branches go on.
 //! * A create whose outcome is unknown (timeout, dropped connection, 5xx) is followed by a
 //!   re-read by the resource's identity before any retry: nothing is ever created twice.
+//! * An [`Interrupt`] (Ctrl-C) stops it: nothing new starts, the changes in flight get a
+//!   bounded grace period, and what is left is reported as not started or of unknown outcome.
 //! * Progress goes to a [`Reporter`] as [`Event`]s; the engine never prints.
 
 mod exec;
+mod interrupt;
+
+pub use interrupt::{DEFAULT_GRACE, Interrupt};
 
 use roost_model::{Address, Secret, SecretRef};
 use roost_panel::PanelClient;
@@ -52,6 +57,13 @@ pub enum Event {
         seconds: f64,
         reason: String,
     },
+    /// Not finished because the run was interrupted: never started, or (`started`) still
+    /// running when the grace period ran out, so its outcome is unknown.
+    Interrupted {
+        address: Address,
+        action: Action,
+        started: bool,
+    },
 }
 
 pub trait Reporter: Send + Sync {
@@ -89,12 +101,22 @@ pub struct Outcome {
     pub applied: Vec<Address>,
     pub failed: Vec<(Address, String)>,
     pub skipped: Vec<Address>,
+    /// The run was interrupted.
+    pub interrupted: bool,
+    /// Not started because the run was interrupted.
+    pub not_started: Vec<Address>,
+    /// Still running when the interrupt's grace period ran out: may or may not have happened.
+    pub unknown: Vec<Address>,
     pub elapsed: Duration,
 }
 
 impl Outcome {
     pub fn success(&self) -> bool {
-        self.failed.is_empty() && self.skipped.is_empty()
+        self.failed.is_empty()
+            && self.skipped.is_empty()
+            && !self.interrupted
+            && self.not_started.is_empty()
+            && self.unknown.is_empty()
     }
 }
 
@@ -115,6 +137,17 @@ pub async fn apply(
     client: Arc<PanelClient>,
     opts: ApplyOptions,
     reporter: Arc<dyn Reporter>,
+) -> Outcome {
+    apply_interruptible(plan, client, opts, reporter, &Interrupt::default()).await
+}
+
+/// [`apply`], stopping when `interrupt` is requested.
+pub async fn apply_interruptible(
+    plan: &Plan,
+    client: Arc<PanelClient>,
+    opts: ApplyOptions,
+    reporter: Arc<dyn Reporter>,
+    interrupt: &Interrupt,
 ) -> Outcome {
     let started = Instant::now();
     let ids = exec::Ids::from_plan(plan);
@@ -146,6 +179,7 @@ pub async fn apply(
             &ctx,
             build_tasks(&changes, group),
             opts.parallelism,
+            interrupt,
             &mut outcome,
         )
         .await;
@@ -210,6 +244,7 @@ async fn run_phase(
     ctx: &Arc<exec::Ctx>,
     (tasks, deps): (Vec<Task>, Vec<Vec<usize>>),
     parallelism: usize,
+    interrupt: &Interrupt,
     outcome: &mut Outcome,
 ) {
     let n = tasks.len();
@@ -250,12 +285,14 @@ async fn run_phase(
         }
     }
     let mut running: JoinSet<(usize, Result<(), String>)> = JoinSet::new();
+    let (mut started, mut grace_ends) = (vec![false; n], None);
     loop {
-        while running.len() < parallelism.max(1) {
+        while running.len() < parallelism.max(1) && !interrupt.is_requested() {
             let Some(i) = ready.pop_front() else { break };
             if done[i] {
                 continue;
             }
+            started[i] = true;
             let task = tasks[i].clone();
             let ctx = ctx.clone();
             running.spawn(async move {
@@ -263,7 +300,8 @@ async fn run_phase(
                 (i, r)
             });
         }
-        let Some(joined) = running.join_next().await else {
+        let Some(joined) = interrupt::next_finished(&mut running, interrupt, &mut grace_ends).await
+        else {
             break;
         };
         let (i, result) = match joined {
@@ -307,6 +345,11 @@ async fn run_phase(
                 );
             }
         }
+    }
+    if interrupt.is_requested() {
+        // Past the grace period: what still runs is stopped, its outcome unknown.
+        running.abort_all();
+        interrupt::settle(ctx, &tasks, &done, &started, outcome);
     }
 }
 
