@@ -150,6 +150,7 @@ valid! {
     port_only_allocation,
     pelican_no_allocation,
     size_units,
+    secret_variables,
 }
 
 /// The one report of the many-errors case names every mistake of both files.

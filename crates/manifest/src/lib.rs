@@ -25,7 +25,7 @@ pub use print::print_desired;
 
 /// Helpers for writing KDL the way roost prints it (used by `roost import`).
 pub mod kdl_text {
-    pub use crate::print::{port_ranges, q as string, size};
+    pub use crate::print::{env_value, port_ranges, q as string, size};
 }
 
 use kdl::KdlDocument;

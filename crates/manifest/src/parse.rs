@@ -5,8 +5,8 @@ use crate::diag::{Problem, Span, suggest};
 use crate::value::{Entries, Reader, Sp, expect_args, ip_or_cidr, port_range};
 use kdl::{KdlDocument, KdlEntry, KdlNode, KdlValue};
 use roost_model::{
-    Address, AdoptServer, Dialect, DialectChoice, EggRef, Kind, Location, Node, PanelSettings,
-    PasswordSpec, Scheme, SecretRef, User,
+    Address, AdoptServer, Dialect, DialectChoice, EggRef, EnvValue, Kind, Location, Node,
+    PanelSettings, PasswordSpec, Scheme, SecretRef, User,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -154,7 +154,7 @@ pub struct ServerDraft {
     pub features: FeaturesDraft,
     pub allocation: Option<Sp<AllocSpec>>,
     pub additional: Option<Vec<Sp<AllocSpec>>>,
-    pub env: BTreeMap<String, Sp<String>>,
+    pub env: BTreeMap<String, Sp<EnvValue>>,
     pub suspended: Option<Sp<bool>>,
     pub external_id: Option<Sp<String>>,
     pub skip_scripts: Option<Sp<bool>>,
@@ -1154,6 +1154,64 @@ pub fn parse_user(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<UserDe
     Some(UserDecl { name, user: u })
 }
 
+/// The value of one egg variable: a literal (`"20"`, `20`, `#true`), or a secret read from
+/// `(env)"VAR"` or `(file)"PATH"`. Other annotations are reported by `annotations::check`.
+fn env_value(r: &mut Reader, entry: &KdlEntry) -> Option<EnvValue> {
+    let source = entry.ty().map(|t| t.value());
+    let value = entry.value();
+    match (source, value) {
+        (None, KdlValue::String(s)) => Some(EnvValue::Literal(s.clone())),
+        (None, KdlValue::Integer(i)) => Some(EnvValue::Literal(i.to_string())),
+        (None, KdlValue::Bool(b)) => Some(EnvValue::Literal(if *b { "1" } else { "0" }.into())),
+        (None, _) => {
+            r.wrong_type(entry, "a string", "env MAX_PLAYERS=\"20\"");
+            None
+        }
+        (Some(kind @ ("env" | "file")), KdlValue::String(s)) => {
+            let span = r.span(entry.span());
+            let name = entry.name().map(|n| n.value()).unwrap_or("NAME");
+            let bad_env = kind == "env"
+                && (s.is_empty()
+                    || s.starts_with(|c: char| c.is_ascii_digit())
+                    || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+            if bad_env || s.trim().is_empty() {
+                let what = if kind == "env" {
+                    "an environment variable name"
+                } else {
+                    "a file path"
+                };
+                r.push(
+                    Problem::new(
+                        "roost::bad-value",
+                        format!("`({kind})\"{s}\"` is not {what}"),
+                        span,
+                        format!("not {what}"),
+                    )
+                    .help(format!(
+                        "write {name}=(env)\"RUST_RCON_PASS\" (letters, digits and `_`) or {name}=(file)\"secrets/rcon.txt\""
+                    )),
+                );
+                return None;
+            }
+            Some(EnvValue::Secret(if kind == "env" {
+                SecretRef::Env(s.clone())
+            } else {
+                SecretRef::File(s.clone())
+            }))
+        }
+        (Some(kind @ ("env" | "file")), _) => {
+            let what = if kind == "env" {
+                "the name of an environment variable, as a string"
+            } else {
+                "a file path, as a string"
+            };
+            r.wrong_type(entry, what, "env RCON_PASS=(env)\"RUST_RCON_PASS\"");
+            None
+        }
+        (Some(_), _) => None,
+    }
+}
+
 fn parse_password(r: &mut Reader, child: &KdlNode) -> Option<PasswordSpec> {
     no_children(r, child);
     let e = Entries::of(r, child, &["env", "file", "rotate"]);
@@ -1172,12 +1230,14 @@ fn parse_password(r: &mut Reader, child: &KdlNode) -> Option<PasswordSpec> {
         (Some(env), None) => r.string(env, example).map(|s| PasswordSpec {
             source: SecretRef::Env(s.v),
             rotate,
+            origin: s.span.origin(),
         }),
         (None, Some(file)) => r
             .string(file, "password file=\"secrets/alice.txt\"")
             .map(|s| PasswordSpec {
                 source: SecretRef::File(s.v),
                 rotate,
+                origin: s.span.origin(),
             }),
         (Some(_), Some(file)) => {
             let span = r.span(file.span());
@@ -1388,15 +1448,7 @@ pub fn parse_server(
                             );
                         }
                         Some(k) => {
-                            let value = match entry.value() {
-                                KdlValue::String(s) => Some(s.clone()),
-                                KdlValue::Integer(i) => Some(i.to_string()),
-                                KdlValue::Bool(b) => Some(if *b { "1" } else { "0" }.to_string()),
-                                _ => {
-                                    r.wrong_type(entry, "a string", "env MAX_PLAYERS=\"20\"");
-                                    None
-                                }
-                            };
+                            let value = env_value(r, entry);
                             let span = r.span(entry.span());
                             if let Some(prev) = d.env.get(k.value()) {
                                 r.push(
