@@ -473,3 +473,59 @@ fn ignored_variables_keep_the_panel_value_without_carrying_it() {
     );
     assert_eq!(variable(&st, "rust", "MAX_PLAYERS").as_deref(), Some("77"));
 }
+
+/// A variable named like a secret is not shown even when the manifests do not read it from a
+/// secret: leaving `RCON_PASS` out resets it to the egg's default without printing the panel's.
+#[test]
+fn a_secret_looking_variable_is_never_shown() {
+    let panel = Panel::start(Dialect::Pterodactyl);
+    let f = secret_fleet();
+    panel.apply_ok(f.path());
+    set_variable(&panel, "rust", "RCON_PASS", LIVE_SECRET);
+    f.edit("fleet.kdl", r#" RCON_PASS=(env)"RUST_RCON_PASS""#, "");
+    let plan = plans_are_clean(&panel, f.path());
+    let rust = change(&plan, "server.rust");
+    let rcon = attr(rust, "environment.RCON_PASS");
+    assert_eq!(rcon["sensitive"], true, "{rcon}");
+    assert!(rcon["old"].is_null() && rcon["new"].is_null(), "{rcon}");
+    for format in ["text", "json", "markdown"] {
+        let run = panel
+            .roost(&["drift", p(f.path()), "--format", format])
+            .expect(3, "drift");
+        assert_clean(&format!("the {format} drift report"), &run.stdout);
+    }
+    panel.apply_ok(f.path());
+    assert_eq!(
+        variable(&panel.state(), "rust", "RCON_PASS").as_deref(),
+        Some("CHANGEME"),
+        "the egg's default"
+    );
+}
+
+/// A secret the panel rejects (the egg takes 32 letters and digits) fails the apply with the
+/// panel's message, which names the variable and not the value.
+#[test]
+fn a_rejected_secret_is_not_repeated_in_the_error() {
+    let panel = Panel::start(Dialect::Pterodactyl);
+    let f = secret_fleet();
+    std::fs::write(f.path().join("secrets/gmod-gslt.txt"), SECRET).expect("write");
+    for format in ["text", "json"] {
+        let run = roost_with(
+            &panel,
+            &["apply", p(f.path()), "--auto-approve", "--format", format],
+            &[],
+            &[],
+        );
+        let run = run.expect(1, "the panel rejects the token");
+        let failure = run
+            .stdout
+            .lines()
+            .chain(run.stderr.lines())
+            .find(|l| l.contains("FAILED") || l.contains("\"failed\""))
+            .unwrap_or_else(|| panic!("no failure reported:\n{}", run.show()));
+        assert!(
+            failure.contains("server.gmod") && failure.contains("environment.STEAM_ACC"),
+            "the failure names the variable: {failure}"
+        );
+    }
+}

@@ -7,6 +7,8 @@
 //! comments carry the panel ids and uuids. Secrets are never exported: passwords and egg
 //! variables named like secrets become references to environment variables, to be filled in.
 
+mod env;
+
 use roost_manifest::kdl_text::{port_ranges, size, string as q};
 use roost_model::{Dialect, Kind, Live, LiveEgg, LiveNode, LiveServer, LiveUser, parse_marker};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -92,30 +94,8 @@ pub fn slug(name: &str) -> String {
     if out.is_empty() { "server".into() } else { out }
 }
 
-/// The environment variable an imported secret egg variable is read from, when `var` looks
-/// like a secret (RCON passwords, Steam tokens: `roost_model::looks_secret`):
-/// `ROOST_SECRET_<SERVER>_<VAR>`, upper-case, anything but letters and digits as `_`. An empty
-/// value holds no secret and stays literal.
-fn secret_variable_env(server_key: &str, var: &str, value: &str) -> Option<String> {
-    if value.is_empty() || !roost_model::looks_secret(var) {
-        return None;
-    }
-    let upper = |x: &str| -> String {
-        x.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_uppercase()
-                } else {
-                    '_'
-                }
-            })
-            .collect()
-    };
-    Some(format!("ROOST_SECRET_{}_{}", upper(server_key), upper(var)))
-}
-
 /// A property key as KDL needs it: bare when it is a plain identifier, quoted otherwise.
-fn prop_key(k: &str) -> String {
+pub(crate) fn prop_key(k: &str) -> String {
     let plain = !k.is_empty()
         && k.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
@@ -541,38 +521,8 @@ pub fn import(live: &Live, opts: &ImportOptions) -> Imported {
         if !extra.is_empty() {
             let _ = writeln!(t, "    additional-allocations {}", extra.join(" "));
         }
-        let mut secret_vars = Vec::new();
-        let env: Vec<String> = egg
-            .variables
-            .iter()
-            .filter_map(|v| {
-                let value = s.environment.get(&v.env_variable)?;
-                if value == &v.default_value {
-                    return None;
-                }
-                let name = prop_key(&v.env_variable);
-                Some(match secret_variable_env(&key, &v.env_variable, value) {
-                    Some(var) => {
-                        let written = format!("{name}=(env){}", q(&var));
-                        secret_vars.push(var);
-                        written
-                    }
-                    None => format!("{name}={}", q(value)),
-                })
-            })
-            .collect();
-        if !secret_vars.is_empty() {
-            let _ = writeln!(
-                t,
-                "    // Not exported: set {} to the value{} the panel holds.",
-                secret_vars.join(", "),
-                if secret_vars.len() == 1 { "" } else { "s" }
-            );
-            out.secrets.extend(secret_vars);
-        }
-        if !env.is_empty() {
-            let _ = writeln!(t, "    env {}", env.join(" "));
-        }
+        let secret_vars = env::write_env(&mut t, egg, s, &key);
+        out.secrets.extend(secret_vars);
         if s.suspended || s.status.as_deref() == Some("suspended") {
             t.push_str("    suspended #true\n");
         }
@@ -811,21 +761,6 @@ mod tests {
         let long = slug(&"A very long server name ".repeat(8));
         assert!(long.chars().count() <= SLUG_MAX, "{long}");
         assert!(long.starts_with("a-very-long-server-name-a-very") && !long.ends_with('-'));
-    }
-
-    #[test]
-    fn secret_variables_become_environment_references() {
-        assert_eq!(
-            secret_variable_env("rust-eu.2", "RCON_PASS", "hunter2").as_deref(),
-            Some("ROOST_SECRET_RUST_EU_2_RCON_PASS")
-        );
-        assert_eq!(
-            secret_variable_env("csgo", "STEAM_ACC", "ABC").as_deref(),
-            Some("ROOST_SECRET_CSGO_STEAM_ACC")
-        );
-        // Nothing secret in an empty value, nor in a variable not named like a secret.
-        assert_eq!(secret_variable_env("rust", "RCON_PASS", ""), None);
-        assert_eq!(secret_variable_env("rust", "RCON_PORT", "28016"), None);
     }
 
     #[test]

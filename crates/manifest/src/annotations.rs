@@ -3,7 +3,8 @@
 //! quietly became the literal text `RUST_RCON`: every annotation roost does not read is an error.
 //!
 //! One table ([`accepted`]) says which annotations each place takes; the readers of those places
-//! interpret them (`value::Reader::size` for units, `parse` for secret sources).
+//! interpret them (`value::Reader::size` for units, `value::env_value` for secret
+//! sources).
 
 use crate::diag::{Problem, Span, suggest};
 use crate::value::Reader;
