@@ -126,6 +126,7 @@ invalid! {
     wrong_dialect_tags_on_pterodactyl => ["roost::wrong-dialect"],
     literal_password => ["roost::literal-secret"],
     literal_token => ["roost::literal-secret"],
+    unknown_annotation => ["roost::unknown-annotation"],
     kdl_v1_bare_true => ["roost::kdl-v1"],
     kdl_v1_raw_string => ["roost::kdl-v1"],
     kdl_syntax_error => ["roost::kdl-syntax"],
@@ -149,6 +150,7 @@ valid! {
     port_only_allocation,
     pelican_no_allocation,
     size_units,
+    secret_variables,
 }
 
 /// The one report of the many-errors case names every mistake of both files.

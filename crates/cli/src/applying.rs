@@ -8,7 +8,7 @@ use crate::waits;
 use roost_engine::{ApplyOptions, Event, Reporter};
 use roost_plan::{Action, Impact, Plan};
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Clone, clap::Args)]
@@ -242,9 +242,33 @@ fn waits_to_reporter(reporter: Arc<dyn Reporter>) -> roost_panel::WaitObserver {
     })
 }
 
+/// The secrets a saved plan needs, read again: an error if one cannot be read (nothing is
+/// written), else the sensitive variables whose change the plan no longer describes (stale).
+fn saved_plan_secrets(
+    plan: &Plan,
+    live: &roost_model::Live,
+    base: &Path,
+) -> Result<Vec<String>, BoxDiag> {
+    let resolver = roost_engine::env_and_file_secrets(base.to_path_buf());
+    let secrets = roost_engine::read_secrets(&resolver, roost_plan::needed_secrets(plan));
+    let (unreadable, moved) = roost_plan::recheck_secrets(plan, live, &secrets);
+    if unreadable.is_empty() {
+        return Ok(moved);
+    }
+    Err(diag(
+        "roost::secret-unavailable",
+        format!(
+            "the plan needs secrets that cannot be read: {}",
+            unreadable.join("; ")
+        ),
+        "set them for `apply` as they were for `plan` (file secrets are read relative to the manifest directory the plan was made from); nothing was applied",
+    ))
+}
+
 /// Which live objects changed since the plan was made, by fingerprint.
 fn stale_objects(plan: &Plan, live: &roost_model::Live) -> Vec<String> {
-    let now = roost_plan::fingerprints(live);
+    let sensitive = plan.sensitive_variables.iter().cloned().collect();
+    let now = roost_plan::fingerprints(live, &sensitive);
     let mut changed = Vec::new();
     let name_of = |key: &str| -> String {
         let (kind, id) = key.split_once(':').unwrap_or((key, ""));
@@ -344,7 +368,22 @@ pub async fn run(args: ApplyArgs) -> Result<u8, BoxDiag> {
         };
         let panel = connect(&copts, None).await?;
         let live = panel.client.read_live().await.map_err(panel_error)?;
-        let stale = stale_objects(&plan, &live);
+        let base = match &plan.manifests {
+            Some(dir) => PathBuf::from(dir),
+            None => args
+                .target
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
+        };
+        let mut stale = stale_objects(&plan, &live);
+        match saved_plan_secrets(&plan, &live, &base) {
+            Ok(moved) => stale.extend(moved),
+            Err(e) => {
+                panel.close().await;
+                return Err(e);
+            }
+        }
         if !stale.is_empty() {
             panel.close().await;
             output::status(&format!(
@@ -362,11 +401,6 @@ pub async fn run(args: ApplyArgs) -> Result<u8, BoxDiag> {
             );
             return Ok(exit::STALE_PLAN);
         }
-        let base = args
-            .target
-            .parent()
-            .map(|p| p.to_path_buf())
-            .unwrap_or_default();
         (plan, panel, base)
     } else {
         let pargs = PlanArgs {

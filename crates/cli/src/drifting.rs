@@ -48,6 +48,7 @@ pub async fn run(args: DriftArgs) -> Result<u8, BoxDiag> {
         &live,
         &Options {
             ignore,
+            secrets: planning::read_secrets(&args.dir, &manifest.desired, None),
             ..Options::default()
         },
     )

@@ -142,6 +142,13 @@ pub async fn run(args: ImportArgs) -> Result<u8, BoxDiag> {
         output::report(e.as_ref());
         return Ok(exit::ERROR);
     }
+    if !imported.secrets.is_empty() {
+        output::status(&format!(
+            "Secret egg variables were not exported: before planning, set {} to the value{} the panel holds (each is named in a comment above its server's `env`).",
+            imported.secrets.join(", "),
+            if imported.secrets.len() == 1 { "" } else { "s" }
+        ));
+    }
     output::status(&format!(
         "Next: review them, then `roost plan {}`: it should only adopt (set roost's markers).",
         args.out.display()

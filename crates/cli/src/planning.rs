@@ -198,6 +198,22 @@ impl miette::Diagnostic for PlanFailed {
     }
 }
 
+/// Every secret the manifests (and the base) refer to, read now: the planner compares secret
+/// egg variables with the panel and fails on any secret it needs that cannot be read, before
+/// `apply` writes anything. `(file)` paths are relative to the manifest directory.
+pub fn read_secrets(
+    dir: &Path,
+    desired: &roost_model::Desired,
+    base: Option<&roost_model::Desired>,
+) -> roost_model::ResolvedSecrets {
+    let resolver = roost_engine::env_and_file_secrets(dir.to_path_buf());
+    let refs = desired
+        .secret_refs()
+        .into_iter()
+        .chain(base.into_iter().flat_map(|b| b.secret_refs()));
+    roost_engine::read_secrets(&resolver, refs)
+}
+
 /// Everything `plan`, `apply` and `drift` share: load, connect, read, plan.
 pub async fn make_plan(
     args: &PlanArgs,
@@ -243,15 +259,18 @@ pub async fn make_plan(
             return Err(panel_error(e));
         }
     };
+    let secrets = read_secrets(&args.dir, &manifest.desired, base.as_ref());
     let opts = Options {
         base,
         targets,
         rate_limit: args.rate_limit.filter(|r| *r > 0),
         ignore,
+        secrets,
     };
     match roost_plan::plan(&manifest.desired, &live, &opts) {
         Ok(mut plan) => {
             plan.panel = Some(panel.label.clone());
+            plan.manifests = Some(args.dir.display().to_string());
             if let Some(t) = plan.threshold.as_mut() {
                 t.set_at = t.origin.map(|o| manifest.sources.locate(o));
             }

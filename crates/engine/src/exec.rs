@@ -9,7 +9,7 @@ use roost_panel::{
     ServerStartupBody, UserBody,
 };
 use roost_plan::{Action, AllocationRef, Change, Desired, LiveObject, Plan, ServerTarget};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -501,6 +501,30 @@ fn features_body(t: &ServerTarget) -> FeatureLimitsBody {
     }
 }
 
+/// The complete set of egg variables to send (the panels rewrite every variable): the plan's
+/// values, the secrets read now, and for ignored variables the value the panel has now (`id`:
+/// the server, when it exists). Secret values live only in this request.
+async fn environment(
+    ctx: &Ctx,
+    t: &ServerTarget,
+    id: Option<u64>,
+) -> Result<BTreeMap<String, String>, String> {
+    let mut env = t.environment.clone();
+    for (var, source) in &t.secret_environment {
+        let secret = (ctx.secrets)(source).map_err(|e| format!("egg variable {var}: {e}"))?;
+        env.insert(var.clone(), secret.expose().to_string());
+    }
+    if let (Some(id), false) = (id, t.panel_environment.is_empty()) {
+        let now = ctx.client.get_server(id).await.map_err(err)?;
+        for var in &t.panel_environment {
+            if let Some(v) = now.environment.get(var) {
+                env.insert(var.clone(), v.clone());
+            }
+        }
+    }
+    Ok(env)
+}
+
 async fn create_server(ctx: &Ctx, address: &Address, t: &ServerTarget) -> Result<(), String> {
     let owner = match t.owner_id {
         Some(id) => id,
@@ -527,7 +551,7 @@ async fn create_server(ctx: &Ctx, address: &Address, t: &ServerTarget) -> Result
         egg: t.egg_id,
         docker_image: t.image.clone(),
         startup: t.startup.clone(),
-        environment: t.environment.clone(),
+        environment: environment(ctx, t, None).await?,
         external_id: Some(t.external_id.clone()),
         description: Some(t.description.clone()),
         skip_scripts: t.skip_scripts,
@@ -626,7 +650,7 @@ async fn update_server(
             image: t.image.clone(),
             egg: t.egg_id,
             skip_scripts: t.skip_scripts,
-            environment: t.environment.clone(),
+            environment: environment(ctx, t, Some(id)).await?,
         };
         ctx.client
             .update_server_startup(id, &body)

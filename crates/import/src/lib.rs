@@ -4,8 +4,10 @@
 //! without roost's marker are adopted explicitly (`adopt id=N`), so the first apply only sets
 //! the markers; foreign external ids are kept (`external-id "..."`). Templates are extracted
 //! where several servers share egg, limits and features; port lists collapse into ranges;
-//! comments carry the panel ids and uuids. Secrets are never exported: passwords become
-//! references to environment variables, to be filled in.
+//! comments carry the panel ids and uuids. Secrets are never exported: passwords and egg
+//! variables named like secrets become references to environment variables, to be filled in.
+
+mod env;
 
 use roost_manifest::kdl_text::{port_ranges, size, string as q};
 use roost_model::{Dialect, Kind, Live, LiveEgg, LiveNode, LiveServer, LiveUser, parse_marker};
@@ -61,6 +63,9 @@ pub struct Imported {
     pub counts: BTreeMap<&'static str, usize>,
     /// Things not imported, and why.
     pub warnings: Vec<String>,
+    /// Environment variables the manifests read secret egg variables from: the admin sets each
+    /// to the value the panel holds (it is never written to a file).
+    pub secrets: Vec<String>,
 }
 
 /// Longest key `slug` makes, in characters.
@@ -90,7 +95,7 @@ pub fn slug(name: &str) -> String {
 }
 
 /// A property key as KDL needs it: bare when it is a plain identifier, quoted otherwise.
-fn prop_key(k: &str) -> String {
+pub(crate) fn prop_key(k: &str) -> String {
     let plain = !k.is_empty()
         && k.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
@@ -516,18 +521,8 @@ pub fn import(live: &Live, opts: &ImportOptions) -> Imported {
         if !extra.is_empty() {
             let _ = writeln!(t, "    additional-allocations {}", extra.join(" "));
         }
-        let env: Vec<String> = egg
-            .variables
-            .iter()
-            .filter_map(|v| {
-                let value = s.environment.get(&v.env_variable)?;
-                (value != &v.default_value)
-                    .then(|| format!("{}={}", prop_key(&v.env_variable), q(value)))
-            })
-            .collect();
-        if !env.is_empty() {
-            let _ = writeln!(t, "    env {}", env.join(" "));
-        }
+        let secret_vars = env::write_env(&mut t, egg, s, &key);
+        out.secrets.extend(secret_vars);
         if s.suspended || s.status.as_deref() == Some("suspended") {
             t.push_str("    suspended #true\n");
         }
@@ -670,6 +665,7 @@ pub fn import(live: &Live, opts: &ImportOptions) -> Imported {
             ));
         }
     };
+    out.secrets.sort();
     push("locations.kdl", locations);
     if !users.is_empty() {
         users.insert_str(

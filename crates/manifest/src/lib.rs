@@ -3,14 +3,15 @@
 //! Parsing runs in passes and collects every problem before giving up:
 //! 1. syntax: every `*.kdl` file under the directory is parsed as KDL v2 (with a migration hint
 //!    when a file looks like KDL v1);
-//! 2. shape: each node becomes a typed declaration, checking names, types, units, ranges and the
-//!    rules of the chosen dialect;
+//! 2. shape: each node becomes a typed declaration, checking names, types, units, type
+//!    annotations, ranges and the rules of the chosen dialect;
 //! 3. fleet: templates are merged and references resolved (users, nodes, locations,
 //!    allocations), duplicates and double claims found.
 //!
 //! All problems come back in one [`ManifestErrors`] report, each with its file, line, column,
 //! label and help.
 
+mod annotations;
 mod diag;
 mod fmt;
 mod parse;
@@ -24,7 +25,7 @@ pub use print::print_desired;
 
 /// Helpers for writing KDL the way roost prints it (used by `roost import`).
 pub mod kdl_text {
-    pub use crate::print::{port_ranges, q as string, size};
+    pub use crate::print::{env_value, port_ranges, q as string, size};
 }
 
 use kdl::KdlDocument;
@@ -216,6 +217,7 @@ pub fn load(sources: Sources) -> Result<Manifest, ManifestErrors> {
             file: *file,
             problems: &mut problems,
         };
+        annotations::check(&mut r, doc);
         for node in doc.nodes() {
             match node.name().value() {
                 "panel" => {}

@@ -2,11 +2,11 @@
 //! dialect rules. Cross-references are checked later, in `resolve`.
 
 use crate::diag::{Problem, Span, suggest};
-use crate::value::{Entries, Reader, Sp, expect_args, ip_or_cidr, port_range};
+use crate::value::{Entries, Reader, Sp, env_value, expect_args, ip_or_cidr, port_range};
 use kdl::{KdlDocument, KdlEntry, KdlNode, KdlValue};
 use roost_model::{
-    Address, AdoptServer, Dialect, DialectChoice, EggRef, Kind, Location, Node, PanelSettings,
-    PasswordSpec, Scheme, SecretRef, User,
+    Address, AdoptServer, Dialect, DialectChoice, EggRef, EnvValue, Kind, Location, Node,
+    PanelSettings, PasswordSpec, Scheme, SecretRef, User,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -154,7 +154,7 @@ pub struct ServerDraft {
     pub features: FeaturesDraft,
     pub allocation: Option<Sp<AllocSpec>>,
     pub additional: Option<Vec<Sp<AllocSpec>>>,
-    pub env: BTreeMap<String, Sp<String>>,
+    pub env: BTreeMap<String, Sp<EnvValue>>,
     pub suspended: Option<Sp<bool>>,
     pub external_id: Option<Sp<String>>,
     pub skip_scripts: Option<Sp<bool>>,
@@ -1172,12 +1172,14 @@ fn parse_password(r: &mut Reader, child: &KdlNode) -> Option<PasswordSpec> {
         (Some(env), None) => r.string(env, example).map(|s| PasswordSpec {
             source: SecretRef::Env(s.v),
             rotate,
+            origin: s.span.origin(),
         }),
         (None, Some(file)) => r
             .string(file, "password file=\"secrets/alice.txt\"")
             .map(|s| PasswordSpec {
                 source: SecretRef::File(s.v),
                 rotate,
+                origin: s.span.origin(),
             }),
         (Some(_), Some(file)) => {
             let span = r.span(file.span());
@@ -1388,15 +1390,7 @@ pub fn parse_server(
                             );
                         }
                         Some(k) => {
-                            let value = match entry.value() {
-                                KdlValue::String(s) => Some(s.clone()),
-                                KdlValue::Integer(i) => Some(i.to_string()),
-                                KdlValue::Bool(b) => Some(if *b { "1" } else { "0" }.to_string()),
-                                _ => {
-                                    r.wrong_type(entry, "a string", "env MAX_PLAYERS=\"20\"");
-                                    None
-                                }
-                            };
+                            let value = env_value(r, entry);
                             let span = r.span(entry.span());
                             if let Some(prev) = d.env.get(k.value()) {
                                 r.push(

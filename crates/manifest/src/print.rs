@@ -1,7 +1,7 @@
 //! Desired state → canonical KDL: what `roost validate --print` shows (templates merged, units
 //! resolved, defaults filled in) and what `roost import` writes.
 
-use roost_model::{Desired, Endpoint, FeatureLimits, Node, Server, User};
+use roost_model::{Desired, Endpoint, EnvValue, FeatureLimits, Node, SecretRef, Server, User};
 use std::fmt::Write;
 
 /// A KDL string literal.
@@ -23,6 +23,15 @@ pub fn q(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// An egg variable's value as a manifest writes it: `"value"`, `(env)"VAR"` or `(file)"PATH"`.
+pub fn env_value(v: &EnvValue) -> String {
+    match v {
+        EnvValue::Literal(s) => q(s),
+        EnvValue::Secret(SecretRef::Env(var)) => format!("(env){}", q(var)),
+        EnvValue::Secret(SecretRef::File(path)) => format!("(file){}", q(path)),
+    }
 }
 
 fn b(v: bool) -> &'static str {
@@ -314,7 +323,7 @@ fn print_server(o: &mut String, s: &Server) {
         let vars: Vec<String> = s
             .environment
             .iter()
-            .map(|(k, v)| format!("{k}={}", q(v)))
+            .map(|(k, v)| format!("{k}={}", env_value(v)))
             .collect();
         let _ = writeln!(o, "    env {}", vars.join(" "));
     }

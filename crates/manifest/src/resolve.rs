@@ -653,6 +653,11 @@ fn build_server(
         },
         allocation,
         additional_allocations: additional,
+        environment_origins: d
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.span.origin()))
+            .collect(),
         environment: d.env.into_iter().map(|(k, v)| (k, v.v)).collect(),
         suspended: d.suspended.map(|x| x.v).unwrap_or(false),
         external_id: d.external_id.map(|x| x.v),

@@ -3,6 +3,7 @@
 
 use crate::diag::{Problem, Span};
 use kdl::{KdlEntry, KdlNode, KdlValue};
+use roost_model::{EnvValue, SecretRef};
 use std::net::IpAddr;
 
 /// A value with the place it came from.
@@ -462,6 +463,64 @@ pub(crate) fn ip_or_cidr(r: &mut Reader, s: &Sp<String>, prefix_min: u8) -> Opti
             r.push(bad(format!("`{}` is not an IP address", s.v)));
             None
         }
+    }
+}
+
+/// The value of one egg variable: a literal (`"20"`, `20`, `#true`), or a secret read from
+/// `(env)"VAR"` or `(file)"PATH"`. Other annotations are reported by `annotations::check`.
+pub(crate) fn env_value(r: &mut Reader, entry: &KdlEntry) -> Option<EnvValue> {
+    let source = entry.ty().map(|t| t.value());
+    let value = entry.value();
+    match (source, value) {
+        (None, KdlValue::String(s)) => Some(EnvValue::Literal(s.clone())),
+        (None, KdlValue::Integer(i)) => Some(EnvValue::Literal(i.to_string())),
+        (None, KdlValue::Bool(b)) => Some(EnvValue::Literal(if *b { "1" } else { "0" }.into())),
+        (None, _) => {
+            r.wrong_type(entry, "a string", "env MAX_PLAYERS=\"20\"");
+            None
+        }
+        (Some(kind @ ("env" | "file")), KdlValue::String(s)) => {
+            let span = r.span(entry.span());
+            let name = entry.name().map(|n| n.value()).unwrap_or("NAME");
+            let bad_env = kind == "env"
+                && (s.is_empty()
+                    || s.starts_with(|c: char| c.is_ascii_digit())
+                    || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+            if bad_env || s.trim().is_empty() {
+                let what = if kind == "env" {
+                    "an environment variable name"
+                } else {
+                    "a file path"
+                };
+                r.push(
+                    Problem::new(
+                        "roost::bad-value",
+                        format!("`({kind})\"{s}\"` is not {what}"),
+                        span,
+                        format!("not {what}"),
+                    )
+                    .help(format!(
+                        "write {name}=(env)\"RUST_RCON_PASS\" (letters, digits and `_`) or {name}=(file)\"secrets/rcon.txt\""
+                    )),
+                );
+                return None;
+            }
+            Some(EnvValue::Secret(if kind == "env" {
+                SecretRef::Env(s.clone())
+            } else {
+                SecretRef::File(s.clone())
+            }))
+        }
+        (Some(kind @ ("env" | "file")), _) => {
+            let what = if kind == "env" {
+                "the name of an environment variable, as a string"
+            } else {
+                "a file path, as a string"
+            };
+            r.wrong_type(entry, what, "env RCON_PASS=(env)\"RUST_RCON_PASS\"");
+            None
+        }
+        (Some(_), _) => None,
     }
 }
 

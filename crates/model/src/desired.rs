@@ -62,6 +62,20 @@ impl Desired {
             .unwrap_or_else(|| crate::marker(&self.panel.namespace, &server.key, server.protect))
     }
 
+    /// Every secret the manifests refer to (user passwords, secret egg variables): what roost
+    /// reads before planning.
+    pub fn secret_refs(&self) -> BTreeSet<&SecretRef> {
+        let passwords = self
+            .users
+            .values()
+            .filter_map(|u| u.password.as_ref().map(|p| &p.source));
+        let variables = self
+            .servers
+            .values()
+            .flat_map(|s| s.environment.values().filter_map(EnvValue::secret));
+        passwords.chain(variables).collect()
+    }
+
     /// The external id roost gives a user: the manifest's own, or the namespaced marker.
     pub fn user_external_id(&self, user: &User) -> String {
         user.external_id
@@ -256,13 +270,43 @@ impl Allocation {
     }
 }
 
-/// How a password is set. The value itself is read only at apply time.
+/// How a password is set. The manifests name where the value is; roost reads it when planning
+/// (to fail early) and again when applying, and never stores or shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordSpec {
     pub source: SecretRef,
     /// Set the password again on the next apply, even though the user exists.
     pub rotate: bool,
+    /// Where the source is written in the manifests (not serialised).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub origin: Origin,
+}
+
+/// The value of an egg variable: written in the manifests, or read from a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum EnvValue {
+    Literal(String),
+    /// `(env)"VAR"` or `(file)"PATH"`: sensitive everywhere, never in a plan, log or file.
+    Secret(SecretRef),
+}
+
+impl EnvValue {
+    pub fn literal(&self) -> Option<&str> {
+        match self {
+            EnvValue::Literal(v) => Some(v),
+            EnvValue::Secret(_) => None,
+        }
+    }
+
+    pub fn secret(&self) -> Option<&SecretRef> {
+        match self {
+            EnvValue::Literal(_) => None,
+            EnvValue::Secret(r) => Some(r),
+        }
+    }
 }
 
 /// A panel user.
@@ -388,7 +432,11 @@ pub struct Server {
     pub allocation: Option<Endpoint>,
     pub additional_allocations: Vec<Endpoint>,
     /// Egg variables. Variables not listed keep the egg's default.
-    pub environment: BTreeMap<String, String>,
+    pub environment: BTreeMap<String, EnvValue>,
+    /// Where each variable is written (not serialised).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub environment_origins: BTreeMap<String, Origin>,
     pub suspended: bool,
     /// Overrides the namespaced external id.
     pub external_id: Option<String>,

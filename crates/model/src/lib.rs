@@ -21,7 +21,7 @@ pub use desired::*;
 pub use dialect::{Dialect, DialectChoice};
 pub use live::*;
 pub use marker::{marker, parse_marker};
-pub use secret::{Secret, SecretRef};
+pub use secret::{ResolvedSecrets, Secret, SecretRef, looks_secret};
 
 /// JSON Schema of the typed desired state (`schemas/manifest.schema.json`).
 pub fn desired_schema() -> serde_json::Value {

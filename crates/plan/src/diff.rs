@@ -8,7 +8,7 @@ use roost_model::{
 };
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
 
 /// An attribute another tool owns: never compared (`ignore` in the manifest, `--ignore`).
@@ -29,6 +29,9 @@ pub struct Options {
     /// Requests per minute; default: the manifest's, then the dialect's limit.
     pub rate_limit: Option<u32>,
     pub ignore: Vec<Ignore>,
+    /// Every secret the manifests refer to, read by the caller before planning (the planner
+    /// does no IO): compared with the panel, never put into the plan.
+    pub secrets: roost_model::ResolvedSecrets,
 }
 
 /// A reason the plan cannot be made. The planner never guesses; it says what to do instead.
@@ -42,7 +45,11 @@ pub struct PlanError {
 }
 
 impl PlanError {
-    fn new(code: &'static str, message: impl Into<String>, origin: Option<Origin>) -> Self {
+    pub(crate) fn new(
+        code: &'static str,
+        message: impl Into<String>,
+        origin: Option<Origin>,
+    ) -> Self {
         PlanError {
             code,
             message: message.into(),
@@ -50,7 +57,7 @@ impl PlanError {
             origin,
         }
     }
-    fn help(mut self, h: impl Into<String>) -> Self {
+    pub(crate) fn help(mut self, h: impl Into<String>) -> Self {
         self.help = Some(h.into());
         self
     }
@@ -69,19 +76,19 @@ fn sorted(list: &[String]) -> Vec<String> {
     l
 }
 
-fn v<T: Serialize>(x: T) -> Value {
+pub(crate) fn v<T: Serialize>(x: T) -> Value {
     serde_json::to_value(x).unwrap_or(Value::Null)
 }
 
 /// Collects attribute changes of one resource.
 #[derive(Default)]
-struct Attrs {
+pub(crate) struct Attrs {
     changed: Vec<AttrChange>,
-    unchanged: usize,
+    pub(crate) unchanged: usize,
 }
 
 impl Attrs {
-    fn cmp(&mut self, name: &str, old: Value, new: Value, impact: Impact) {
+    pub(crate) fn cmp(&mut self, name: &str, old: Value, new: Value, impact: Impact) {
         if old == new {
             self.unchanged += 1;
         } else {
@@ -108,19 +115,23 @@ impl Attrs {
         }
     }
     /// A create shows the new value; an update compares it with the live one.
-    fn pair(&mut self, name: &str, old: Option<Value>, new: Value, impact: Impact) {
+    pub(crate) fn pair(&mut self, name: &str, old: Option<Value>, new: Value, impact: Impact) {
         match old {
             None => self.set(name, new),
             Some(old) => self.cmp(name, old, new, impact),
         }
     }
     fn sensitive(&mut self, name: &str) {
+        self.sensitive_change(name, Impact::None);
+    }
+    /// A change of a value no plan shows.
+    pub(crate) fn sensitive_change(&mut self, name: &str, impact: Impact) {
         self.changed.push(AttrChange {
             name: name.into(),
             old: None,
             new: None,
             sensitive: true,
-            impact: Impact::None,
+            impact,
             cause: None,
         });
     }
@@ -150,6 +161,9 @@ impl Attrs {
 struct Ctx<'a> {
     d: &'a roost_model::Desired,
     live: &'a Live,
+    /// Egg variables whose values the plan never shows.
+    sensitive: BTreeSet<String>,
+    secrets: &'a roost_model::ResolvedSecrets,
     dialect: Dialect,
     errors: Vec<PlanError>,
     notes: Vec<String>,
@@ -245,7 +259,11 @@ fn as_panel_stores(d: &roost_model::Desired) -> roost_model::Desired {
         opt(&mut s.image);
         opt(&mut s.startup);
         opt(&mut s.external_id);
-        s.environment.values_mut().for_each(t);
+        for val in s.environment.values_mut() {
+            if let roost_model::EnvValue::Literal(x) = val {
+                t(x);
+            }
+        }
     }
     d
 }
@@ -260,6 +278,8 @@ fn plan_inner(
     let mut cx = Ctx {
         d,
         live,
+        sensitive: crate::sensitive::sensitive_variables(d, live),
+        secrets: &opts.secrets,
         dialect: live.dialect,
         errors: Vec::new(),
         notes: Vec::new(),
@@ -357,6 +377,8 @@ fn plan_inner(
         .retain(|c| c.action != Action::Update || !c.attributes.is_empty());
     let unchanged = before - cx.changes.len() + cx.unchanged_allocations;
     preflight(&mut cx);
+    let passwords = crate::sensitive::unreadable_passwords(&cx.changes, cx.secrets);
+    cx.errors.extend(passwords);
     if !cx.errors.is_empty() {
         cx.errors
             .sort_by_key(|e| e.origin.map(|o| (o.file, o.offset)));
@@ -400,6 +422,7 @@ fn plan_inner(
     let mut changes = deletes;
     changes.append(&mut cx.changes);
     changes.extend(late);
+    crate::sensitive::redact_changes(&mut changes, &cx.sensitive);
 
     let rate_limit = opts
         .rate_limit
@@ -424,7 +447,9 @@ fn plan_inner(
         },
         has_base: false,
         rate_limit,
-        fingerprints: crate::fingerprint::fingerprints(live),
+        fingerprints: crate::fingerprint::fingerprints(live, &cx.sensitive),
+        sensitive_variables: cx.sensitive.iter().cloned().collect(),
+        manifests: None,
         notes,
         threshold: None,
         allow_destroy: d.panel.allow_destroy,
@@ -1660,11 +1685,13 @@ fn plan_servers(cx: &mut Ctx) {
         // Pre-flight: the panel rejects a required egg variable left empty (422).
         let mut missing_var = false;
         for var in &egg.variables {
-            let value = s
-                .environment
-                .get(&var.env_variable)
-                .unwrap_or(&var.default_value);
-            if value.is_empty() && var.rules.iter().any(|r| r == "required") {
+            // A secret is never empty: an empty one fails the plan on its own.
+            let empty = match s.environment.get(&var.env_variable) {
+                Some(roost_model::EnvValue::Literal(x)) => x.is_empty(),
+                Some(roost_model::EnvValue::Secret(_)) => false,
+                None => var.default_value.is_empty(),
+            };
+            if empty && var.rules.iter().any(|r| r == "required") {
                 missing_var = true;
                 cx.errors.push(
                     PlanError::new(
@@ -1755,16 +1782,7 @@ fn build_server_change(
         (None, Some(l)) if !egg_changed => l.startup.clone(),
         _ => egg.startup.clone(),
     };
-    let mut environment: BTreeMap<String, String> = egg
-        .variables
-        .iter()
-        .map(|v| (v.env_variable.clone(), v.default_value.clone()))
-        .collect();
-    for (k, val) in &s.environment {
-        if environment.contains_key(k) {
-            environment.insert(k.clone(), val.clone());
-        }
-    }
+    let environment = crate::sensitive::ServerEnvironment::of(egg, s);
     let target = ServerTarget {
         name: s.name.clone(),
         description: s.description.clone(),
@@ -1777,7 +1795,9 @@ fn build_server_change(
         nest_id: egg.nest,
         image: image.clone(),
         startup: startup.clone(),
-        environment: environment.clone(),
+        environment: environment.plain.clone(),
+        secret_environment: environment.secret.clone(),
+        panel_environment: Vec::new(),
         limits: s.limits.clone(),
         databases: s.features.databases,
         allocations_limit: s.features.allocations,
@@ -1870,31 +1890,22 @@ fn build_server_change(
         v(&startup),
         Impact::Restart,
     );
-    match lv {
-        // Variables come and go with the egg: the old egg's show as removed, the new egg's as
-        // added (absent on one side is null, not "").
-        Some(live) if egg_changed => {
-            let keys: BTreeSet<&String> =
-                environment.keys().chain(live.environment.keys()).collect();
-            for k in keys {
-                attrs.cmp(
-                    &format!("environment.{k}"),
-                    v(live.environment.get(k)),
-                    v(environment.get(k)),
-                    Impact::Restart,
-                );
-            }
-        }
-        _ => {
-            for (k, want) in &environment {
-                attrs.pair(
-                    &format!("environment.{k}"),
-                    lv.map(|l| v(l.environment.get(k).cloned().unwrap_or_default())),
-                    v(want),
-                    Impact::Restart,
-                );
-            }
-        }
+    // Variables come and go with the egg; sensitive ones are compared but never shown.
+    let unreadable = crate::sensitive::compare_environment(
+        &mut attrs,
+        &environment,
+        lv,
+        egg_changed,
+        &cx.sensitive,
+        cx.secrets,
+    );
+    for (var, why) in unreadable {
+        let at = s.environment_origins.get(&var).copied().unwrap_or(s.origin);
+        cx.errors.push(crate::sensitive::unreadable_secret(
+            format!("server `{key}`: the egg variable `{var}`"),
+            &why,
+            at,
+        ));
     }
     attrs.pair(
         "limits.memory",
@@ -2349,10 +2360,8 @@ fn keep_live(target: &mut Desired, live: &LiveObject, ignored: &[&str]) {
                     }
                     "suspended" => t.suspended = l.suspended,
                     other => {
-                        if let Some(var) = other.strip_prefix("environment.")
-                            && let Some(v) = l.environment.get(var)
-                        {
-                            t.environment.insert(var.to_string(), v.clone());
+                        if let Some(var) = other.strip_prefix("environment.") {
+                            crate::sensitive::keep_panel_variable(t, var);
                         }
                     }
                 }

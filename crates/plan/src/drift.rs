@@ -48,6 +48,9 @@ pub struct DriftAttribute {
     pub panel: Option<serde_json::Value>,
     /// The value the manifests declare.
     pub manifests: Option<serde_json::Value>,
+    /// The values differ but are never shown (a secret egg variable): both are empty.
+    #[serde(default)]
+    pub sensitive: bool,
 }
 
 impl DriftReport {
@@ -60,17 +63,20 @@ impl DriftReport {
                 Action::Delete => DriftStatus::Extra,
                 Action::Adopt => DriftStatus::Unadopted,
             };
-            // A password rotation is a request, not a difference the panel can show.
+            // A password rotation is a request, not a difference the panel can show; a secret
+            // egg variable is a difference, shown without its values.
             let attributes: Vec<DriftAttribute> = c
                 .attributes
                 .iter()
                 .filter(|a| {
-                    !a.sensitive && matches!(status, DriftStatus::Differs | DriftStatus::Unadopted)
+                    !(a.sensitive && a.name == "password")
+                        && matches!(status, DriftStatus::Differs | DriftStatus::Unadopted)
                 })
                 .map(|a| DriftAttribute {
                     name: a.name.clone(),
                     panel: a.old.clone(),
                     manifests: a.new.clone(),
+                    sensitive: a.sensitive,
                 })
                 .collect();
             if status == DriftStatus::Differs && attributes.is_empty() {
@@ -175,6 +181,10 @@ impl DriftReport {
                     let _ = writeln!(o, "\n  ~ {}{id}{note}", r.address);
                     let width = r.attributes.iter().map(|a| a.name.len()).max().unwrap_or(0);
                     for a in &r.attributes {
+                        if a.sensitive {
+                            let _ = writeln!(o, "      {:width$}  (sensitive) differs", a.name);
+                            continue;
+                        }
                         let p = a
                             .panel
                             .as_ref()
@@ -217,6 +227,9 @@ impl DriftReport {
                 }
                 for a in &r.attributes {
                     let cell = |v: &Option<serde_json::Value>| {
+                        if a.sensitive {
+                            return "(sensitive)".to_string();
+                        }
                         v.as_ref()
                             .map(|x| format!("`{}`", show(x).replace('|', "\\\\|")))
                             .unwrap_or_default()

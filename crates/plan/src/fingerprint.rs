@@ -3,7 +3,7 @@
 
 use roost_model::Live;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// FNV-1a, 64 bit: stable across runs and platforms (unlike `DefaultHasher`), and dependency-free.
 fn fnv1a(bytes: &[u8]) -> u64 {
@@ -20,8 +20,10 @@ fn hash<T: Serialize>(v: &T) -> String {
 }
 
 /// One entry per live object (`server:12` → hash), plus the number of objects of each kind
-/// (`count:server`), so that objects created since are noticed too.
-pub fn fingerprints(live: &Live) -> BTreeMap<String, String> {
+/// (`count:server`), so that objects created since are noticed too. The values of `sensitive`
+/// egg variables are left out: the other fields are in the plan, and with them a hash would
+/// give a short secret away. `apply` compares those variables itself (`recheck_secrets`).
+pub fn fingerprints(live: &Live, sensitive: &BTreeSet<String>) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let mut add = |kind: &str, id: u64, h: String| {
         out.insert(format!("{kind}:{id}"), h);
@@ -45,7 +47,9 @@ pub fn fingerprints(live: &Live) -> BTreeMap<String, String> {
         add("user", x.id, hash(x));
     }
     for x in &live.servers {
-        add("server", x.id, hash(x));
+        let mut s = x.clone();
+        crate::sensitive::redact_environment(&mut s.environment, sensitive);
+        add("server", x.id, hash(&s));
     }
     for (kind, n) in [
         ("location", live.locations.len()),

@@ -7,10 +7,12 @@ mod diff;
 pub mod drift;
 mod fingerprint;
 pub mod render;
+mod sensitive;
 mod types;
 
 pub use diff::{Ignore, Options, PlanError, parse_ignore, plan};
 pub use fingerprint::fingerprints;
+pub use sensitive::{REDACTED, needed_secrets, recheck as recheck_secrets};
 pub use types::*;
 
 /// JSON Schema of the drift report (`schemas/drift.schema.json`).

@@ -418,7 +418,8 @@ fn change_text(o: &mut String, p: &Paint, c: &Change, opts: TextOptions) {
             } else {
                 p.action(Action::Update, "~")
             };
-            let _ = writeln!(o, "      {mark} {:width$} = (sensitive){cause}", a.name);
+            let what = sensitive_value(c.action);
+            let _ = writeln!(o, "      {mark} {:width$} = {what}{cause}", a.name);
             continue;
         }
         match (c.action, &a.old, &a.new) {
@@ -582,7 +583,8 @@ pub fn markdown(plan: &Plan, budget: usize) -> String {
                         ""
                     };
                     if a.sensitive {
-                        let _ = writeln!(sec, "! {} = (sensitive){drift}", a.name);
+                        let what = sensitive_value(c.action);
+                        let _ = writeln!(sec, "! {} = {what}{drift}", a.name);
                     } else if is_multiline(a) {
                         let old_s = a.old.as_ref().and_then(|v| v.as_str()).unwrap_or("");
                         let new_s = a.new.as_ref().and_then(|v| v.as_str()).unwrap_or("");
@@ -715,4 +717,13 @@ pub fn markdown(plan: &Plan, budget: usize) -> String {
     out.push_str(&back.concat());
     out.push_str(&tail);
     out
+}
+
+/// What a plan shows for a value it never shows: a create sets it, anything else changes it.
+fn sensitive_value(action: Action) -> &'static str {
+    if action == Action::Create {
+        "(sensitive)"
+    } else {
+        "(sensitive) changed"
+    }
 }

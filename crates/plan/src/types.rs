@@ -3,14 +3,14 @@
 
 use roost_model::{
     Address, Allocation, Dialect, Limits, LiveAllocation, LiveLocation, LiveNode, LiveServer,
-    LiveUser, Location, Node, Origin, PasswordSpec,
+    LiveUser, Location, Node, Origin, PasswordSpec, SecretRef,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Version of the JSON plan format. Bump on any incompatible change.
-pub const PLAN_FORMAT_VERSION: u32 = 1;
+pub const PLAN_FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Plan {
@@ -32,6 +32,11 @@ pub struct Plan {
     /// Hash of every live object the plan was made from, keyed by `kind:id`, so that a saved
     /// plan can be refused when the panel changed since.
     pub fingerprints: BTreeMap<String, String>,
+    /// Egg variables whose values the plan never shows (read from a secret, or named like one):
+    /// left out of `fingerprints` and of the live servers, compared again by `apply`.
+    pub sensitive_variables: Vec<String>,
+    /// The manifest directory the plan was made from: `(file)` secrets are read relative to it.
+    pub manifests: Option<String>,
     /// Non-fatal observations a reviewer should see (e.g. a likely adoption candidate).
     pub notes: Vec<String>,
     /// `--target`: the plan covers only these resources and what they depend on.
@@ -262,8 +267,13 @@ pub struct ServerTarget {
     pub nest_id: Option<u64>,
     pub image: String,
     pub startup: String,
-    /// Every variable of the egg, with the manifest's values over the egg's defaults.
+    /// Every variable of the egg, with the manifest's values over the egg's defaults, except
+    /// those below.
     pub environment: BTreeMap<String, String>,
+    /// Variables read from a secret: the engine reads the value when it writes it.
+    pub secret_environment: BTreeMap<String, SecretRef>,
+    /// Ignored variables: the engine keeps the value the panel has when it writes.
+    pub panel_environment: Vec<String>,
     pub limits: Limits,
     pub databases: Option<u64>,
     pub allocations_limit: Option<u64>,

@@ -2,17 +2,19 @@
 
 use std::process::{Command, Output, Stdio};
 
-/// The value of every password variable the fixtures and examples read. No output may ever
-/// contain it.
+/// The value of every secret variable (passwords, secret egg variables) the fixtures and
+/// examples read. No output may ever contain it.
 pub const SECRET: &str = "hunter2-never-printed-7c1e";
 
-/// Password variables of the fixtures and the examples.
-pub const PASSWORD_VARS: [&str; 5] = [
+/// Secret variables of the fixtures and the examples: passwords, and the RCON password of
+/// `fixtures/secrets`.
+pub const PASSWORD_VARS: [&str; 6] = [
     "ALICE_PASSWORD",
     "ALEX_PASSWORD",
     "STEVE_PASSWORD",
     "ROOST_OPS_PASSWORD",
     "PELICAN_HANNA_PASSWORD",
+    "RUST_RCON_PASS",
 ];
 
 /// A finished `roost-test` process.
@@ -75,7 +77,7 @@ impl Run {
 }
 
 /// `roost-test ARGS` with the environment every test needs: no colour, 100 columns, every
-/// password variable set to [`SECRET`], no panel from the environment, no stdin.
+/// secret variable set to [`SECRET`], no panel from the environment, no stdin.
 pub fn command(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_roost-test"));
     cmd.args(args)

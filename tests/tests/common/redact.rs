@@ -21,7 +21,7 @@ const ID_KEYS: [&str; 8] = [
 const ID_LIST_KEYS: [&str; 1] = ["allocations"];
 
 /// A JSON plan with what varies between runs replaced: panel ids, uuids, the simulator's port,
-/// and the fingerprints (their keys carry ids; their count is kept).
+/// the manifest directory, and the fingerprints (their keys carry ids; their count is kept).
 pub fn redact_json(plan: &Value) -> Value {
     fn walk(v: &mut Value) {
         match v {
@@ -51,6 +51,10 @@ pub fn redact_json(plan: &Value) -> Value {
         }
     }
     let mut v = plan.clone();
+    // The manifest directory is a temporary directory or a path on this machine.
+    if let Some(dir) = v.get_mut("manifests").filter(|d| d.is_string()) {
+        *dir = Value::String("[manifests]".into());
+    }
     if let Some(fp) = v.get_mut("fingerprints") {
         let n = fp.as_object().map_or(0, |m| m.len());
         *fp = Value::String(format!("[{n} fingerprints]"));
