@@ -13,6 +13,7 @@
 
 mod diag;
 mod fmt;
+mod ownership;
 mod parse;
 mod print;
 mod resolve;

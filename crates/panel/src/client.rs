@@ -98,8 +98,8 @@ pub struct PanelClient {
 
 #[derive(Debug)]
 pub(crate) struct Inner {
-    http: reqwest::Client,
-    base_url: String,
+    pub(crate) http: reqwest::Client,
+    pub(crate) base_url: String,
     /// `<base>/api/application`.
     api: Url,
     expected: Option<Dialect>,
@@ -108,7 +108,7 @@ pub(crate) struct Inner {
     retry: RetryPolicy,
     pub(crate) page_size: u32,
     timeout: Duration,
-    requests: AtomicU64,
+    pub(crate) requests: AtomicU64,
     observer: Option<WaitObserver>,
     rng: Mutex<SmallRng>,
     read_only: bool,
@@ -381,7 +381,12 @@ impl PanelClient {
         }
     }
 
-    fn transport_error(&self, method: &str, path: &str, e: &reqwest::Error) -> PanelError {
+    pub(crate) fn transport_error(
+        &self,
+        method: &str,
+        path: &str,
+        e: &reqwest::Error,
+    ) -> PanelError {
         if e.is_timeout() && !e.is_connect() {
             return PanelError::Timeout {
                 method: method.to_string(),
