@@ -131,6 +131,8 @@ invalid! {
     kdl_v1_raw_string => ["roost::kdl-v1"],
     kdl_syntax_error => ["roost::kdl-syntax"],
     kdl_syntax_unclosed_block => ["roost::kdl-syntax"],
+    bad_namespace => ["roost::bad-value"],
+    name_not_as_the_panel_stores_it => ["roost::bad-name", "roost::bad-value"],
     many_errors_two_files => [
         "roost::bad-url",
         "roost::out-of-range",

@@ -6,7 +6,7 @@ use crate::output;
 use crate::planning::{self, Format, PlanArgs};
 use crate::waits;
 use roost_engine::{ApplyOptions, Event, Reporter};
-use roost_plan::{Action, Impact, Plan};
+use roost_plan::Plan;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -26,6 +26,10 @@ pub struct ApplyArgs {
     /// Apply even if the plan deletes or replaces more servers than `delete-threshold` allows.
     #[arg(long)]
     pub force: bool,
+    /// Also allow deleting a root administrator or taking root admin rights away (needed even at
+    /// a terminal: roost cannot tell whether that user owns the API key in use).
+    #[arg(long)]
+    pub allow_admin_removal: bool,
     /// Changes in flight at once.
     #[arg(long, default_value_t = 4)]
     pub parallelism: usize,
@@ -176,16 +180,34 @@ impl Reporter for Lines {
     }
 }
 
-fn is_destructive(c: &roost_plan::Change) -> bool {
-    (c.address.kind == roost_model::Kind::Server
-        && matches!(c.action, Action::Delete | Action::Replace))
-        || c.impact >= Impact::Reinstall
-        || !c.warnings.is_empty()
+/// Deleting or demoting a root administrator needs its own flag, whatever else approves the
+/// plan: an answer at a terminal, `--allow-destroy` or `allow-destroy #true`.
+fn admin_removal_allowed(plan: &Plan, args: &ApplyArgs) -> Result<(), BoxDiag> {
+    let removals = roost_plan::rails::admin_removals(plan);
+    if removals.is_empty() || args.allow_admin_removal {
+        return Ok(());
+    }
+    let list: Vec<String> = removals.iter().map(|c| c.address.to_string()).collect();
+    Err(diag(
+        "roost::admin-removal-not-allowed",
+        format!(
+            "{} change(s) delete a root administrator or take root admin rights away: {}",
+            removals.len(),
+            list.join(", ")
+        ),
+        format!(
+            "roost cannot tell from the Application API whether such a user owns the API key in use, and a panel without a root admin locks everyone out of its admin area; review the plan, then run apply again with {} (and --allow-destroy)",
+            roost_plan::rails::ADMIN_REMOVAL_FLAG
+        ),
+    ))
 }
 
 fn confirm(plan: &Plan, args: &ApplyArgs) -> Result<bool, BoxDiag> {
-    let risky: Vec<&roost_plan::Change> =
-        plan.changes.iter().filter(|c| is_destructive(c)).collect();
+    let risky: Vec<&roost_plan::Change> = plan
+        .changes
+        .iter()
+        .filter(|c| roost_plan::rails::is_destructive(c))
+        .collect();
     if !risky.is_empty() {
         output::status("These changes destroy data or change admin rights:");
         for c in &risky {
@@ -208,8 +230,10 @@ fn confirm(plan: &Plan, args: &ApplyArgs) -> Result<bool, BoxDiag> {
                 "review them above, then add --allow-destroy to --auto-approve, or apply at a terminal and answer yes",
             ));
         }
+        admin_removal_allowed(plan, args)?;
         return Ok(true);
     }
+    admin_removal_allowed(plan, args)?;
     if !std::io::stdin().is_terminal() {
         return Err(diag(
             "roost::needs-approval",

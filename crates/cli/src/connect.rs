@@ -17,9 +17,16 @@ pub fn diag(code: &'static str, message: impl Into<String>, help: impl Into<Stri
     ))
 }
 
+/// The environment variable holding a client API key of the user who owns the application key
+/// (optional): with it, roost asks the panel who that user is and never deletes them.
+pub const CLIENT_TOKEN_ENV: &str = "ROOST_CLIENT_TOKEN";
+
 /// A connected panel. Holding it keeps an embedded simulator running.
 pub struct Panel {
     pub client: std::sync::Arc<PanelClient>,
+    /// A client key of the application key's owner (from [`CLIENT_TOKEN_ENV`]; the embedded
+    /// simulator's own), to learn who that owner is.
+    pub client_token: Option<Secret>,
     /// What the user named: the URL, or `sim:PATH`.
     pub label: String,
     pub sim: Option<SimHandle>,
@@ -92,6 +99,7 @@ pub async fn connect(opts: &ConnectOptions, manifest: Option<&Manifest>) -> Resu
         let client = std::sync::Arc::new(PanelClient::new(cc).map_err(panel_error)?);
         return Ok(Panel {
             client,
+            client_token: Some(Secret::new(sim.client_token())),
             label: target,
             sim: Some(sim),
         });
@@ -120,8 +128,13 @@ pub async fn connect(opts: &ConnectOptions, manifest: Option<&Manifest>) -> Resu
     cc.on_wait = opts.on_wait.clone();
     cc.read_only = opts.read_only;
     let client = std::sync::Arc::new(PanelClient::new(cc).map_err(panel_error)?);
+    let client_token = std::env::var(CLIENT_TOKEN_ENV)
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| Secret::new(t.trim()));
     Ok(Panel {
         client,
+        client_token,
         label: target,
         sim: None,
     })
@@ -152,4 +165,21 @@ pub fn panel_error(e: roost_panel::PanelError) -> BoxDiag {
         _ => "see the panel's message above",
     };
     diag("roost::panel", e.to_string(), help)
+}
+
+/// The user owning the API key in use, when a client token lets the panel say; a token that is
+/// set but refused is an error, never silently ignored.
+pub async fn key_owner(panel: &Panel) -> Result<Option<roost_model::KeyOwner>, BoxDiag> {
+    let Some(token) = &panel.client_token else {
+        return Ok(None);
+    };
+    panel.client.key_owner(token).await.map(Some).map_err(|e| {
+        diag(
+            "roost::client-token",
+            format!("cannot ask the panel who owns the API key: {e}"),
+            format!(
+                "${CLIENT_TOKEN_ENV} must hold a client API key (Account → API Credentials) of the user who owns the application key; unset it to plan without (roost then treats every root admin as possibly that user)"
+            ),
+        )
+    })
 }

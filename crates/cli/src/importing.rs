@@ -58,6 +58,13 @@ pub async fn run(args: ImportArgs) -> Result<u8, BoxDiag> {
             )
         })?);
     }
+    if let Some(why) = roost_model::namespace_problem(&args.namespace) {
+        return Err(diag(
+            "roost::bad-namespace",
+            format!("--namespace `{}` {why}", args.namespace),
+            "end it with `:` or `/`, e.g. --namespace roost:",
+        ));
+    }
     if args.out.exists() && !args.force {
         let has_kdl = std::fs::read_dir(&args.out)
             .map(|rd| {

@@ -260,18 +260,30 @@ pub async fn make_plan(
         }
     };
     let secrets = read_secrets(&args.dir, &manifest.desired, base.as_ref());
+    let key_owner = match crate::connect::key_owner(&panel).await {
+        Ok(o) => o,
+        Err(e) => {
+            panel.close().await;
+            return Err(e);
+        }
+    };
     let opts = Options {
         base,
         targets,
         rate_limit: args.rate_limit.filter(|r| *r > 0),
         ignore,
         secrets,
+        key_owner,
     };
     match roost_plan::plan(&manifest.desired, &live, &opts) {
         Ok(mut plan) => {
             plan.panel = Some(panel.label.clone());
             plan.manifests = Some(args.dir.display().to_string());
-            if let Some(t) = plan.threshold.as_mut() {
+            for t in plan
+                .threshold
+                .iter_mut()
+                .chain(plan.user_threshold.iter_mut())
+            {
                 t.set_at = t.origin.map(|o| manifest.sources.locate(o));
             }
             Ok((plan, manifest, panel))

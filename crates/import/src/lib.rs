@@ -10,7 +10,9 @@
 mod env;
 
 use roost_manifest::kdl_text::{port_ranges, size, string as q};
-use roost_model::{Dialect, Kind, Live, LiveEgg, LiveNode, LiveServer, LiveUser, parse_marker};
+use roost_model::{
+    Dialect, Kind, Live, LiveEgg, LiveNode, LiveServer, LiveUser, parse_marker, stored_username,
+};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write;
 
@@ -257,7 +259,7 @@ pub fn import(live: &Live, opts: &ImportOptions) -> Imported {
         live.roles.iter().map(|r| (r.id, r.name.as_str())).collect();
     let mut users = String::new();
     for u in live.users.iter().filter(|u| user_ids.contains(&u.id)) {
-        let name = u.username.to_lowercase();
+        let name = stored_username(&u.username);
         let _ = writeln!(
             users,
             "\n// panel id {}, uuid {}\nuser {} {{",
@@ -304,7 +306,7 @@ pub fn import(live: &Live, opts: &ImportOptions) -> Imported {
         let _ = writeln!(users, "    password env={}", q(&env_name));
         match u.external_id.as_deref() {
             Some(e) => match parse_marker(ns, e) {
-                Some((k, protected)) if k == name => {
+                Some((k, protected)) if stored_username(k) == name => {
                     if protected {
                         users.push_str("    protect #true\n");
                     }
@@ -452,7 +454,7 @@ pub fn import(live: &Live, opts: &ImportOptions) -> Imported {
         if !description.is_empty() {
             let _ = writeln!(t, "    description {}", text_block(description, 4));
         }
-        let _ = writeln!(t, "    owner {}", q(&owner.username.to_lowercase()));
+        let _ = writeln!(t, "    owner {}", q(&stored_username(&owner.username)));
         let _ = writeln!(t, "    node {}", q(&node.name));
         if from.is_empty() {
             write_egg(&mut t, live, egg);

@@ -14,6 +14,7 @@
 mod annotations;
 mod diag;
 mod fmt;
+mod ownership;
 mod parse;
 mod print;
 mod resolve;

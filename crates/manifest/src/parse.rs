@@ -5,7 +5,7 @@ use crate::diag::{Problem, Span, suggest};
 use crate::value::{Entries, Reader, Sp, env_value, expect_args, ip_or_cidr, port_range};
 use kdl::{KdlDocument, KdlEntry, KdlNode, KdlValue};
 use roost_model::{
-    Address, AdoptServer, Dialect, DialectChoice, EggRef, EnvValue, Kind, Location, Node,
+    Address, AdoptServer, AdoptUser, Dialect, DialectChoice, EggRef, EnvValue, Kind, Location, Node,
     PanelSettings, PasswordSpec, Scheme, SecretRef, User,
 };
 use std::collections::{BTreeMap, BTreeSet};
@@ -287,7 +287,7 @@ fn duplicate_field(r: &mut Reader, child: &KdlNode, first: Span) {
 }
 
 /// Children must not have their own blocks unless stated; a block here is a typo'd nesting.
-fn no_children(r: &mut Reader, child: &KdlNode) {
+pub(crate) fn no_children(r: &mut Reader, child: &KdlNode) {
     if let Some(doc) = child.children() {
         let span = r.span(doc.span());
         r.push(
@@ -492,11 +492,7 @@ pub fn parse_panel(r: &mut Reader, node: &KdlNode) -> PanelSettings {
                     }
                 }
             }
-            "namespace" => {
-                if let Some(s) = string_field(r, child, 1, 64, "namespace \"roost:\"") {
-                    panel.namespace = s.v;
-                }
-            }
+            "namespace" => crate::ownership::parse_namespace(r, child, &mut panel),
             "prune" => {
                 for s in strings_field(r, child, "prune \"servers\" \"users\"") {
                     match Kind::parse(&s.v) {
@@ -1095,27 +1091,16 @@ pub fn parse_user(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<UserDe
             "password" => u.password = parse_password(r, child),
             "protect" => u.protect = bool_field(r, child).map(|b| b.v).unwrap_or(false),
             "adopt" => {
+                // `adopt` alone takes over the panel user of this username; `adopt id=N` the
+                // user of that id.
                 no_children(r, child);
                 let e = Entries::of(r, child, &["id"]);
                 expect_args(r, child, &e.args, 0, "adopt id=12");
-                match e.prop("id") {
-                    Some(id) => {
-                        u.adopt = r
-                            .int(id, 1, i64::MAX, "adopt id", "adopt id=12")
-                            .map(|v| v.v as u64)
-                    }
-                    None => {
-                        let span = r.span(child.name().span());
-                        r.push(
-                            Problem::new(
-                                "roost::missing-value",
-                                "`adopt` needs the panel id of the user",
-                                span,
-                                "id missing",
-                            )
-                            .help("write it like this: adopt id=12"),
-                        );
-                    }
+                u.adopt = match e.prop("id") {
+                    Some(id) => r
+                        .int(id, 1, i64::MAX, "adopt id", "adopt id=12")
+                        .map(|v| AdoptUser::Id(v.v as u64)),
+                    None => Some(AdoptUser::Username),
                 }
             }
             _ => {}
@@ -1151,6 +1136,9 @@ pub fn parse_user(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<UserDe
             }
         }
     }
+    // Pterodactyl's own rule above already refuses `:`, `/` and `!`.
+    let marker_check = u.external_id.is_none() && !rules.pt();
+    crate::ownership::check_username(r, &name, marker_check);
     Some(UserDecl { name, user: u })
 }
 
@@ -1240,6 +1228,7 @@ pub fn parse_server(
         r.push(Problem::new("roost::bad-name", format!("server name `{}` ends with `!`", key.v), key.span, "reserved character").help("roost marks protected servers on the panel with a trailing `!` in their external id; drop the `!` from the name"));
     }
     if !template {
+        crate::ownership::check_server_key(r, &key);
         let ok = key.v.chars().all(|c| !c.is_whitespace() && !c.is_control());
         if !ok {
             r.push(Problem::new("roost::bad-name", format!("server name `{}` contains whitespace", key.v), key.span, "invalid server name").help("the manifest name is roost's handle (`server.NAME`); use `-` or `_`, and put the display name in `name \"...\"`"));

@@ -94,7 +94,14 @@ pub fn print_desired(d: &Desired) -> String {
         roost_model::DialectChoice::Pelican => "pelican",
     };
     let _ = writeln!(o, "    dialect {}", q(dialect));
-    let _ = writeln!(o, "    namespace {}", q(&p.namespace));
+    match &p.previous_namespace {
+        Some(prev) => {
+            let _ = writeln!(o, "    namespace {} previous={}", q(&p.namespace), q(prev));
+        }
+        None => {
+            let _ = writeln!(o, "    namespace {}", q(&p.namespace));
+        }
+    }
     if !p.prune.is_empty() {
         let kinds: Vec<String> = p.prune.iter().map(|k| q(k.plural())).collect();
         let _ = writeln!(o, "    prune {}", kinds.join(" "));
@@ -241,8 +248,12 @@ fn print_user(o: &mut String, u: &User) {
     if u.protect {
         o.push_str("    protect #true\n");
     }
-    if let Some(id) = u.adopt {
-        let _ = writeln!(o, "    adopt id={id}");
+    match u.adopt {
+        Some(roost_model::AdoptUser::Id(id)) => {
+            let _ = writeln!(o, "    adopt id={id}");
+        }
+        Some(roost_model::AdoptUser::Username) => o.push_str("    adopt\n"),
+        None => {}
     }
     ignore_line(o, &u.ignore);
     o.push_str("}\n");

@@ -95,8 +95,12 @@ pub struct PanelSettings {
     /// The dialect the manifests are written for.
     pub dialect: DialectChoice,
     /// Prefix of the `external_id` roost gives the servers and users it creates. It is roost's
-    /// ownership marker: only resources carrying it are ever pruned.
+    /// ownership marker: only resources carrying it are ever pruned. Ends in `:` or `/`.
     pub namespace: String,
+    /// The namespace used before (`namespace "new:" previous="old:"`): declared resources
+    /// carrying `previous + key` are re-marked (adopted) instead of created again. Resources
+    /// under it that are not declared are never touched.
+    pub previous_namespace: Option<String>,
     /// Kinds whose owned resources are deleted when they leave the manifests.
     pub prune: BTreeSet<Kind>,
     /// Requests per minute to stay under; default is the dialect's own limit.
@@ -142,6 +146,7 @@ impl Default for PanelSettings {
             token_env: "ROOST_TOKEN".to_string(),
             dialect: DialectChoice::Auto,
             namespace: "roost:".to_string(),
+            previous_namespace: None,
             prune: BTreeSet::new(),
             rate_limit: None,
             allow_destroy: false,
@@ -327,13 +332,23 @@ pub struct User {
     pub external_id: Option<String>,
     pub password: Option<PasswordSpec>,
     pub protect: bool,
-    /// Adopt an existing panel user by id instead of creating one.
-    pub adopt: Option<u64>,
+    /// Take over an existing panel user instead of creating one.
+    pub adopt: Option<AdoptUser>,
     /// Attributes roost never compares on this resource (owned by another tool).
     pub ignore: Vec<String>,
     #[serde(skip)]
     #[schemars(skip)]
     pub origin: Origin,
+}
+
+/// How an existing panel user is taken over: roost never adopts a user without being told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AdoptUser {
+    /// `adopt`: the panel user with this username.
+    Username,
+    /// `adopt id=N`: the panel user with this id (renamed to the manifest's username).
+    Id(u64),
 }
 
 /// An egg, referred to by name (and nest on Pterodactyl).

@@ -20,8 +20,10 @@ pub use address::{Address, AddressParseError, Kind};
 pub use desired::*;
 pub use dialect::{Dialect, DialectChoice};
 pub use live::*;
-pub use marker::{marker, parse_marker};
+pub use marker::{NAMESPACE_SEPARATORS, is_marker_key, marker, namespace_problem, parse_marker};
+mod username;
 pub use secret::{ResolvedSecrets, Secret, SecretRef, looks_secret};
+pub use username::stored_username;
 
 /// JSON Schema of the typed desired state (`schemas/manifest.schema.json`).
 pub fn desired_schema() -> serde_json::Value {

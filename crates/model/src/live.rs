@@ -201,3 +201,22 @@ pub struct LiveRole {
     pub id: u64,
     pub name: String,
 }
+
+/// The user who owns an API key, as the Client API's `GET /api/client/account` reports it for a
+/// client key: Pterodactyl gives the numeric id, Pelican the uuid (neither gives both).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct KeyOwner {
+    pub id: Option<u64>,
+    pub uuid: Option<String>,
+    pub username: String,
+}
+
+impl KeyOwner {
+    /// Whether `user` is this key's owner: by id or uuid, whichever the panel gave.
+    pub fn is(&self, user: &LiveUser) -> bool {
+        match (self.id, &self.uuid) {
+            (None, None) => crate::stored_username(&user.username) == self.username,
+            (id, uuid) => id == Some(user.id) || uuid.as_deref() == Some(user.uuid.as_str()),
+        }
+    }
+}

@@ -106,8 +106,8 @@ pub struct PanelClient {
 
 #[derive(Debug)]
 pub(crate) struct Inner {
-    http: reqwest::Client,
-    base_url: String,
+    pub(crate) http: reqwest::Client,
+    pub(crate) base_url: String,
     /// `<base>/api/application`.
     api: Url,
     expected: Option<Dialect>,
@@ -117,7 +117,7 @@ pub(crate) struct Inner {
     pub(crate) page_size: u32,
     timeout: Duration,
     connect_timeout: Duration,
-    requests: AtomicU64,
+    pub(crate) requests: AtomicU64,
     observer: Option<WaitObserver>,
     rng: Mutex<SmallRng>,
     read_only: bool,
@@ -393,9 +393,12 @@ impl PanelClient {
         }
     }
 
-    /// A failed attempt as an error; a timeout names the bound that fired (the caller adds
-    /// how many attempts were made, see [`PanelError::after_attempts`]).
-    fn transport_error(&self, method: &str, path: &str, e: &reqwest::Error) -> PanelError {
+    pub(crate) fn transport_error(
+        &self,
+        method: &str,
+        path: &str,
+        e: &reqwest::Error,
+    ) -> PanelError {
         if e.is_timeout() {
             // A connect timeout is also a connect error.
             let connecting = e.is_connect();

@@ -32,6 +32,7 @@
 //! The reference for every behaviour is `shared/panel-api/` (README.md, dialects.md and the
 //! per-resource files).
 
+mod account;
 mod body;
 mod client;
 mod error;

@@ -3,8 +3,8 @@
 use crate::types::*;
 use roost_graph::Graph;
 use roost_model::{
-    Address, AdoptServer, Dialect, Endpoint, Kind, Live, LiveAllocation, LiveEgg, LiveServer,
-    LiveUser, Origin, Server,
+    Address, AdoptServer, Dialect, Endpoint, KeyOwner, Kind, Live, LiveAllocation, LiveEgg,
+    LiveServer, LiveUser, Origin, Server,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -32,6 +32,9 @@ pub struct Options {
     /// Every secret the manifests refer to, read by the caller before planning (the planner
     /// does no IO): compared with the panel, never put into the plan.
     pub secrets: roost_model::ResolvedSecrets,
+    /// The user owning the API key in use, when the panel could tell (the Client API's
+    /// `/account` for a client token): roost never deletes that user.
+    pub key_owner: Option<KeyOwner>,
 }
 
 /// A reason the plan cannot be made. The planner never guesses; it says what to do instead.
@@ -83,7 +86,7 @@ pub(crate) fn v<T: Serialize>(x: T) -> Value {
 /// Collects attribute changes of one resource.
 #[derive(Default)]
 pub(crate) struct Attrs {
-    changed: Vec<AttrChange>,
+    pub(crate) changed: Vec<AttrChange>,
     pub(crate) unchanged: usize,
 }
 
@@ -102,7 +105,7 @@ impl Attrs {
             });
         }
     }
-    fn set(&mut self, name: &str, new: Value) {
+    pub(crate) fn set(&mut self, name: &str, new: Value) {
         if !new.is_null() {
             self.changed.push(AttrChange {
                 name: name.into(),
@@ -121,7 +124,7 @@ impl Attrs {
             Some(old) => self.cmp(name, old, new, impact),
         }
     }
-    fn sensitive(&mut self, name: &str) {
+    pub(crate) fn sensitive(&mut self, name: &str) {
         self.sensitive_change(name, Impact::None);
     }
     /// A change of a value no plan shows.
@@ -135,19 +138,19 @@ impl Attrs {
             cause: None,
         });
     }
-    fn any(&self, names: &[&str]) -> bool {
+    pub(crate) fn any(&self, names: &[&str]) -> bool {
         self.changed
             .iter()
             .any(|a| names.contains(&a.name.as_str()))
     }
-    fn impact(&self) -> Impact {
+    pub(crate) fn impact(&self) -> Impact {
         self.changed
             .iter()
             .map(|a| a.impact)
             .max()
             .unwrap_or_default()
     }
-    fn drop_ignored(&mut self, ignore: &[Ignore], address: &Address) {
+    pub(crate) fn drop_ignored(&mut self, ignore: &[Ignore], address: &Address) {
         self.changed.retain(|a| {
             !ignore.iter().any(|i| {
                 i.kind == address.kind
@@ -158,29 +161,32 @@ impl Attrs {
     }
 }
 
-struct Ctx<'a> {
-    d: &'a roost_model::Desired,
-    live: &'a Live,
+pub(crate) struct Ctx<'a> {
+    pub(crate) d: &'a roost_model::Desired,
+    pub(crate) live: &'a Live,
     /// Egg variables whose values the plan never shows.
-    sensitive: BTreeSet<String>,
-    secrets: &'a roost_model::ResolvedSecrets,
-    dialect: Dialect,
-    errors: Vec<PlanError>,
-    notes: Vec<String>,
-    changes: Vec<Change>,
+    pub(crate) sensitive: BTreeSet<String>,
+    pub(crate) secrets: &'a roost_model::ResolvedSecrets,
+    pub(crate) dialect: Dialect,
+    pub(crate) errors: Vec<PlanError>,
+    pub(crate) notes: Vec<String>,
+    pub(crate) changes: Vec<Change>,
     /// Live allocation lookup: (node id, ip, port).
     alloc_by_key: HashMap<(u64, IpAddr, u16), &'a LiveAllocation>,
     alloc_by_id: HashMap<u64, &'a LiveAllocation>,
     node_by_name: HashMap<&'a str, Vec<&'a roost_model::LiveNode>>,
     node_by_id: HashMap<u64, &'a roost_model::LiveNode>,
     user_by_id: HashMap<u64, &'a LiveUser>,
-    user_by_name: HashMap<String, Vec<&'a LiveUser>>,
+    /// Declared username -> the panel id of the user it was identified with.
+    pub(crate) user_ids: HashMap<String, u64>,
+    /// The user owning the API key in use, when the panel could say (client token).
+    pub(crate) key_owner: Option<&'a KeyOwner>,
     /// Servers deleted by this plan (their allocations and owners are freed).
-    deleted_servers: HashSet<u64>,
+    pub(crate) deleted_servers: HashSet<u64>,
     /// Live allocations that a server's update gives up (its desired allocations exclude them).
     released_allocations: HashSet<u64>,
     /// Live servers whose update gives them another owner.
-    reassigned_servers: HashSet<u64>,
+    pub(crate) reassigned_servers: HashSet<u64>,
     /// Declared allocations that exist as declared (not turned into changes at all).
     unchanged_allocations: usize,
 }
@@ -209,7 +215,7 @@ pub fn plan(
     if !opts.targets.is_empty() {
         restrict(&mut plan, desired, &opts.targets);
     }
-    plan.threshold = threshold(desired, live, &plan);
+    (plan.threshold, plan.user_threshold) = crate::rails::thresholds(desired, live, &plan);
     summarise(&mut plan);
     Ok(plan)
 }
@@ -289,7 +295,8 @@ fn plan_inner(
         node_by_name: HashMap::new(),
         node_by_id: live.nodes.iter().map(|n| (n.id, n)).collect(),
         user_by_id: live.users.iter().map(|u| (u.id, u)).collect(),
-        user_by_name: HashMap::new(),
+        user_ids: HashMap::new(),
+        key_owner: opts.key_owner.as_ref(),
         deleted_servers: HashSet::new(),
         unchanged_allocations: 0,
         released_allocations: HashSet::new(),
@@ -302,12 +309,6 @@ fn plan_inner(
     }
     for n in &live.nodes {
         cx.node_by_name.entry(n.name.as_str()).or_default().push(n);
-    }
-    for u in &live.users {
-        cx.user_by_name
-            .entry(u.username.to_lowercase())
-            .or_default()
-            .push(u);
     }
     if let Some(expected) = d.panel.dialect.known()
         && expected != live.dialect
@@ -334,7 +335,7 @@ fn plan_inner(
     plan_nodes(&mut cx, &mut unmanaged);
     release_by_updates(&mut cx);
     plan_allocations(&mut cx, &mut deletes, &mut unmanaged);
-    plan_users(&mut cx, &mut deletes, &mut unmanaged);
+    crate::users::plan_users(&mut cx, &mut deletes, &mut unmanaged);
     plan_servers(&mut cx);
     for c in &mut cx.changes {
         c.attributes.sort_by(|a, b| a.name.cmp(&b.name));
@@ -452,6 +453,7 @@ fn plan_inner(
         manifests: None,
         notes,
         threshold: None,
+        user_threshold: None,
         allow_destroy: d.panel.allow_destroy,
         targets: Vec::new(),
     })
@@ -467,7 +469,7 @@ fn delete_rank(k: Kind) -> u8 {
     }
 }
 
-fn change(
+pub(crate) fn change(
     address: Address,
     action: Action,
     id: Option<u64>,
@@ -966,400 +968,10 @@ fn plan_allocations(cx: &mut Ctx, deletes: &mut Vec<Change>, unmanaged: &mut Unm
 }
 
 // ---------------------------------------------------------------------------------------------
-// Users
-
-fn plan_users(cx: &mut Ctx, deletes: &mut Vec<Change>, unmanaged: &mut Unmanaged) {
-    let d = cx.d;
-    let pl = cx.dialect == Dialect::Pelican;
-    let ns = d.panel.namespace.as_str();
-    let role_by_name: HashMap<&str, u64> = cx
-        .live
-        .roles
-        .iter()
-        .map(|r| (r.name.as_str(), r.id))
-        .collect();
-    let role_name: HashMap<u64, &str> = cx
-        .live
-        .roles
-        .iter()
-        .map(|r| (r.id, r.name.as_str()))
-        .collect();
-    let mut matched: HashSet<u64> = HashSet::new();
-    for (name, u) in &d.users {
-        let address = Address::new(Kind::User, name);
-        let origin = Some(u.origin);
-        if pl {
-            for (field, set) in [
-                ("first-name", u.first_name.is_some()),
-                ("last-name", u.last_name.is_some()),
-                ("admin", u.admin),
-            ] {
-                if set {
-                    cx.errors.push(
-                        PlanError::new(
-                            "roost::wrong-dialect",
-                            format!("user `{name}` sets `{field}`, which Pelican does not have"),
-                            origin,
-                        )
-                        .help(if field == "admin" {
-                            "Pelican grants admin rights with roles: write `roles \"Root Admin\"`"
-                        } else {
-                            "Pelican removed names: remove the field"
-                        }),
-                    );
-                }
-            }
-        } else {
-            if !u.roles.is_empty() {
-                cx.errors.push(
-                    PlanError::new(
-                        "roost::wrong-dialect",
-                        format!("user `{name}` sets `roles`, which Pterodactyl does not have"),
-                        origin,
-                    )
-                    .help("write `admin #true` for a root admin"),
-                );
-            }
-            if u.first_name.is_none() || u.last_name.is_none() {
-                cx.errors.push(
-                    PlanError::new(
-                        "roost::missing-field",
-                        format!("user `{name}` needs `first-name` and `last-name` on Pterodactyl"),
-                        origin,
-                    )
-                    .help("add first-name \"...\" and last-name \"...\""),
-                );
-            }
-        }
-        if pl {
-            // Pelican's roles/assign and roles/remove skip the Root Admin role (users.md): only
-            // the panel's web UI can grant or revoke it, so a difference could never converge.
-            let wants_root = u.roles.iter().any(|r| r == "Root Admin");
-            let live_root = u
-                .adopt
-                .and_then(|id| cx.user_by_id.get(&id).copied())
-                .or_else(|| {
-                    cx.user_by_name
-                        .get(&name.to_lowercase())
-                        .and_then(|v| v.first().copied())
-                })
-                .map(|l| l.root_admin);
-            match (wants_root, live_root) {
-                (true, None) | (true, Some(false)) => cx.errors.push(PlanError::new("roost::cannot-change", format!("user `{name}` asks for the Root Admin role, which Pelican's API cannot grant"), origin).help("grant it in the panel's web UI (Admin → Users), or remove \"Root Admin\" from `roles`")),
-                (false, Some(true)) => cx.errors.push(PlanError::new("roost::cannot-change", format!("user `{name}` is a Root Admin on the panel, which Pelican's API cannot revoke"), origin).help("add `roles \"Root Admin\"` to keep it, or revoke it in the panel's web UI first")),
-                _ => {}
-            }
-        }
-        let mut role_ids = Vec::new();
-        for r in &u.roles {
-            match role_by_name.get(r.as_str()) {
-                Some(id) => role_ids.push(*id),
-                None => {
-                    let known: Vec<&str> = cx.live.roles.iter().map(|r| r.name.as_str()).collect();
-                    cx.errors.push(
-                        PlanError::new(
-                            "roost::undefined-reference",
-                            format!(
-                                "user `{name}` asks for role `{r}`, which the panel does not have"
-                            ),
-                            origin,
-                        )
-                        .help(format!(
-                            "roles on the panel: {}; roles are created in the panel, not by roost",
-                            if known.is_empty() {
-                                "none".into()
-                            } else {
-                                known.join(", ")
-                            }
-                        )),
-                    );
-                }
-            }
-        }
-        role_ids.sort_unstable();
-        let external_id = Some(d.user_external_id(u));
-        let language = u.language.clone().unwrap_or_else(|| "en".into());
-        let live = match u.adopt {
-            Some(id) => match cx.user_by_id.get(&id) {
-                Some(l) => Some(*l),
-                None => {
-                    cx.errors.push(PlanError::new("roost::adopt-missing", format!("user `{name}` adopts panel user id {id}, which does not exist"), origin).help("check the id in the panel (Admin → Users), or remove `adopt` to create the user"));
-                    continue;
-                }
-            },
-            None => match cx
-                .user_by_name
-                .get(&name.to_lowercase())
-                .map(Vec::as_slice)
-                .unwrap_or(&[])
-            {
-                [] => None,
-                [one] => Some(*one),
-                many => {
-                    let ids: Vec<String> = many
-                        .iter()
-                        .map(|u| format!("id {} <{}>", u.id, u.email))
-                        .collect();
-                    cx.errors.push(
-                        PlanError::new(
-                            "roost::ambiguous-identity",
-                            format!(
-                                "user `{name}` matches {} users: {}",
-                                many.len(),
-                                ids.join(", ")
-                            ),
-                            origin,
-                        )
-                        .help("pick one with `adopt id=N`"),
-                    );
-                    continue;
-                }
-            },
-        };
-        let mut target = UserTarget {
-            username: name.clone(),
-            email: u.email.clone(),
-            first_name: u.first_name.clone(),
-            last_name: u.last_name.clone(),
-            admin: u.admin,
-            role_ids: role_ids.clone(),
-            language: language.clone(),
-            external_id: external_id.clone(),
-            password: u.password.clone(),
-            set_password: false,
-        };
-        let mut attrs = Attrs::default();
-        match live {
-            None => {
-                attrs.set("username", v(name));
-                attrs.set("email", v(&u.email));
-                if !pl {
-                    attrs.set("first_name", v(&u.first_name));
-                    attrs.set("last_name", v(&u.last_name));
-                    attrs.set("root_admin", json!(u.admin));
-                } else if !u.roles.is_empty() {
-                    attrs.set("roles", v(&u.roles));
-                }
-                attrs.set("language", v(&language));
-                attrs.set("external_id", v(&external_id));
-                if u.password.is_some() {
-                    attrs.sensitive("password");
-                    target.set_password = true;
-                }
-                let mut calls = vec![ApiCall::new("POST", "/users")];
-                if pl && !role_ids.is_empty() {
-                    calls.push(ApiCall::new(
-                        "PATCH",
-                        format!("/users/{{user.{name}}}/roles/assign"),
-                    ));
-                }
-                let mut c = change(address, Action::Create, None, attrs, calls, origin);
-                if u.admin || u.roles.iter().any(|r| r == "Root Admin") {
-                    c.warnings.push("creates a root administrator".into());
-                }
-                c.desired = Some(Desired::User(target));
-                cx.changes.push(c);
-            }
-            Some(live) => {
-                matched.insert(live.id);
-                if let (None, Some(foreign)) = (&u.external_id, &live.external_id)
-                    && roost_model::parse_marker(ns, foreign).is_none()
-                {
-                    cx.errors.push(PlanError::new("roost::foreign-owner", format!("user `{name}` carries the external id `{foreign}`, which roost did not set"), origin).help(format!("another system (billing?) may own this user. To manage it and keep that id, add `external-id \"{foreign}\"` to the user")));
-                    continue;
-                }
-                attrs.cmp(
-                    "username",
-                    v(live.username.to_lowercase()),
-                    v(name.to_lowercase()),
-                    Impact::None,
-                );
-                let (le, de) = if pl {
-                    (live.email.to_lowercase(), u.email.trim().to_lowercase())
-                } else {
-                    (live.email.clone(), u.email.clone())
-                };
-                attrs.cmp("email", v(le), v(de), Impact::None);
-                if !pl {
-                    attrs.cmp(
-                        "first_name",
-                        v(&live.first_name),
-                        v(&u.first_name),
-                        Impact::None,
-                    );
-                    attrs.cmp(
-                        "last_name",
-                        v(&live.last_name),
-                        v(&u.last_name),
-                        Impact::None,
-                    );
-                    attrs.cmp(
-                        "root_admin",
-                        json!(live.root_admin),
-                        json!(u.admin),
-                        Impact::None,
-                    );
-                } else {
-                    let mut live_roles: Vec<&str> = live
-                        .role_ids
-                        .iter()
-                        .map(|id| role_name.get(id).copied().unwrap_or("?"))
-                        .collect();
-                    live_roles.sort_unstable();
-                    let mut want: Vec<&str> = u.roles.iter().map(String::as_str).collect();
-                    want.sort_unstable();
-                    want.dedup();
-                    attrs.cmp("roles", v(live_roles), v(want), Impact::None);
-                }
-                if u.language.is_some() {
-                    attrs.cmp("language", v(&live.language), v(&language), Impact::None);
-                }
-                attrs.cmp(
-                    "external_id",
-                    v(&live.external_id),
-                    v(&external_id),
-                    Impact::None,
-                );
-                if u.password.as_ref().is_some_and(|p| p.rotate) {
-                    attrs.sensitive("password");
-                    target.set_password = true;
-                }
-                // Setting roost's marker for the first time is an adoption; toggling `protect`
-                // only rewrites it.
-                let ours = live
-                    .external_id
-                    .as_deref()
-                    .and_then(|e| roost_model::parse_marker(ns, e))
-                    .is_some_and(|(k, _)| k.eq_ignore_ascii_case(name));
-                let adopting = live.external_id != external_id && u.external_id.is_none() && !ours;
-                let action = if adopting {
-                    Action::Adopt
-                } else {
-                    Action::Update
-                };
-                let mut calls = Vec::new();
-                if attrs.any(&[
-                    "username",
-                    "email",
-                    "first_name",
-                    "last_name",
-                    "root_admin",
-                    "language",
-                    "external_id",
-                    "password",
-                ]) {
-                    calls.push(ApiCall::new("PATCH", format!("/users/{}", live.id)));
-                }
-                if attrs.any(&["roles"]) {
-                    let held: BTreeSet<u64> = live.role_ids.iter().copied().collect();
-                    let want: BTreeSet<u64> = role_ids.iter().copied().collect();
-                    if want.difference(&held).next().is_some() {
-                        calls.push(ApiCall::new(
-                            "PATCH",
-                            format!("/users/{}/roles/assign", live.id),
-                        ));
-                    }
-                    if held.difference(&want).next().is_some() {
-                        calls.push(ApiCall::new(
-                            "PATCH",
-                            format!("/users/{}/roles/remove", live.id),
-                        ));
-                    }
-                }
-                let mut c = change(address, action, Some(live.id), attrs, calls, origin);
-                if !pl && live.root_admin != u.admin {
-                    c.warnings.push(if u.admin {
-                        "grants root admin rights".into()
-                    } else {
-                        "revokes root admin rights".to_string()
-                    });
-                }
-                if pl {
-                    let was = live
-                        .role_ids
-                        .iter()
-                        .any(|id| role_name.get(id) == Some(&"Root Admin"));
-                    let will = u.roles.iter().any(|r| r == "Root Admin");
-                    if was != will {
-                        c.warnings.push(if will {
-                            "grants the Root Admin role".into()
-                        } else {
-                            "removes the Root Admin role".to_string()
-                        });
-                    }
-                }
-                c.desired = Some(Desired::User(target));
-                c.live = Some(LiveObject::User(live.clone()));
-                cx.changes.push(c);
-            }
-        }
-    }
-    let prune = d.panel.prune.contains(&Kind::User);
-    let mut servers_of: HashMap<u64, Vec<&LiveServer>> = HashMap::new();
-    for s in &cx.live.servers {
-        servers_of.entry(s.user).or_default().push(s);
-    }
-    for u in &cx.live.users {
-        if matched.contains(&u.id) || d.users.contains_key(&u.username) {
-            continue;
-        }
-        let marker = u
-            .external_id
-            .as_deref()
-            .and_then(|e| roost_model::parse_marker(ns, e));
-        let owned = marker.is_some();
-        if marker.is_some_and(|(_, protected)| protected) && prune {
-            cx.errors.push(PlanError::new("roost::protected", format!("user `{}` left the manifests, but the panel marks it protected (external id `{}`)", u.username, u.external_id.as_deref().unwrap_or_default()), None).help(format!("put the user back in the manifests, or unprotect it first: declare it with `protect #false`, apply, then remove it (or clear the external id of user id {} in the panel)", u.id)));
-            continue;
-        }
-        if owned && prune {
-            let owned_servers = servers_of.get(&u.id).map(Vec::as_slice).unwrap_or(&[]);
-            let remaining: Vec<&LiveServer> = owned_servers
-                .iter()
-                .copied()
-                .filter(|s| {
-                    !cx.deleted_servers.contains(&s.id) && !cx.reassigned_servers.contains(&s.id)
-                })
-                .collect();
-            if !remaining.is_empty() {
-                let names: Vec<String> = remaining
-                    .iter()
-                    .map(|s| format!("{} (id {})", s.name, s.id))
-                    .collect();
-                cx.errors.push(PlanError::new("roost::cannot-delete", format!("user `{}` left the manifests and would be pruned, but still owns servers: {}", u.username, names.join(", ")), None).help("give those servers another owner in the panel or the manifests, or keep the user"));
-                continue;
-            }
-            let mut attrs = Attrs::default();
-            attrs.changed.push(AttrChange {
-                name: "email".into(),
-                old: Some(v(&u.email)),
-                new: None,
-                sensitive: false,
-                impact: Impact::None,
-                cause: None,
-            });
-            let mut c = change(
-                Address::new(Kind::User, &u.username),
-                Action::Delete,
-                Some(u.id),
-                attrs,
-                vec![ApiCall::new("DELETE", format!("/users/{}", u.id))],
-                None,
-            );
-            c.depends_on = owned_servers.iter().map(|s| server_address(d, s)).collect();
-            c.live = Some(LiveObject::User(u.clone()));
-            deletes.push(c);
-        } else {
-            unmanaged.users.push(u.username.clone());
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Servers
 
 /// The address a live server has in the manifests' namespace (or by its id when foreign).
-fn server_address(d: &roost_model::Desired, s: &LiveServer) -> Address {
+pub(crate) fn server_address(d: &roost_model::Desired, s: &LiveServer) -> Address {
     match s
         .external_id
         .as_deref()
@@ -1374,18 +986,11 @@ fn server_address(d: &roost_model::Desired, s: &LiveServer) -> Address {
 /// other kinds know which allocations and owners this plan frees.
 fn plan_servers_delete(cx: &mut Ctx, deletes: &mut Vec<Change>, unmanaged: &mut Unmanaged) {
     let d = cx.d;
-    let ns = d.panel.namespace.as_str();
-    // Either marker of a declared server (protected or not) is that server's.
+    // Every external id of a declared server (either protection, the previous namespace).
     let wanted: HashSet<String> = d
         .servers
         .values()
-        .flat_map(|s| {
-            let alt = s
-                .external_id
-                .is_none()
-                .then(|| roost_model::marker(ns, &s.key, !s.protect));
-            std::iter::once(d.server_external_id(s)).chain(alt)
-        })
+        .flat_map(|s| crate::ownership::server_ids(d, s))
         .collect();
     let adopted: HashSet<u64> = d
         .servers
@@ -1399,43 +1004,52 @@ fn plan_servers_delete(cx: &mut Ctx, deletes: &mut Vec<Change>, unmanaged: &mut 
         })
         .collect();
     let prune = d.panel.prune.contains(&Kind::Server);
-    for s in &cx.live.servers {
-        if adopted.contains(&s.id) || s.external_id.as_ref().is_some_and(|e| wanted.contains(e)) {
+    let gone: Vec<&LiveServer> = cx
+        .live
+        .servers
+        .iter()
+        .filter(|s| {
+            !adopted.contains(&s.id) && !s.external_id.as_ref().is_some_and(|e| wanted.contains(e))
+        })
+        .collect();
+    // Two servers with one marker: roost cannot tell which it created, so it deletes neither.
+    let twice = crate::ownership::claimed_twice(
+        &d.panel,
+        gone.iter().map(|s| {
+            (
+                s.external_id.as_deref(),
+                format!(
+                    "id {} \"{}\" (external id `{}`)",
+                    s.id,
+                    s.name,
+                    s.external_id.as_deref().unwrap_or_default()
+                ),
+            )
+        }),
+    );
+    if prune {
+        for (key, list) in &twice {
+            cx.errors.push(crate::ownership::claimed_twice_error(
+                "server", key, list, None,
+            ));
+        }
+    }
+    for s in gone {
+        let marker = match crate::ownership::claim(&d.panel, s.external_id.as_deref()) {
+            crate::ownership::Claim::Ours { key, protected } => Some((key, protected)),
+            _ => None,
+        };
+        let owned = marker.is_some();
+        if marker.is_some_and(|(key, _)| twice.contains_key(key)) && prune {
             continue;
         }
-        let marker = s
-            .external_id
-            .as_deref()
-            .and_then(|e| roost_model::parse_marker(ns, e));
-        let owned = marker.is_some();
         if marker.is_some_and(|(_, protected)| protected) && prune {
             cx.errors.push(PlanError::new("roost::protected", format!("server `{}` (id {}) left the manifests and would be pruned, but the panel marks it protected (external id `{}`)", s.name, s.id, s.external_id.as_deref().unwrap_or_default()), None).help("put its block back in the manifests; to really delete it, first apply it with `protect #false`, then remove the block"));
             continue;
         }
         if owned && prune {
             cx.deleted_servers.insert(s.id);
-            let mut attrs = Attrs::default();
-            attrs.changed.push(AttrChange {
-                name: "name".into(),
-                old: Some(v(&s.name)),
-                new: None,
-                sensitive: false,
-                impact: Impact::Destroy,
-                cause: None,
-            });
-            let mut c = change(
-                server_address(d, s),
-                Action::Delete,
-                Some(s.id),
-                attrs,
-                vec![ApiCall::new("DELETE", format!("/servers/{}", s.id))],
-                None,
-            );
-            c.impact = Impact::Destroy;
-            c.warnings
-                .push(format!("destroys server `{}` and its files", s.name));
-            c.live = Some(LiveObject::Server(Box::new(s.clone())));
-            deletes.push(c);
+            deletes.push(delete_server(d, s));
         } else {
             unmanaged.servers.push(UnmanagedServer {
                 id: s.id,
@@ -1445,6 +1059,31 @@ fn plan_servers_delete(cx: &mut Ctx, deletes: &mut Vec<Change>, unmanaged: &mut 
             });
         }
     }
+}
+
+fn delete_server(d: &roost_model::Desired, s: &LiveServer) -> Change {
+    let mut attrs = Attrs::default();
+    attrs.changed.push(AttrChange {
+        name: "name".into(),
+        old: Some(v(&s.name)),
+        new: None,
+        sensitive: false,
+        impact: Impact::Destroy,
+        cause: None,
+    });
+    let mut c = change(
+        server_address(d, s),
+        Action::Delete,
+        Some(s.id),
+        attrs,
+        vec![ApiCall::new("DELETE", format!("/servers/{}", s.id))],
+        None,
+    );
+    c.impact = Impact::Destroy;
+    c.warnings
+        .push(format!("destroys server `{}` and its files", s.name));
+    c.live = Some(LiveObject::Server(Box::new(s.clone())));
+    c
 }
 
 fn find_egg<'a>(cx: &mut Ctx<'a>, s: &Server) -> Option<&'a LiveEgg> {
@@ -1625,12 +1264,12 @@ fn plan_servers(cx: &mut Ctx) {
             }
         }
         // Which live server is this?
-        let mut by_key = by_ext.get(ext.as_str()).cloned().unwrap_or_default();
-        if s.external_id.is_none() {
-            // Protection toggled since the last apply: the other marker is the same server.
-            let alt = roost_model::marker(&d.panel.namespace, key, !s.protect);
-            by_key.extend(by_ext.get(alt.as_str()).cloned().unwrap_or_default());
-        }
+        // Its marker, the other protection's (toggled since the last apply), and the previous
+        // namespace's: all the same server.
+        let by_key: Vec<&LiveServer> = crate::ownership::server_ids(d, s)
+            .iter()
+            .flat_map(|id| by_ext.get(id.as_str()).cloned().unwrap_or_default())
+            .collect();
         let live: Option<&LiveServer> = match &s.adopt {
             Some(how) => {
                 let found = match how {
@@ -1677,6 +1316,8 @@ fn plan_servers(cx: &mut Ctx) {
             for l in unmarked_by_name.get(s.name.as_str()).into_iter().flatten() {
                 cx.notes.push(format!("server `{key}` will be created, but the panel already has a server named \"{}\" without an external id (id {}); to take it over instead, add `adopt id={}`", l.name, l.id, l.id));
             }
+            let namesakes = crate::ownership::namesake_notes(d, s, &cx.live.servers);
+            cx.notes.extend(namesakes);
         }
         if live.is_none() && s.allocation.is_none() {
             cx.errors.push(PlanError::new("roost::missing-field", format!("server `{key}` has no `allocation`, so roost cannot create it on node `{}`", s.node), origin).help("the panel places a new server by its primary allocation (Pelican's tag-based placement cannot pin a node): add allocation \"IP:PORT\""));
@@ -1729,14 +1370,8 @@ fn build_server_change(
         .node_by_name
         .get(s.node.as_str())
         .and_then(|v| (v.len() == 1).then(|| v[0]));
-    let owner_live = cx
-        .user_by_name
-        .get(&s.owner.to_lowercase())
-        .and_then(|v| (v.len() == 1).then(|| v[0]));
-    let owner_id = match d.users.get(&s.owner).and_then(|u| u.adopt) {
-        Some(id) => Some(id),
-        None => owner_live.map(|u| u.id),
-    };
+    // The owner's panel id, as the users' planning identified it (None: created by this plan).
+    let owner_id = cx.user_ids.get(&s.owner).copied();
     let alloc_ref = |ep: &Endpoint| -> AllocationRef {
         let id = node_live
             .and_then(|n| cx.alloc_by_key.get(&(n.id, ep.ip, ep.port)))
@@ -1865,9 +1500,17 @@ fn build_server_change(
         v(&ext),
         Impact::None,
     );
+    // The owner is a user, not a name: when it is the same panel user (renamed, or spelt in
+    // another case), nothing changes.
     attrs.pair(
         "owner",
-        lv.map(|l| v(live_owner(l))),
+        lv.map(|l| {
+            if owner_id == Some(l.user) {
+                v(&s.owner)
+            } else {
+                v(live_owner(l))
+            }
+        }),
         v(&s.owner),
         Impact::None,
     );
@@ -2033,12 +1676,9 @@ fn build_server_change(
         }
         Some(live) => {
             let replace = attrs.any(&["node"]);
-            let ours = live
-                .external_id
-                .as_deref()
-                .and_then(|e| roost_model::parse_marker(&d.panel.namespace, e))
-                .is_some_and(|(k, _)| k == key);
-            let adopting = live.external_id.as_deref() != Some(ext.as_str()) && !ours;
+            // Taking it over, or re-marking it under a new namespace, is an adoption; toggling
+            // `protect` only rewrites the marker.
+            let adopting = !crate::ownership::server_is_marked(d, s, live.external_id.as_deref());
             let mut calls = Vec::new();
             if replace {
                 calls.push(ApiCall::new("DELETE", format!("/servers/{}", live.id)));
@@ -2406,55 +2046,10 @@ fn prune_calls(c: &mut Change) {
     });
 }
 
-/// Below this many managed servers the percentage threshold does not apply (one server of
-/// five is 20%, and that is an ordinary change): OctoDNS's rule.
-const THRESHOLD_MIN_MANAGED: usize = 10;
-
-fn threshold(d: &roost_model::Desired, live: &Live, plan: &Plan) -> Option<ThresholdBreach> {
-    let t = &d.panel.delete_threshold;
-    let destroyed = plan
-        .changes
-        .iter()
-        .filter(|c| {
-            c.address.kind == Kind::Server && matches!(c.action, Action::Delete | Action::Replace)
-        })
-        .count();
-    if destroyed == 0 {
-        return None;
-    }
-    let ns = d.panel.namespace.as_str();
-    let explicit: HashSet<&str> = d
-        .servers
-        .values()
-        .filter_map(|x| x.external_id.as_deref())
-        .collect();
-    let managed = live
-        .servers
-        .iter()
-        .filter(|s| {
-            s.external_id
-                .as_deref()
-                .is_some_and(|e| roost_model::parse_marker(ns, e).is_some() || explicit.contains(e))
-        })
-        .count();
-    let by_share =
-        managed >= THRESHOLD_MIN_MANAGED && destroyed * 100 > t.percent as usize * managed;
-    let by_count = t.count.is_some_and(|c| destroyed > c as usize);
-    (by_share || by_count).then_some(ThresholdBreach {
-        destroyed,
-        managed,
-        percent: t.percent,
-        count: t.count,
-        set_at: None,
-        origin: t.origin,
-    })
-}
-
 /// Problems the panel would not catch, or would catch halfway through an apply: node capacity
 /// after the change, and new servers on a node in maintenance.
 fn preflight(cx: &mut Ctx) {
     let d = cx.d;
-    let ns = d.panel.namespace.as_str();
     // Which live servers stay unmanaged on each node (they count against its capacity).
     let managed_ids: HashSet<u64> = cx
         .changes
@@ -2473,7 +2068,7 @@ fn preflight(cx: &mut Ctx) {
     let desired_ext: HashSet<String> = d
         .servers
         .values()
-        .map(|x| d.server_external_id(x))
+        .flat_map(|x| crate::ownership::server_ids(d, x))
         .collect();
     for s in &cx.live.servers {
         let Some(node) = cx.node_by_id.get(&s.node) else {
@@ -2484,11 +2079,9 @@ fn preflight(cx: &mut Ctx) {
         u.disk += s.limits.disk.max(0) as u64;
         u.cpu += s.limits.cpu.max(0) as u64;
         let declared = managed_ids.contains(&s.id)
-            || s.external_id.as_deref().is_some_and(|e| {
-                desired_ext.contains(e)
-                    || roost_model::parse_marker(ns, e)
-                        .is_some_and(|(k, _)| d.servers.contains_key(k))
-            });
+            || s.external_id
+                .as_deref()
+                .is_some_and(|e| desired_ext.contains(e));
         if !declared && !cx.deleted_servers.contains(&s.id) {
             let u = after.entry(node.name.clone()).or_default();
             u.memory += s.limits.memory.max(0) as u64;
@@ -2559,30 +2152,19 @@ fn preflight(cx: &mut Ctx) {
 /// in the same plan is safe (their deletes run after the updates).
 fn release_by_updates(cx: &mut Ctx) {
     let d = cx.d;
-    let ns = d.panel.namespace.as_str();
     let by_ext: HashMap<&str, &LiveServer> = cx
         .live
         .servers
         .iter()
         .filter_map(|s| s.external_id.as_deref().map(|e| (e, s)))
         .collect();
-    for (key, s) in &d.servers {
+    for s in d.servers.values() {
         let live = match &s.adopt {
             Some(AdoptServer::Id(id)) => cx.live.servers.iter().find(|l| l.id == *id),
             Some(AdoptServer::Uuid(u)) => cx.live.servers.iter().find(|l| &l.uuid == u),
-            None => by_ext
-                .get(d.server_external_id(s).as_str())
-                .copied()
-                .or_else(|| {
-                    s.external_id
-                        .is_none()
-                        .then(|| {
-                            by_ext
-                                .get(roost_model::marker(ns, key, !s.protect).as_str())
-                                .copied()
-                        })
-                        .flatten()
-                }),
+            None => crate::ownership::server_ids(d, s)
+                .iter()
+                .find_map(|id| by_ext.get(id.as_str()).copied()),
         };
         let Some(live) = live else { continue };
         let Some(node) = cx

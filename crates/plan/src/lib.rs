@@ -6,9 +6,12 @@
 mod diff;
 pub mod drift;
 mod fingerprint;
+mod ownership;
+pub mod rails;
 pub mod render;
 mod sensitive;
 mod types;
+mod users;
 
 pub use diff::{Ignore, Options, PlanError, parse_ignore, plan};
 pub use fingerprint::fingerprints;

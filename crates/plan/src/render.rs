@@ -217,11 +217,20 @@ fn endpoint_runs(changes: &[&Change]) -> Vec<String> {
     out
 }
 
-/// The threshold warning, when the plan breaks it.
+/// The threshold warning, when the plan breaks it (servers and users are counted apart).
 pub fn threshold_line(plan: &Plan) -> Option<String> {
-    let t = plan.threshold.as_ref()?;
+    let lines: Vec<String> = plan.threshold_breaches().map(breach_line).collect();
+    (!lines.is_empty()).then(|| lines.join(" "))
+}
+
+fn breach_line(t: &crate::ThresholdBreach) -> String {
+    let what = t.kind.plural();
     let limit = match t.count {
-        Some(c) => format!("{}% or {c} server(s)", t.percent),
+        Some(c) => format!(
+            "{}% or {c} {}",
+            t.percent,
+            if c == 1 { t.kind.as_str() } else { what }
+        ),
         None => format!("{}%", t.percent),
     };
     let place = match &t.set_at {
@@ -230,10 +239,15 @@ pub fn threshold_line(plan: &Plan) -> Option<String> {
             "the default; set `delete-threshold percent=N count=N` in the panel block".to_string()
         }
     };
-    Some(format!(
-        "This plan deletes or replaces {} of {} managed servers, over the threshold of {limit} ({place}). `roost apply` will refuse it unless you pass --force.",
+    let verb = if t.kind == roost_model::Kind::Server {
+        "deletes or replaces"
+    } else {
+        "deletes"
+    };
+    format!(
+        "This plan {verb} {} of {} managed {what}, over the threshold of {limit} ({place}). `roost apply` will refuse it unless you pass --force.",
         t.destroyed, t.managed
-    ))
+    )
 }
 
 /// Said when `--target` limited the plan.

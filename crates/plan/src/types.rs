@@ -2,7 +2,7 @@
 //! Its serde form is the JSON plan format (`schemas/plan.schema.json`).
 
 use roost_model::{
-    Address, Allocation, Dialect, Limits, LiveAllocation, LiveLocation, LiveNode, LiveServer,
+    Address, Allocation, Dialect, Kind, Limits, LiveAllocation, LiveLocation, LiveNode, LiveServer,
     LiveUser, Location, Node, Origin, PasswordSpec, SecretRef,
 };
 use schemars::JsonSchema;
@@ -46,14 +46,21 @@ pub struct Plan {
     /// Set when the plan deletes or replaces more managed servers than the threshold allows:
     /// `apply` then refuses unless `--force`.
     pub threshold: Option<ThresholdBreach>,
+    /// Set when the plan deletes more managed users than the same threshold allows (users are
+    /// counted apart from servers): `apply` then refuses unless `--force`.
+    #[serde(default)]
+    pub user_threshold: Option<ThresholdBreach>,
 }
 
-/// The plan would destroy more servers than `delete-threshold` allows.
+/// The plan would destroy more servers (or users) than `delete-threshold` allows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ThresholdBreach {
-    /// Servers the plan deletes or replaces.
+    /// What is counted: `server` (deletes and replacements) or `user` (deletes).
+    #[serde(default = "server_kind")]
+    pub kind: Kind,
+    /// Resources of `kind` the plan deletes (or replaces).
     pub destroyed: usize,
-    /// Servers roost manages on the panel now.
+    /// Resources of `kind` roost manages on the panel now.
     pub managed: usize,
     pub percent: u32,
     pub count: Option<u32>,
@@ -64,9 +71,18 @@ pub struct ThresholdBreach {
     pub origin: Option<Origin>,
 }
 
+fn server_kind() -> Kind {
+    Kind::Server
+}
+
 impl Plan {
     pub fn has_changes(&self) -> bool {
         !self.changes.is_empty()
+    }
+
+    /// The threshold breaches of the plan: servers, then users.
+    pub fn threshold_breaches(&self) -> impl Iterator<Item = &ThresholdBreach> {
+        self.threshold.iter().chain(self.user_threshold.iter())
     }
 }
 

@@ -3,6 +3,7 @@
 //! fault injection, rate limiting, a request log and an admin interface under `/__sim/`.
 
 mod api;
+mod client;
 mod render;
 mod rules;
 mod state;
@@ -19,6 +20,7 @@ pub use state::{
 use api::{ApiErr, Body as OutBody, Out, Req, RouteErr};
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
+pub use client::default_client_token;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -42,6 +44,8 @@ pub struct SimConfig {
     pub rate_limit: Option<u32>,
     /// The one accepted application key.
     pub token: String,
+    /// The one accepted client key (for `GET /api/client/account` only), owned by the same user.
+    pub client_token: String,
     /// Loaded at start if it exists; saved atomically after every committed change.
     pub state_file: Option<PathBuf>,
     pub seed_stock: bool,
@@ -54,6 +58,7 @@ impl SimConfig {
             dialect,
             rate_limit: Some(dialect.default_rate_limit()),
             token: default_token(dialect),
+            client_token: default_client_token(dialect),
             state_file: None,
             seed_stock: true,
             faults: Faults::default(),
@@ -150,6 +155,7 @@ struct Runtime {
 struct Shared {
     dialect: Dialect,
     token: String,
+    client_token: String,
     url: String,
     state_file: Option<PathBuf>,
     state: Mutex<SimState>,
@@ -264,6 +270,7 @@ impl Sim {
         let shared = Arc::new(Shared {
             dialect: config.dialect,
             token: config.token.clone(),
+            client_token: config.client_token.clone(),
             url: format!("http://{host}:{}", local.port()),
             state_file: config.state_file.clone(),
             state: Mutex::new(st),
@@ -461,6 +468,16 @@ async fn serve_one(
         format!("{path}?{query}")
     };
     let seq = sh.log_start(&method, &full);
+    if path == client::ACCOUNT_PATH {
+        let key = match bearer(sh.dialect, &parts.headers) {
+            Some(t) if t == sh.client_token => client::Key::Client,
+            Some(t) if t == sh.token => client::Key::Application,
+            _ => client::Key::None,
+        };
+        let (status, body) = client::account(&lock(&sh.state), &method, key);
+        sh.log_finish(seq, status);
+        return Ok(json_response(status, body));
+    }
     let api_path = path
         .strip_prefix(API_PREFIX)
         .filter(|p| p.is_empty() || p.starts_with('/'));
@@ -530,17 +547,20 @@ fn is_json_content(h: &HeaderMap) -> bool {
 }
 
 fn authenticated(sh: &Shared, h: &HeaderMap) -> bool {
-    let Some(v) = h.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    let token = match sh.dialect {
+    bearer(sh.dialect, h).is_some_and(|t| t == sh.token)
+}
+
+/// The bearer token of a request, as the dialect's Laravel reads it.
+fn bearer(dialect: Dialect, h: &HeaderMap) -> Option<&str> {
+    let v = h.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())?;
+    let token = match dialect {
         // LV10 matches "Bearer " case-sensitively, LV13 case-insensitively.
         Dialect::Pterodactyl => v.strip_prefix("Bearer "),
         Dialect::Pelican => {
             (v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer ")).then(|| &v[7..])
         }
     };
-    token.is_some_and(|t| t.trim() == sh.token)
+    token.map(str::trim)
 }
 
 /// Fixed one-minute window keyed by the (single) token. Ok(limit, remaining) or Err(limit, retry).
@@ -819,6 +839,10 @@ impl SimHandle {
     }
     pub fn token(&self) -> String {
         self.shared.token.clone()
+    }
+    /// The client key of the application key's owner (`GET /api/client/account` only).
+    pub fn client_token(&self) -> String {
+        self.shared.client_token.clone()
     }
     pub fn dialect(&self) -> Dialect {
         self.shared.dialect

@@ -296,3 +296,51 @@ async fn admin_interface() {
     assert_eq!(r.code(), 204);
     assert_eq!(t.get("/users").await.code(), 200);
 }
+
+/// `GET /api/client/account` tells a client key's owner in each dialect's shape (client/account.md:
+/// Pterodactyl `id` and no uuid, Pelican `uuid` and no id); an application key is refused.
+#[tokio::test]
+async fn client_account_names_the_key_owner() {
+    for d in [Dialect::Pterodactyl, Dialect::Pelican] {
+        let t = start(d).await;
+        let client = t.sim.client_token();
+        let r = t
+            .raw(
+                Method::GET,
+                "/api/client/account",
+                None,
+                Some(&client),
+                true,
+            )
+            .await;
+        assert_eq!(r.code(), 200, "{d}: {}", r.text);
+        let j = r.json();
+        assert_eq!(j["object"], "user");
+        let a = &j["attributes"];
+        assert_eq!(a["username"], "admin", "{d}");
+        let admin = t.sim.state().api_key_owner;
+        match d {
+            Dialect::Pterodactyl => {
+                assert_eq!(a["id"], admin, "{j}");
+                assert!(a.get("uuid").is_none(), "{j}");
+                assert_eq!(a["admin"], true);
+            }
+            Dialect::Pelican => {
+                assert!(a.get("id").is_none(), "{j}");
+                let uuid = t.sim.state().users[&admin].uuid.clone();
+                assert_eq!(a["uuid"], uuid.as_str(), "{j}");
+                assert_eq!(a["root_admin"], true);
+            }
+        }
+        let app = t.sim.token();
+        let r = t
+            .raw(Method::GET, "/api/client/account", None, Some(&app), true)
+            .await;
+        assert_eq!(r.code(), 403, "{d}: an application key: {}", r.text);
+        assert_eq!(r.errors()[0].0, "AccessDeniedHttpException");
+        let r = t
+            .raw(Method::GET, "/api/client/account", None, None, true)
+            .await;
+        assert_eq!(r.code(), 401, "{d}: no key: {}", r.text);
+    }
+}

@@ -77,7 +77,7 @@ impl Run {
 }
 
 /// `roost-test ARGS` with the environment every test needs: no colour, 100 columns, every
-/// secret variable set to [`SECRET`], no panel from the environment, no stdin.
+/// secret variable set to [`SECRET`], no panel or client token from the environment, no stdin.
 pub fn command(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_roost-test"));
     cmd.args(args)
@@ -85,6 +85,7 @@ pub fn command(args: &[&str]) -> Command {
         .env("COLUMNS", "100")
         .env_remove("CLICOLOR_FORCE")
         .env_remove("ROOST_PANEL")
+        .env_remove("ROOST_CLIENT_TOKEN")
         .stdin(Stdio::null());
     for var in PASSWORD_VARS {
         cmd.env(var, SECRET);
