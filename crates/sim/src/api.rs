@@ -175,6 +175,9 @@ pub enum R {
     RoleGet(String),
     RolePatch(String),
     RoleDelete(String),
+    /// PL only. The sim models no database hosts: the listing is always empty, which is all
+    /// roost reads of it (its dialect probe).
+    DbHostList,
 }
 
 pub enum RouteErr {
@@ -241,6 +244,7 @@ fn candidates(d: Dialect, segs: &[&str]) -> Vec<(&'static str, R)> {
         ["nests", id, "eggs", e] if pt => vec![("GET", R::NestEgg(s(id), s(e)))],
         ["eggs"] if !pt => vec![("GET", R::EggList)],
         ["eggs", id] if !pt => vec![("GET", R::EggGet(s(id))), ("DELETE", R::EggDelete(s(id)))],
+        ["database-hosts"] if !pt => vec![("GET", R::DbHostList)],
         ["roles"] if !pt => vec![("GET", R::RoleList), ("POST", R::RoleCreate)],
         ["roles", id] if !pt => vec![
             ("GET", R::RoleGet(s(id))),
@@ -816,6 +820,7 @@ pub fn handle(st: &mut SimState, r: &mut Req, route: R) -> Res {
             Ok(Out::empty())
         }
         R::RoleList => role_list(st, r),
+        R::DbHostList => paginate(r, st, &[] as &[()], 10, |_, _, _| {}),
         R::RoleGet(i) => {
             let inc = r.includes();
             let role = &st.roles[&id(&i)?];

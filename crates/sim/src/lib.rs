@@ -3,12 +3,16 @@
 //! fault injection, rate limiting, a request log and an admin interface under `/__sim/`.
 
 mod api;
+mod db_lock;
+mod legacy;
 mod render;
 mod rules;
 mod state;
 mod stock;
 mod util;
 
+pub use db_lock::DbLock;
+pub use legacy::LegacyFields;
 pub use roost_model::Dialect;
 pub use rules::Regex;
 pub use state::{
@@ -72,6 +76,36 @@ pub struct Faults {
     pub drop_rate: f64,
     pub seed: u64,
     pub rules: Vec<FaultRule>,
+    /// Writes that fail with the dialect's database-lock 500 (concurrent writes, or a share).
+    pub db_lock: DbLock,
+    /// Fields of an older panel release: dropped from writes, missing from responses.
+    pub legacy: LegacyFields,
+}
+
+impl Faults {
+    /// Pelican 1.0.0-beta17 as seen from its API (recorded in
+    /// `shared/panel-api/fixtures/real-pelican-1.0.0-beta17/`): node `tags` sent through the
+    /// API are silently dropped, nodes have no `daemon_connect`, and `PATCH /nodes/{id}`
+    /// answers 500 after saving (its Wings call failed).
+    pub fn pelican_beta17() -> Faults {
+        Faults {
+            legacy: LegacyFields {
+                dropped_inputs: vec!["node.tags".into()],
+                missing_outputs: vec!["node.daemon_connect".into()],
+            },
+            rules: vec![FaultRule {
+                method: Some("PATCH".into()),
+                path: "/nodes/".into(),
+                nth: 1,
+                times: u32::MAX,
+                action: FaultAction::Status {
+                    status: 500,
+                    after_commit: true,
+                },
+            }],
+            ..Faults::default()
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -91,10 +125,21 @@ pub struct FaultRule {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FaultAction {
-    Status { status: u16, after_commit: bool },
-    Drop { after_commit: bool },
-    Delay { ms: u64 },
-    RateLimit { retry_after: u64 },
+    Status {
+        status: u16,
+        after_commit: bool,
+    },
+    Drop {
+        after_commit: bool,
+    },
+    Delay {
+        ms: u64,
+    },
+    RateLimit {
+        retry_after: u64,
+    },
+    /// The dialect's database-lock 500, before anything is saved.
+    DbLock,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -154,6 +199,7 @@ struct Shared {
     state_file: Option<PathBuf>,
     state: Mutex<SimState>,
     rt: Mutex<Runtime>,
+    writes: db_lock::Writes,
     log: Mutex<(u64, Vec<(u64, LoggedRequest)>)>,
 }
 
@@ -275,6 +321,7 @@ impl Sim {
                 window_start: Instant::now(),
                 window_count: 0,
             }),
+            writes: db_lock::Writes::default(),
             log: Mutex::new((0, Vec::new())),
         });
         {
@@ -427,6 +474,11 @@ fn fault_status_body(d: Dialect, status: u16) -> String {
     e.body()
 }
 
+fn db_locked(sh: &Shared) -> Response<Body> {
+    let hide = lock(&sh.rt).faults.db_lock.hide_detail;
+    json_response(500, db_lock::locked_body(sh.dialect, hide))
+}
+
 fn too_many(limit: u32, retry_after: u64) -> Response<Body> {
     let mut r = json_response(
         429,
@@ -485,12 +537,35 @@ async fn serve_one(
                 .unwrap_or(sh.dialect.default_rate_limit());
             Some(too_many(limit, retry_after))
         }
+        Some(FaultAction::DbLock) => Some(db_locked(&sh)),
         _ => None,
     };
+    let (lock_rules, seed) = {
+        let rt = lock(&sh.rt);
+        (rt.faults.db_lock.clone(), rt.faults.seed)
+    };
+    let is_write = api_path.is_some() && !matches!(method.as_str(), "GET" | "HEAD");
+    let mut held = None;
+    let early = match early {
+        None if is_write && lock_rules != DbLock::default() => {
+            match sh.writes.enter(&lock_rules, seed) {
+                Ok(h) => {
+                    held = Some(h);
+                    None
+                }
+                Err(()) => Some(db_locked(&sh)),
+            }
+        }
+        e => e,
+    };
+    if held.is_some() && lock_rules.hold_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(lock_rules.hold_ms)).await;
+    }
     let resp = match early {
         Some(r) => r,
         None => {
             let mut resp = process(&sh, &method, &path, &query, &parts.headers, &bytes);
+            drop(held);
             match plan.after {
                 Some(FaultAction::Drop { .. }) => {
                     sh.log_finish(seq, 0);
@@ -685,6 +760,8 @@ fn process(
         return with_rate(err_response(sh, &e, json));
     }
     rules::normalize(&mut input);
+    let legacy = lock(&sh.rt).faults.legacy.clone();
+    legacy.drop_inputs(method, api_path, &mut input);
     let mut req = Req {
         d: sh.dialect,
         base: &sh.url,
@@ -703,7 +780,14 @@ fn process(
     }
     drop(st);
     let resp = match result {
-        Ok(o) => out_response(o),
+        Ok(mut o) => {
+            if let OutBody::Json(text) = &o.body
+                && let Some(stripped) = legacy.strip_outputs(text)
+            {
+                o.body = OutBody::Json(stripped);
+            }
+            out_response(o)
+        }
         Err(e) => err_response(sh, &e, json),
     };
     with_rate(resp)
