@@ -109,6 +109,8 @@ pub(crate) struct Inner {
     pub(crate) page_size: u32,
     timeout: Duration,
     requests: AtomicU64,
+    /// Answers that said the panel's database met contention (see `contention.rs`).
+    contention: AtomicU64,
     observer: Option<WaitObserver>,
     rng: Mutex<SmallRng>,
     read_only: bool,
@@ -212,6 +214,7 @@ impl PanelClient {
                 page_size: config.page_size.max(1),
                 timeout: config.timeout,
                 requests: AtomicU64::new(0),
+                contention: AtomicU64::new(0),
                 observer: config.on_wait,
                 rng: Mutex::new(SmallRng::from_os_rng()),
                 read_only: config.read_only,
@@ -232,6 +235,37 @@ impl PanelClient {
     /// HTTP requests sent so far (every attempt, retries and probes included).
     pub fn requests_sent(&self) -> u64 {
         self.inner.requests.load(Ordering::Relaxed)
+    }
+
+    /// Answers so far that said the panel's database met contention (deadlock, "database is
+    /// locked"), whether or not a retry then succeeded.
+    pub fn contention_answers(&self) -> u64 {
+        self.inner.contention.load(Ordering::Relaxed)
+    }
+
+    /// Waits before sending again a request whose outcome was unknown and that a re-read has
+    /// proven did not act (`retries_done` such re-sends so far). Returns false, at once, when
+    /// the retry budget is spent. The wait is reported like any backoff.
+    pub async fn pause_before_resend(&self, retries_done: u32, request: &str, cause: &str) -> bool {
+        match self
+            .inner
+            .retry
+            .after_verified_absent(retries_done, self.jitter())
+        {
+            Decision::RetryAfter(delay) => {
+                self.notify(
+                    delay,
+                    WaitReason::Backoff {
+                        attempt: retries_done + 1,
+                        cause: cause.to_string(),
+                    },
+                    request,
+                );
+                tokio::time::sleep(delay).await;
+                true
+            }
+            Decision::GiveUp | Decision::Ambiguous => false,
+        }
     }
 
     /// The client-side per-minute budget in force (`None` when off).
@@ -443,6 +477,10 @@ impl PanelClient {
                     let err = PanelError::from_response(&method, &path, code, &body, retry_after);
                     let failure = if code == 429 {
                         Failure::RateLimited
+                    } else if err.is_database_contention() {
+                        self.inner.contention.fetch_add(1, Ordering::Relaxed);
+                        crate::contention::record();
+                        Failure::DatabaseBusy
                     } else {
                         Failure::Status(code)
                     };
