@@ -155,22 +155,8 @@ impl PanelClient {
     /// Builds a client. No request is made: the dialect is detected (or the configured one
     /// verified) on first use, or explicitly with [`PanelClient::detect_dialect`].
     pub fn new(config: ClientConfig) -> Result<PanelClient, PanelError> {
-        let mut api = Url::parse(config.base_url.trim())
-            .map_err(|e| PanelError::Config(format!("base URL {:?}: {e}", config.base_url)))?;
-        if !matches!(api.scheme(), "http" | "https") {
-            return Err(PanelError::Config(format!(
-                "base URL {:?}: scheme must be http or https",
-                config.base_url
-            )));
-        }
-        api.set_query(None);
-        api.set_fragment(None);
-        api.path_segments_mut()
-            .map_err(|()| {
-                PanelError::Config(format!("base URL {:?}: not a base", config.base_url))
-            })?
-            .pop_if_empty()
-            .extend(["api", "application"]);
+        // A URL into the API (`.../api/application`) is cut back to the panel's root.
+        let (base_url, api) = crate::detect::api_urls(&config.base_url)?;
 
         let mut auth = HeaderValue::from_str(&format!("Bearer {}", config.token.expose()))
             .map_err(|_| PanelError::Config("the API token contains invalid characters".into()))?;
@@ -202,7 +188,7 @@ impl PanelClient {
         Ok(PanelClient {
             inner: Arc::new(Inner {
                 http,
-                base_url: config.base_url.trim().trim_end_matches('/').to_string(),
+                base_url,
                 api,
                 expected: config.dialect,
                 dialect: OnceCell::new(),
@@ -307,35 +293,27 @@ impl PanelClient {
         }
     }
 
-    /// Route probe: routes are matched before authentication, so any key works. `/nests` exists
-    /// only on PT (PL answers "route not found"); `/database-hosts` only on PL.
+    /// Route probe (see `detect.rs`): one request when `/nests` answers about its route, two
+    /// when it does not; 429s are retried like any request, and no answer is ever a guess.
     async fn probe(&self) -> Result<Dialect, PanelError> {
-        let nests = self
-            .execute(&Req::get(&["nests"], vec![q("per_page", 1)]))
-            .await;
-        match nests {
-            Ok(_) | Err(PanelError::Unauthorized { .. } | PanelError::Forbidden { .. }) => {
-                return Ok(Dialect::Pterodactyl);
-            }
-            Err(e) if e.is_route_not_found() => return Ok(Dialect::Pelican),
-            Err(e @ (PanelError::Transport { .. } | PanelError::Timeout { .. })) => return Err(e),
-            Err(_) => {}
+        use crate::detect::{from_database_hosts, from_nests, read_probe};
+        let base = &self.inner.base_url;
+        let ask = |route: &'static str| async move {
+            let answer = self
+                .execute(&Req::get(&[route], vec![q("per_page", 1)]))
+                .await
+                .map(|_| ());
+            read_probe(route, answer)
+        };
+        let nests = ask("nests").await;
+        let nests_error = match &nests {
+            crate::detect::Probe::NoAnswer(e) => e.to_string(),
+            _ => String::new(),
+        };
+        if let Some(d) = from_nests(base, nests)? {
+            return Ok(d);
         }
-        let hosts = self
-            .execute(&Req::get(&["database-hosts"], vec![q("per_page", 1)]))
-            .await;
-        match hosts {
-            Ok(_) | Err(PanelError::Unauthorized { .. } | PanelError::Forbidden { .. }) => {
-                Ok(Dialect::Pelican)
-            }
-            Err(e) if e.is_route_not_found() => Ok(Dialect::Pterodactyl),
-            Err(e) => Err(PanelError::UnknownDialect {
-                base_url: self.inner.base_url.clone(),
-                reason: format!(
-                    "neither /nests nor /database-hosts answered as a panel would: {e}"
-                ),
-            }),
-        }
+        from_database_hosts(base, nests_error, ask("database-hosts").await)
     }
 
     fn url(&self, segments: &[String], query: &[(String, String)]) -> Url {

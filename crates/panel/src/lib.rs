@@ -35,6 +35,7 @@
 mod body;
 mod client;
 mod contention;
+mod detect;
 mod error;
 mod limiter;
 mod resources;
