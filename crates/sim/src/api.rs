@@ -345,6 +345,8 @@ pub struct Req<'a> {
     pub changed: bool,
     /// Servers whose install should complete once the response is rendered.
     pub installed: Vec<u64>,
+    /// An older Pelican (before beta19) that accepts local node fqdns.
+    pub lenient_fqdn: bool,
 }
 
 impl Req<'_> {
@@ -994,7 +996,14 @@ fn node_save(st: &mut SimState, r: &mut Req, existing: Option<u64>) -> Res {
         v.check("name", "required|string|min:1|max:100");
         v.check("description", "string|nullable");
         v.check("public", "boolean");
-        v.check("fqdn", "required|string|notIn:0.0.0.0,127.0.0.1,localhost");
+        v.check(
+            "fqdn",
+            if r.lenient_fqdn {
+                "required|string"
+            } else {
+                "required|string|notIn:0.0.0.0,127.0.0.1,localhost"
+            },
+        );
         v.check("scheme", "required|string|in:http,https");
         v.check("behind_proxy", "boolean");
         v.check("memory", "required|numeric|min:0");

@@ -66,11 +66,11 @@ pub fn locked_body(d: Dialect, hide_detail: bool) -> String {
     let (code, detail) = match d {
         Dialect::Pelican => (
             "DeadlockException",
-            "SQLSTATE[HY000]: General error: 5 database is locked (Connection: sqlite, SQL: update \"servers\" set \"updated_at\" = ? where \"id\" = ?)",
+            "SQLSTATE[HY000]: General error: 5 database is locked (Connection: sqlite)",
         ),
         Dialect::Pterodactyl => (
             "QueryException",
-            "SQLSTATE[40001]: Serialization failure: 1213 Deadlock found when trying to get lock; try restarting transaction (Connection: mysql, SQL: insert into `password_resets` (`email`, `token`, `created_at`) values (?, ?, ?))",
+            "SQLSTATE[40001]: Serialization failure: 1213 Deadlock found when trying to get lock; try restarting transaction (Connection: mysql)",
         ),
     };
     ApiErr::new(500, code, if hide_detail { GENERIC_DETAIL } else { detail }).body()

@@ -14,11 +14,21 @@ pub struct LegacyFields {
     pub dropped_inputs: Vec<String>,
     /// Objects of that kind are rendered without the field, wherever they appear.
     pub missing_outputs: Vec<String>,
+    /// Fields checked by the older, laxer rule of the release (`node.fqdn`: Pelican refuses
+    /// `127.0.0.1` and friends only since beta19).
+    pub lenient_fields: Vec<String>,
 }
 
 impl LegacyFields {
     pub fn is_empty(&self) -> bool {
-        self.dropped_inputs.is_empty() && self.missing_outputs.is_empty()
+        self.dropped_inputs.is_empty()
+            && self.missing_outputs.is_empty()
+            && self.lenient_fields.is_empty()
+    }
+
+    /// Whether `object.field` is checked by the older rule.
+    pub fn lenient(&self, field: &str) -> bool {
+        self.lenient_fields.iter().any(|f| f == field)
     }
 
     /// Removes the dropped fields from the body of a write to `api_path`.
@@ -86,6 +96,7 @@ mod tests {
         LegacyFields {
             dropped_inputs: vec!["node.tags".into()],
             missing_outputs: vec!["node.daemon_connect".into()],
+            lenient_fields: vec!["node.fqdn".into()],
         }
     }
 

@@ -86,12 +86,14 @@ impl Faults {
     /// Pelican 1.0.0-beta17 as seen from its API (recorded in
     /// `shared/panel-api/fixtures/real-pelican-1.0.0-beta17/`): node `tags` sent through the
     /// API are silently dropped, nodes have no `daemon_connect`, and `PATCH /nodes/{id}`
-    /// answers 500 after saving (its Wings call failed).
+    /// answers 500 after saving (its Wings call failed); node fqdns such as `127.0.0.1` are
+    /// accepted (refused since beta19).
     pub fn pelican_beta17() -> Faults {
         Faults {
             legacy: LegacyFields {
                 dropped_inputs: vec!["node.tags".into()],
                 missing_outputs: vec!["node.daemon_connect".into()],
+                lenient_fields: vec!["node.fqdn".into()],
             },
             rules: vec![FaultRule {
                 method: Some("PATCH".into()),
@@ -770,6 +772,7 @@ fn process(
         input,
         changed: false,
         installed: Vec::new(),
+        lenient_fqdn: legacy.lenient("node.fqdn"),
     };
     let result = api::handle(&mut st, &mut req, route);
     for sid in std::mem::take(&mut req.installed) {

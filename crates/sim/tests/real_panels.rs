@@ -132,6 +132,15 @@ async fn pelican_beta17_drops_tags_lacks_daemon_connect_and_fails_node_updates_a
             .get("daemon_connect")
             .is_none()
     );
+    // Local fqdns are refused only since beta19.
+    let mut body = node_patch("n1-renamed");
+    body["fqdn"] = json!("127.0.0.1");
+    assert_eq!(t.patch(&path, body.clone()).await.code(), 500);
+    assert_eq!(t.sim.state().nodes[&node].fqdn, "127.0.0.1");
+    t.sim.set_faults(Faults::default());
+    let r = t.patch(&path, body).await;
+    assert_eq!(r.code(), 422, "a current Pelican refuses it: {}", r.text);
+    t.sim.set_faults(Faults::pelican_beta17());
     // A create keeps the rest and drops the tags too.
     let mut body = node_patch("n2");
     body["fqdn"] = json!("n2.example.com");
