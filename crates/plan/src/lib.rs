@@ -6,6 +6,7 @@
 mod diff;
 pub mod drift;
 mod fingerprint;
+mod releases;
 pub mod render;
 mod types;
 
