@@ -91,6 +91,16 @@ impl Reporter for Lines {
                 Event::Waiting { seconds, reason } => {
                     serde_json::json!({"event": "waiting", "seconds": seconds, "reason": reason})
                 }
+                Event::ConcurrencyLowered { from, to, reason } => {
+                    serde_json::json!({"event": "concurrency_lowered", "from": from, "to": to, "reason": reason})
+                }
+                Event::NotKept {
+                    address,
+                    field,
+                    panel,
+                } => {
+                    serde_json::json!({"event": "not_kept", "address": address, "field": field, "panel": panel})
+                }
             };
             output::stdout(&format!("{v}\n"));
             return;
@@ -139,9 +149,32 @@ impl Reporter for Lines {
             Event::Waiting { seconds, reason } => {
                 format!("      waiting {seconds:.1}s for the rate limit ({reason})")
             }
+            Event::ConcurrencyLowered { from, to, reason } => lowered_line(from, to, &reason),
+            Event::NotKept {
+                address,
+                field,
+                panel,
+            } => not_kept_line(&address, &field, panel.as_deref()),
         };
         output::status(&line);
     }
+}
+
+fn lowered_line(from: usize, to: usize, reason: &str) -> String {
+    format!(
+        "      note: lowering parallelism from {from} to {to} for the rest of the run: {reason}"
+    )
+}
+
+/// A field an older panel drops: said once per kind and field, with what to do about it.
+fn not_kept_line(address: &roost_model::Address, field: &str, panel: Option<&str>) -> String {
+    let kind = address.kind.as_str();
+    let panel = panel.map(|p| format!(" ({p})")).unwrap_or_default();
+    format!(
+        "      warning: the panel{panel} did not keep {kind} `{field}`: after the update {address} still reports the old value. \
+         roost counts such updates as applied, but every plan will show them again: stop declaring `{field}`, \
+         or add `ignore \"{kind}.*.{field}\"` to the panel block"
+    )
 }
 
 fn is_destructive(c: &roost_plan::Change) -> bool {
@@ -419,8 +452,19 @@ pub async fn run(args: ApplyArgs) -> Result<u8, BoxDiag> {
         eprint!("\r\x1b[2K");
     }
     panel.close().await;
+    let not_kept_changes = outcome
+        .not_kept
+        .iter()
+        .map(|(a, _)| a)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let not_kept = if not_kept_changes == 0 {
+        String::new()
+    } else {
+        format!(" ({not_kept_changes} with a field the panel did not keep)")
+    };
     let line = format!(
-        "Apply {}: {} applied, {} failed, {} skipped in {:.1}s.",
+        "Apply {}: {} applied{not_kept}, {} failed, {} skipped in {:.1}s.",
         if outcome.success() {
             "complete"
         } else {
@@ -434,7 +478,7 @@ pub async fn run(args: ApplyArgs) -> Result<u8, BoxDiag> {
     if json {
         output::stdout(&format!(
             "{}\n",
-            serde_json::json!({"event": "summary", "applied": outcome.applied.len(), "failed": outcome.failed.len(), "skipped": outcome.skipped.len(), "seconds": outcome.elapsed.as_secs_f64()})
+            serde_json::json!({"event": "summary", "applied": outcome.applied.len(), "failed": outcome.failed.len(), "skipped": outcome.skipped.len(), "not_kept": not_kept_changes, "parallelism": outcome.final_parallelism, "seconds": outcome.elapsed.as_secs_f64()})
         ));
     }
     output::status(&line);
@@ -577,6 +621,18 @@ impl Reporter for LiveProgress {
                 ));
                 None
             }
+            Event::ConcurrencyLowered { from, to, reason } => {
+                Some(lowered_line(from, to, &reason).trim_start().to_string())
+            }
+            Event::NotKept {
+                address,
+                field,
+                panel,
+            } => Some(
+                not_kept_line(&address, &field, panel.as_deref())
+                    .trim_start()
+                    .to_string(),
+            ),
         };
         self.redraw(&st, line);
     }
