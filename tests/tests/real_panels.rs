@@ -475,3 +475,38 @@ server "golf" {{
         assert_no_duplicates(&st, &ctx);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Dialect detection
+
+/// `--panel` pasted with the API path works as the panel root; with a path the panel does not
+/// serve it is refused naming the path, never read as the other dialect.
+#[test]
+fn a_panel_url_with_a_path_is_the_root_or_refused() {
+    for dialect in DIALECTS {
+        let panel = panel_with(dialect, Faults::default());
+        let dir = small(dialect);
+        let api = format!("{}/api/application", panel.sim.url());
+        let run = Run::from(
+            panel
+                .command(&["plan", p(&dir), "--panel", &api, "--rate-limit", "0"])
+                .output()
+                .expect("run roost-test"),
+        );
+        assert_eq!(run.code, Some(0), "{dialect}: {}", run.show());
+        assert!(run.stdout.contains("to create"), "{}", run.show());
+        let admin = format!("{}/admin", panel.sim.url());
+        let run = Run::from(
+            panel
+                .command(&["plan", p(&dir), "--panel", &admin, "--rate-limit", "0"])
+                .output()
+                .expect("run roost-test"),
+        );
+        assert_eq!(run.code, Some(1), "{dialect}: {}", run.show());
+        assert!(
+            run.stderr.contains("below `/admin`") && !run.stderr.contains("speaks"),
+            "{dialect}: {}",
+            run.show()
+        );
+    }
+}
