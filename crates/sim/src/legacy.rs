@@ -2,8 +2,37 @@
 //! and fields their responses lack. Pelican 1.0.0-beta17, for one, saves a node but not the
 //! `tags` sent with it, and reports no `daemon_connect` (that came in beta22).
 
+use crate::{FaultAction, FaultRule, Faults};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+impl Faults {
+    /// Pelican 1.0.0-beta17 as seen from its API (recorded in
+    /// `shared/panel-api/fixtures/real-pelican-1.0.0-beta17/`): node `tags` sent through the
+    /// API are silently dropped, nodes have no `daemon_connect`, and `PATCH /nodes/{id}`
+    /// answers 500 after saving (its Wings call failed); node fqdns such as `127.0.0.1` are
+    /// accepted (refused since beta19).
+    pub fn pelican_beta17() -> Faults {
+        Faults {
+            legacy: LegacyFields {
+                dropped_inputs: vec!["node.tags".into()],
+                missing_outputs: vec!["node.daemon_connect".into()],
+                lenient_fields: vec!["node.fqdn".into()],
+            },
+            rules: vec![FaultRule {
+                method: Some("PATCH".into()),
+                path: "/nodes/".into(),
+                nth: 1,
+                times: u32::MAX,
+                action: FaultAction::Status {
+                    status: 500,
+                    after_commit: true,
+                },
+            }],
+            ..Faults::default()
+        }
+    }
+}
 
 /// Fields an older release does not have, each written `object.field` (`node.tags`).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]

@@ -82,34 +82,6 @@ pub struct Faults {
     pub legacy: LegacyFields,
 }
 
-impl Faults {
-    /// Pelican 1.0.0-beta17 as seen from its API (recorded in
-    /// `shared/panel-api/fixtures/real-pelican-1.0.0-beta17/`): node `tags` sent through the
-    /// API are silently dropped, nodes have no `daemon_connect`, and `PATCH /nodes/{id}`
-    /// answers 500 after saving (its Wings call failed); node fqdns such as `127.0.0.1` are
-    /// accepted (refused since beta19).
-    pub fn pelican_beta17() -> Faults {
-        Faults {
-            legacy: LegacyFields {
-                dropped_inputs: vec!["node.tags".into()],
-                missing_outputs: vec!["node.daemon_connect".into()],
-                lenient_fields: vec!["node.fqdn".into()],
-            },
-            rules: vec![FaultRule {
-                method: Some("PATCH".into()),
-                path: "/nodes/".into(),
-                nth: 1,
-                times: u32::MAX,
-                action: FaultAction::Status {
-                    status: 500,
-                    after_commit: true,
-                },
-            }],
-            ..Faults::default()
-        }
-    }
-}
-
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FaultRule {
     /// e.g. "POST"; None = any.
