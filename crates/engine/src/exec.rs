@@ -174,22 +174,7 @@ async fn run_change(ctx: &Ctx, c: &Change) -> Result<(), String> {
                     ctx.set_id(&c.address, created.id);
                     Ok(())
                 }
-                (_, Some(id)) => {
-                    let before = match live {
-                        Some(LiveObject::Location(x)) => json(&LocationBody::from_live(x)),
-                        _ => serde_json::Value::Null,
-                    };
-                    let as_body = |l: LiveLocation| json(&LocationBody::from_live(&l));
-                    checked::update(
-                        ctx,
-                        c,
-                        json(&body),
-                        before,
-                        || async { ctx.client.update_location(id, &body).await.map(as_body) },
-                        || async { ctx.client.get_location(id).await.map(as_body) },
-                    )
-                    .await
-                }
+                (_, Some(id)) => update_location(ctx, c, id, &body).await,
                 _ => Err("no panel id for the location".into()),
             }
         }
@@ -243,32 +228,7 @@ async fn run_change(ctx: &Ctx, c: &Change) -> Result<(), String> {
                     ctx.set_id(&c.address, created.id);
                     Ok(())
                 }
-                (_, Some(id)) => {
-                    let before = match &c.live {
-                        Some(LiveObject::Node(x)) => json(&NodeBody::from_live(x)),
-                        _ => serde_json::Value::Null,
-                    };
-                    let as_body = |n: LiveNode| json(&NodeBody::from_live(&n));
-                    let write = || async {
-                        match ctx.client.update_node(id, &body).await {
-                            // Pterodactyl saved the node but could not push the new
-                            // configuration to Wings (400 ConfigurationNotPersistedException):
-                            // the change is made; say what is left to do rather than fail.
-                            Err(e) if e.code() == Some("ConfigurationNotPersistedException") => {
-                                ctx.reporter.report(Event::Recovered {
-                                    address: c.address.clone(),
-                                    note: "saved, but the panel could not update Wings: copy the node's new configuration to the machine (Wings' config.yml) and restart Wings".into(),
-                                });
-                                ctx.client.get_node(id).await.map(as_body)
-                            }
-                            other => other.map(as_body),
-                        }
-                    };
-                    checked::update(ctx, c, json(&body), before, write, || async {
-                        ctx.client.get_node(id).await.map(as_body)
-                    })
-                    .await
-                }
+                (_, Some(id)) => update_node(ctx, c, id, &body).await,
                 _ => Err("no panel id for the node".into()),
             }
         }
@@ -317,21 +277,7 @@ async fn run_change(ctx: &Ctx, c: &Change) -> Result<(), String> {
                         .iter()
                         .any(|x| x.method == "PATCH" && x.path == format!("/users/{id}"))
                     {
-                        // The password is write-only: never compared, never in a JSON value.
-                        let sent = json(&UserBody {
-                            password: None,
-                            ..body.clone()
-                        });
-                        let as_body = |u: LiveUser| json(&UserBody::from_live(&u));
-                        checked::update(
-                            ctx,
-                            c,
-                            sent,
-                            json(&UserBody::from_live(l)),
-                            || async { ctx.client.update_user(id, &body).await.map(as_body) },
-                            || async { ctx.client.get_user(id).await.map(as_body) },
-                        )
-                        .await?;
+                        update_user(ctx, c, id, l, &body).await?;
                     }
                     (id, l.role_ids.clone())
                 }
@@ -384,6 +330,82 @@ async fn run_change(ctx: &Ctx, c: &Change) -> Result<(), String> {
             c.action, c.address
         )),
     }
+}
+
+/// `PATCH /locations/{id}`, checked (`checked.rs`).
+async fn update_location(
+    ctx: &Ctx,
+    c: &Change,
+    id: u64,
+    body: &LocationBody,
+) -> Result<(), String> {
+    let before = match &c.live {
+        Some(LiveObject::Location(x)) => json(&LocationBody::from_live(x)),
+        _ => serde_json::Value::Null,
+    };
+    let as_body = |l: LiveLocation| json(&LocationBody::from_live(&l));
+    checked::update(
+        ctx,
+        c,
+        json(body),
+        before,
+        || async { ctx.client.update_location(id, body).await.map(as_body) },
+        || async { ctx.client.get_location(id).await.map(as_body) },
+    )
+    .await
+}
+
+/// `PATCH /nodes/{id}`, checked (`checked.rs`).
+async fn update_node(ctx: &Ctx, c: &Change, id: u64, body: &NodeBody) -> Result<(), String> {
+    let before = match &c.live {
+        Some(LiveObject::Node(x)) => json(&NodeBody::from_live(x)),
+        _ => serde_json::Value::Null,
+    };
+    let as_body = |n: LiveNode| json(&NodeBody::from_live(&n));
+    let write = || async {
+        match ctx.client.update_node(id, body).await {
+            // Pterodactyl saved the node but could not push the new configuration to Wings
+            // (400 ConfigurationNotPersistedException): the change is made; say what is left
+            // to do rather than fail the run.
+            Err(e) if e.code() == Some("ConfigurationNotPersistedException") => {
+                ctx.reporter.report(Event::Recovered {
+                    address: c.address.clone(),
+                    note: "saved, but the panel could not update Wings: copy the node's new configuration to the machine (Wings' config.yml) and restart Wings".into(),
+                });
+                ctx.client.get_node(id).await.map(as_body)
+            }
+            other => other.map(as_body),
+        }
+    };
+    checked::update(ctx, c, json(body), before, write, || async {
+        ctx.client.get_node(id).await.map(as_body)
+    })
+    .await
+}
+
+/// `PATCH /users/{id}`, checked (`checked.rs`). The password is write-only: never compared,
+/// never put in a JSON value.
+async fn update_user(
+    ctx: &Ctx,
+    c: &Change,
+    id: u64,
+    live: &LiveUser,
+    body: &UserBody,
+) -> Result<(), String> {
+    let sent = json(&UserBody {
+        password: None,
+        ..body.clone()
+    });
+    let as_body = |u: LiveUser| json(&UserBody::from_live(&u));
+    checked::update(
+        ctx,
+        c,
+        sent,
+        json(&UserBody::from_live(live)),
+        || async { ctx.client.update_user(id, body).await.map(as_body) },
+        || async { ctx.client.get_user(id).await.map(as_body) },
+    )
+    .await
 }
 
 async fn delete(ctx: &Ctx, live: &LiveObject) -> Result<(), String> {
