@@ -108,6 +108,21 @@ async fn db_lock_by_rule_and_rate_with_hidden_detail() {
     });
     assert_eq!(t.patch(&path, node_patch("n1-y")).await.code(), 500);
     assert_eq!(t.get(&path).await.code(), 200);
+    // The same through the admin interface (`roost sim serve`), and the beta17 fields.
+    let tok = t.sim.token();
+    let faults = json!({"db_lock": {"concurrent": true, "hold_ms": 5},
+        "legacy": {"missing_outputs": ["node.daemon_connect"]}});
+    let r = t
+        .raw(
+            reqwest::Method::PUT,
+            "/__sim/faults",
+            Some(faults),
+            Some(&tok),
+            true,
+        )
+        .await;
+    assert_eq!(r.code(), 204, "{}", r.text);
+    assert_eq!(t.patch(&path, node_patch("n1-y")).await.code(), 200);
     t.sim.shutdown().await;
 }
 
