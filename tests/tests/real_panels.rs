@@ -109,9 +109,22 @@ fn completes_in_one_run_under_db_locks(dialect: Dialect) {
     let st = panel.state();
     assert_no_duplicates(&st, &ctx);
     assert_eq!(managed_servers(&st).len(), servers, "{ctx}");
+    // Updates of every server's build (`PATCH /servers/{id}/build`) under the same lock.
+    let text = fleet_text(dialect, servers, users).replace(
+        "limits memory=\"1GiB\" disk=\"5GiB\" cpu=50",
+        "limits memory=\"2GiB\" disk=\"5GiB\" cpu=50",
+    );
+    std::fs::write(dir.path().join("fleet.kdl"), text).expect("write the fleet");
+    panel.sim.clear_request_log();
+    let run = panel.apply(dir.path(), &["--auto-approve"]);
+    assert_eq!(run.code, Some(0), "{ctx}, updates:\n{}", run.show());
+    let locked_updates = panel.log().iter().filter(|r| r.status == 500).count();
     panel.sim.set_faults(Faults::default());
     panel.assert_converged(dir.path(), &ctx);
-    eprintln!("{ctx}: {servers} servers, {users} users, {locked} lock answers, {took:.1?}");
+    eprintln!(
+        "{ctx}: {servers} servers, {users} users, {locked} lock answers, {took:.1?}; \
+         then {servers} updates, {locked_updates} lock answers"
+    );
 }
 
 #[test]
