@@ -5,7 +5,7 @@
 mod common;
 
 use common::{cli::*, manifests::*, panel::*, sim_state::*, *};
-use roost_sim::{Dialect, FaultAction, FaultRule, Faults, SimConfig};
+use roost_sim::{DbLock, Dialect, FaultAction, FaultRule, Faults, SimConfig};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -384,12 +384,22 @@ fn schedule(seed: u64, dialect: Dialect) -> Faults {
             action: FaultAction::RateLimit { retry_after: 1 },
         });
     }
+    let error_rate = if r.chance(0.7) { r.unit() * 0.25 } else { 0.0 };
+    let drop_rate = if r.chance(0.5) { r.unit() * 0.1 } else { 0.0 };
+    let seed = r.next();
+    // The panel's database refusing some writes (a lock 500, rolled back).
+    let db_lock = DbLock {
+        rate: if r.chance(0.3) { r.unit() * 0.2 } else { 0.0 },
+        ..DbLock::default()
+    };
     Faults {
         latency_ms: 0,
-        error_rate: if r.chance(0.7) { r.unit() * 0.25 } else { 0.0 },
-        drop_rate: if r.chance(0.5) { r.unit() * 0.1 } else { 0.0 },
-        seed: r.next(),
+        error_rate,
+        drop_rate,
+        seed,
         rules,
+        db_lock,
+        ..Faults::default()
     }
 }
 

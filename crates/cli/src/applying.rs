@@ -116,6 +116,16 @@ impl Reporter for Lines {
                     };
                     serde_json::json!({"event": event, "address": address, "action": action, "because": "interrupted"})
                 }
+                Event::ConcurrencyLowered { from, to, reason } => {
+                    serde_json::json!({"event": "concurrency_lowered", "from": from, "to": to, "reason": reason})
+                }
+                Event::NotKept {
+                    address,
+                    field,
+                    panel,
+                } => {
+                    serde_json::json!({"event": "not_kept", "address": address, "field": field, "panel": panel})
+                }
             };
             output::stdout(&format!("{v}\n"));
             return;
@@ -175,9 +185,32 @@ impl Reporter for Lines {
                     crate::interrupt::line(&address, started)
                 )
             }
+            Event::ConcurrencyLowered { from, to, reason } => lowered_line(from, to, &reason),
+            Event::NotKept {
+                address,
+                field,
+                panel,
+            } => not_kept_line(&address, &field, panel.as_deref()),
         };
         output::status(&line);
     }
+}
+
+fn lowered_line(from: usize, to: usize, reason: &str) -> String {
+    format!(
+        "      note: lowering parallelism from {from} to {to} for the rest of the run: {reason}"
+    )
+}
+
+/// A field an older panel drops: said once per kind and field, with what to do about it.
+fn not_kept_line(address: &roost_model::Address, field: &str, panel: Option<&str>) -> String {
+    let kind = address.kind.as_str();
+    let panel = panel.map(|p| format!(" ({p})")).unwrap_or_default();
+    format!(
+        "      warning: the panel{panel} did not keep {kind} `{field}`: after the update {address} still reports the old value. \
+         roost counts such updates as applied, but every plan will show them again: stop declaring `{field}`, \
+         or add `ignore \"{kind}.*.{field}\"` to the panel block"
+    )
 }
 
 /// Deleting or demoting a root administrator needs its own flag, whatever else approves the
@@ -517,8 +550,19 @@ fn summarize(outcome: &roost_engine::Outcome, json: bool) -> u8 {
     } else {
         "incomplete"
     };
+    let not_kept_changes = outcome
+        .not_kept
+        .iter()
+        .map(|(a, _)| a)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let not_kept = if not_kept_changes == 0 {
+        String::new()
+    } else {
+        format!(" ({not_kept_changes} with a field the panel did not keep)")
+    };
     let mut line = format!(
-        "Apply {verdict}: {} applied, {} failed, {} skipped",
+        "Apply {verdict}: {} applied{not_kept}, {} failed, {} skipped",
         outcome.applied.len(),
         outcome.failed.len(),
         outcome.skipped.len(),
@@ -533,7 +577,7 @@ fn summarize(outcome: &roost_engine::Outcome, json: bool) -> u8 {
     if json {
         output::stdout(&format!(
             "{}\n",
-            serde_json::json!({"event": "summary", "applied": outcome.applied.len(), "failed": outcome.failed.len(), "skipped": outcome.skipped.len(), "interrupted": outcome.interrupted, "not_started": outcome.not_started.len(), "outcome_unknown": outcome.unknown.len(), "seconds": outcome.elapsed.as_secs_f64()})
+            serde_json::json!({"event": "summary", "applied": outcome.applied.len(), "failed": outcome.failed.len(), "skipped": outcome.skipped.len(), "not_kept": not_kept_changes, "parallelism": outcome.final_parallelism, "interrupted": outcome.interrupted, "not_started": outcome.not_started.len(), "outcome_unknown": outcome.unknown.len(), "seconds": outcome.elapsed.as_secs_f64()})
         ));
     }
     output::status(&line);
@@ -687,6 +731,18 @@ impl Reporter for LiveProgress {
                 st.in_flight.retain(|a| *a != address.to_string());
                 Some(crate::interrupt::line(&address, started))
             }
+            Event::ConcurrencyLowered { from, to, reason } => {
+                Some(lowered_line(from, to, &reason).trim_start().to_string())
+            }
+            Event::NotKept {
+                address,
+                field,
+                panel,
+            } => Some(
+                not_kept_line(&address, &field, panel.as_deref())
+                    .trim_start()
+                    .to_string(),
+            ),
         };
         self.redraw(&st, line);
     }

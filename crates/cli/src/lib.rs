@@ -203,6 +203,7 @@ async fn sim_serve(
 /// Load the manifests and check the dependency graph: every problem in one report.
 fn load(dir: &Path) -> Result<(Manifest, roost_graph::Graph), ManifestErrors> {
     let manifest = roost_manifest::load_dir(dir)?;
+    output::manifest_warnings(&manifest);
     let graph = roost_graph::Graph::from_desired(&manifest.desired);
     if let Err(cycle) = graph.create_order() {
         return Err(manifest

@@ -33,6 +33,14 @@ pub fn status(text: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
 
+/// The warnings of loaded manifests (rules only some panel releases enforce, ...), each with
+/// its place in the manifests.
+pub fn manifest_warnings(m: &roost_manifest::Manifest) {
+    for w in m.warning_diagnostics() {
+        report(&w);
+    }
+}
+
 /// A diagnostic report, rendered by miette.
 pub fn report(diag: &(dyn Diagnostic + Send + Sync)) {
     let theme = if color_stderr() {

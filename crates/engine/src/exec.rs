@@ -1,8 +1,12 @@
 //! Carrying out one change: the API calls, in the order the panels need, with the payloads
 //! built from live state plus the change.
 
+use crate::checked;
+use crate::verify::json;
 use crate::{Event, Reporter, SecretResolver};
-use roost_model::{Address, Dialect, Kind, LiveAllocation, LiveServer};
+use roost_model::{
+    Address, Dialect, Kind, LiveAllocation, LiveLocation, LiveNode, LiveServer, LiveUser,
+};
 use roost_panel::{
     AllocationBody, AllocationSpec, FeatureLimitsBody, LimitsBody, LocationBody, NodeBody,
     PanelClient, PanelError, ServerBuildBody, ServerCreateBody, ServerDetailsBody,
@@ -73,6 +77,10 @@ pub struct Ctx {
     pub secrets: SecretResolver,
     pub reporter: Arc<dyn Reporter>,
     pub dialect: Dialect,
+    /// Fields the panel did not keep (`checked.rs`).
+    pub not_kept: Mutex<crate::checked::NotKept>,
+    /// The panel's release as far as the plan's live objects tell, for messages.
+    pub panel_release: Option<&'static str>,
 }
 
 impl Ctx {
@@ -166,12 +174,7 @@ async fn run_change(ctx: &Ctx, c: &Change) -> Result<(), String> {
                     ctx.set_id(&c.address, created.id);
                     Ok(())
                 }
-                (_, Some(id)) => ctx
-                    .client
-                    .update_location(id, &body)
-                    .await
-                    .map(|_| ())
-                    .map_err(err),
+                (_, Some(id)) => update_location(ctx, c, id, &body).await,
                 _ => Err("no panel id for the location".into()),
             }
         }
@@ -225,20 +228,7 @@ async fn run_change(ctx: &Ctx, c: &Change) -> Result<(), String> {
                     ctx.set_id(&c.address, created.id);
                     Ok(())
                 }
-                (_, Some(id)) => match ctx.client.update_node(id, &body).await {
-                    Ok(_) => Ok(()),
-                    // Pterodactyl saved the node but could not push the new configuration to
-                    // Wings (400 ConfigurationNotPersistedException): the change is made; say
-                    // what is left to do rather than fail the run.
-                    Err(e) if e.code() == Some("ConfigurationNotPersistedException") => {
-                        ctx.reporter.report(Event::Recovered {
-                            address: c.address.clone(),
-                            note: "saved, but the panel could not update Wings: copy the node's new configuration to the machine (Wings' config.yml) and restart Wings".into(),
-                        });
-                        Ok(())
-                    }
-                    Err(e) => Err(err(e)),
-                },
+                (_, Some(id)) => update_node(ctx, c, id, &body).await,
                 _ => Err("no panel id for the node".into()),
             }
         }
@@ -287,7 +277,7 @@ async fn run_change(ctx: &Ctx, c: &Change) -> Result<(), String> {
                         .iter()
                         .any(|x| x.method == "PATCH" && x.path == format!("/users/{id}"))
                     {
-                        ctx.client.update_user(id, &body).await.map_err(err)?;
+                        update_user(ctx, c, id, l, &body).await?;
                     }
                     (id, l.role_ids.clone())
                 }
@@ -342,6 +332,82 @@ async fn run_change(ctx: &Ctx, c: &Change) -> Result<(), String> {
     }
 }
 
+/// `PATCH /locations/{id}`, checked (`checked.rs`).
+async fn update_location(
+    ctx: &Ctx,
+    c: &Change,
+    id: u64,
+    body: &LocationBody,
+) -> Result<(), String> {
+    let before = match &c.live {
+        Some(LiveObject::Location(x)) => json(&LocationBody::from_live(x)),
+        _ => serde_json::Value::Null,
+    };
+    let as_body = |l: LiveLocation| json(&LocationBody::from_live(&l));
+    checked::update(
+        ctx,
+        c,
+        json(body),
+        before,
+        || async { ctx.client.update_location(id, body).await.map(as_body) },
+        || async { ctx.client.get_location(id).await.map(as_body) },
+    )
+    .await
+}
+
+/// `PATCH /nodes/{id}`, checked (`checked.rs`).
+async fn update_node(ctx: &Ctx, c: &Change, id: u64, body: &NodeBody) -> Result<(), String> {
+    let before = match &c.live {
+        Some(LiveObject::Node(x)) => json(&NodeBody::from_live(x)),
+        _ => serde_json::Value::Null,
+    };
+    let as_body = |n: LiveNode| json(&NodeBody::from_live(&n));
+    let write = || async {
+        match ctx.client.update_node(id, body).await {
+            // Pterodactyl saved the node but could not push the new configuration to Wings
+            // (400 ConfigurationNotPersistedException): the change is made; say what is left
+            // to do rather than fail the run.
+            Err(e) if e.code() == Some("ConfigurationNotPersistedException") => {
+                ctx.reporter.report(Event::Recovered {
+                    address: c.address.clone(),
+                    note: "saved, but the panel could not update Wings: copy the node's new configuration to the machine (Wings' config.yml) and restart Wings".into(),
+                });
+                ctx.client.get_node(id).await.map(as_body)
+            }
+            other => other.map(as_body),
+        }
+    };
+    checked::update(ctx, c, json(body), before, write, || async {
+        ctx.client.get_node(id).await.map(as_body)
+    })
+    .await
+}
+
+/// `PATCH /users/{id}`, checked (`checked.rs`). The password is write-only: never compared,
+/// never put in a JSON value.
+async fn update_user(
+    ctx: &Ctx,
+    c: &Change,
+    id: u64,
+    live: &LiveUser,
+    body: &UserBody,
+) -> Result<(), String> {
+    let sent = json(&UserBody {
+        password: None,
+        ..body.clone()
+    });
+    let as_body = |u: LiveUser| json(&UserBody::from_live(&u));
+    checked::update(
+        ctx,
+        c,
+        sent,
+        json(&UserBody::from_live(live)),
+        || async { ctx.client.update_user(id, body).await.map(as_body) },
+        || async { ctx.client.get_user(id).await.map(as_body) },
+    )
+    .await
+}
+
 async fn delete(ctx: &Ctx, live: &LiveObject) -> Result<(), String> {
     let r = match live {
         LiveObject::Server(s) => ctx.client.delete_server(s.id, false).await,
@@ -358,7 +424,9 @@ async fn delete(ctx: &Ctx, live: &LiveObject) -> Result<(), String> {
 }
 
 /// Run a create; if its outcome is unknown, re-read by identity before trying again, so that
-/// nothing is created twice.
+/// nothing is created twice. A create proven absent is sent again after a backoff with jitter
+/// (the client's retry policy decides how long and how often): concurrent creates that met a
+/// database lock together do not meet it again together.
 async fn create_once<T, F, Fut, R, RFut>(
     ctx: &Ctx,
     address: &Address,
@@ -371,32 +439,38 @@ where
     R: Fn() -> RFut,
     RFut: std::future::Future<Output = Result<Option<T>, PanelError>>,
 {
-    const ATTEMPTS: usize = 3;
-    let mut last = String::new();
-    for _ in 0..ATTEMPTS {
-        match post().await {
+    let request = format!("create {address}");
+    let mut resent = 0u32;
+    loop {
+        let last = match post().await {
             Ok(t) => return Ok(t),
-            Err(e @ PanelError::Ambiguous { .. }) => {
-                last = e.to_string();
-                match reread().await {
-                    Ok(Some(t)) => {
-                        ctx.reporter.report(Event::Recovered {
-                            address: address.clone(),
-                            note: "the panel had created it before the error; not created again"
-                                .into(),
-                        });
-                        return Ok(t);
-                    }
-                    Ok(None) => continue,
-                    Err(e) => return Err(format!("{last}; and re-reading the panel failed: {e}")),
-                }
-            }
+            Err(e @ PanelError::Ambiguous { .. }) => e.to_string(),
             Err(e) => return Err(err(e)),
+        };
+        match reread().await {
+            Ok(Some(t)) => {
+                ctx.reporter.report(Event::Recovered {
+                    address: address.clone(),
+                    note: "the panel had created it before the error; not created again".into(),
+                });
+                return Ok(t);
+            }
+            Ok(None) => {
+                if !ctx
+                    .client
+                    .pause_before_resend(resent, &request, &last)
+                    .await
+                {
+                    return Err(format!(
+                        "{last} (gave up after {} attempts, each verified not to have created it)",
+                        resent + 1
+                    ));
+                }
+                resent += 1;
+            }
+            Err(e) => return Err(format!("{last}; and re-reading the panel failed: {e}")),
         }
     }
-    Err(format!(
-        "{last} (gave up after {ATTEMPTS} attempts, each verified not to have created it)"
-    ))
 }
 
 /// Create every allocation of a (node, ip, alias) group with one request, then learn the new
@@ -442,7 +516,9 @@ async fn create_allocations(ctx: &Ctx, changes: &[Change]) -> Result<(), String>
         found
     };
     let mut missing = wanted.clone();
-    for _ in 0..3 {
+    let mut resent = 0u32;
+    let request = format!("create {}", changes[0].address);
+    loop {
         let body = AllocationBody::new(ip.to_string(), first.alias.clone(), &missing);
         let result = ctx.client.create_allocations(node_id, &body).await;
         if let Err(e) = &result
@@ -473,11 +549,20 @@ async fn create_allocations(ctx: &Ctx, changes: &[Change]) -> Result<(), String>
                 missing.len()
             ));
         }
+        let cause = result.err().map(err).unwrap_or_default();
+        if !ctx
+            .client
+            .pause_before_resend(resent, &request, &cause)
+            .await
+        {
+            return Err(format!(
+                "could not create {} allocation(s) after {} attempts: {cause}",
+                missing.len(),
+                resent + 1
+            ));
+        }
+        resent += 1;
     }
-    Err(format!(
-        "could not create {} allocation(s) after 3 attempts",
-        missing.len()
-    ))
 }
 
 fn limits_body(t: &ServerTarget) -> LimitsBody {
@@ -611,10 +696,21 @@ async fn update_server(
             external_id: Some(t.external_id.clone()),
             description: t.description.clone(),
         };
-        ctx.client
-            .update_server_details(id, &body)
-            .await
-            .map_err(err)?;
+        let as_body = |s: LiveServer| json(&ServerDetailsBody::from_live(&s));
+        checked::update(
+            ctx,
+            c,
+            json(&body),
+            json(&ServerDetailsBody::from_live(live)),
+            || async {
+                ctx.client
+                    .update_server_details(id, &body)
+                    .await
+                    .map(as_body)
+            },
+            || async { ctx.client.get_server(id).await.map(as_body) },
+        )
+        .await?;
     }
     if wants("build") {
         let mut body = ServerBuildBody::from_live(live);
@@ -639,10 +735,20 @@ async fn update_server(
         // The allocation limit and the new allocations go in one request: the Application API
         // applies both together and does not hold the one against the other.
         body.allocation = primary.or(live.allocation);
-        ctx.client
-            .update_server_build(id, &body)
-            .await
-            .map_err(err)?;
+        checked::update(
+            ctx,
+            c,
+            build_state(&body, &want),
+            build_state(&ServerBuildBody::from_live(live), &held),
+            || async {
+                ctx.client
+                    .update_server_build(id, &body)
+                    .await
+                    .map(|s| build_state_of(&s))
+            },
+            || async { ctx.client.get_server(id).await.map(|s| build_state_of(&s)) },
+        )
+        .await?;
     }
     if wants("startup") {
         let body = ServerStartupBody {
@@ -652,10 +758,21 @@ async fn update_server(
             skip_scripts: t.skip_scripts,
             environment: environment(ctx, t, Some(id)).await?,
         };
-        ctx.client
-            .update_server_startup(id, &body)
-            .await
-            .map_err(err)?;
+        let as_body = |s: LiveServer| json(&ServerStartupBody::from_live(&s));
+        checked::update(
+            ctx,
+            c,
+            json(&body),
+            json(&ServerStartupBody::from_live(live)),
+            || async {
+                ctx.client
+                    .update_server_startup(id, &body)
+                    .await
+                    .map(as_body)
+            },
+            || async { ctx.client.get_server(id).await.map(as_body) },
+        )
+        .await?;
     }
     if wants("suspend") {
         ctx.client.suspend_server(id).await.map_err(err)?;
@@ -667,6 +784,23 @@ async fn update_server(
         ctx.client.reinstall_server(id).await.map_err(err)?;
     }
     Ok(())
+}
+
+/// A build body as the state it asks for: the allocation additions and removals become the
+/// set of allocations held afterwards, comparable with what the panel reports.
+fn build_state(body: &ServerBuildBody, held: &BTreeSet<u64>) -> serde_json::Value {
+    let mut v = json(body);
+    if let Some(m) = v.as_object_mut() {
+        m.remove("add_allocations");
+        m.remove("remove_allocations");
+        m.insert("allocations".into(), json(held));
+    }
+    v
+}
+
+fn build_state_of(s: &LiveServer) -> serde_json::Value {
+    let held: BTreeSet<u64> = s.allocations.iter().copied().chain(s.allocation).collect();
+    build_state(&ServerBuildBody::from_live(s), &held)
 }
 
 #[cfg(test)]

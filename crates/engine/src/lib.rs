@@ -4,17 +4,23 @@
 //!   allocations and its owner); then creates, updates, adoptions and replacements run in
 //!   dependency order (location → node → allocations → server; user → server).
 //! * Independent changes run concurrently, bounded by `parallelism` and by the client's rate
-//!   limiter. A failed change skips everything that depends on it; other branches go on.
+//!   limiter; when the panel's database reports contention the parallelism is halved for the
+//!   rest of the run (`adapt.rs`). A failed change skips what needs it (`deps.rs`: a failed
+//!   create skips its dependents, a failed node or user update does not); other branches go on.
 //! * A create whose outcome is unknown (timeout, dropped connection, 5xx) is followed by a
 //!   re-read by the resource's identity before any retry: nothing is ever created twice.
 //! * An [`Interrupt`] (Ctrl-C) stops it: nothing new starts, the changes in flight get a
 //!   bounded grace period, and what is left is reported as not started or of unknown outcome.
 //! * Progress goes to a [`Reporter`] as [`Event`]s; the engine never prints.
 
+mod adapt;
+mod checked;
+mod deps;
 mod exec;
 mod interrupt;
 
 pub use interrupt::{DEFAULT_GRACE, Interrupt};
+mod verify;
 
 use roost_model::{Address, Secret, SecretRef};
 use roost_panel::PanelClient;
@@ -63,6 +69,21 @@ pub enum Event {
         address: Address,
         action: Action,
         started: bool,
+    },
+    /// An update was applied, but the panel did not keep `field`: it reports the old value
+    /// afterwards (an older panel release that drops the field). Reported once per kind and
+    /// field in a run; [`Outcome::not_kept`] lists every occurrence.
+    NotKept {
+        address: Address,
+        field: String,
+        /// The panel's release as far as it is known.
+        panel: Option<String>,
+    },
+    /// Fewer changes run at once from now on, for the rest of the run.
+    ConcurrencyLowered {
+        from: usize,
+        to: usize,
+        reason: String,
     },
 }
 
@@ -134,6 +155,11 @@ pub struct Outcome {
     /// Still running when the interrupt's grace period ran out: may or may not have happened.
     pub unknown: Vec<Address>,
     pub elapsed: Duration,
+    /// Applied updates whose field the panel did not keep (see [`Event::NotKept`]).
+    pub not_kept: Vec<(Address, String)>,
+    /// Changes in flight at once when the run ended (lower than asked when the panel's
+    /// database reported contention).
+    pub final_parallelism: usize,
 }
 
 impl Outcome {
@@ -183,6 +209,8 @@ pub async fn apply_interruptible(
         secrets: opts.secrets,
         reporter: reporter.clone(),
         dialect: plan.dialect,
+        not_kept: Mutex::new(checked::NotKept::default()),
+        panel_release: panel_release(plan),
     });
     // Three phases, as the plan orders them: server deletes (they free allocations and owners),
     // then creates/updates/adoptions/replacements, then the other deletes (after the updates
@@ -200,18 +228,38 @@ pub async fn apply_interruptible(
         .filter(|c| is_delete(c) && c.address.kind != roost_model::Kind::Server)
         .collect();
     let mut outcome = Outcome::default();
+    let by_address: HashMap<&Address, &Change> =
+        plan.changes.iter().map(|c| (&c.address, c)).collect();
+    let mut concurrency = adapt::Concurrency::new(opts.parallelism);
     for (changes, group) in [(early, false), (middle, true), (late, false)] {
         run_phase(
             &ctx,
             build_tasks(&changes, group),
-            opts.parallelism,
+            &by_address,
+            &mut concurrency,
             interrupt,
             &mut outcome,
         )
         .await;
     }
     outcome.elapsed = started.elapsed();
+    outcome.final_parallelism = concurrency.limit();
+    if let Ok(mut n) = ctx.not_kept.lock() {
+        outcome.not_kept = std::mem::take(&mut n.all);
+    }
     outcome
+}
+
+/// The panel's release as far as the nodes in the plan tell (Pelican only), for messages.
+fn panel_release(plan: &Plan) -> Option<&'static str> {
+    if plan.dialect != roost_model::Dialect::Pelican {
+        return None;
+    }
+    let nodes = plan.changes.iter().filter_map(|c| match &c.live {
+        Some(roost_plan::LiveObject::Node(n)) => Some(n),
+        _ => None,
+    });
+    roost_model::release::PelicanRelease::of_nodes(nodes).describe()
 }
 
 /// Tasks and their dependencies (indices into the task list).
@@ -269,7 +317,8 @@ fn build_tasks(changes: &[&Change], group_allocations: bool) -> (Vec<Task>, Vec<
 async fn run_phase(
     ctx: &Arc<exec::Ctx>,
     (tasks, deps): (Vec<Task>, Vec<Vec<usize>>),
-    parallelism: usize,
+    plan: &HashMap<&Address, &Change>,
+    concurrency: &mut adapt::Concurrency,
     interrupt: &Interrupt,
     outcome: &mut Outcome,
 ) {
@@ -282,55 +331,61 @@ async fn run_phase(
         }
     }
     let tasks: Vec<Arc<Task>> = tasks.into_iter().map(Arc::new).collect();
-    // What an earlier phase failed or skipped: whatever depends on it is skipped here too.
+    // What an earlier phase failed or skipped, when it holds back what depends on it: whatever
+    // depends on it is skipped here too.
     let bad: std::collections::HashSet<Address> = outcome
         .failed
         .iter()
         .map(|(a, _)| a.clone())
         .chain(outcome.skipped.iter().cloned())
+        .filter(|a| plan.get(a).is_none_or(|c| deps::holds_back(c)))
         .collect();
     let mut ready: VecDeque<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
     let mut done = vec![false; n];
-    for i in 0..n {
-        let cause = tasks[i]
+    let mut sched = Sched {
+        tasks: &tasks,
+        dependents: &dependents,
+        done: &mut done,
+        waiting: &mut waiting,
+        ready: &mut ready,
+    };
+    for (i, task) in tasks.iter().enumerate() {
+        let cause = task
             .changes
             .iter()
             .flat_map(|c| &c.depends_on)
             .find(|d| bad.contains(*d))
             .cloned();
-        if let (Some(because), false) = (cause, done[i]) {
-            skip_down(
-                ctx,
-                &tasks,
-                &dependents,
-                &mut done,
-                vec![i],
-                &because,
-                outcome,
-            );
+        if let (Some(because), false) = (cause, sched.done[i]) {
+            sched.skip_down(ctx, vec![i], &because, outcome);
         }
     }
-    let mut running: JoinSet<(usize, Result<(), String>)> = JoinSet::new();
+    // Each task carries the limit it started under and how much contention it met.
+    let mut running: JoinSet<(usize, usize, u32, Result<(), String>)> = JoinSet::new();
     let (mut started, mut grace_ends) = (vec![false; n], None);
     loop {
-        while running.len() < parallelism.max(1) && !interrupt.is_requested() {
-            let Some(i) = ready.pop_front() else { break };
-            if done[i] {
+        while running.len() < concurrency.limit() && !interrupt.is_requested() {
+            let Some(i) = sched.ready.pop_front() else {
+                break;
+            };
+            if sched.done[i] {
                 continue;
             }
             started[i] = true;
             let task = tasks[i].clone();
             let ctx = ctx.clone();
+            let level = concurrency.limit();
             running.spawn(async move {
-                let r = exec::run_task(&ctx, &task.changes).await;
-                (i, r)
+                let (r, contention) =
+                    roost_panel::observe_contention(exec::run_task(&ctx, &task.changes)).await;
+                (i, level, contention, r)
             });
         }
         let Some(joined) = interrupt::next_finished(&mut running, interrupt, &mut grace_ends).await
         else {
             break;
         };
-        let (i, result) = match joined {
+        let (i, level, contention, result) = match joined {
             Ok(x) => x,
             // A panicking task is a bug; the others go on, and the run is marked failed below.
             Err(e) => {
@@ -341,34 +396,35 @@ async fn run_phase(
                 continue;
             }
         };
-        done[i] = true;
+        if contention > 0
+            && let Some((from, to)) = concurrency.contention(level)
+        {
+            ctx.reporter.report(Event::ConcurrencyLowered {
+                from,
+                to,
+                reason: "the panel's database reported lock contention (deadlock or \"database is locked\")".into(),
+            });
+        }
+        sched.done[i] = true;
         match result {
             Ok(()) => {
                 outcome
                     .applied
                     .extend(tasks[i].changes.iter().map(|c| c.address.clone()));
-                for &d in &dependents[i] {
-                    waiting[d] -= 1;
-                    if waiting[d] == 0 && !done[d] {
-                        ready.push_back(d);
-                    }
-                }
+                sched.release_dependents(i);
             }
             Err(error) => {
                 for c in &tasks[i].changes {
                     outcome.failed.push((c.address.clone(), error.clone()));
                 }
-                // Everything downstream is skipped, not failed.
-                let because = tasks[i].label().clone();
-                skip_down(
-                    ctx,
-                    &tasks,
-                    &dependents,
-                    &mut done,
-                    dependents[i].clone(),
-                    &because,
-                    outcome,
-                );
+                if deps::task_holds_back(&tasks[i].changes) {
+                    // Everything downstream is skipped, not failed.
+                    let because = tasks[i].label().clone();
+                    let start = dependents[i].clone();
+                    sched.skip_down(ctx, start, &because, outcome);
+                } else {
+                    sched.release_dependents(i);
+                }
             }
         }
     }
@@ -379,31 +435,55 @@ async fn run_phase(
     }
 }
 
-/// Skip `start` and everything that depends on it, reporting each as skipped because of
-/// `because`.
-fn skip_down(
-    ctx: &exec::Ctx,
-    tasks: &[Arc<Task>],
-    dependents: &[Vec<usize>],
-    done: &mut [bool],
-    start: Vec<usize>,
-    because: &Address,
-    outcome: &mut Outcome,
-) {
-    let mut stack = start;
-    while let Some(d) = stack.pop() {
-        if done[d] {
-            continue;
+/// The scheduling state of one phase.
+struct Sched<'a> {
+    tasks: &'a [Arc<Task>],
+    dependents: &'a [Vec<usize>],
+    done: &'a mut [bool],
+    /// Dependencies each task still waits for.
+    waiting: &'a mut [usize],
+    ready: &'a mut VecDeque<usize>,
+}
+
+impl Sched<'_> {
+    /// Task `i` is over as far as its dependents are concerned: each waits for one less.
+    fn release_dependents(&mut self, i: usize) {
+        for &d in &self.dependents[i] {
+            self.waiting[d] -= 1;
+            if self.waiting[d] == 0 && !self.done[d] {
+                self.ready.push_back(d);
+            }
         }
-        done[d] = true;
-        for c in &tasks[d].changes {
-            ctx.reporter.report(Event::Skipped {
-                address: c.address.clone(),
-                action: c.action,
-                because: because.clone(),
-            });
-            outcome.skipped.push(c.address.clone());
+    }
+
+    /// Skip `start` and what depends on it, reporting each as skipped because of `because`.
+    /// A skipped change that does not hold its dependents back (`deps.rs`) releases them.
+    fn skip_down(
+        &mut self,
+        ctx: &exec::Ctx,
+        start: Vec<usize>,
+        because: &Address,
+        outcome: &mut Outcome,
+    ) {
+        let mut stack = start;
+        while let Some(d) = stack.pop() {
+            if self.done[d] {
+                continue;
+            }
+            self.done[d] = true;
+            for c in &self.tasks[d].changes {
+                ctx.reporter.report(Event::Skipped {
+                    address: c.address.clone(),
+                    action: c.action,
+                    because: because.clone(),
+                });
+                outcome.skipped.push(c.address.clone());
+            }
+            if deps::task_holds_back(&self.tasks[d].changes) {
+                stack.extend(self.dependents[d].iter().copied());
+            } else {
+                self.release_dependents(d);
+            }
         }
-        stack.extend(dependents[d].iter().copied());
     }
 }

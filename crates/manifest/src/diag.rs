@@ -51,6 +51,9 @@ pub struct Problem {
     pub labels: Vec<(Span, String)>,
     pub help: Option<String>,
     pub related: Vec<Problem>,
+    /// A warning: reported, but the manifests still load (e.g. a rule only some panel
+    /// releases enforce, see `roost_model::release`).
+    pub warning: bool,
 }
 
 impl Problem {
@@ -66,7 +69,14 @@ impl Problem {
             labels: vec![(span, label.into())],
             help: None,
             related: Vec::new(),
+            warning: false,
         }
+    }
+
+    /// Makes this problem a warning.
+    pub fn as_warning(mut self) -> Self {
+        self.warning = true;
+        self
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Self {
@@ -140,7 +150,11 @@ impl SourceDiagnostic {
                     ..SourceDiagnostic::attach(p, files)
                 })
                 .collect(),
-            severity: Severity::Error,
+            severity: if problem.warning {
+                Severity::Warning
+            } else {
+                Severity::Error
+            },
         }
     }
 
@@ -167,6 +181,10 @@ impl SourceDiagnostic {
 
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    pub fn is_warning(&self) -> bool {
+        self.severity == Severity::Warning
     }
 }
 

@@ -153,6 +153,15 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 pub struct Manifest {
     pub desired: Desired,
     pub sources: Sources,
+    /// Problems that do not stop the manifests from loading, ready to print.
+    pub warnings: Vec<Problem>,
+}
+
+impl Manifest {
+    /// The warnings, each attached to its source text, ready for miette.
+    pub fn warning_diagnostics(&self) -> Vec<SourceDiagnostic> {
+        self.sources.report(self.warnings.clone()).diagnostics
+    }
 }
 
 /// Load and validate the manifests under `dir`.
@@ -254,10 +263,17 @@ pub fn load(sources: Sources) -> Result<Manifest, ManifestErrors> {
     }
     // Pass 3: the fleet as a whole.
     let desired = resolve::resolve(decls, rules, &mut problems);
-    if problems.is_empty() {
-        Ok(Manifest { desired, sources })
+    let (mut warnings, errors): (Vec<Problem>, Vec<Problem>) =
+        problems.into_iter().partition(|p| p.warning);
+    if errors.is_empty() {
+        warnings.sort_by_key(|p| p.sort_key());
+        Ok(Manifest {
+            desired,
+            sources,
+            warnings,
+        })
     } else {
-        Err(sources.report(problems))
+        Err(sources.report(errors))
     }
 }
 

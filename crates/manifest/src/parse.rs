@@ -706,15 +706,19 @@ pub fn parse_node(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<NodeDe
             }
             "fqdn" => {
                 if let Some(s) = string_field(r, child, 1, 255, "fqdn \"node1.example.com\"") {
-                    if rules.pl() && matches!(s.v.as_str(), "0.0.0.0" | "127.0.0.1" | "localhost") {
+                    // Only some releases refuse it (roost_model::release): a warning here; the
+                    // planner refuses it where the panel is known to.
+                    if rules.pl() && roost_model::release::is_local_fqdn(&s.v) {
+                        let since = roost_model::release::PELICAN_LOCAL_FQDN.since;
                         r.push(
                             Problem::new(
-                                "roost::bad-value",
-                                format!("Pelican does not accept `{}` as a node's fqdn", s.v),
+                                "roost::release-dependent",
+                                format!("Pelican {since} and later refuse `{}` as a node's fqdn", s.v),
                                 s.span,
-                                "rejected by Pelican",
+                                "refused by newer Pelican releases",
                             )
-                            .help("use the address the panel can reach Wings at"),
+                            .help("older panels hold such nodes and roost manages them as they are; a new node needs the address the panel reaches Wings at")
+                            .as_warning(),
                         );
                     }
                     n.fqdn = s.v;

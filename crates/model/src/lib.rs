@@ -13,6 +13,9 @@ mod live;
 mod marker;
 mod secret;
 
+/// Panel releases: what the live state proves, and rules only some releases enforce.
+pub mod release;
+
 /// The attribute names a plan compares, per kind: what `ignore` may name.
 pub mod attributes;
 

@@ -118,6 +118,8 @@ pub(crate) struct Inner {
     timeout: Duration,
     connect_timeout: Duration,
     pub(crate) requests: AtomicU64,
+    /// Answers that said the panel's database met contention (see `contention.rs`).
+    contention: AtomicU64,
     observer: Option<WaitObserver>,
     rng: Mutex<SmallRng>,
     read_only: bool,
@@ -162,22 +164,8 @@ impl PanelClient {
     /// Builds a client. No request is made: the dialect is detected (or the configured one
     /// verified) on first use, or explicitly with [`PanelClient::detect_dialect`].
     pub fn new(config: ClientConfig) -> Result<PanelClient, PanelError> {
-        let mut api = Url::parse(config.base_url.trim())
-            .map_err(|e| PanelError::Config(format!("base URL {:?}: {e}", config.base_url)))?;
-        if !matches!(api.scheme(), "http" | "https") {
-            return Err(PanelError::Config(format!(
-                "base URL {:?}: scheme must be http or https",
-                config.base_url
-            )));
-        }
-        api.set_query(None);
-        api.set_fragment(None);
-        api.path_segments_mut()
-            .map_err(|()| {
-                PanelError::Config(format!("base URL {:?}: not a base", config.base_url))
-            })?
-            .pop_if_empty()
-            .extend(["api", "application"]);
+        // A URL into the API (`.../api/application`) is cut back to the panel's root.
+        let (base_url, api) = crate::detect::api_urls(&config.base_url)?;
 
         let mut auth = HeaderValue::from_str(&format!("Bearer {}", config.token.expose()))
             .map_err(|_| PanelError::Config("the API token contains invalid characters".into()))?;
@@ -210,7 +198,7 @@ impl PanelClient {
         Ok(PanelClient {
             inner: Arc::new(Inner {
                 http,
-                base_url: config.base_url.trim().trim_end_matches('/').to_string(),
+                base_url,
                 api,
                 expected: config.dialect,
                 dialect: OnceCell::new(),
@@ -224,6 +212,7 @@ impl PanelClient {
                 timeout: config.timeout,
                 connect_timeout,
                 requests: AtomicU64::new(0),
+                contention: AtomicU64::new(0),
                 observer: config.on_wait,
                 rng: Mutex::new(SmallRng::from_os_rng()),
                 read_only: config.read_only,
@@ -244,6 +233,37 @@ impl PanelClient {
     /// HTTP requests sent so far (every attempt, retries and probes included).
     pub fn requests_sent(&self) -> u64 {
         self.inner.requests.load(Ordering::Relaxed)
+    }
+
+    /// Answers so far that said the panel's database met contention (deadlock, "database is
+    /// locked"), whether or not a retry then succeeded.
+    pub fn contention_answers(&self) -> u64 {
+        self.inner.contention.load(Ordering::Relaxed)
+    }
+
+    /// Waits before sending again a request whose outcome was unknown and that a re-read has
+    /// proven did not act (`retries_done` such re-sends so far). Returns false, at once, when
+    /// the retry budget is spent. The wait is reported like any backoff.
+    pub async fn pause_before_resend(&self, retries_done: u32, request: &str, cause: &str) -> bool {
+        match self
+            .inner
+            .retry
+            .after_verified_absent(retries_done, self.jitter())
+        {
+            Decision::RetryAfter(delay) => {
+                self.notify(
+                    delay,
+                    WaitReason::Backoff {
+                        attempt: retries_done + 1,
+                        cause: cause.to_string(),
+                    },
+                    request,
+                );
+                tokio::time::sleep(delay).await;
+                true
+            }
+            Decision::GiveUp | Decision::Ambiguous => false,
+        }
     }
 
     /// The client-side per-minute budget in force (`None` when off).
@@ -285,35 +305,27 @@ impl PanelClient {
         }
     }
 
-    /// Route probe: routes are matched before authentication, so any key works. `/nests` exists
-    /// only on PT (PL answers "route not found"); `/database-hosts` only on PL.
+    /// Route probe (see `detect.rs`): one request when `/nests` answers about its route, two
+    /// when it does not; 429s are retried like any request, and no answer is ever a guess.
     async fn probe(&self) -> Result<Dialect, PanelError> {
-        let nests = self
-            .execute(&Req::get(&["nests"], vec![q("per_page", 1)]))
-            .await;
-        match nests {
-            Ok(_) | Err(PanelError::Unauthorized { .. } | PanelError::Forbidden { .. }) => {
-                return Ok(Dialect::Pterodactyl);
-            }
-            Err(e) if e.is_route_not_found() => return Ok(Dialect::Pelican),
-            Err(e @ (PanelError::Transport { .. } | PanelError::Timeout { .. })) => return Err(e),
-            Err(_) => {}
+        use crate::detect::{from_database_hosts, from_nests, read_probe};
+        let base = &self.inner.base_url;
+        let ask = |route: &'static str| async move {
+            let answer = self
+                .execute(&Req::get(&[route], vec![q("per_page", 1)]))
+                .await
+                .map(|_| ());
+            read_probe(route, answer)
+        };
+        let nests = ask("nests").await;
+        let nests_error = match &nests {
+            crate::detect::Probe::NoAnswer(e) => e.to_string(),
+            _ => String::new(),
+        };
+        if let Some(d) = from_nests(base, nests)? {
+            return Ok(d);
         }
-        let hosts = self
-            .execute(&Req::get(&["database-hosts"], vec![q("per_page", 1)]))
-            .await;
-        match hosts {
-            Ok(_) | Err(PanelError::Unauthorized { .. } | PanelError::Forbidden { .. }) => {
-                Ok(Dialect::Pelican)
-            }
-            Err(e) if e.is_route_not_found() => Ok(Dialect::Pterodactyl),
-            Err(e) => Err(PanelError::UnknownDialect {
-                base_url: self.inner.base_url.clone(),
-                reason: format!(
-                    "neither /nests nor /database-hosts answered as a panel would: {e}"
-                ),
-            }),
-        }
+        from_database_hosts(base, nests_error, ask("database-hosts").await)
     }
 
     fn url(&self, segments: &[String], query: &[(String, String)]) -> Url {
@@ -470,6 +482,10 @@ impl PanelClient {
                     let err = PanelError::from_response(&method, &path, code, &body, retry_after);
                     let failure = if code == 429 {
                         Failure::RateLimited
+                    } else if err.is_database_contention() {
+                        self.inner.contention.fetch_add(1, Ordering::Relaxed);
+                        crate::contention::record();
+                        Failure::DatabaseBusy
                     } else {
                         Failure::Status(code)
                     };

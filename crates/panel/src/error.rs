@@ -1,6 +1,7 @@
 //! The client's error type: one variant per class of failure, each naming the request
 //! (method + path, never the token) and what the panel said.
 
+use crate::server_fault::{ServerFault, classify};
 use crate::wire::{ErrorBody, ErrorEntry};
 use roost_model::Dialect;
 use std::fmt;
@@ -237,9 +238,29 @@ impl PanelError {
             | PanelError::Timeout { .. }
             | PanelError::Transport { .. }
             | PanelError::DaemonUnreachable { .. } => true,
-            PanelError::Server { status, .. } => matches!(status, 502..=504),
+            PanelError::Server { .. } => self
+                .server_fault()
+                .is_some_and(|f| f == ServerFault::Gateway || f.is_contention()),
             _ => false,
         }
+    }
+
+    /// What a 5xx answer means for trying again (`None` for anything but a 5xx or a daemon
+    /// error).
+    pub fn server_fault(&self) -> Option<ServerFault> {
+        match self {
+            PanelError::DaemonUnreachable { .. } => Some(ServerFault::DaemonUnreachable),
+            PanelError::Server { status, said, .. } => {
+                Some(classify(*status, &said.code, &said.detail))
+            }
+            _ => None,
+        }
+    }
+
+    /// The panel's database refused because of concurrent writes (certainly or likely): fewer
+    /// writes at once will help.
+    pub fn is_database_contention(&self) -> bool {
+        self.server_fault().is_some_and(ServerFault::is_contention)
     }
 
     /// The HTTP status the panel answered, when there was one.

@@ -35,10 +35,13 @@
 mod account;
 mod body;
 mod client;
+mod contention;
+mod detect;
 mod error;
 mod limiter;
 mod resources;
 mod retry;
+mod server_fault;
 pub mod wire;
 
 pub use body::{
@@ -49,7 +52,9 @@ pub use body::{
 pub use client::{
     ClientConfig, DEFAULT_PAGE_SIZE, PanelClient, RateLimit, dialect_hint_from_token,
 };
+pub use contention::observe_contention;
 pub use error::{FieldError, PanelError, PanelSaid};
 pub use limiter::{RateLimitWait, WaitObserver, WaitReason};
 pub use retry::{Decision, Failure, Idempotency, RetryPolicy};
 pub use roost_model::{Dialect, Secret};
+pub use server_fault::ServerFault;

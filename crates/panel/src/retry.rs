@@ -23,6 +23,11 @@ pub enum Failure {
     ConnectionDropped,
     /// 429: the panel throttled before acting (both panels check the limit before the action).
     RateLimited,
+    /// A 5xx whose body says the panel's database refused because of concurrent writes
+    /// ([`ServerFault::is_contention`](crate::ServerFault::is_contention)): rolled back, so
+    /// worth another try later; but a create may have committed part of its work before the
+    /// failing statement, so its outcome is still treated as unknown.
+    DatabaseBusy,
     /// Any other HTTP error status.
     Status(u16),
 }
@@ -84,6 +89,12 @@ impl RetryPolicy {
             // Nothing was sent, or the panel refused before acting: safe for any request.
             Failure::ConnectFailed | Failure::RateLimited => true,
             Failure::TimedOut | Failure::ConnectionDropped => kind == Idempotency::Idempotent,
+            Failure::DatabaseBusy => {
+                if kind == Idempotency::NonIdempotent {
+                    return Decision::Ambiguous;
+                }
+                true
+            }
             Failure::Status(s) if s >= 500 => {
                 if kind == Idempotency::NonIdempotent {
                     // A 5xx after a create may come after the commit (PL keeps a server whose
@@ -120,6 +131,16 @@ impl RetryPolicy {
             return Decision::GiveUp;
         }
         Decision::RetryAfter(delay)
+    }
+
+    /// After a re-read proved that a request whose outcome was unknown did not act (nothing
+    /// was created): it is as safe to send again as one that never left, after the usual
+    /// backoff, within the same budget of retries.
+    pub fn after_verified_absent(&self, retries_done: u32, jitter: f64) -> Decision {
+        if retries_done >= self.max_retries {
+            return Decision::GiveUp;
+        }
+        Decision::RetryAfter(self.backoff(retries_done, jitter))
     }
 
     /// `base * 2^n`, capped, scaled into `[50%, 100%]` by `jitter` ("equal jitter": spreads
@@ -162,6 +183,7 @@ mod tests {
             Status(502),
             Status(503),
             Status(504),
+            DatabaseBusy,
         ] {
             assert!(
                 matches!(p().decide(Idempotent, f, 0, Z, None, 0.0), RetryAfter(_)),
@@ -188,6 +210,7 @@ mod tests {
             Status(502),
             Status(503),
             Status(504),
+            DatabaseBusy,
         ] {
             assert_eq!(
                 p().decide(NonIdempotent, f, 0, Z, None, 0.5),
@@ -247,6 +270,41 @@ mod tests {
             none.decide(Idempotent, ConnectFailed, 0, Z, None, 0.0),
             GiveUp
         );
+    }
+
+    #[test]
+    fn database_contention_backs_off_with_jitter_within_the_budget() {
+        // Concurrent retries spread apart: the same attempt waits between 50% and 100%.
+        assert_eq!(
+            p().decide(Idempotent, DatabaseBusy, 0, Z, None, 0.0),
+            RetryAfter(Duration::from_millis(50))
+        );
+        assert_eq!(
+            p().decide(Idempotent, DatabaseBusy, 2, Z, None, 1.0),
+            RetryAfter(Duration::from_millis(400))
+        );
+        assert_eq!(
+            p().decide(Idempotent, DatabaseBusy, 3, Z, None, 0.0),
+            GiveUp
+        );
+        // A create is never re-sent blindly, even when the panel says it rolled back.
+        assert_eq!(
+            p().decide(NonIdempotent, DatabaseBusy, 0, Z, None, 0.0),
+            Ambiguous
+        );
+    }
+
+    #[test]
+    fn a_create_proven_absent_is_resent_with_backoff() {
+        assert_eq!(
+            p().after_verified_absent(0, 1.0),
+            RetryAfter(Duration::from_millis(100))
+        );
+        assert_eq!(
+            p().after_verified_absent(1, 0.0),
+            RetryAfter(Duration::from_millis(100))
+        );
+        assert_eq!(p().after_verified_absent(3, 0.0), GiveUp);
     }
 
     #[test]

@@ -575,6 +575,8 @@ fn plan_locations(cx: &mut Ctx, unmanaged: &mut Unmanaged) {
 fn plan_nodes(cx: &mut Ctx, unmanaged: &mut Unmanaged) {
     let d = cx.d;
     let pl = cx.dialect == Dialect::Pelican;
+    let release = roost_model::release::PelicanRelease::of_nodes(&cx.live.nodes);
+    let mut connect_unreported: Vec<&str> = Vec::new();
     let loc_by_id: HashMap<u64, &str> = cx
         .live
         .locations
@@ -644,7 +646,7 @@ fn plan_nodes(cx: &mut Ctx, unmanaged: &mut Unmanaged) {
             .location
             .as_ref()
             .and_then(|s| loc_by_short.get(s.as_str()).copied());
-        let target = NodeTarget {
+        let mut target = NodeTarget {
             node: n.clone(),
             location_id,
             daemon_base: daemon_base.clone(),
@@ -711,12 +713,21 @@ fn plan_nodes(cx: &mut Ctx, unmanaged: &mut Unmanaged) {
                 json!(n.cpu_overallocate),
                 Impact::None,
             );
-            attrs.pair(
-                "daemon_connect",
-                l.map(|l| v(l.daemon_connect.unwrap_or(l.daemon_listen))),
-                json!(connect),
-                Impact::None,
-            );
+            // A panel that does not report the field (before Pelican 1.0.0-beta22) has nothing
+            // to compare or to set: not planned, and said once.
+            if crate::releases::reports_daemon_connect(l, release) {
+                attrs.pair(
+                    "daemon_connect",
+                    l.map(|l| v(l.daemon_connect.unwrap_or(l.daemon_listen))),
+                    json!(connect),
+                    Impact::None,
+                );
+            } else {
+                target.node.daemon_connect = None;
+                if connect != n.daemon_listen {
+                    connect_unreported.push(name);
+                }
+            }
             attrs.pair(
                 "daemon_sftp_alias",
                 l.map(|l| v(&l.daemon_sftp_alias)),
@@ -797,6 +808,18 @@ fn plan_nodes(cx: &mut Ctx, unmanaged: &mut Unmanaged) {
             v(&daemon_base),
             Impact::None,
         );
+        if pl {
+            let updating = l.is_some() && !attrs.changed.is_empty();
+            match crate::releases::node_fqdn(name, &n.fqdn, l, updating, release) {
+                crate::releases::Verdict::Fine => {}
+                crate::releases::Verdict::Note(note) => cx.notes.push(note),
+                crate::releases::Verdict::Refused(message, help) => {
+                    cx.errors.push(
+                        PlanError::new("roost::refused-by-panel", message, origin).help(help),
+                    );
+                }
+            }
+        }
         let mut c = match live {
             None => change(
                 address,
@@ -824,6 +847,13 @@ fn plan_nodes(cx: &mut Ctx, unmanaged: &mut Unmanaged) {
         };
         c.desired = Some(Desired::Node(target));
         cx.changes.push(c);
+    }
+    if !connect_unreported.is_empty() {
+        cx.notes.push(format!(
+            "this panel does not report `daemon_connect` ({}): `daemon connect=` of node(s) {} is not planned",
+            release.describe().unwrap_or("an older Pelican"),
+            connect_unreported.join(", ")
+        ));
     }
     for n in &cx.live.nodes {
         if !d.nodes.contains_key(&n.name) {

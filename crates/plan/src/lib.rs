@@ -8,6 +8,7 @@ pub mod drift;
 mod fingerprint;
 mod ownership;
 pub mod rails;
+mod releases;
 pub mod render;
 mod sensitive;
 mod types;

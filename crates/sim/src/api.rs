@@ -175,6 +175,9 @@ pub enum R {
     RoleGet(String),
     RolePatch(String),
     RoleDelete(String),
+    /// PL only. The sim models no database hosts: the listing is always empty, which is all
+    /// roost reads of it (its dialect probe).
+    DbHostList,
 }
 
 pub enum RouteErr {
@@ -241,6 +244,7 @@ fn candidates(d: Dialect, segs: &[&str]) -> Vec<(&'static str, R)> {
         ["nests", id, "eggs", e] if pt => vec![("GET", R::NestEgg(s(id), s(e)))],
         ["eggs"] if !pt => vec![("GET", R::EggList)],
         ["eggs", id] if !pt => vec![("GET", R::EggGet(s(id))), ("DELETE", R::EggDelete(s(id)))],
+        ["database-hosts"] if !pt => vec![("GET", R::DbHostList)],
         ["roles"] if !pt => vec![("GET", R::RoleList), ("POST", R::RoleCreate)],
         ["roles", id] if !pt => vec![
             ("GET", R::RoleGet(s(id))),
@@ -341,6 +345,8 @@ pub struct Req<'a> {
     pub changed: bool,
     /// Servers whose install should complete once the response is rendered.
     pub installed: Vec<u64>,
+    /// An older Pelican (before beta19) that accepts local node fqdns.
+    pub lenient_fqdn: bool,
 }
 
 impl Req<'_> {
@@ -816,6 +822,7 @@ pub fn handle(st: &mut SimState, r: &mut Req, route: R) -> Res {
             Ok(Out::empty())
         }
         R::RoleList => role_list(st, r),
+        R::DbHostList => paginate(r, st, &[] as &[()], 10, |_, _, _| {}),
         R::RoleGet(i) => {
             let inc = r.includes();
             let role = &st.roles[&id(&i)?];
@@ -989,7 +996,14 @@ fn node_save(st: &mut SimState, r: &mut Req, existing: Option<u64>) -> Res {
         v.check("name", "required|string|min:1|max:100");
         v.check("description", "string|nullable");
         v.check("public", "boolean");
-        v.check("fqdn", "required|string|notIn:0.0.0.0,127.0.0.1,localhost");
+        v.check(
+            "fqdn",
+            if r.lenient_fqdn {
+                "required|string"
+            } else {
+                "required|string|notIn:0.0.0.0,127.0.0.1,localhost"
+            },
+        );
         v.check("scheme", "required|string|in:http,https");
         v.check("behind_proxy", "boolean");
         v.check("memory", "required|numeric|min:0");

@@ -4,12 +4,16 @@
 
 mod api;
 mod client;
+mod db_lock;
+mod legacy;
 mod render;
 mod rules;
 mod state;
 mod stock;
 mod util;
 
+pub use db_lock::DbLock;
+pub use legacy::LegacyFields;
 pub use roost_model::Dialect;
 pub use rules::Regex;
 pub use state::{
@@ -77,6 +81,10 @@ pub struct Faults {
     pub drop_rate: f64,
     pub seed: u64,
     pub rules: Vec<FaultRule>,
+    /// Writes that fail with the dialect's database-lock 500 (concurrent writes, or a share).
+    pub db_lock: DbLock,
+    /// Fields of an older panel release: dropped from writes, missing from responses.
+    pub legacy: LegacyFields,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -96,10 +104,21 @@ pub struct FaultRule {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FaultAction {
-    Status { status: u16, after_commit: bool },
-    Drop { after_commit: bool },
-    Delay { ms: u64 },
-    RateLimit { retry_after: u64 },
+    Status {
+        status: u16,
+        after_commit: bool,
+    },
+    Drop {
+        after_commit: bool,
+    },
+    Delay {
+        ms: u64,
+    },
+    RateLimit {
+        retry_after: u64,
+    },
+    /// The dialect's database-lock 500, before anything is saved.
+    DbLock,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -160,6 +179,7 @@ struct Shared {
     state_file: Option<PathBuf>,
     state: Mutex<SimState>,
     rt: Mutex<Runtime>,
+    writes: db_lock::Writes,
     log: Mutex<(u64, Vec<(u64, LoggedRequest)>)>,
 }
 
@@ -282,6 +302,7 @@ impl Sim {
                 window_start: Instant::now(),
                 window_count: 0,
             }),
+            writes: db_lock::Writes::default(),
             log: Mutex::new((0, Vec::new())),
         });
         {
@@ -434,6 +455,11 @@ fn fault_status_body(d: Dialect, status: u16) -> String {
     e.body()
 }
 
+fn db_locked(sh: &Shared) -> Response<Body> {
+    let hide = lock(&sh.rt).faults.db_lock.hide_detail;
+    json_response(500, db_lock::locked_body(sh.dialect, hide))
+}
+
 fn too_many(limit: u32, retry_after: u64) -> Response<Body> {
     let mut r = json_response(
         429,
@@ -502,12 +528,35 @@ async fn serve_one(
                 .unwrap_or(sh.dialect.default_rate_limit());
             Some(too_many(limit, retry_after))
         }
+        Some(FaultAction::DbLock) => Some(db_locked(&sh)),
         _ => None,
     };
+    let (lock_rules, seed) = {
+        let rt = lock(&sh.rt);
+        (rt.faults.db_lock.clone(), rt.faults.seed)
+    };
+    let is_write = api_path.is_some() && !matches!(method.as_str(), "GET" | "HEAD");
+    let mut held = None;
+    let early = match early {
+        None if is_write && lock_rules != DbLock::default() => {
+            match sh.writes.enter(&lock_rules, seed) {
+                Ok(h) => {
+                    held = Some(h);
+                    None
+                }
+                Err(()) => Some(db_locked(&sh)),
+            }
+        }
+        e => e,
+    };
+    if held.is_some() && lock_rules.hold_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(lock_rules.hold_ms)).await;
+    }
     let resp = match early {
         Some(r) => r,
         None => {
             let mut resp = process(&sh, &method, &path, &query, &parts.headers, &bytes);
+            drop(held);
             match plan.after {
                 Some(FaultAction::Drop { .. }) => {
                     sh.log_finish(seq, 0);
@@ -705,6 +754,8 @@ fn process(
         return with_rate(err_response(sh, &e, json));
     }
     rules::normalize(&mut input);
+    let legacy = lock(&sh.rt).faults.legacy.clone();
+    legacy.drop_inputs(method, api_path, &mut input);
     let mut req = Req {
         d: sh.dialect,
         base: &sh.url,
@@ -713,6 +764,7 @@ fn process(
         input,
         changed: false,
         installed: Vec::new(),
+        lenient_fqdn: legacy.lenient("node.fqdn"),
     };
     let result = api::handle(&mut st, &mut req, route);
     for sid in std::mem::take(&mut req.installed) {
@@ -723,7 +775,14 @@ fn process(
     }
     drop(st);
     let resp = match result {
-        Ok(o) => out_response(o),
+        Ok(mut o) => {
+            if let OutBody::Json(text) = &o.body
+                && let Some(stripped) = legacy.strip_outputs(text)
+            {
+                o.body = OutBody::Json(stripped);
+            }
+            out_response(o)
+        }
         Err(e) => err_response(sh, &e, json),
     };
     with_rate(resp)
