@@ -1,6 +1,8 @@
 //! Diagnostics: every manifest problem, with its file, span, label and help, rendered by miette.
 
-use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceSpan};
+use crate::snippet::{IndexedSource, LineIndex};
+use miette::{Diagnostic, LabeledSpan, Severity, SourceSpan};
+use std::cell::OnceCell;
 use std::fmt;
 use std::sync::Arc;
 
@@ -93,12 +95,37 @@ impl Problem {
     }
 }
 
+/// The files of a report, each line-indexed once, when a problem first points into it.
+pub(crate) struct SourceFiles<'a> {
+    files: &'a [(String, Arc<str>)],
+    indexes: Vec<OnceCell<Arc<LineIndex>>>,
+}
+
+impl<'a> SourceFiles<'a> {
+    pub(crate) fn new(files: &'a [(String, Arc<str>)]) -> Self {
+        SourceFiles {
+            files,
+            indexes: files.iter().map(|_| OnceCell::new()).collect(),
+        }
+    }
+
+    fn source(&self, file: usize) -> Option<IndexedSource> {
+        let (name, text) = self.files.get(file)?;
+        let index = self.indexes[file].get_or_init(|| Arc::new(LineIndex::new(text)));
+        Some(IndexedSource::new(
+            name.clone(),
+            text.clone(),
+            index.clone(),
+        ))
+    }
+}
+
 /// A problem attached to its source text, ready for miette.
 #[derive(Debug)]
 pub struct SourceDiagnostic {
     code: &'static str,
     message: String,
-    source: Option<NamedSource<Arc<str>>>,
+    source: Option<IndexedSource>,
     labels: Vec<LabeledSpan>,
     help: Option<String>,
     related: Vec<SourceDiagnostic>,
@@ -107,21 +134,25 @@ pub struct SourceDiagnostic {
 }
 
 impl SourceDiagnostic {
-    pub(crate) fn attach(problem: Problem, files: &[(String, Arc<str>)]) -> Self {
-        let file = problem.labels.first().map(|(s, _)| s.file as usize);
-        let source = file
-            .and_then(|f| files.get(f))
-            .map(|(name, text)| NamedSource::new(name.clone(), text.clone()).with_language("kdl"));
+    pub(crate) fn attach(problem: Problem, files: &SourceFiles) -> Self {
+        let source = problem
+            .labels
+            .first()
+            .and_then(|(s, _)| files.source(s.file as usize));
         let mut labels: Vec<LabeledSpan> = problem
             .labels
             .iter()
             .enumerate()
             .map(|(i, (span, text))| {
                 let text = (!text.is_empty()).then(|| text.clone());
+                let span = match &source {
+                    Some(source) => source.fit_label(span.source_span()),
+                    None => span.source_span(),
+                };
                 if i == 0 {
-                    LabeledSpan::new_primary_with_span(text, span.source_span())
+                    LabeledSpan::new_primary_with_span(text, span)
                 } else {
-                    LabeledSpan::new_with_span(text, span.source_span())
+                    LabeledSpan::new_with_span(text, span)
                 }
             })
             .collect();

@@ -16,6 +16,7 @@ mod fmt;
 mod parse;
 mod print;
 mod resolve;
+mod snippet;
 mod value;
 
 pub use diag::{ManifestErrors, Problem, SourceDiagnostic, Span, render_plain};
@@ -109,10 +110,11 @@ impl Sources {
     /// Attach problems found after loading (e.g. a dependency cycle) to this source text.
     pub fn report(&self, mut problems: Vec<Problem>) -> ManifestErrors {
         problems.sort_by_key(|p| p.sort_key());
+        let files = diag::SourceFiles::new(&self.files);
         ManifestErrors {
             diagnostics: problems
                 .into_iter()
-                .map(|p| SourceDiagnostic::attach(p, &self.files))
+                .map(|p| SourceDiagnostic::attach(p, &files))
                 .collect(),
         }
     }
