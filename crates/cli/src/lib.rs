@@ -291,25 +291,7 @@ fn validate(dir: &Path, print: bool, format: PrintFormat) -> CmdResult {
 fn fmt(dir: &Path, check: bool) -> CmdResult {
     let sources = roost_manifest::Sources::read_dir(dir).map_err(boxed)?;
     // Refuse to touch files that do not parse: a syntax error must be fixed by hand.
-    let mut problems = Vec::new();
-    for (i, (_, text)) in sources.files.iter().enumerate() {
-        if let Err(e) = text.parse::<kdl::KdlDocument>() {
-            for d in &e.diagnostics {
-                problems.push(Problem::new(
-                    "roost::kdl-syntax",
-                    format!(
-                        "KDL syntax error: {}",
-                        d.message.clone().unwrap_or_default()
-                    ),
-                    Span::new(i as u32, d.span),
-                    d.label.clone().unwrap_or_default(),
-                ));
-            }
-        }
-    }
-    if !problems.is_empty() {
-        return Err(boxed(sources.report(problems)));
-    }
+    roost_manifest::check_syntax(&sources).map_err(boxed)?;
     let mut changed = Vec::new();
     for (name, text) in &sources.files {
         let formatted = roost_manifest::format_kdl(text);

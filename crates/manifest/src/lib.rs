@@ -13,10 +13,12 @@
 
 mod diag;
 mod fmt;
+mod guard;
 mod parse;
 mod print;
 mod resolve;
 mod snippet;
+mod syntax;
 mod value;
 
 pub use diag::{ManifestErrors, Problem, SourceDiagnostic, Span, render_plain};
@@ -28,7 +30,6 @@ pub mod kdl_text {
     pub use crate::print::{port_ranges, q as string, size};
 }
 
-use kdl::KdlDocument;
 use parse::{Decls, Rules};
 use roost_model::{Desired, DialectChoice, Origin};
 use std::path::{Path, PathBuf};
@@ -160,15 +161,28 @@ pub fn load_dir(dir: &Path) -> Result<Manifest, ManifestErrors> {
     load(Sources::read_dir(dir)?)
 }
 
+/// Check that every file is KDL that roost can read, as `roost fmt` must before it rewrites
+/// anything.
+pub fn check_syntax(sources: &Sources) -> Result<(), ManifestErrors> {
+    let mut problems = Vec::new();
+    for (i, (_, text)) in sources.files.iter().enumerate() {
+        syntax::parse_file(i as u32, text, &mut problems);
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(sources.report(problems))
+    }
+}
+
 /// Validate manifests already in memory.
 pub fn load(sources: Sources) -> Result<Manifest, ManifestErrors> {
     let mut problems = Vec::new();
     // Pass 1: syntax.
     let mut docs = Vec::with_capacity(sources.files.len());
     for (i, (_, text)) in sources.files.iter().enumerate() {
-        match text.parse::<KdlDocument>() {
-            Ok(doc) => docs.push((i as u32, doc)),
-            Err(err) => syntax_problems(i as u32, text, &err, &mut problems),
+        if let Some(doc) = syntax::parse_file(i as u32, text, &mut problems) {
+            docs.push((i as u32, doc));
         }
     }
     // The panel block decides the dialect, which the other blocks are checked against.
@@ -258,80 +272,4 @@ pub fn load(sources: Sources) -> Result<Manifest, ManifestErrors> {
     } else {
         Err(sources.report(problems))
     }
-}
-
-/// KDL syntax errors, with a migration hint where the text looks like KDL v1.
-fn syntax_problems(file: u32, text: &str, err: &kdl::KdlError, problems: &mut Vec<Problem>) {
-    let mut found_v1 = Vec::new();
-    let mut other = Vec::new();
-    let unclosed_block = err
-        .diagnostics
-        .iter()
-        .any(|d| d.message.as_deref() == Some("No closing '}' for child block"));
-    for d in &err.diagnostics {
-        let span = Span::new(file, d.span);
-        let found = text
-            .get(d.span.offset()..d.span.offset() + d.span.len())
-            .unwrap_or("");
-        let word = found
-            .trim_start()
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '"' || c == '#'))
-            .next()
-            .unwrap_or("");
-        let message = d
-            .message
-            .clone()
-            .unwrap_or_else(|| "invalid KDL".to_string());
-        let label = d.label.clone().unwrap_or_else(|| "here".to_string());
-        match word {
-            "true" | "false" | "null" => found_v1.push(
-                Problem::new(
-                    "roost::kdl-v1",
-                    format!("KDL v1 syntax: a bare `{word}` is not a value in KDL v2"),
-                    span,
-                    format!("write #{word}"),
-                )
-                .help(format!(
-                    "KDL v2 writes #true, #false and #null with a `#`: write #{word} instead of `{word}` (roost reads KDL v2 only)"
-                )),
-            ),
-            _ if found.starts_with("r\"") || found.starts_with("r#") => found_v1.push(
-                Problem::new(
-                    "roost::kdl-v1",
-                    "KDL v1 syntax: raw strings are written #\"...\"# in KDL v2",
-                    span,
-                    "KDL v1 raw string",
-                )
-                .help("write #\"...\"# instead of r\"...\" (and ##\"...\"## instead of r#\"...\"#); roost reads KDL v2 only"),
-            ),
-            // Reported once, by "No closing '}' for child block" at the opening brace.
-            _ if unclosed_block && message == "Closing '}' was not found after nodes" => {}
-            _ => {
-                let (label, help) = match message.as_str() {
-                    "No closing '}' for child block" => (
-                        "this block is never closed".to_string(),
-                        Some("add the missing `}` where the block ends (an unclosed string inside it has the same effect)".to_string()),
-                    ),
-                    "Unexpected newline in single-line quoted string" => (
-                        "string not closed on this line".to_string(),
-                        Some("close the string with `\"` before the end of the line; a string over several lines is written \"\"\"...\"\"\"".to_string()),
-                    ),
-                    _ => (label, d.help.clone()),
-                };
-                let p = Problem::new(
-                    "roost::kdl-syntax",
-                    format!("KDL syntax error: {message}"),
-                    span,
-                    label,
-                );
-                other.push(match help {
-                    Some(h) => p.help(h),
-                    None => p,
-                });
-            }
-        }
-    }
-    // KDL v1 syntax confuses the parser into further errors that only repeat it: report the
-    // v1 spots alone, the rest shows up again (if real) once they are fixed.
-    problems.extend(if found_v1.is_empty() { other } else { found_v1 });
 }
