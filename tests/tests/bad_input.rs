@@ -123,3 +123,76 @@ template "t" { owner "alice"; node "fra-1"; egg "Paper" nest="Minecraft"; limits
         assert!(run.stderr.contains(place), "{place}:\n{}", run.show());
     }
 }
+
+/// `roost-test ARGS`, killed (and the test failed) if it runs for more than a minute.
+fn run_bounded(args: &[&str]) -> Run {
+    let mut child = common::cli::command(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start roost-test");
+    let started = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("roost {args:?} hangs");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Run::from(child.wait_with_output().expect("output"))
+}
+
+const VALID: &str = r#"location "fra" { description "Frankfurt"; }
+"#;
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_like_a_manifest_is_skipped_with_a_warning() {
+    let dir = manifests(&[("fleet.kdl", VALID.as_bytes())]);
+    let fifo = dir.path().join("servers").join("pipe.kdl");
+    std::fs::create_dir_all(fifo.parent().unwrap()).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    for command in ["validate", "fmt", "graph"] {
+        let run = run_bounded(&[command, p(dir.path())]).expect(0, command);
+        assert!(
+            run.stderr
+                .contains("warning: skipped servers/pipe.kdl: a FIFO, not a regular file"),
+            "{command}:\n{}",
+            run.show()
+        );
+    }
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_named_with_the_line_of_the_bad_bytes() {
+    let mut latin1 = b"location \"fra\" {\n    description \"Frankfurt\"\n}\nlocation \"zrh\" {\n    description \"Z".to_vec();
+    latin1.extend([0xFC]); // ü in Latin-1
+    latin1.extend(b"rich\"\n}\n");
+    let dir = manifests(&[
+        ("a.kdl", VALID.as_bytes()),
+        ("sites/zurich.kdl", &latin1),
+        ("z.kdl", b"bad \xff\xfe\n"),
+    ]);
+    for command in ["validate", "fmt"] {
+        let run = refused(
+            run_bounded(&[command, p(dir.path())]),
+            "roost::not-utf8",
+            command,
+        );
+        for place in [
+            "sites/zurich.kdl is not UTF-8: byte 0xFC at line 5, column 19",
+            "[sites/zurich.kdl:5:19]",
+            "z.kdl is not UTF-8: byte 0xFF at line 1, column 5",
+        ] {
+            assert!(
+                run.stderr.contains(place),
+                "{command}: {place}\n{}",
+                run.show()
+            );
+        }
+    }
+}

@@ -198,9 +198,23 @@ async fn sim_serve(
     Ok(exit::OK)
 }
 
+/// The `*.kdl` files under `dir`, with a warning for each one that is not a regular file.
+pub(crate) fn read_sources(dir: &Path) -> Result<roost_manifest::Sources, ManifestErrors> {
+    let (sources, skipped) = roost_manifest::Sources::read_dir_with_skipped(dir)?;
+    for s in skipped {
+        output::status(&format!("warning: {s}"));
+    }
+    Ok(sources)
+}
+
+/// The manifests under `dir`, validated.
+pub(crate) fn load_manifests(dir: &Path) -> Result<Manifest, ManifestErrors> {
+    roost_manifest::load(read_sources(dir)?)
+}
+
 /// Load the manifests and check the dependency graph: every problem in one report.
 fn load(dir: &Path) -> Result<(Manifest, roost_graph::Graph), ManifestErrors> {
-    let manifest = roost_manifest::load_dir(dir)?;
+    let manifest = load_manifests(dir)?;
     let graph = roost_graph::Graph::from_desired(&manifest.desired);
     if let Err(cycle) = graph.create_order() {
         return Err(manifest
@@ -289,7 +303,7 @@ fn validate(dir: &Path, print: bool, format: PrintFormat) -> CmdResult {
 }
 
 fn fmt(dir: &Path, check: bool) -> CmdResult {
-    let sources = roost_manifest::Sources::read_dir(dir).map_err(boxed)?;
+    let sources = read_sources(dir).map_err(boxed)?;
     // Refuse to touch files that do not parse: a syntax error must be fixed by hand.
     roost_manifest::check_syntax(&sources).map_err(boxed)?;
     let mut changed = Vec::new();

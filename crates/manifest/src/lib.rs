@@ -12,6 +12,7 @@
 //! label and help.
 
 mod diag;
+mod files;
 mod fmt;
 mod guard;
 mod parse;
@@ -22,6 +23,7 @@ mod syntax;
 mod value;
 
 pub use diag::{ManifestErrors, Problem, SourceDiagnostic, Span, render_plain};
+pub use files::Skipped;
 pub use fmt::format_kdl;
 pub use print::print_desired;
 
@@ -32,7 +34,7 @@ pub mod kdl_text {
 
 use parse::{Decls, Rules};
 use roost_model::{Desired, DialectChoice, Origin};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use value::Reader;
 
@@ -52,42 +54,17 @@ pub struct Sources {
 }
 
 impl Sources {
-    /// Read every `*.kdl` file under `dir`, recursively, in path order.
+    /// Read every `*.kdl` file under `dir`, recursively, in path order. Files that are not
+    /// regular files (a FIFO named `x.kdl`) are skipped: [`Sources::read_dir_with_skipped`]
+    /// lists them.
     pub fn read_dir(dir: &Path) -> Result<Sources, ManifestErrors> {
-        let meta = std::fs::metadata(dir).map_err(|e| io_error(dir, &e))?;
-        if !meta.is_dir() {
-            return Err(ManifestErrors {
-                diagnostics: vec![SourceDiagnostic::without_source(
-                    "roost::not-a-directory",
-                    format!("{} is not a directory", dir.display()),
-                    Some("pass the directory that holds your *.kdl manifests".into()),
-                )],
-            });
-        }
-        let mut paths = Vec::new();
-        collect(dir, &mut paths).map_err(|e| io_error(dir, &e))?;
-        paths.sort();
-        let mut files = Vec::new();
-        for path in paths {
-            let text = std::fs::read_to_string(&path).map_err(|e| io_error(&path, &e))?;
-            let rel = path.strip_prefix(dir).unwrap_or(&path);
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            files.push((rel, Arc::from(text)));
-        }
-        if files.is_empty() {
-            return Err(ManifestErrors {
-                diagnostics: vec![SourceDiagnostic::without_source(
-                    "roost::no-manifests",
-                    format!("no *.kdl files in {}", dir.display()),
-                    Some("roost reads every *.kdl file under the directory you give it".into()),
-                )],
-            });
-        }
-        Ok(Sources { files })
+        files::read_dir(dir).map(|(sources, _)| sources)
+    }
+
+    /// [`Sources::read_dir`], and the `*.kdl` entries it skipped because they are not regular
+    /// files (for a warning).
+    pub fn read_dir_with_skipped(dir: &Path) -> Result<(Sources, Vec<Skipped>), ManifestErrors> {
+        files::read_dir(dir)
     }
 
     /// The file name and 1-based line and column of an origin, e.g. `servers.kdl:12:5`.
@@ -119,34 +96,6 @@ impl Sources {
                 .collect(),
         }
     }
-}
-
-fn io_error(path: &Path, e: &std::io::Error) -> ManifestErrors {
-    ManifestErrors {
-        diagnostics: vec![SourceDiagnostic::without_source(
-            "roost::io",
-            format!("cannot read {}: {e}", path.display()),
-            Some("check the path and its permissions".into()),
-        )],
-    }
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let path = entry.path();
-        let name = entry.file_name();
-        // Hidden directories (.git, editor state) are never manifests.
-        if name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        if entry.file_type()?.is_dir() {
-            collect(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "kdl") {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// A loaded, valid manifest set.

@@ -151,9 +151,10 @@ impl SourceCode for IndexedSource {
         }
         let line = index.line_of(data_start);
         let lines = index.line_of(data_end.saturating_sub(1).max(data_start)) + 1 - line;
-        // miette reports the column of the span itself only when asked for no context.
+        // miette reports the column of the span itself only when asked for no context. In
+        // characters, as editors count (miette's own counts bytes).
         let column = if context_lines_before == 0 {
-            start - index.start(first)
+            text[index.start(first)..start].chars().count()
         } else {
             0
         };
@@ -226,6 +227,9 @@ mod tests {
         assert_eq!(read(&s, 10, 2, 0), ("three\n".into(), 2, 2));
         // At the end of the text.
         assert_eq!(read(&s, 19, 0, 1), ("four\n".into(), 3, 0));
+        // Columns count characters, not bytes.
+        let s = source("a\n\"Zürich\" x\n");
+        assert_eq!(read(&s, 12, 1, 0).2, 9, "10 bytes, 9 characters");
     }
 
     #[test]
