@@ -45,7 +45,7 @@ impl Span {
 }
 
 /// One problem found in the manifests, before it is attached to its source text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Problem {
     pub code: &'static str,
     pub message: String,
@@ -53,6 +53,9 @@ pub struct Problem {
     pub labels: Vec<(Span, String)>,
     pub help: Option<String>,
     pub related: Vec<Problem>,
+    /// The name this problem says is not declared: held back when a file that may declare it
+    /// did not parse.
+    pub undeclared: Option<String>,
 }
 
 impl Problem {
@@ -68,7 +71,14 @@ impl Problem {
             labels: vec![(span, label.into())],
             help: None,
             related: Vec::new(),
+            undeclared: None,
         }
+    }
+
+    /// Mark the problem as "`name` is not declared".
+    pub fn undeclared(mut self, name: impl Into<String>) -> Self {
+        self.undeclared = Some(name.into());
+        self
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Self {
@@ -249,6 +259,9 @@ impl Diagnostic for SourceDiagnostic {
 #[derive(Debug)]
 pub struct ManifestErrors {
     pub diagnostics: Vec<SourceDiagnostic>,
+    /// What the report leaves out, and why ("3 further checks skipped because users.kdl did
+    /// not parse").
+    pub note: Option<String>,
 }
 
 impl fmt::Display for ManifestErrors {
@@ -265,6 +278,12 @@ impl std::error::Error for ManifestErrors {}
 impl Diagnostic for ManifestErrors {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new("roost::invalid-manifests"))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.note
+            .as_ref()
+            .map(|n| Box::new(n) as Box<dyn fmt::Display>)
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {

@@ -73,6 +73,7 @@ pub(crate) fn read_dir(dir: &Path) -> Result<(Sources, Vec<Skipped>), ManifestEr
     if !errors.is_empty() {
         return Err(ManifestErrors {
             diagnostics: errors,
+            note: None,
         });
     }
     if files.is_empty() {
@@ -148,6 +149,7 @@ fn not_utf8(name: String, bytes: &[u8], e: std::str::Utf8Error) -> SourceDiagnos
 fn alone(d: SourceDiagnostic) -> ManifestErrors {
     ManifestErrors {
         diagnostics: vec![d],
+        note: None,
     }
 }
 

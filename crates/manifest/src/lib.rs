@@ -15,6 +15,7 @@ mod diag;
 mod files;
 mod fmt;
 mod guard;
+mod holdback;
 mod parse;
 mod print;
 mod resolve;
@@ -86,15 +87,25 @@ impl Sources {
     }
 
     /// Attach problems found after loading (e.g. a dependency cycle) to this source text.
-    pub fn report(&self, mut problems: Vec<Problem>) -> ManifestErrors {
-        problems.sort_by_key(|p| p.sort_key());
+    pub fn report(&self, problems: Vec<Problem>) -> ManifestErrors {
+        self.report_in_stages(vec![problems], None)
+    }
+
+    /// One report of problems found in stages (syntax first), each stage in file order, with
+    /// exact repeats (one template's error, once per server using it) dropped.
+    fn report_in_stages(&self, stages: Vec<Vec<Problem>>, note: Option<String>) -> ManifestErrors {
         let files = diag::SourceFiles::new(&self.files);
-        ManifestErrors {
-            diagnostics: problems
-                .into_iter()
-                .map(|p| SourceDiagnostic::attach(p, &files))
-                .collect(),
+        let mut seen = std::collections::HashSet::new();
+        let mut diagnostics = Vec::new();
+        for mut stage in stages {
+            stage.sort_by_key(|p| p.sort_key());
+            for p in stage {
+                if seen.insert(p.clone()) {
+                    diagnostics.push(SourceDiagnostic::attach(p, &files));
+                }
+            }
         }
+        ManifestErrors { diagnostics, note }
     }
 }
 
@@ -126,14 +137,17 @@ pub fn check_syntax(sources: &Sources) -> Result<(), ManifestErrors> {
 
 /// Validate manifests already in memory.
 pub fn load(sources: Sources) -> Result<Manifest, ManifestErrors> {
-    let mut problems = Vec::new();
-    // Pass 1: syntax.
+    // Pass 1: syntax. Its problems are reported first.
+    let mut syntax_problems = Vec::new();
+    let mut failed = Vec::new();
     let mut docs = Vec::with_capacity(sources.files.len());
-    for (i, (_, text)) in sources.files.iter().enumerate() {
-        if let Some(doc) = syntax::parse_file(i as u32, text, &mut problems) {
-            docs.push((i as u32, doc));
+    for (i, (name, text)) in sources.files.iter().enumerate() {
+        match syntax::parse_file(i as u32, text, &mut syntax_problems) {
+            Some(doc) => docs.push((i as u32, doc)),
+            None => failed.push((name.as_str(), &**text)),
         }
     }
+    let mut problems = Vec::new();
     // The panel block decides the dialect, which the other blocks are checked against.
     let mut decls = Decls::default();
     for (file, doc) in &docs {
@@ -216,9 +230,11 @@ pub fn load(sources: Sources) -> Result<Manifest, ManifestErrors> {
     }
     // Pass 3: the fleet as a whole.
     let desired = resolve::resolve(decls, rules, &mut problems);
-    if problems.is_empty() {
+    let (problems, note) = holdback::hold_back(problems, &failed);
+    if syntax_problems.is_empty() && problems.is_empty() {
         Ok(Manifest { desired, sources })
     } else {
-        Err(sources.report(problems))
+        let report = sources.report_in_stages(vec![syntax_problems, problems], note);
+        Err(report)
     }
 }

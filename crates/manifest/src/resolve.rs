@@ -38,7 +38,8 @@ fn undefined(kind: &str, name: &str, at: Span, known: &[&str], how: &str) -> Pro
         format!("{kind} `{name}` is not declared"),
         at,
         format!("no such {kind}"),
-    );
+    )
+    .undeclared(name);
     match suggest(name, known.iter().copied()) {
         Some(s) => p.help(format!("did you mean `{s}`?")),
         None => p.help(how.to_string()),
@@ -268,7 +269,8 @@ pub fn resolve(decls: Decls, rules: Rules, problems: &mut Vec<Problem>) -> Desir
                     ),
                     dep.span,
                     format!("no such {}", kind.as_str()),
-                );
+                )
+                .undeclared(&dep.v.name);
                 problems.push(
                     match suggest(&dep.v.name, names.iter().map(String::as_str)) {
                         Some(s) => p.help(format!("did you mean \"{}.{s}\"?", kind.as_str())),
