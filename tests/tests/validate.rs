@@ -100,6 +100,7 @@ invalid! {
     missing_field_server => ["roost::missing-field"],
     missing_field_node => ["roost::missing-field"],
     out_of_range => ["roost::out-of-range"],
+    huge_numbers => ["roost::out-of-range", "roost::bad-unit"],
     too_long => ["roost::too-long"],
     bad_port => ["roost::bad-port"],
     bad_port_range => ["roost::bad-port"],

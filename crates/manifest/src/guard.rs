@@ -5,11 +5,13 @@
 //! main thread's stack (the process aborts; nothing can catch that). `/- /- /- …` takes time
 //! cubic in its length. This scan reads the text as KDL's lexer would (strings, raw strings,
 //! comments, line continuations, slashdash) and
-//! - refuses blocks or comments nested deeper than [`MAX_DEPTH`] and a `/-` right after a `/-`;
+//! - refuses blocks or comments nested deeper than [`MAX_DEPTH`], a `/-` right after a `/-`,
+//!   and integers beyond what the parser holds (it reports those as a cascade of syntax errors);
 //! - cuts the text into chunks between top-level nodes, so that the parser can be given one
 //!   chunk at a time, with a stack sized to the chunk (see `syntax.rs`).
 
 use crate::diag::{Problem, Span};
+use crate::number;
 use std::ops::Range;
 
 /// How deep blocks (and, separately, block comments) may nest. roost's own blocks nest two
@@ -134,6 +136,8 @@ impl Scanner<'_> {
             } else if c == '"' || (c == '#' && rest.trim_start_matches('#').starts_with('"')) {
                 self.slashdash = false;
                 self.string();
+            } else if (c.is_ascii_digit() || c == '+' || c == '-') && self.starts_token(at) {
+                self.number(at);
             } else {
                 self.pos += c.len_utf8();
                 self.code += 1;
@@ -167,6 +171,30 @@ impl Scanner<'_> {
             ';' => self.node_may_end(),
             _ => self.slashdash = false,
         }
+    }
+
+    /// Whether a token may start at `at`: after whitespace or punctuation.
+    fn starts_token(&self, at: usize) -> bool {
+        self.text[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|p| p.is_whitespace() || is_newline(p) || "(){};=".contains(p))
+    }
+
+    /// A token that starts like a number: refused when it is an integer the parser cannot hold.
+    fn number(&mut self, at: usize) {
+        let text = self.text;
+        let rest = &text[at..];
+        let end = rest
+            .find(|c: char| c.is_whitespace() || is_newline(c) || "(){};=/\\\"#[]".contains(c))
+            .unwrap_or(rest.len());
+        let token = &rest[..end];
+        if number::is_oversized_integer(token) {
+            self.problem(at, end, |span| number::too_large_literal(span, token));
+        }
+        self.pos += end;
+        self.code += end;
+        self.slashdash = false;
     }
 
     /// A newline or `;`: at the top level and with no `/-` waiting, the node ends here.
@@ -370,6 +398,28 @@ mod tests {
         assert_eq!(codes("a /-\n/-b"), [("roost::kdl-syntax", 5)]);
         assert_eq!(codes("/- /* c */ /-a"), [("roost::kdl-syntax", 11)]);
         assert_eq!(codes("/-a /-b\n/-{ }"), []);
+    }
+
+    #[test]
+    fn integers_the_parser_cannot_hold_are_refused() {
+        let huge = "9".repeat(40);
+        assert_eq!(
+            codes(&format!("a 1 x={huge}")),
+            [("roost::out-of-range", 6)]
+        );
+        assert_eq!(
+            codes(&format!("a (u8){huge}")),
+            [("roost::out-of-range", 6)]
+        );
+        for fine in [
+            format!("a \"{huge}\""),
+            format!("a {huge}.5 {huge}e3"),
+            format!("a-{huge}"),
+            format!("// {huge}"),
+            "a 99999999999999999999 -0x7f".to_string(),
+        ] {
+            assert_eq!(codes(&fine), [], "{fine}");
+        }
     }
 
     #[test]

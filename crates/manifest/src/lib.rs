@@ -16,6 +16,7 @@ mod files;
 mod fmt;
 mod guard;
 mod holdback;
+mod number;
 mod parse;
 mod print;
 mod resolve;
