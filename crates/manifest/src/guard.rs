@@ -9,6 +9,12 @@
 //!   and integers beyond what the parser holds (it reports those as a cascade of syntax errors);
 //! - cuts the text into chunks between top-level nodes, so that the parser can be given one
 //!   chunk at a time, with a stack sized to the chunk (see `syntax.rs`).
+//!
+//! After a broken string the parser recovers in its own way and may read as code what this scan
+//! took for a string (found by the fuzz test): from the first such *anomaly* on, chunks are
+//! marked uncertain and their stack allows for every `{` in them.
+
+mod strings;
 
 use crate::diag::{Problem, Span};
 use crate::number;
@@ -18,12 +24,16 @@ use std::ops::Range;
 /// deep; anything near this is generated or damaged.
 pub(crate) const MAX_DEPTH: usize = 64;
 
-/// A run of whole top-level nodes, and how many bytes of it are code (outside strings and
-/// comments): what the parser's stack use grows with.
+/// A run of whole top-level nodes. The parser's stack use grows with its length (strings
+/// included: an error inside a string costs stack too), and with how deep its blocks nest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Chunk {
     pub range: Range<usize>,
-    pub code: usize,
+    /// How many `{` it holds, anywhere: the most the parser could nest.
+    pub open_braces: usize,
+    /// It holds or follows an anomaly: the parser may read it other than this scan does, so
+    /// its nesting is bounded only by `open_braces`.
+    pub uncertain: bool,
 }
 
 /// What the scan found: problems that keep the text from the parser, or the chunks to parse.
@@ -33,6 +43,9 @@ pub(crate) struct Scan {
     pub chunks: Vec<Chunk>,
     /// Where the last top-level block that is never closed opens, if one is.
     pub unclosed: Option<usize>,
+    /// The first spot the parser will read other than this scan (a broken string), and what
+    /// it is.
+    pub anomaly: Option<(usize, &'static str)>,
 }
 
 /// KDL's newlines (`\r\n` counts as one).
@@ -54,12 +67,12 @@ pub(crate) fn scan(file: u32, text: &str, chunk_target: usize) -> Scan {
         slashdash: false,
         continued: false,
         chunk_start: 0,
-        code: 0,
         chunk_target,
         out: Scan {
             problems: Vec::new(),
             chunks: Vec::new(),
             unclosed: None,
+            anomaly: None,
         },
     };
     s.run();
@@ -79,7 +92,6 @@ struct Scanner<'t> {
     /// A `\` line continuation waits for its newline.
     continued: bool,
     chunk_start: usize,
-    code: usize,
     chunk_target: usize,
     out: Scan,
 }
@@ -132,15 +144,20 @@ impl Scanner<'_> {
                 }
                 self.slashdash = true;
                 self.pos += 2;
-                self.code += 2;
             } else if c == '"' || (c == '#' && rest.trim_start_matches('#').starts_with('"')) {
                 self.slashdash = false;
-                self.string();
+                if !self.starts_token(at) && !self.text[..at].ends_with("/-") {
+                    self.note(at, "text right before a string");
+                }
+                let lexed = strings::lex(self.text, at);
+                if let Some((at, what)) = lexed.anomaly {
+                    self.note(at, what);
+                }
+                self.pos = lexed.end;
             } else if (c.is_ascii_digit() || c == '+' || c == '-') && self.starts_token(at) {
                 self.number(at);
             } else {
                 self.pos += c.len_utf8();
-                self.code += 1;
                 self.token(c, at);
             }
         }
@@ -157,7 +174,9 @@ impl Scanner<'_> {
                     self.top_open = Some(at);
                 }
                 self.depth += 1;
-                if self.depth > MAX_DEPTH {
+                // After an anomaly this count may be off: the chunk's stack then allows for
+                // every `{` in it instead.
+                if self.depth > MAX_DEPTH && self.out.anomaly.is_none() {
                     self.problem(at, 1, too_deep_blocks);
                 }
             }
@@ -193,7 +212,6 @@ impl Scanner<'_> {
             self.problem(at, end, |span| number::too_large_literal(span, token));
         }
         self.pos += end;
-        self.code += end;
         self.slashdash = false;
     }
 
@@ -205,12 +223,21 @@ impl Scanner<'_> {
     }
 
     fn cut(&mut self) {
+        let range = self.chunk_start..self.pos;
         self.out.chunks.push(Chunk {
-            range: self.chunk_start..self.pos,
-            code: self.code,
+            open_braces: self.text[range.clone()]
+                .bytes()
+                .filter(|b| *b == b'{')
+                .count(),
+            uncertain: self.out.anomaly.is_some_and(|(at, _)| at < range.end),
+            range,
         });
         self.chunk_start = self.pos;
-        self.code = 0;
+    }
+
+    /// The first anomaly counts: from there on the scan is not trusted.
+    fn note(&mut self, at: usize, what: &'static str) {
+        self.out.anomaly.get_or_insert((at, what));
     }
 
     fn finish(&mut self) {
@@ -229,6 +256,7 @@ impl Scanner<'_> {
 
     /// `/* ... */`, nested.
     fn block_comment(&mut self) {
+        let start = self.pos;
         let mut depth = 0usize;
         while self.pos < self.text.len() {
             let rest = self.rest();
@@ -249,52 +277,8 @@ impl Scanner<'_> {
                 self.pos += rest.chars().next().map_or(1, char::len_utf8);
             }
         }
-        // Never closed: the parser reports it; nothing after it is code.
-    }
-
-    /// A quoted, raw or multi-line string, from its first `#` or `"`.
-    fn string(&mut self) {
-        let rest = self.rest();
-        let hashes = rest.len() - rest.trim_start_matches('#').len();
-        let after_hashes = &rest[hashes..];
-        let multi = after_hashes.starts_with("\"\"\"");
-        let open = hashes + if multi { 3 } else { 1 };
-        let close: String = if multi { "\"\"\"" } else { "\"" }.to_string() + &"#".repeat(hashes);
-        self.pos += open;
-        let raw = hashes > 0;
-        while let Some(c) = self.peek() {
-            let rest = self.rest();
-            if rest.starts_with(close.as_str()) {
-                self.pos += close.len();
-                return;
-            }
-            if !raw && c == '\\' {
-                self.escape();
-            } else if !multi && is_newline(c) {
-                // A single-line string may not run over a line: the parser reports it there and
-                // goes on after it, as this scan does.
-                return;
-            } else {
-                self.pos += c.len_utf8();
-            }
-        }
-    }
-
-    /// `\` in a quoted string: skips the escaped character, or all the whitespace and newlines
-    /// of a whitespace escape.
-    fn escape(&mut self) {
-        self.pos += 1;
-        match self.peek() {
-            Some(c) if c.is_whitespace() || is_newline(c) => {
-                let rest = self.rest();
-                let end = rest
-                    .find(|c: char| !(c.is_whitespace() || is_newline(c)))
-                    .unwrap_or(rest.len());
-                self.pos += end;
-            }
-            Some(c) => self.pos += c.len_utf8(),
-            None => {}
-        }
+        // Never closed: nothing after it is code, for the parser too (it reports it).
+        self.note(start, "a block comment that is never closed");
     }
 }
 

@@ -13,12 +13,16 @@ use kdl::{KdlDiagnostic, KdlDocument, KdlNode};
 const CHUNK_TARGET: usize = 16 * 1024;
 /// The parser's stack: a base for nested blocks (at most `guard::MAX_DEPTH`, a few KiB each)…
 const STACK_BASE: usize = 8 << 20;
-/// …and room for each byte of code in the chunk (measured: at most ~600 bytes of stack per
-/// byte of text, for errors the parser recovers from one after another).
-const STACK_PER_CODE_BYTE: usize = 1024;
-/// The most code (outside strings and comments) one chunk may hold: one top-level node, or all
-/// that follows a block that is never closed.
-const MAX_CHUNK_CODE: usize = 256 * 1024;
+/// …and room for each byte of the chunk (measured in debug builds: up to ~600 bytes of stack a
+/// byte, for errors the parser recovers from one after another, in strings too).
+const STACK_PER_BYTE: usize = 1024;
+/// The largest chunk: one top-level node, or all that follows a block that is never closed.
+const MAX_CHUNK: usize = 256 * 1024;
+/// Where the scan is not sure how the parser reads a chunk (after a broken string), each `{`
+/// in it may nest a block: measured ~7 KiB of stack a level.
+const STACK_PER_BRACE: usize = 12 * 1024;
+/// …and at most this many of them are allowed for (48 MiB).
+const MAX_UNCERTAIN_BRACES: usize = 4096;
 
 /// Syntax errors reported per file; a count stands for the rest.
 const MAX_SYNTAX_ERRORS: usize = 20;
@@ -54,7 +58,7 @@ pub(crate) fn parse_in_chunks(
         .chunks
         .iter()
         .enumerate()
-        .find(|(_, c)| c.code > MAX_CHUNK_CODE)
+        .find(|(_, c)| c.range.len() > MAX_CHUNK)
     {
         problems.push(match scan.unclosed {
             Some(at) if i + 1 == scan.chunks.len() => unclosed_block_at(span(at)),
@@ -62,8 +66,29 @@ pub(crate) fn parse_in_chunks(
         });
         return None;
     }
-    let largest = scan.chunks.iter().map(|c| c.code).max().unwrap_or(0);
-    let stack = STACK_BASE + STACK_PER_CODE_BYTE * largest;
+    if let (Some((at, what)), true) = (
+        scan.anomaly,
+        scan.chunks
+            .iter()
+            .any(|c| c.uncertain && c.open_braces > MAX_UNCERTAIN_BRACES),
+    ) {
+        problems.push(unreadable(span(at), what));
+        return None;
+    }
+    let stack = STACK_BASE
+        + scan
+            .chunks
+            .iter()
+            .map(|c| {
+                STACK_PER_BYTE * c.range.len()
+                    + if c.uncertain {
+                        STACK_PER_BRACE * c.open_braces
+                    } else {
+                        0
+                    }
+            })
+            .max()
+            .unwrap_or(0);
     let parsed = std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("kdl-parser".into())
@@ -174,10 +199,24 @@ fn unclosed_block_at(span: Span) -> Problem {
     .help("add the missing `}` where the block ends (an unclosed string inside it has the same effect)")
 }
 
+/// A broken string (or comment) followed by more `{` than the parser can be given safely.
+fn unreadable(span: Span, what: &str) -> Problem {
+    Problem::new(
+        "roost::kdl-syntax",
+        format!("KDL syntax error: {what}"),
+        span,
+        "here",
+    )
+    .help("fix this first: with it, the rest of the file (thousands of `{`) cannot be read safely")
+}
+
 fn too_large(span: Span) -> Problem {
     Problem::new(
         "roost::too-large",
-        format!("more than {} KiB of KDL without a break between top-level nodes", MAX_CHUNK_CODE / 1024),
+        format!(
+            "more than {} KiB of KDL without a break between top-level nodes",
+            MAX_CHUNK / 1024
+        ),
         span,
         "from here",
     )
