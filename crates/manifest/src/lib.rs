@@ -11,6 +11,7 @@
 //! All problems come back in one [`ManifestErrors`] report, each with its file, line, column,
 //! label and help.
 
+mod depends;
 mod diag;
 mod files;
 mod fmt;
