@@ -100,6 +100,7 @@ invalid! {
     missing_field_server => ["roost::missing-field"],
     missing_field_node => ["roost::missing-field"],
     out_of_range => ["roost::out-of-range"],
+    huge_numbers => ["roost::out-of-range", "roost::bad-unit"],
     too_long => ["roost::too-long"],
     bad_port => ["roost::bad-port"],
     bad_port_range => ["roost::bad-port"],
@@ -133,6 +134,7 @@ invalid! {
     kdl_syntax_unclosed_block => ["roost::kdl-syntax"],
     bad_namespace => ["roost::bad-value"],
     name_not_as_the_panel_stores_it => ["roost::bad-name", "roost::bad-value"],
+    syntax_error_in_one_file => ["roost::kdl-v1", "roost::undefined-reference"],
     many_errors_two_files => [
         "roost::bad-url",
         "roost::out-of-range",
@@ -189,6 +191,40 @@ fn many_errors_are_all_in_one_report() {
             run.stderr
         );
     }
+}
+
+/// A file that does not parse is reported first, and the references its declarations would
+/// have satisfied are held back (counted in a note), while a reference no file could satisfy is
+/// still reported.
+#[test]
+fn a_syntax_error_comes_first_and_hides_only_what_follows_from_it() {
+    let run = roost(
+        &["validate"],
+        &fixture("invalid", "syntax-error-in-one-file"),
+    );
+    assert_eq!(run.code, Some(1));
+    let errors: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("Error: "))
+        .collect();
+    assert_eq!(
+        errors,
+        ["roost::kdl-v1", "roost::undefined-reference"],
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("user `bob` is not declared"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("3 further checks skipped because users.kdl did not parse"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// Every fixture directory has a test above (a new case without one would never run).

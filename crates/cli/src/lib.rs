@@ -200,9 +200,23 @@ async fn sim_serve(
     Ok(exit::OK)
 }
 
+/// The `*.kdl` files under `dir`, with a warning for each one that is not a regular file.
+pub(crate) fn read_sources(dir: &Path) -> Result<roost_manifest::Sources, ManifestErrors> {
+    let (sources, skipped) = roost_manifest::Sources::read_dir_with_skipped(dir)?;
+    for s in skipped {
+        output::status(&format!("warning: {s}"));
+    }
+    Ok(sources)
+}
+
+/// The manifests under `dir`, validated.
+pub(crate) fn load_manifests(dir: &Path) -> Result<Manifest, ManifestErrors> {
+    roost_manifest::load(read_sources(dir)?)
+}
+
 /// Load the manifests and check the dependency graph: every problem in one report.
 fn load(dir: &Path) -> Result<(Manifest, roost_graph::Graph), ManifestErrors> {
-    let manifest = roost_manifest::load_dir(dir)?;
+    let manifest = load_manifests(dir)?;
     output::manifest_warnings(&manifest);
     let graph = roost_graph::Graph::from_desired(&manifest.desired);
     if let Err(cycle) = graph.create_order() {
@@ -292,27 +306,9 @@ fn validate(dir: &Path, print: bool, format: PrintFormat) -> CmdResult {
 }
 
 fn fmt(dir: &Path, check: bool) -> CmdResult {
-    let sources = roost_manifest::Sources::read_dir(dir).map_err(boxed)?;
+    let sources = read_sources(dir).map_err(boxed)?;
     // Refuse to touch files that do not parse: a syntax error must be fixed by hand.
-    let mut problems = Vec::new();
-    for (i, (_, text)) in sources.files.iter().enumerate() {
-        if let Err(e) = text.parse::<kdl::KdlDocument>() {
-            for d in &e.diagnostics {
-                problems.push(Problem::new(
-                    "roost::kdl-syntax",
-                    format!(
-                        "KDL syntax error: {}",
-                        d.message.clone().unwrap_or_default()
-                    ),
-                    Span::new(i as u32, d.span),
-                    d.label.clone().unwrap_or_default(),
-                ));
-            }
-        }
-    }
-    if !problems.is_empty() {
-        return Err(boxed(sources.report(problems)));
-    }
+    roost_manifest::check_syntax(&sources).map_err(boxed)?;
     let mut changed = Vec::new();
     for (name, text) in &sources.files {
         let formatted = roost_manifest::format_kdl(text);

@@ -55,7 +55,7 @@ pub struct PlanArgs {
 
 /// Load the manifests and check the dependency graph, reporting every problem at once.
 pub fn load(dir: &Path) -> Result<Manifest, BoxDiag> {
-    let manifest = roost_manifest::load_dir(dir).map_err(|e| Box::new(e) as BoxDiag)?;
+    let manifest = crate::load_manifests(dir).map_err(|e| Box::new(e) as BoxDiag)?;
     output::manifest_warnings(&manifest);
     let graph = roost_graph::Graph::from_desired(&manifest.desired);
     if let Err(cycle) = graph.create_order() {

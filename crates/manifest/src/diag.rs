@@ -1,6 +1,8 @@
 //! Diagnostics: every manifest problem, with its file, span, label and help, rendered by miette.
 
-use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceSpan};
+use crate::snippet::{IndexedSource, LineIndex};
+use miette::{Diagnostic, LabeledSpan, Severity, SourceSpan};
+use std::cell::OnceCell;
 use std::fmt;
 use std::sync::Arc;
 
@@ -43,7 +45,7 @@ impl Span {
 }
 
 /// One problem found in the manifests, before it is attached to its source text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Problem {
     pub code: &'static str,
     pub message: String,
@@ -54,6 +56,9 @@ pub struct Problem {
     /// A warning: reported, but the manifests still load (e.g. a rule only some panel
     /// releases enforce, see `roost_model::release`).
     pub warning: bool,
+    /// The name this problem says is not declared: held back when a file that may declare it
+    /// did not parse.
+    pub undeclared: Option<String>,
 }
 
 impl Problem {
@@ -70,12 +75,19 @@ impl Problem {
             help: None,
             related: Vec::new(),
             warning: false,
+            undeclared: None,
         }
     }
 
     /// Makes this problem a warning.
     pub fn as_warning(mut self) -> Self {
         self.warning = true;
+        self
+    }
+
+    /// Mark the problem as "`name` is not declared".
+    pub fn undeclared(mut self, name: impl Into<String>) -> Self {
+        self.undeclared = Some(name.into());
         self
     }
 
@@ -103,12 +115,37 @@ impl Problem {
     }
 }
 
+/// The files of a report, each line-indexed once, when a problem first points into it.
+pub(crate) struct SourceFiles<'a> {
+    files: &'a [(String, Arc<str>)],
+    indexes: Vec<OnceCell<Arc<LineIndex>>>,
+}
+
+impl<'a> SourceFiles<'a> {
+    pub(crate) fn new(files: &'a [(String, Arc<str>)]) -> Self {
+        SourceFiles {
+            files,
+            indexes: files.iter().map(|_| OnceCell::new()).collect(),
+        }
+    }
+
+    fn source(&self, file: usize) -> Option<IndexedSource> {
+        let (name, text) = self.files.get(file)?;
+        let index = self.indexes[file].get_or_init(|| Arc::new(LineIndex::new(text)));
+        Some(IndexedSource::new(
+            name.clone(),
+            text.clone(),
+            index.clone(),
+        ))
+    }
+}
+
 /// A problem attached to its source text, ready for miette.
 #[derive(Debug)]
 pub struct SourceDiagnostic {
     code: &'static str,
     message: String,
-    source: Option<NamedSource<Arc<str>>>,
+    source: Option<IndexedSource>,
     labels: Vec<LabeledSpan>,
     help: Option<String>,
     related: Vec<SourceDiagnostic>,
@@ -117,21 +154,25 @@ pub struct SourceDiagnostic {
 }
 
 impl SourceDiagnostic {
-    pub(crate) fn attach(problem: Problem, files: &[(String, Arc<str>)]) -> Self {
-        let file = problem.labels.first().map(|(s, _)| s.file as usize);
-        let source = file
-            .and_then(|f| files.get(f))
-            .map(|(name, text)| NamedSource::new(name.clone(), text.clone()).with_language("kdl"));
+    pub(crate) fn attach(problem: Problem, files: &SourceFiles) -> Self {
+        let source = problem
+            .labels
+            .first()
+            .and_then(|(s, _)| files.source(s.file as usize));
         let mut labels: Vec<LabeledSpan> = problem
             .labels
             .iter()
             .enumerate()
             .map(|(i, (span, text))| {
                 let text = (!text.is_empty()).then(|| text.clone());
+                let span = match &source {
+                    Some(source) => source.fit_label(span.source_span()),
+                    None => span.source_span(),
+                };
                 if i == 0 {
-                    LabeledSpan::new_primary_with_span(text, span.source_span())
+                    LabeledSpan::new_primary_with_span(text, span)
                 } else {
-                    LabeledSpan::new_with_span(text, span.source_span())
+                    LabeledSpan::new_with_span(text, span)
                 }
             })
             .collect();
@@ -236,6 +277,9 @@ impl Diagnostic for SourceDiagnostic {
 #[derive(Debug)]
 pub struct ManifestErrors {
     pub diagnostics: Vec<SourceDiagnostic>,
+    /// What the report leaves out, and why ("3 further checks skipped because users.kdl did
+    /// not parse").
+    pub note: Option<String>,
 }
 
 impl fmt::Display for ManifestErrors {
@@ -252,6 +296,12 @@ impl std::error::Error for ManifestErrors {}
 impl Diagnostic for ManifestErrors {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new("roost::invalid-manifests"))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.note
+            .as_ref()
+            .map(|n| Box::new(n) as Box<dyn fmt::Display>)
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {

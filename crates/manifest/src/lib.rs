@@ -12,15 +12,23 @@
 //! label and help.
 
 mod annotations;
+mod depends;
 mod diag;
+mod files;
 mod fmt;
 mod ownership;
+mod guard;
+mod holdback;
+mod number;
 mod parse;
 mod print;
 mod resolve;
+mod snippet;
+mod syntax;
 mod value;
 
 pub use diag::{ManifestErrors, Problem, SourceDiagnostic, Span, render_plain};
+pub use files::Skipped;
 pub use fmt::format_kdl;
 pub use print::print_desired;
 
@@ -29,10 +37,9 @@ pub mod kdl_text {
     pub use crate::print::{env_value, port_ranges, q as string, size};
 }
 
-use kdl::KdlDocument;
 use parse::{Decls, Rules};
 use roost_model::{Desired, DialectChoice, Origin};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use value::Reader;
 
@@ -52,42 +59,17 @@ pub struct Sources {
 }
 
 impl Sources {
-    /// Read every `*.kdl` file under `dir`, recursively, in path order.
+    /// Read every `*.kdl` file under `dir`, recursively, in path order. Files that are not
+    /// regular files (a FIFO named `x.kdl`) are skipped: [`Sources::read_dir_with_skipped`]
+    /// lists them.
     pub fn read_dir(dir: &Path) -> Result<Sources, ManifestErrors> {
-        let meta = std::fs::metadata(dir).map_err(|e| io_error(dir, &e))?;
-        if !meta.is_dir() {
-            return Err(ManifestErrors {
-                diagnostics: vec![SourceDiagnostic::without_source(
-                    "roost::not-a-directory",
-                    format!("{} is not a directory", dir.display()),
-                    Some("pass the directory that holds your *.kdl manifests".into()),
-                )],
-            });
-        }
-        let mut paths = Vec::new();
-        collect(dir, &mut paths).map_err(|e| io_error(dir, &e))?;
-        paths.sort();
-        let mut files = Vec::new();
-        for path in paths {
-            let text = std::fs::read_to_string(&path).map_err(|e| io_error(&path, &e))?;
-            let rel = path.strip_prefix(dir).unwrap_or(&path);
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            files.push((rel, Arc::from(text)));
-        }
-        if files.is_empty() {
-            return Err(ManifestErrors {
-                diagnostics: vec![SourceDiagnostic::without_source(
-                    "roost::no-manifests",
-                    format!("no *.kdl files in {}", dir.display()),
-                    Some("roost reads every *.kdl file under the directory you give it".into()),
-                )],
-            });
-        }
-        Ok(Sources { files })
+        files::read_dir(dir).map(|(sources, _)| sources)
+    }
+
+    /// [`Sources::read_dir`], and the `*.kdl` entries it skipped because they are not regular
+    /// files (for a warning).
+    pub fn read_dir_with_skipped(dir: &Path) -> Result<(Sources, Vec<Skipped>), ManifestErrors> {
+        files::read_dir(dir)
     }
 
     /// The file name and 1-based line and column of an origin, e.g. `servers.kdl:12:5`.
@@ -109,43 +91,26 @@ impl Sources {
     }
 
     /// Attach problems found after loading (e.g. a dependency cycle) to this source text.
-    pub fn report(&self, mut problems: Vec<Problem>) -> ManifestErrors {
-        problems.sort_by_key(|p| p.sort_key());
-        ManifestErrors {
-            diagnostics: problems
-                .into_iter()
-                .map(|p| SourceDiagnostic::attach(p, &self.files))
-                .collect(),
-        }
+    pub fn report(&self, problems: Vec<Problem>) -> ManifestErrors {
+        self.report_in_stages(vec![problems], None)
     }
-}
 
-fn io_error(path: &Path, e: &std::io::Error) -> ManifestErrors {
-    ManifestErrors {
-        diagnostics: vec![SourceDiagnostic::without_source(
-            "roost::io",
-            format!("cannot read {}: {e}", path.display()),
-            Some("check the path and its permissions".into()),
-        )],
-    }
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let path = entry.path();
-        let name = entry.file_name();
-        // Hidden directories (.git, editor state) are never manifests.
-        if name.to_string_lossy().starts_with('.') {
-            continue;
+    /// One report of problems found in stages (syntax first), each stage in file order, with
+    /// exact repeats (one template's error, once per server using it) dropped.
+    fn report_in_stages(&self, stages: Vec<Vec<Problem>>, note: Option<String>) -> ManifestErrors {
+        let files = diag::SourceFiles::new(&self.files);
+        let mut seen = std::collections::HashSet::new();
+        let mut diagnostics = Vec::new();
+        for mut stage in stages {
+            stage.sort_by_key(|p| p.sort_key());
+            for p in stage {
+                if seen.insert(p.clone()) {
+                    diagnostics.push(SourceDiagnostic::attach(p, &files));
+                }
+            }
         }
-        if entry.file_type()?.is_dir() {
-            collect(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "kdl") {
-            out.push(path);
-        }
+        ManifestErrors { diagnostics, note }
     }
-    Ok(())
 }
 
 /// A loaded, valid manifest set.
@@ -169,17 +134,33 @@ pub fn load_dir(dir: &Path) -> Result<Manifest, ManifestErrors> {
     load(Sources::read_dir(dir)?)
 }
 
+/// Check that every file is KDL that roost can read, as `roost fmt` must before it rewrites
+/// anything.
+pub fn check_syntax(sources: &Sources) -> Result<(), ManifestErrors> {
+    let mut problems = Vec::new();
+    for (i, (_, text)) in sources.files.iter().enumerate() {
+        syntax::parse_file(i as u32, text, &mut problems);
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(sources.report(problems))
+    }
+}
+
 /// Validate manifests already in memory.
 pub fn load(sources: Sources) -> Result<Manifest, ManifestErrors> {
-    let mut problems = Vec::new();
-    // Pass 1: syntax.
+    // Pass 1: syntax. Its problems are reported first.
+    let mut syntax_problems = Vec::new();
+    let mut failed = Vec::new();
     let mut docs = Vec::with_capacity(sources.files.len());
-    for (i, (_, text)) in sources.files.iter().enumerate() {
-        match text.parse::<KdlDocument>() {
-            Ok(doc) => docs.push((i as u32, doc)),
-            Err(err) => syntax_problems(i as u32, text, &err, &mut problems),
+    for (i, (name, text)) in sources.files.iter().enumerate() {
+        match syntax::parse_file(i as u32, text, &mut syntax_problems) {
+            Some(doc) => docs.push((i as u32, doc)),
+            None => failed.push((name.as_str(), &**text)),
         }
     }
+    let mut problems = Vec::new();
     // The panel block decides the dialect, which the other blocks are checked against.
     let mut decls = Decls::default();
     for (file, doc) in &docs {
@@ -263,9 +244,10 @@ pub fn load(sources: Sources) -> Result<Manifest, ManifestErrors> {
     }
     // Pass 3: the fleet as a whole.
     let desired = resolve::resolve(decls, rules, &mut problems);
+    let (problems, note) = holdback::hold_back(problems, &failed);
     let (mut warnings, errors): (Vec<Problem>, Vec<Problem>) =
         problems.into_iter().partition(|p| p.warning);
-    if errors.is_empty() {
+    if syntax_problems.is_empty() && errors.is_empty() {
         warnings.sort_by_key(|p| p.sort_key());
         Ok(Manifest {
             desired,
@@ -273,82 +255,7 @@ pub fn load(sources: Sources) -> Result<Manifest, ManifestErrors> {
             warnings,
         })
     } else {
-        Err(sources.report(errors))
+        let report = sources.report_in_stages(vec![syntax_problems, errors], note);
+        Err(report)
     }
-}
-
-/// KDL syntax errors, with a migration hint where the text looks like KDL v1.
-fn syntax_problems(file: u32, text: &str, err: &kdl::KdlError, problems: &mut Vec<Problem>) {
-    let mut found_v1 = Vec::new();
-    let mut other = Vec::new();
-    let unclosed_block = err
-        .diagnostics
-        .iter()
-        .any(|d| d.message.as_deref() == Some("No closing '}' for child block"));
-    for d in &err.diagnostics {
-        let span = Span::new(file, d.span);
-        let found = text
-            .get(d.span.offset()..d.span.offset() + d.span.len())
-            .unwrap_or("");
-        let word = found
-            .trim_start()
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '"' || c == '#'))
-            .next()
-            .unwrap_or("");
-        let message = d
-            .message
-            .clone()
-            .unwrap_or_else(|| "invalid KDL".to_string());
-        let label = d.label.clone().unwrap_or_else(|| "here".to_string());
-        match word {
-            "true" | "false" | "null" => found_v1.push(
-                Problem::new(
-                    "roost::kdl-v1",
-                    format!("KDL v1 syntax: a bare `{word}` is not a value in KDL v2"),
-                    span,
-                    format!("write #{word}"),
-                )
-                .help(format!(
-                    "KDL v2 writes #true, #false and #null with a `#`: write #{word} instead of `{word}` (roost reads KDL v2 only)"
-                )),
-            ),
-            _ if found.starts_with("r\"") || found.starts_with("r#") => found_v1.push(
-                Problem::new(
-                    "roost::kdl-v1",
-                    "KDL v1 syntax: raw strings are written #\"...\"# in KDL v2",
-                    span,
-                    "KDL v1 raw string",
-                )
-                .help("write #\"...\"# instead of r\"...\" (and ##\"...\"## instead of r#\"...\"#); roost reads KDL v2 only"),
-            ),
-            // Reported once, by "No closing '}' for child block" at the opening brace.
-            _ if unclosed_block && message == "Closing '}' was not found after nodes" => {}
-            _ => {
-                let (label, help) = match message.as_str() {
-                    "No closing '}' for child block" => (
-                        "this block is never closed".to_string(),
-                        Some("add the missing `}` where the block ends (an unclosed string inside it has the same effect)".to_string()),
-                    ),
-                    "Unexpected newline in single-line quoted string" => (
-                        "string not closed on this line".to_string(),
-                        Some("close the string with `\"` before the end of the line; a string over several lines is written \"\"\"...\"\"\"".to_string()),
-                    ),
-                    _ => (label, d.help.clone()),
-                };
-                let p = Problem::new(
-                    "roost::kdl-syntax",
-                    format!("KDL syntax error: {message}"),
-                    span,
-                    label,
-                );
-                other.push(match help {
-                    Some(h) => p.help(h),
-                    None => p,
-                });
-            }
-        }
-    }
-    // KDL v1 syntax confuses the parser into further errors that only repeat it: report the
-    // v1 spots alone, the rest shows up again (if real) once they are fixed.
-    problems.extend(if found_v1.is_empty() { other } else { found_v1 });
 }

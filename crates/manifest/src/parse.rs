@@ -2,6 +2,7 @@
 //! dialect rules. Cross-references are checked later, in `resolve`.
 
 use crate::diag::{Problem, Span, suggest};
+use crate::number::{INT_MAX, UINT_MAX};
 use crate::value::{Entries, Reader, Sp, env_value, expect_args, ip_or_cidr, port_range};
 use kdl::{KdlDocument, KdlEntry, KdlNode, KdlValue};
 use roost_model::{
@@ -763,13 +764,13 @@ pub fn parse_node(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<NodeDe
                 if expect_args(r, child, &e.args, 1, example) {
                     let min = if field != "cpu" && rules.pt() { 1 } else { 0 };
                     let v = if field == "cpu" {
-                        r.int(e.args[0], 0, i64::MAX, "cpu", example)
+                        r.int(e.args[0], 0, UINT_MAX, "cpu", example)
                     } else {
-                        r.size(e.args[0], min, i64::MAX, &format!("node {field}"))
+                        r.size(e.args[0], min, UINT_MAX, &format!("node {field}"))
                     };
                     let over = e
                         .prop("overallocate")
-                        .and_then(|o| r.int(o, -1, i64::MAX, "overallocate", "overallocate=10"))
+                        .and_then(|o| r.int(o, -1, INT_MAX, "overallocate", "overallocate=10"))
                         .map(|o| o.v)
                         .unwrap_or(0);
                     if let Some(v) = v {
@@ -785,7 +786,7 @@ pub fn parse_node(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<NodeDe
                 no_children(r, child);
                 let e = Entries::of(r, child, &[]);
                 if expect_args(r, child, &e.args, 1, "upload-size 100") {
-                    let max = if rules.pt() { 1024 } else { i64::MAX };
+                    let max = if rules.pt() { 1024 } else { UINT_MAX };
                     if let Some(v) = r.size(e.args[0], 1, max, "upload-size") {
                         n.upload_size = v.v as u64;
                     }
@@ -1102,7 +1103,7 @@ pub fn parse_user(r: &mut Reader, rules: Rules, node: &KdlNode) -> Option<UserDe
                 expect_args(r, child, &e.args, 0, "adopt id=12");
                 u.adopt = match e.prop("id") {
                     Some(id) => r
-                        .int(id, 1, i64::MAX, "adopt id", "adopt id=12")
+                        .int(id, 1, UINT_MAX, "adopt id", "adopt id=12")
                         .map(|v| AdoptUser::Id(v.v as u64)),
                     None => Some(AdoptUser::Username),
                 }
@@ -1434,7 +1435,7 @@ pub fn parse_server(
                 expect_args(r, child, &e.args, 0, "adopt id=42");
                 d.adopt = match (e.prop("id"), e.prop("uuid")) {
                     (Some(id), None) => r
-                        .int(id, 1, i64::MAX, "adopt id", "adopt id=42")
+                        .int(id, 1, UINT_MAX, "adopt id", "adopt id=42")
                         .map(|v| Sp::new(AdoptServer::Id(v.v as u64), v.span)),
                     (None, Some(uuid)) => r
                         .string(uuid, "adopt uuid=\"...\"")
@@ -1531,18 +1532,18 @@ fn parse_limits(
     );
     for (key, entry) in &e.props {
         match *key {
-            "memory" => l.memory = r.size(entry, 0, i64::MAX, "memory"),
-            "disk" => l.disk = r.size(entry, 0, i64::MAX, "disk"),
+            "memory" => l.memory = r.size(entry, 0, UINT_MAX, "memory"),
+            "disk" => l.disk = r.size(entry, 0, UINT_MAX, "disk"),
             "swap" => {
                 l.swap = match entry.value() {
                     KdlValue::String(s) if s == "unlimited" => {
                         Some(Sp::new(-1, r.span(entry.span())))
                     }
-                    _ => r.size(entry, -1, i64::MAX, "swap"),
+                    _ => r.size(entry, -1, INT_MAX, "swap"),
                 }
             }
             "io" => l.io = r.int(entry, rules.min_io(), 1000, "io", "io=500"),
-            "cpu" => l.cpu = r.int(entry, 0, i64::MAX, "cpu", "cpu=200"),
+            "cpu" => l.cpu = r.int(entry, 0, UINT_MAX, "cpu", "cpu=200"),
             "threads" => {
                 l.threads = match entry.value() {
                     KdlValue::Null => Some(Sp::new(None, r.span(entry.span()))),
@@ -1593,7 +1594,7 @@ fn parse_features(r: &mut Reader, child: &KdlNode, f: &mut FeaturesDraft) {
                 .int(
                     entry,
                     0,
-                    i64::MAX,
+                    UINT_MAX,
                     key,
                     &format!("{key}=2 (or \"unlimited\")"),
                 )

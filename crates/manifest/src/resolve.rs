@@ -5,7 +5,7 @@ use crate::diag::{Problem, Span, suggest};
 use crate::parse::{AllocSpec, Decls, Rules, ServerDecl, ServerDraft};
 use crate::value::Sp;
 use roost_model::{
-    Address, Allocation, AllocationKey, Desired, Endpoint, FeatureLimits, Kind, Limits, Server,
+    Address, Allocation, AllocationKey, Desired, Endpoint, FeatureLimits, Limits, Server,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -38,7 +38,8 @@ fn undefined(kind: &str, name: &str, at: Span, known: &[&str], how: &str) -> Pro
         format!("{kind} `{name}` is not declared"),
         at,
         format!("no such {kind}"),
-    );
+    )
+    .undeclared(name);
     match suggest(name, known.iter().copied()) {
         Some(s) => p.help(format!("did you mean `{s}`?")),
         None => p.help(how.to_string()),
@@ -232,55 +233,7 @@ pub fn resolve(decls: Decls, rules: Rules, problems: &mut Vec<Problem>) -> Desir
         }
     }
 
-    // depends-on targets must exist.
-    for (key, decl) in &servers {
-        let Some(list) = decl.draft.depends_on.clone().or_else(|| {
-            decl.from
-                .as_ref()
-                .and_then(|f| merged_templates.get(&f.v).cloned().flatten())
-                .and_then(|t| t.depends_on)
-        }) else {
-            continue;
-        };
-        for dep in list {
-            let exists = match dep.v.kind {
-                Kind::Location => desired.locations.contains_key(&dep.v.name),
-                Kind::Node => desired.nodes.contains_key(&dep.v.name),
-                Kind::User => desired.users.contains_key(&dep.v.name),
-                Kind::Server => servers.contains_key(&dep.v.name),
-                Kind::Allocation => desired.allocations.keys().any(|k| k.address() == dep.v),
-            };
-            if !exists {
-                // Suggest among the names of the same kind: `server.proxxy` -> `server.proxy`.
-                let kind = dep.v.kind;
-                let names: Vec<String> = desired
-                    .addresses()
-                    .filter(|a| a.kind == kind)
-                    .map(|a| a.name)
-                    .chain(servers.keys().filter(|_| kind == Kind::Server).cloned())
-                    .collect();
-                let p = Problem::new(
-                    "roost::undefined-reference",
-                    format!(
-                        "server `{key}` depends on {kind} `{}`, which is not declared",
-                        dep.v.name,
-                        kind = kind.as_str()
-                    ),
-                    dep.span,
-                    format!("no such {}", kind.as_str()),
-                );
-                problems.push(
-                    match suggest(&dep.v.name, names.iter().map(String::as_str)) {
-                        Some(s) => p.help(format!("did you mean \"{}.{s}\"?", kind.as_str())),
-                        None => p.help(format!(
-                            "declare the {} or remove it from `depends-on`",
-                            kind.as_str()
-                        )),
-                    },
-                );
-            }
-        }
-    }
+    crate::depends::check(&servers, &merged_templates, &desired, problems);
     desired
 }
 

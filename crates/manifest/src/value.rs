@@ -2,6 +2,7 @@
 //! Every failure becomes a [`Problem`] pointing at the entry.
 
 use crate::diag::{Problem, Span};
+use crate::number::{Decimal, NotDecimal};
 use kdl::{KdlEntry, KdlNode, KdlValue};
 use roost_model::{EnvValue, SecretRef};
 use std::net::IpAddr;
@@ -175,15 +176,10 @@ impl Reader<'_> {
         };
         match mib {
             Ok(v) if v < min as i128 || v > max as i128 => {
-                self.push(out_of_range(span, what, v, min, max).help(format!(
-                    "{what} is in MiB unless a unit is given; allowed: {}..={}",
-                    min,
-                    if max == i64::MAX {
-                        "no limit".to_string()
-                    } else {
-                        max.to_string()
-                    }
-                )));
+                let written = written(entry);
+                self.push(crate::number::size_out_of_range(
+                    span, what, &written, v, min, max,
+                ));
                 None
             }
             Ok(v) => Some(Sp::new(v as i64, span)),
@@ -196,17 +192,19 @@ impl Reader<'_> {
 }
 
 pub(crate) fn out_of_range(span: Span, what: &str, value: i128, min: i64, max: i64) -> Problem {
-    let range = if max == i64::MAX {
-        format!("at least {min}")
-    } else {
-        format!("between {min} and {max}")
+    crate::number::int_out_of_range(span, what, value, min, max)
+}
+
+/// A size entry's value as written: `20`, `(GiB)20`, `20GiB`.
+fn written(entry: &KdlEntry) -> String {
+    let value = match entry.value() {
+        KdlValue::String(s) => s.clone(),
+        v => v.to_string(),
     };
-    Problem::new(
-        "roost::out-of-range",
-        format!("{what} must be {range}, not {value}"),
-        span,
-        format!("must be {range}"),
-    )
+    match entry.ty() {
+        Some(t) => format!("({}){value}", t.value()),
+        None => value,
+    }
 }
 
 fn bad_unit(span: Span, text: &str) -> Problem {
@@ -222,7 +220,7 @@ fn bad_unit(span: Span, text: &str) -> Problem {
             (t[..split].trim(), t[split..].trim(), false)
         }
     };
-    let Ok(n) = num.parse::<f64>() else {
+    let Ok(n) = Decimal::parse(num) else {
         return Problem::new(
             "roost::bad-unit",
             format!("`{text}` is not a size roost understands"),
@@ -248,7 +246,7 @@ fn bad_unit(span: Span, text: &str) -> Problem {
         )
         .help("the panels count memory and disk in whole MiB: write the size in MiB as a bare number, or a value that comes out whole");
     }
-    let (binary, power) = match unit.to_ascii_lowercase().as_str() {
+    let (binary, power): (&str, u32) = match unit.to_ascii_lowercase().as_str() {
         "m" | "mb" | "mib" => ("MiB", 0),
         "g" | "gb" | "gib" => ("GiB", 1),
         "t" | "tb" | "tib" => ("TiB", 2),
@@ -262,29 +260,25 @@ fn bad_unit(span: Span, text: &str) -> Problem {
             .help(HELP);
         }
     };
-    let whole = |x: f64| {
-        if x.fract() == 0.0 {
-            format!("{x}")
-        } else {
-            format!("{x:.1}")
+    // Exact, in MiB: the number times 1000 or 1024 per power.
+    let decimal = n.times(1000i128.pow(power));
+    let binary_mib = n.times(1024i128.pow(power));
+    let message = match (decimal, binary_mib) {
+        _ if unit.to_ascii_lowercase().ends_with("ib") => {
+            format!("`{text}`: units are case-sensitive")
         }
+        (Some(d), Some(b)) if power > 0 => {
+            format!("`{text}` is ambiguous: {d} or {b} MiB?")
+        }
+        _ => format!("`{text}` is ambiguous: roost only takes binary units"),
     };
-    let message = if unit.to_ascii_lowercase().ends_with("ib") {
-        format!("`{text}`: units are case-sensitive")
-    } else if power == 0 {
-        format!("`{text}` is ambiguous: roost only takes binary units")
-    } else {
-        format!(
-            "`{text}` is ambiguous: {} or {} MiB?",
-            whole(n * 1000f64.powi(power)),
-            whole(n * 1024f64.powi(power))
-        )
-    };
+    let in_mib = binary_mib
+        .map(|b| format!(" ({b} MiB)"))
+        .unwrap_or_default();
     Problem::new("roost::bad-unit", message, span, format!("did you mean {}?", write(binary)))
         .help(format!(
-            "write {} ({} MiB), as the panels count memory and disk in MiB; decimal and shortened units such as GB or G are rejected so that no size is guessed",
+            "write {}{in_mib}, as the panels count memory and disk in MiB; decimal and shortened units such as GB or G are rejected so that no size is guessed",
             write(binary),
-            whole(n * 1024f64.powi(power))
         ))
 }
 
@@ -309,15 +303,12 @@ fn parse_size_text(text: &str) -> Result<i128, String> {
     } else {
         unit_factor(unit).ok_or_else(|| text.to_string())?
     };
-    if let Ok(i) = num.parse::<i128>() {
-        return Ok(i.saturating_mul(factor));
+    // Exactly (no float): a size too large to compute is beyond every maximum.
+    match Decimal::parse(num).map(|n| n.times(factor)) {
+        Ok(Some(mib)) => mib.whole().ok_or_else(|| text.to_string()),
+        Ok(None) | Err(NotDecimal::TooLarge) => Ok(i128::MAX),
+        Err(NotDecimal::Malformed) => Err(text.to_string()),
     }
-    let f: f64 = num.parse().map_err(|_| text.to_string())?;
-    let mib = f * factor as f64;
-    if mib.fract() != 0.0 {
-        return Err(text.to_string());
-    }
-    Ok(mib as i128)
 }
 
 /// `25565` or `"25565-25600"`; returns the inclusive range.

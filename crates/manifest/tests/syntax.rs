@@ -39,3 +39,16 @@ fn an_unclosed_block_is_reported_once() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].0, "roost::kdl-syntax");
 }
+
+#[test]
+fn a_damaged_file_reports_its_first_errors_and_counts_the_rest() {
+    let found = codes(&")\n".repeat(100));
+    assert_eq!(found.len(), 21, "{found:#?}");
+    assert_eq!(
+        found[20],
+        (
+            "roost::kdl-syntax",
+            "80 more KDL syntax errors in this file".to_string()
+        )
+    );
+}
