@@ -6,8 +6,8 @@ use crate::number::{INT_MAX, UINT_MAX};
 use crate::value::{Entries, Reader, Sp, env_value, expect_args, ip_or_cidr, port_range};
 use kdl::{KdlDocument, KdlEntry, KdlNode, KdlValue};
 use roost_model::{
-    Address, AdoptServer, AdoptUser, Dialect, DialectChoice, EggRef, EnvValue, Kind, Location, Node,
-    PanelSettings, PasswordSpec, Scheme, SecretRef, User,
+    Address, AdoptServer, AdoptUser, Dialect, DialectChoice, EggRef, EnvValue, Kind, Location,
+    Node, PanelSettings, PasswordSpec, Scheme, SecretRef, User,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
