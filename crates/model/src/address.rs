@@ -3,52 +3,13 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// A kind of resource roost manages or refers to.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    Location,
-    Node,
-    Allocation,
-    User,
-    Server,
-}
+pub use crate::registry::Kind;
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
-        Kind::Location,
-        Kind::Node,
-        Kind::Allocation,
-        Kind::User,
-        Kind::Server,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Location => "location",
-            Kind::Node => "node",
-            Kind::Allocation => "allocation",
-            Kind::User => "user",
-            Kind::Server => "server",
-        }
-    }
-
-    /// Plural form, as used in `prune` settings and summaries.
-    pub fn plural(self) -> &'static str {
-        match self {
-            Kind::Location => "locations",
-            Kind::Node => "nodes",
-            Kind::Allocation => "allocations",
-            Kind::User => "users",
-            Kind::Server => "servers",
-        }
-    }
-
     pub fn parse(s: &str) -> Option<Kind> {
         Kind::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|k| k.as_str() == s || k.plural() == s)
     }
 }
@@ -59,13 +20,19 @@ impl fmt::Display for Kind {
     }
 }
 
-/// The stable, human-readable name of one resource: `kind.name`.
+/// The stable, human-readable name of one resource: `kind.name`, or
+/// `parentkind.parentname/kind.name` for a kind that lives inside another
+/// (`server.lobby/database.main`).
 ///
 /// Allocations are named by node, ip and port: `allocation.fra-1/10.0.0.5:25565`
-/// (IPv6 addresses in brackets: `allocation.fra-1/[2001:db8::1]:25565`).
+/// (IPv6 addresses in brackets: `allocation.fra-1/[2001:db8::1]:25565`); that `/` is part of the
+/// name, not a parent separator.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, JsonSchema)]
 #[schemars(with = "String")]
 pub struct Address {
+    /// The resource this one lives inside (a database's server). Compared first, so children
+    /// sort under their parent.
+    pub parent: Option<Box<Address>>,
     pub kind: Kind,
     pub name: String,
 }
@@ -73,6 +40,16 @@ pub struct Address {
 impl Address {
     pub fn new(kind: Kind, name: impl Into<String>) -> Self {
         Address {
+            parent: None,
+            kind,
+            name: name.into(),
+        }
+    }
+
+    /// A resource inside `parent` (`server.lobby/database.main`).
+    pub fn child(parent: &Address, kind: Kind, name: impl Into<String>) -> Self {
+        Address {
+            parent: Some(Box::new(parent.clone())),
             kind,
             name: name.into(),
         }
@@ -83,15 +60,20 @@ impl Address {
             std::net::IpAddr::V4(v4) => format!("{node}/{v4}:{port}"),
             std::net::IpAddr::V6(v6) => format!("{node}/[{v6}]:{port}"),
         };
-        Address {
-            kind: Kind::Allocation,
-            name,
-        }
+        Address::new(Kind::Allocation, name)
+    }
+
+    /// Whether `self` is `other` or lives (transitively) inside it.
+    pub fn is_within(&self, other: &Address) -> bool {
+        self == other || self.parent.as_deref().is_some_and(|p| p.is_within(other))
     }
 }
 
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(p) = &self.parent {
+            write!(f, "{p}/")?;
+        }
         write!(f, "{}.{}", self.kind, self.name)
     }
 }
@@ -101,10 +83,21 @@ pub struct AddressParseError(pub String);
 
 impl fmt::Display for AddressParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kinds: Vec<&str> = Kind::ALL
+            .iter()
+            .filter(|k| k.parent().is_none())
+            .map(|k| k.as_str())
+            .collect();
+        let children: Vec<String> = Kind::ALL
+            .iter()
+            .filter_map(|k| k.parent().map(|p| format!("{p}.NAME/{k}.NAME")))
+            .collect();
         write!(
             f,
-            "`{}` is not a resource address: write KIND.NAME, where KIND is one of location, node, allocation, user, server",
-            self.0
+            "`{}` is not a resource address: write KIND.NAME, where KIND is one of {}, or {}",
+            self.0,
+            kinds.join(", "),
+            children.join(", ")
         )
     }
 }
@@ -115,12 +108,23 @@ impl FromStr for Address {
     type Err = AddressParseError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (kind, name) = s
-            .split_once('.')
-            .ok_or_else(|| AddressParseError(s.to_string()))?;
-        let kind = Kind::parse(kind).ok_or_else(|| AddressParseError(s.to_string()))?;
-        if name.is_empty() {
-            return Err(AddressParseError(s.to_string()));
+        let bad = || AddressParseError(s.to_string());
+        // A child address: the last `/CHILD.` whose kind lives inside the kind before it.
+        for child in Kind::ALL.iter().filter(|k| k.parent().is_some()) {
+            let marker = format!("/{}.", child.as_str());
+            if let Some(at) = s.rfind(&marker) {
+                let parent: Address = s[..at].parse().map_err(|_| bad())?;
+                let name = &s[at + marker.len()..];
+                if Some(parent.kind) != child.parent() || name.is_empty() {
+                    return Err(bad());
+                }
+                return Ok(Address::child(&parent, *child, name));
+            }
+        }
+        let (kind, name) = s.split_once('.').ok_or_else(bad)?;
+        let kind = Kind::parse(kind).ok_or_else(bad)?;
+        if name.is_empty() || kind.parent().is_some() {
+            return Err(bad());
         }
         Ok(Address::new(kind, name))
     }
@@ -159,8 +163,30 @@ mod tests {
     }
 
     #[test]
+    fn child_addresses_name_their_parent() {
+        let a: Address = "server.lobby/database.main".parse().unwrap();
+        assert_eq!(a.kind, Kind::Database);
+        assert_eq!(a.name, "main");
+        assert_eq!(a.parent.as_deref(), Some(&Address::new(Kind::Server, "lobby")));
+        assert_eq!(a.to_string(), "server.lobby/database.main");
+        assert!(a.is_within(&Address::new(Kind::Server, "lobby")));
+        assert!(!a.is_within(&Address::new(Kind::Server, "lobby-2")));
+        // The `/` inside an allocation's name is not a parent separator.
+        let alloc: Address = "allocation.fra-1/10.0.0.5:25565".parse().unwrap();
+        assert_eq!(alloc.parent, None);
+    }
+
+    #[test]
     fn bad_addresses_are_rejected() {
-        for text in ["server", "egg.paper", "server.", ""] {
+        for text in [
+            "server",
+            "egg.paper",
+            "server.",
+            "",
+            "database.main",
+            "node.fra/database.main",
+            "server.lobby/database.",
+        ] {
             assert!(text.parse::<Address>().is_err(), "{text}");
         }
     }

@@ -60,6 +60,8 @@ pub const SERVER: &[&str] = &[
     "suspended",
 ];
 
+pub const DATABASE: &[&str] = &["host", "remote"];
+
 pub fn of(kind: Kind) -> &'static [&'static str] {
     match kind {
         Kind::Location => LOCATION,
@@ -67,6 +69,7 @@ pub fn of(kind: Kind) -> &'static [&'static str] {
         Kind::Allocation => ALLOCATION,
         Kind::User => USER,
         Kind::Server => SERVER,
+        Kind::Database => DATABASE,
     }
 }
 

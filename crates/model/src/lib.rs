@@ -7,6 +7,8 @@
 //! This crate does no IO and knows nothing about KDL or HTTP.
 
 mod address;
+#[macro_use]
+mod registry;
 mod desired;
 mod dialect;
 mod live;
