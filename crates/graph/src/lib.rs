@@ -68,6 +68,13 @@ impl Graph {
             for dep in &s.depends_on {
                 g.edge(dep, &me, EdgeKind::DependsOn);
             }
+            for db in s.databases.keys() {
+                g.edge(
+                    &me,
+                    &Address::child(&me, Kind::Database, db),
+                    EdgeKind::Requires,
+                );
+            }
         }
         g
     }
@@ -261,6 +268,7 @@ impl Graph {
                 Kind::Allocation => "cds",
                 Kind::User => "ellipse",
                 Kind::Server => "box",
+                Kind::Database => "cylinder",
             };
             let _ = writeln!(o, "    {} [shape={shape}];", dot_id(a));
         }

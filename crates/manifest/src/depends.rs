@@ -34,6 +34,12 @@ pub(crate) fn check(
                 Kind::User => desired.users.contains_key(&dep.v.name),
                 Kind::Server => servers.contains_key(&dep.v.name),
                 Kind::Allocation => allocations.contains(&dep.v),
+                // Checked against the parent server's declared databases once those are parsed.
+                Kind::Database => dep
+                    .v
+                    .parent
+                    .as_deref()
+                    .is_some_and(|p| servers.contains_key(&p.name)),
             };
             if exists {
                 continue;

@@ -501,14 +501,14 @@ pub fn parse_panel(r: &mut Reader, node: &KdlNode) -> PanelSettings {
                             panel.prune.insert(k);
                         }
                         None => {
-                            let plurals = Kind::ALL.map(|k| k.plural());
+                            let plurals: Vec<&str> = Kind::ALL.iter().map(|k| k.plural()).collect();
                             let mut p = Problem::new(
                                 "roost::bad-value",
                                 format!("`{}` is not a kind of resource", s.v),
                                 s.span,
                                 "unknown kind",
                             );
-                            p = match suggest(&s.v, plurals) {
+                            p = match suggest(&s.v, plurals.iter().copied()) {
                                 Some(sug) => p.help(format!("did you mean \"{sug}\"?")),
                                 None => p.help(format!("kinds: {}", plurals.join(", "))),
                             };

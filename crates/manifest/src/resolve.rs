@@ -579,6 +579,7 @@ fn build_server(
     }
     let egg = d.egg?.v;
     Some(Server {
+        databases: Default::default(),
         key: key.to_string(),
         name: d.name.map(|n| n.v).unwrap_or_else(|| key.to_string()),
         description: d

@@ -167,7 +167,10 @@ mod tests {
         let a: Address = "server.lobby/database.main".parse().unwrap();
         assert_eq!(a.kind, Kind::Database);
         assert_eq!(a.name, "main");
-        assert_eq!(a.parent.as_deref(), Some(&Address::new(Kind::Server, "lobby")));
+        assert_eq!(
+            a.parent.as_deref(),
+            Some(&Address::new(Kind::Server, "lobby"))
+        );
         assert_eq!(a.to_string(), "server.lobby/database.main");
         assert!(a.is_within(&Address::new(Kind::Server, "lobby")));
         assert!(!a.is_within(&Address::new(Kind::Server, "lobby-2")));

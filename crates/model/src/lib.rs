@@ -11,8 +11,10 @@ mod address;
 mod registry;
 mod desired;
 mod dialect;
+mod kinds;
 mod live;
 mod marker;
+mod route;
 mod secret;
 
 /// Panel releases: what the live state proves, and rules only some releases enforce.
@@ -24,8 +26,10 @@ pub mod attributes;
 pub use address::{Address, AddressParseError, Kind};
 pub use desired::*;
 pub use dialect::{Dialect, DialectChoice};
+pub use kinds::*;
 pub use live::*;
 pub use marker::{NAMESPACE_SEPARATORS, is_marker_key, marker, namespace_problem, parse_marker};
+pub use route::Route;
 mod username;
 pub use secret::{ResolvedSecrets, Secret, SecretRef, looks_secret};
 pub use username::stored_username;

@@ -466,6 +466,7 @@ fn delete_rank(k: Kind) -> u8 {
         Kind::User => 2,
         Kind::Node => 3,
         Kind::Location => 4,
+        Kind::Database => 5,
     }
 }
 
@@ -1804,6 +1805,11 @@ fn classify(plan: &mut Plan, base_plan: Option<&Plan>, base: &roost_model::Desir
             Kind::User => base.users.contains_key(&a.name),
             Kind::Server => base.servers.contains_key(&a.name),
             Kind::Allocation => base_allocations.contains(a),
+            Kind::Database => a.parent.as_deref().is_some_and(|p| {
+                base.servers
+                    .get(&p.name)
+                    .is_some_and(|s| s.databases.contains_key(&a.name))
+            }),
         }
     };
     let base_changes: HashMap<&Address, &Change> = base_plan
