@@ -3,7 +3,7 @@
 //! Pterodactyl on MariaDB answers `500 QueryException` for error 1213 "Deadlock found when
 //! trying to get lock". The transaction is rolled back: nothing of the request is saved.
 
-use crate::api::{ApiErr, GENERIC_DETAIL};
+use crate::response::{ApiErr, GENERIC_DETAIL};
 use crate::{Dialect, util};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

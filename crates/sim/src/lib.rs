@@ -2,11 +2,14 @@
 //! real HTTP, faithful to `shared/panel-api/` (shapes, errors, order of checks, quirks), with
 //! fault injection, rate limiting, a request log and an admin interface under `/__sim/`.
 
-mod api;
-mod client;
 mod db_lock;
+mod kinds;
 mod legacy;
+mod listing;
 mod render;
+mod request;
+mod response;
+mod router;
 mod rules;
 mod state;
 mod stock;
@@ -21,10 +24,13 @@ pub use state::{
     ServerParams, SimState, User, UserParams,
 };
 
-use api::{ApiErr, Body as OutBody, Out, Req, RouteErr};
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
-pub use client::default_client_token;
+use kinds::account as client;
+pub use kinds::account::default_client_token;
+use request::Req;
+use response::{ApiErr, Body as OutBody, Out};
+use router::RouteErr;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -446,9 +452,9 @@ fn fault_status_body(d: Dialect, status: u16) -> String {
             "DaemonConnectionException",
             "Could not establish a connection to the machine running this server. Please try again.",
         ),
-        (Dialect::Pelican, s) if s >= 500 => ("ConnectionException", api::GENERIC_DETAIL),
+        (Dialect::Pelican, s) if s >= 500 => ("ConnectionException", response::GENERIC_DETAIL),
         (_, 429) => ("ThrottleRequestsException", "Too Many Attempts."),
-        _ => ("HttpException", api::GENERIC_DETAIL),
+        _ => ("HttpException", response::GENERIC_DETAIL),
     };
     let mut e = ApiErr::new(status, "", detail);
     e.code = code;
@@ -681,7 +687,7 @@ fn process(
         );
         return err_response(sh, &e, json);
     };
-    let route = match api::route(sh.dialect, method, api_path) {
+    let route = match router::route(sh.dialect, method, api_path) {
         Ok(r) => r,
         Err(RouteErr::NotFound) => {
             let e = ApiErr::new(
@@ -711,7 +717,7 @@ fn process(
     let mut st = lock(&sh.state);
     if !pt {
         // PL resolves route-model bindings before anything else.
-        if let Err(e) = api::bind(&st, &route) {
+        if let Err(e) = router::bind(&st, &route) {
             return err_response(sh, &e, json);
         }
     }
@@ -750,7 +756,7 @@ fn process(
         }
         r
     };
-    if pt && let Err(e) = api::bind(&st, &route) {
+    if pt && let Err(e) = router::bind(&st, &route) {
         return with_rate(err_response(sh, &e, json));
     }
     rules::normalize(&mut input);
@@ -760,13 +766,13 @@ fn process(
         d: sh.dialect,
         base: &sh.url,
         path: api_path,
-        query: api::parse_q(query),
+        query: util::parse_query(query),
         input,
         changed: false,
         installed: Vec::new(),
         lenient_fqdn: legacy.lenient("node.fqdn"),
     };
-    let result = api::handle(&mut st, &mut req, route);
+    let result = router::handle(&mut st, &mut req, route);
     for sid in std::mem::take(&mut req.installed) {
         st.finish_install(sid);
     }

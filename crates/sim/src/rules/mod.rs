@@ -132,6 +132,15 @@ impl Rule<'_> {
     }
 }
 
+/// The longest string most text fields accept: Pterodactyl's `max:191` (MySQL's utf8mb4 index
+/// limit), Pelican's `max:255`.
+pub fn string_column_max(d: Dialect) -> usize {
+    match d {
+        Dialect::Pterodactyl => 191,
+        Dialect::Pelican => 255,
+    }
+}
+
 /// Laravel's `TrimStrings` + `ConvertEmptyStringsToNull`, applied recursively.
 pub fn normalize(v: &mut Value) {
     match v {
