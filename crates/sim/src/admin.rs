@@ -4,7 +4,7 @@
 use crate::config::{Faults, LoggedRequest};
 use crate::http::{authenticated, err_response, json_response};
 use crate::response::ApiErr;
-use crate::state::SimState;
+use crate::state::{DatabaseHostParams, SimState};
 use crate::{Shared, lock};
 use axum::body::Body;
 use axum::http::{HeaderMap, Response, StatusCode};
@@ -14,6 +14,42 @@ use std::time::Instant;
 #[derive(Deserialize)]
 struct RateLimitBody {
     per_minute: Option<u32>,
+}
+
+/// `POST /__sim/database-hosts`: only `name` is required.
+#[derive(Deserialize)]
+struct DatabaseHostBody {
+    name: String,
+    host: Option<String>,
+    port: Option<u16>,
+    username: Option<String>,
+    #[serde(default)]
+    nodes: Vec<u64>,
+}
+
+impl DatabaseHostBody {
+    fn params(self) -> DatabaseHostParams {
+        let d = DatabaseHostParams::default();
+        DatabaseHostParams {
+            name: self.name,
+            host: self.host.unwrap_or(d.host),
+            port: self.port.unwrap_or(d.port),
+            username: self.username.unwrap_or(d.username),
+            nodes: self.nodes,
+        }
+    }
+}
+
+/// Adds a database host (a real panel's admin does it in the web UI; Pterodactyl's API cannot)
+/// and answers `201` with the stored row.
+fn add_database_host(sh: &Shared, body: &[u8]) -> Result<Response<Body>, String> {
+    let b: DatabaseHostBody =
+        serde_json::from_slice(body).map_err(|e| format!("invalid database host: {e}"))?;
+    let mut st = lock(&sh.state);
+    let id = st.add_database_host(b.params());
+    sh.save(&st);
+    let row = serde_json::to_string(&st.database_hosts[&id]).unwrap_or_default();
+    Ok(json_response(201, row))
 }
 
 pub fn admin(
@@ -77,6 +113,7 @@ pub fn admin(
             }
             Err(e) => bad(format!("invalid rate limit: {e}")),
         },
+        ("POST", "/__sim/database-hosts") => add_database_host(sh, body).unwrap_or_else(bad),
         _ => json_response(
             404,
             ApiErr::new(

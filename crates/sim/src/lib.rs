@@ -25,8 +25,9 @@ pub use legacy::LegacyFields;
 pub use roost_model::Dialect;
 pub use rules::Regex;
 pub use state::{
-    Allocation, Counters, Egg, EggVariable, Location, Nest, Node, NodeParams, Role, Server,
-    ServerParams, SimState, User, UserParams,
+    Allocation, Counters, DATABASE_NAME_MAX, Database, DatabaseHost, DatabaseHostParams, Egg,
+    EggVariable, Location, Nest, Node, NodeParams, Role, Server, ServerParams, SimState, User,
+    UserParams, database_name,
 };
 
 pub use config::{

@@ -3,7 +3,7 @@
 
 use crate::kinds::server::Suspension;
 use crate::kinds::user::RoleChange;
-use crate::kinds::{allocation, database_host, egg, location, node, role, server, user};
+use crate::kinds::{allocation, database, database_host, egg, location, node, role, server, user};
 use crate::request::Req;
 use crate::response::{ApiErr, Res};
 use crate::state::SimState;
@@ -20,6 +20,7 @@ pub enum R {
     Egg(egg::Route),
     Role(role::Route),
     DatabaseHost(database_host::Route),
+    Database(database::Route),
 }
 
 pub enum RouteErr {
@@ -33,7 +34,10 @@ fn candidates(d: Dialect, segs: &[&str]) -> Vec<(&'static str, R)> {
     use R::{
         Allocation as A, Egg as E, Location as L, Node as N, Role as Ro, Server as S, User as U,
     };
+    use R::{Database as D, DatabaseHost as H};
     use allocation::Route as Alloc;
+    use database::Route as Db;
+    use database_host::Route as Host;
     use egg::Route as Eg;
     use location::Route as Loc;
     use node::Route as Nd;
@@ -86,6 +90,25 @@ fn candidates(d: Dialect, segs: &[&str]) -> Vec<(&'static str, R)> {
                 }),
             ),
         ],
+        (_, ["servers", id, "databases"]) => vec![
+            ("GET", D(Db::List(s(id)))),
+            ("POST", D(Db::Create(s(id)))),
+            // `DELETE /servers/{server}/{force?}` takes this path too: it deletes the server.
+            (
+                "DELETE",
+                S(Srv::Delete {
+                    id: s(id),
+                    force: false,
+                }),
+            ),
+        ],
+        (_, ["servers", id, "databases", db]) => vec![
+            ("GET", D(Db::Get(s(id), s(db)))),
+            ("DELETE", D(Db::Delete(s(id), s(db)))),
+        ],
+        (_, ["servers", id, "databases", db, "reset-password"]) => {
+            vec![("POST", D(Db::ResetPassword(s(id), s(db))))]
+        }
         (_, ["servers", id, action]) => {
             let mut v = match *action {
                 "details" => vec![("PATCH", S(Srv::Details(s(id))))],
@@ -115,9 +138,8 @@ fn candidates(d: Dialect, segs: &[&str]) -> Vec<(&'static str, R)> {
             ("GET", E(Eg::EggGet(s(id)))),
             ("DELETE", E(Eg::EggDelete(s(id)))),
         ],
-        (Pelican, ["database-hosts"]) => {
-            vec![("GET", R::DatabaseHost(database_host::Route::List))]
-        }
+        (Pelican, ["database-hosts"]) => vec![("GET", H(Host::List))],
+        (Pelican, ["database-hosts", id]) => vec![("GET", H(Host::Get(s(id))))],
         (Pelican, ["roles"]) => vec![("GET", Ro(Rl::List)), ("POST", Ro(Rl::Create))],
         (Pelican, ["roles", id]) => vec![
             ("GET", Ro(Rl::Get(s(id)))),
@@ -169,6 +191,7 @@ pub fn bind(st: &SimState, route: &R) -> Result<(), ApiErr> {
         R::Egg(r) => egg::bind(st, r),
         R::Role(r) => role::bind(st, r),
         R::DatabaseHost(r) => database_host::bind(st, r),
+        R::Database(r) => database::bind(st, r),
     }
 }
 
@@ -182,5 +205,6 @@ pub fn handle(st: &mut SimState, req: &mut Req, route: R) -> Res {
         R::Egg(r) => egg::handle(st, req, r),
         R::Role(r) => role::handle(st, req, r),
         R::DatabaseHost(r) => database_host::handle(st, req, r),
+        R::Database(r) => database::handle(st, req, r),
     }
 }

@@ -40,6 +40,22 @@ pub struct StockEgg {
     pub vars: &'static [StockVariable],
 }
 
+/// The database host a fresh sim has (a real panel starts with none; tests would add one
+/// first anyway).
+pub struct StockDatabaseHost {
+    pub name: &'static str,
+    pub host: &'static str,
+    pub port: u16,
+    pub username: &'static str,
+}
+
+pub const DATABASE_HOST: StockDatabaseHost = StockDatabaseHost {
+    name: "mysql-1",
+    host: "127.0.0.1",
+    port: 3306,
+    username: "panel",
+};
+
 pub struct StockNest {
     pub name: &'static str,
     pub description: &'static str,

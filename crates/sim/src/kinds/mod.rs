@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod allocation;
+pub mod database;
 pub mod database_host;
 pub mod egg;
 pub mod location;

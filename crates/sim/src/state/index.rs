@@ -20,6 +20,7 @@ pub struct Indexes {
     pub user_by_email: HashMap<String, u64>,
     /// Servers per identifier (the uuid's first 8 characters, which must be unique too).
     pub server_identifiers: HashMap<String, usize>,
+    pub databases_by_server: HashMap<u64, BTreeSet<u64>>,
 }
 
 impl SimState {
@@ -63,6 +64,12 @@ impl SimState {
             ix.user_by_username.insert(u.username.to_lowercase(), u.id);
             ix.user_by_email.insert(u.email.to_lowercase(), u.id);
         }
+        for d in self.databases.values() {
+            ix.databases_by_server
+                .entry(d.server_id)
+                .or_default()
+                .insert(d.id);
+        }
         self.idx = ix;
         let c = &mut self.counters;
         let max = |m: Option<&u64>| m.copied().unwrap_or(0);
@@ -74,6 +81,10 @@ impl SimState {
         c.nest = c.nest.max(max(self.nests.keys().next_back()));
         c.egg = c.egg.max(max(self.eggs.keys().next_back()));
         c.role = c.role.max(max(self.roles.keys().next_back()));
+        c.database_host = c
+            .database_host
+            .max(max(self.database_hosts.keys().next_back()));
+        c.database = c.database.max(max(self.databases.keys().next_back()));
         let mv = self
             .eggs
             .values()

@@ -1,11 +1,16 @@
 //! The panel's database: the tables ([`rows`]), their derived indexes ([`index`]), seeding
 //! helpers ([`params`]) and the stock content a fresh panel ships with ([`seed`]).
 
+mod databases;
 mod index;
 mod params;
 mod rows;
 mod seed;
 
+pub use databases::{
+    DATABASE_NAME_MAX, DatabaseHostParams, database_name, new_database_password,
+    new_database_username,
+};
 pub use index::Indexes;
 pub use params::{NodeParams, ServerParams, UserParams};
 pub use rows::*;
@@ -29,6 +34,10 @@ pub struct Counters {
     pub egg: u64,
     pub egg_variable: u64,
     pub role: u64,
+    #[serde(default)]
+    pub database_host: u64,
+    #[serde(default)]
+    pub database: u64,
 }
 
 fn default_true() -> bool {
@@ -51,6 +60,11 @@ pub struct SimState {
     pub nests: BTreeMap<u64, Nest>,
     pub eggs: BTreeMap<u64, Egg>,
     pub roles: BTreeMap<u64, Role>,
+    /// Absent from state files written before databases were modelled.
+    #[serde(default)]
+    pub database_hosts: BTreeMap<u64, DatabaseHost>,
+    #[serde(default)]
+    pub databases: BTreeMap<u64, Database>,
     pub counters: Counters,
     /// Owner of the application key (the seeded admin).
     pub api_key_owner: u64,
@@ -75,6 +89,8 @@ impl PartialEq for SimState {
             && self.nests == o.nests
             && self.eggs == o.eggs
             && self.roles == o.roles
+            && self.database_hosts == o.database_hosts
+            && self.databases == o.databases
             && self.counters == o.counters
             && self.api_key_owner == o.api_key_owner
             && self.auto_install == o.auto_install
@@ -94,6 +110,8 @@ impl SimState {
             nests: BTreeMap::new(),
             eggs: BTreeMap::new(),
             roles: BTreeMap::new(),
+            database_hosts: BTreeMap::new(),
+            databases: BTreeMap::new(),
             counters: Counters::default(),
             api_key_owner: 0,
             auto_install: true,
@@ -103,7 +121,7 @@ impl SimState {
     }
 
     /// A fresh panel: Root Admin role (PL), the admin user owning the API key and, when
-    /// `stock` is set, the stock nests/eggs.
+    /// `stock` is set, the stock nests/eggs and database host.
     pub fn new(dialect: Dialect, stock: bool) -> Self {
         let mut s = SimState::empty(dialect);
         if dialect == Dialect::Pelican {

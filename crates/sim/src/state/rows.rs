@@ -199,3 +199,36 @@ pub struct Role {
 pub fn server_identifier(uuid: &str) -> &str {
     uuid.get(..8).unwrap_or(uuid)
 }
+
+/// A database host: a MySQL/MariaDB server the panel creates server databases on.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct DatabaseHost {
+    pub id: u64,
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+    /// The admin account the panel connects with.
+    pub username: String,
+    /// Linked nodes: Pterodactyl has at most one (shown as `node`), Pelican many.
+    pub nodes: Vec<u64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A server database (the `databases` table).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Database {
+    pub id: u64,
+    pub server_id: u64,
+    pub host_id: u64,
+    /// The full name on the host, `s<server id>_<requested name>`.
+    pub database: String,
+    pub username: String,
+    /// Hosts the user may connect from (`%` = any).
+    pub remote: String,
+    /// Not a hash: shown by `include=password`, as the panels decrypt theirs.
+    pub password: String,
+    pub max_connections: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}

@@ -1,15 +1,15 @@
 //! Loading the stock content ([`crate::stock`]) into the tables: the state depends on the stock
 //! data, never the other way round.
 
-use super::{Egg, EggVariable, Nest, SimState};
-use crate::stock::{NESTS, StockEgg, StockNest};
+use super::{DatabaseHostParams, Egg, EggVariable, Nest, SimState};
+use crate::stock::{DATABASE_HOST, NESTS, StockEgg, StockNest};
 use crate::util::now_unix;
 use roost_model::Dialect;
 use serde_json::{Value, json};
 
 impl SimState {
     /// Adds the stock nests (Pterodactyl; Pelican has none: its eggs carry the nest's name as a
-    /// tag) and eggs.
+    /// tag), eggs and database host.
     pub(super) fn seed_stock(&mut self) {
         for nest in NESTS {
             let nest_id = match self.dialect {
@@ -20,6 +20,13 @@ impl SimState {
                 self.seed_egg(nest, nest_id, egg);
             }
         }
+        self.add_database_host(DatabaseHostParams {
+            name: DATABASE_HOST.name.into(),
+            host: DATABASE_HOST.host.into(),
+            port: DATABASE_HOST.port,
+            username: DATABASE_HOST.username.into(),
+            nodes: Vec::new(),
+        });
     }
 
     fn stock_author(&self) -> &'static str {

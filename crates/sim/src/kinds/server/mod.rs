@@ -163,7 +163,12 @@ fn reinstall(st: &mut SimState, r: &mut Req, sid: u64) -> Res {
     Ok(Out::empty())
 }
 
+/// Drops the server's databases, releases its allocations, deletes the row.
 fn delete(st: &mut SimState, r: &mut Req, sid: u64) -> Res {
+    let databases: Vec<u64> = st.server_databases(sid).map(|d| d.id).collect();
+    for d in databases {
+        st.remove_database(d);
+    }
     let allocs: Vec<u64> = st
         .idx
         .allocs_by_server

@@ -1,5 +1,6 @@
 //! The `server` object and its includes.
 
+use crate::kinds::database::{self, Shown};
 use crate::kinds::{allocation, egg, location, node, user};
 use crate::render::{Ctx, Inc, close, empty_list, list, open, open_rels};
 use crate::state::{Egg, Server};
@@ -166,7 +167,11 @@ fn render_relationships(w: &mut W, c: &Ctx, s: &Server, egg: Option<&Egg>, inc: 
                 Some(n) => node::render(w, c, n, sub, &[], None),
                 None => w.null_resource(),
             },
-            // Subusers and databases are not modelled: always empty lists.
+            // The transformer names each item `databases`, not `server_database`.
+            "databases" => list(w, st.server_databases(s.id), |w, d| {
+                database::render_as(w, c, d, sub, Shown::Stored, "databases")
+            }),
+            // Subusers are not modelled: always an empty list.
             _ => empty_list(w),
         }
     }
