@@ -93,14 +93,7 @@ fn candidates(d: Dialect, segs: &[&str]) -> Vec<(&'static str, R)> {
         (_, ["servers", id, "databases"]) => vec![
             ("GET", D(Db::List(s(id)))),
             ("POST", D(Db::Create(s(id)))),
-            // `DELETE /servers/{server}/{force?}` takes this path too: it deletes the server.
-            (
-                "DELETE",
-                S(Srv::Delete {
-                    id: s(id),
-                    force: false,
-                }),
-            ),
+            server_delete(id, "databases"),
         ],
         (_, ["servers", id, "databases", db]) => vec![
             ("GET", D(Db::Get(s(id), s(db)))),
@@ -109,26 +102,7 @@ fn candidates(d: Dialect, segs: &[&str]) -> Vec<(&'static str, R)> {
         (_, ["servers", id, "databases", db, "reset-password"]) => {
             vec![("POST", D(Db::ResetPassword(s(id), s(db))))]
         }
-        (_, ["servers", id, action]) => {
-            let mut v = match *action {
-                "details" => vec![("PATCH", S(Srv::Details(s(id))))],
-                "build" => vec![("PATCH", S(Srv::Build(s(id))))],
-                "startup" => vec![("PATCH", S(Srv::Startup(s(id))))],
-                "suspend" => vec![("POST", S(Srv::Suspension(s(id), Suspension::Suspend)))],
-                "unsuspend" => vec![("POST", S(Srv::Suspension(s(id), Suspension::Unsuspend)))],
-                "reinstall" => vec![("POST", S(Srv::Reinstall(s(id))))],
-                _ => vec![],
-            };
-            // `DELETE /servers/{server}/{force?}` matches any second segment.
-            v.push((
-                "DELETE",
-                S(Srv::Delete {
-                    id: s(id),
-                    force: *action == "force",
-                }),
-            ));
-            v
-        }
+        (_, ["servers", id, action]) => server_action(id, action),
         (Pterodactyl, ["nests"]) => vec![("GET", E(Eg::NestList))],
         (Pterodactyl, ["nests", id]) => vec![("GET", E(Eg::NestGet(s(id))))],
         (Pterodactyl, ["nests", id, "eggs"]) => vec![("GET", E(Eg::NestEggs(s(id))))],
@@ -148,6 +122,41 @@ fn candidates(d: Dialect, segs: &[&str]) -> Vec<(&'static str, R)> {
         ],
         _ => vec![],
     }
+}
+
+/// `POST`/`PATCH /servers/{id}/{action}`, and the delete every such path also matches.
+fn server_action(id: &str, action: &str) -> Vec<(&'static str, R)> {
+    use server::Route as Srv;
+    let s = |x: &str| x.to_string();
+    let mut v = match action {
+        "details" => vec![("PATCH", R::Server(Srv::Details(s(id))))],
+        "build" => vec![("PATCH", R::Server(Srv::Build(s(id))))],
+        "startup" => vec![("PATCH", R::Server(Srv::Startup(s(id))))],
+        "suspend" => vec![(
+            "POST",
+            R::Server(Srv::Suspension(s(id), Suspension::Suspend)),
+        )],
+        "unsuspend" => vec![(
+            "POST",
+            R::Server(Srv::Suspension(s(id), Suspension::Unsuspend)),
+        )],
+        "reinstall" => vec![("POST", R::Server(Srv::Reinstall(s(id))))],
+        _ => vec![],
+    };
+    v.push(server_delete(id, action));
+    v
+}
+
+/// `DELETE /servers/{server}/{force?}` matches any second segment (`databases` too: that
+/// deletes the server); only the literal `force` forces.
+fn server_delete(id: &str, segment: &str) -> (&'static str, R) {
+    (
+        "DELETE",
+        R::Server(server::Route::Delete {
+            id: id.to_string(),
+            force: segment == "force",
+        }),
+    )
 }
 
 pub fn route(d: Dialect, method: &str, api_path: &str) -> Result<R, RouteErr> {
