@@ -73,6 +73,8 @@ pub fn handle(st: &mut SimState, r: &mut Req, route: Route) -> Res {
         Route::Startup(i) => update::startup(st, r, parse_id(&i)?),
         Route::Suspension(i, change) => suspension(st, r, parse_id(&i)?, change),
         Route::Reinstall(i) => reinstall(st, r, parse_id(&i)?),
+        // Force only matters when the daemon or a database host fails, which the sim's never
+        // do (a fault rule stands in for them).
         Route::Delete { id, force: _ } => delete(st, r, parse_id(&id)?),
     }
 }
