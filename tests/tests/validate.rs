@@ -166,6 +166,7 @@ valid! {
     pelican_no_allocation,
     size_units,
     secret_variables,
+    server_databases,
 }
 
 /// The one report of the many-errors case names every mistake of both files.
