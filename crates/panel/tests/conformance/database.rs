@@ -1,0 +1,1 @@
+//! Server databases against the simulator, in both dialects.
