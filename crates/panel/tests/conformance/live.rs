@@ -1,7 +1,7 @@
 //! `read_live`: the whole state in one listing per kind, across pages, at fleet scale.
 
 use crate::common::*;
-use roost_panel::{Dialect, LocationBody};
+use roost_panel::{Dialect, LocationBody, PanelClient, RateLimit};
 use roost_sim::UserParams;
 use std::time::Duration;
 
@@ -185,7 +185,9 @@ async fn read_live_takes_one_request_per_kind() {
 #[tokio::test]
 async fn read_live_at_fleet_scale_stays_at_one_request_per_kind() {
     for dialect in Dialect::ALL {
-        let c = start(dialect, |_| {}).await;
+        // Seeding sends hundreds of creates: no client-side budget for them.
+        let c = start(dialect, |cfg| cfg.rate_limit = RateLimit::Off).await;
+        let mut servers = Vec::new();
         let egg = c
             .sim
             .state()
@@ -203,13 +205,14 @@ async fn read_live_at_fleet_scale_stays_at_one_request_per_kind() {
                 for p in 0..20u16 {
                     let alloc = s.add_allocation(node, "10.1.0.1", 20000 + n * 100 + p, None);
                     if p < 15 {
-                        s.add_server(roost_sim::ServerParams {
+                        servers.push(s.add_server(roost_sim::ServerParams {
                             name: format!("s-{n}-{p}"),
                             user_id: 1,
                             egg_id: egg,
                             allocation_id: Some(alloc),
+                            databases: None,
                             ..Default::default()
-                        });
+                        }));
                     }
                 }
             }
@@ -221,10 +224,31 @@ async fn read_live_at_fleet_scale_stays_at_one_request_per_kind() {
                 });
             }
         });
+        // Every other server has two databases: they come with the servers' pages.
+        for (i, server) in servers.iter().enumerate().filter(|(i, _)| i % 2 == 0) {
+            for name in ["main", "logs"] {
+                let body = roost_panel::DatabaseBody {
+                    database: format!("{name}{i}"),
+                    remote: "%".into(),
+                    host: 1,
+                };
+                c.client
+                    .create_server_database(*server, &body)
+                    .await
+                    .unwrap();
+            }
+        }
+        let client = PanelClient::new(config(&c.sim)).unwrap();
         let started = std::time::Instant::now();
-        let live = c.client.read_live().await.unwrap();
+        let live = client.read_live().await.unwrap();
         let took = started.elapsed();
         assert_eq!(live.servers.len(), 300);
+        assert_eq!(live.databases.len(), 300);
+        assert!(
+            live.databases
+                .iter()
+                .all(|d| d.database.starts_with(&format!("s{}_", d.server_id)))
+        );
         assert_eq!(live.allocations.len(), 400);
         assert_eq!(
             live.allocations
@@ -234,9 +258,9 @@ async fn read_live_at_fleet_scale_stays_at_one_request_per_kind() {
             300
         );
         assert_eq!(
-            c.client.requests_sent(),
+            client.requests_sent(),
             1 + expected_listings(dialect),
-            "probe + one page per kind"
+            "probe + one page per kind, databases included"
         );
         assert!(
             took < Duration::from_secs(5),
