@@ -31,6 +31,16 @@ impl Dialect {
         }
     }
 
+    /// The panel's default Client API rate limit, requests per minute per user (client/README.md
+    /// §8): Pterodactyl 1.11 720, current Pelican 256 (720 up to beta30, 120 in beta31–33). Only
+    /// a starting point: the panel's `X-RateLimit-Limit` replaces it on the first answer.
+    pub fn default_client_rate_limit(self) -> u32 {
+        match self {
+            Dialect::Pterodactyl => 720,
+            Dialect::Pelican => 256,
+        }
+    }
+
     /// Where Wings keeps server data when the node does not say otherwise.
     pub fn default_daemon_base(self) -> &'static str {
         match self {

@@ -7,6 +7,7 @@
 //! This crate does no IO and knows nothing about KDL or HTTP.
 
 mod address;
+mod client_routes;
 #[macro_use]
 mod registry;
 mod desired;
@@ -24,6 +25,7 @@ pub mod release;
 pub mod attributes;
 
 pub use address::{Address, AddressParseError, Kind};
+pub use client_routes::*;
 pub use desired::*;
 pub use dialect::{Dialect, DialectChoice};
 pub use kinds::*;

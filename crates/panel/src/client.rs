@@ -410,37 +410,13 @@ impl PanelClient {
         path: &str,
         e: &reqwest::Error,
     ) -> PanelError {
-        if e.is_timeout() {
-            // A connect timeout is also a connect error.
-            let connecting = e.is_connect();
-            let after = if connecting {
-                self.inner.connect_timeout
-            } else {
-                self.inner.timeout
-            };
-            return PanelError::Timeout {
-                method: method.to_string(),
-                path: path.to_string(),
-                after,
-                connecting,
-                attempts: 1,
-                elapsed: after,
-            };
-        }
-        // reqwest's own message names the URL; the chain of causes says what happened.
-        let mut message = e.without_url_ref();
-        let mut src = std::error::Error::source(e);
-        while let Some(s) = src {
-            message.push_str(": ");
-            message.push_str(&s.to_string());
-            src = s.source();
-        }
-        PanelError::Transport {
-            method: method.to_string(),
-            path: path.to_string(),
-            message,
-            connect: e.is_connect(),
-        }
+        transport_error(
+            method,
+            path,
+            e,
+            self.inner.timeout,
+            self.inner.connect_timeout,
+        )
     }
 
     /// Sends one logical request: waits for the limiter, retries what the policy allows, and
@@ -579,6 +555,43 @@ impl PanelClient {
             body,
             idempotency,
         })
+    }
+}
+
+/// A failure without an answer as a [`PanelError`]: which bound fired, or what broke.
+pub(crate) fn transport_error(
+    method: &str,
+    path: &str,
+    e: &reqwest::Error,
+    timeout: Duration,
+    connect_timeout: Duration,
+) -> PanelError {
+    if e.is_timeout() {
+        // A connect timeout is also a connect error.
+        let connecting = e.is_connect();
+        let after = if connecting { connect_timeout } else { timeout };
+        return PanelError::Timeout {
+            method: method.to_string(),
+            path: path.to_string(),
+            after,
+            connecting,
+            attempts: 1,
+            elapsed: after,
+        };
+    }
+    // reqwest's own message names the URL; the chain of causes says what happened.
+    let mut message = e.without_url_ref();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        src = s.source();
+    }
+    PanelError::Transport {
+        method: method.to_string(),
+        path: path.to_string(),
+        message,
+        connect: e.is_connect(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The client's error type: one variant per class of failure, each naming the request
 //! (method + path, never the token) and what the panel said.
 
+use crate::client_api::{ClientLimiter, Refusal, ServerState, WingsFailure};
 use crate::server_fault::{ServerFault, classify};
 use crate::wire::{ErrorBody, ErrorEntry};
 use roost_model::Dialect;
@@ -148,6 +149,68 @@ pub enum PanelError {
         status: u16,
         said: PanelSaid,
     },
+    /// Client API, 409: the server is in a state that blocks the route (suspended, node in
+    /// maintenance, installing or reinstalling, restoring a backup, being transferred).
+    #[error("{method} {path}: the server is {state} (409): {said}")]
+    StateConflict {
+        method: String,
+        path: String,
+        state: ServerState,
+        said: PanelSaid,
+    },
+    /// Client API, 403: the key's user lacks the permission the route needs on this server
+    /// (a subuser; owners and admins hold every permission).
+    #[error(
+        "{method} {path}: forbidden (403): the key's user lacks the `{permission}` permission on this server ({said})"
+    )]
+    MissingPermission {
+        method: String,
+        path: String,
+        permission: String,
+        said: PanelSaid,
+    },
+    /// Client API, 400: the panel refused because of the state of things, by exception class
+    /// (`TooManyBackupsException`, `BackupLockedException`, `DisplayException` ...).
+    #[error("{method} {path}: refused ({status}, {reason}): {}", .said.detail)]
+    Refused {
+        method: String,
+        path: String,
+        status: u16,
+        reason: Refusal,
+        said: PanelSaid,
+    },
+    /// Client API, 429: one of the panel's limiters answered (`limiter` says which); the
+    /// retry budget ran out, or the wait planned before sending was longer than allowed
+    /// (`sent: false`: nothing was sent).
+    #[error("{method} {path}: rate limited by {limiter}{}{}", fmt_retry_after(.retry_after), if *.sent { "" } else { "; nothing was sent" })]
+    Throttled {
+        method: String,
+        path: String,
+        limiter: ClientLimiter,
+        retry_after: Option<Duration>,
+        sent: bool,
+    },
+    /// Client API: Wings answered the panel with an error, or refused (how each dialect reports
+    /// it: Pterodactyl passes Wings' status and message on, Pelican answers a generic 500).
+    /// Wings unreachable is [`PanelError::DaemonUnreachable`].
+    #[error("{method} {path}: the node daemon (Wings) {failure} ({status}): {said}")]
+    Wings {
+        method: String,
+        path: String,
+        status: u16,
+        failure: WingsFailure,
+        said: PanelSaid,
+    },
+    /// Client API: a create (or a toggle) whose outcome was unknown was re-read and is not
+    /// sent again (see [`OperationRule`](crate::OperationRule)); `reread` says what the re-read
+    /// showed and what to do.
+    #[error("{method} {path}: {cause}; {reread}")]
+    NotResent {
+        method: String,
+        path: String,
+        cause: String,
+        reread: String,
+    },
     /// Any other 5xx.
     #[error("{method} {path}: panel error ({status}): {said}")]
     Server {
@@ -235,9 +298,11 @@ impl PanelError {
     pub fn is_transient(&self) -> bool {
         match self {
             PanelError::RateLimited { .. }
+            | PanelError::Throttled { .. }
             | PanelError::Timeout { .. }
             | PanelError::Transport { .. }
             | PanelError::DaemonUnreachable { .. } => true,
+            PanelError::StateConflict { state, .. } => state.is_temporary(),
             PanelError::Server { .. } => self
                 .server_fault()
                 .is_some_and(|f| f == ServerFault::Gateway || f.is_contention()),
@@ -271,7 +336,12 @@ impl PanelError {
             PanelError::NotFound { .. } => Some(404),
             PanelError::Validation { .. } => Some(422),
             PanelError::RateLimited { .. } => Some(429),
+            PanelError::Throttled { sent, .. } => sent.then_some(429),
+            PanelError::StateConflict { .. } => Some(409),
+            PanelError::MissingPermission { .. } => Some(403),
             PanelError::Conflict { status, .. }
+            | PanelError::Refused { status, .. }
+            | PanelError::Wings { status, .. }
             | PanelError::Rejected { status, .. }
             | PanelError::DaemonUnreachable { status, .. }
             | PanelError::Server { status, .. } => Some(*status),
@@ -286,6 +356,10 @@ impl PanelError {
             | PanelError::Forbidden { said, .. }
             | PanelError::NotFound { said, .. }
             | PanelError::Conflict { said, .. }
+            | PanelError::StateConflict { said, .. }
+            | PanelError::MissingPermission { said, .. }
+            | PanelError::Refused { said, .. }
+            | PanelError::Wings { said, .. }
             | PanelError::Rejected { said, .. }
             | PanelError::DaemonUnreachable { said, .. }
             | PanelError::Server { said, .. } => Some(said.code.as_str()).filter(|c| !c.is_empty()),

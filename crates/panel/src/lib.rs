@@ -36,6 +36,7 @@
 
 mod account;
 mod client;
+mod client_api;
 mod contention;
 mod detect;
 mod endpoint;
@@ -52,6 +53,7 @@ pub mod wire;
 pub use client::{
     ClientConfig, DEFAULT_PAGE_SIZE, PanelClient, RateLimit, dialect_hint_from_token,
 };
+pub use client_api::*;
 pub use contention::observe_contention;
 pub use error::{FieldError, PanelError, PanelSaid};
 pub use kinds::allocation::AllocationBody;
@@ -64,6 +66,6 @@ pub use kinds::server::{
 };
 pub use kinds::user::{RolesBody, UserBody};
 pub use limiter::{RateLimitWait, WaitObserver, WaitReason};
-pub use retry::{Decision, Failure, Idempotency, RetryPolicy};
+pub use retry::{AfterReread, Decision, Failure, Idempotency, OperationRule, Reread, RetryPolicy};
 pub use roost_model::{Dialect, Secret};
 pub use server_fault::ServerFault;

@@ -7,7 +7,12 @@
 //! any window. On top of that the limiter follows the panel's own accounting (other clients
 //! share the same bucket): when `X-RateLimit-Remaining` gets low, requests are spaced out, and a
 //! 429's `Retry-After` pauses everything until then.
+//!
+//! The Client API adds limiters of other windows (Pelican's per-server limiters, the backup
+//! throttle: `client_api/limits.rs`); each is one of these with its own window and label, so
+//! its waits are reported as what they are.
 
+use crate::client_api::ClientLimiter;
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -31,6 +36,14 @@ pub enum WaitReason {
     RetryAfter,
     /// Backing off before retrying a failed request.
     Backoff { attempt: u32, cause: String },
+    /// A Client-API limiter other than the per-user bucket (a Pelican per-server limiter, the
+    /// backup throttle): its known budget of `limit` per `window` is used up, or it answered
+    /// 429.
+    RouteLimit {
+        limiter: ClientLimiter,
+        limit: u32,
+        window: Duration,
+    },
 }
 
 /// A wait the client is about to do, reported to the optional observer so an engine can show
@@ -72,6 +85,10 @@ impl fmt::Debug for WaitObserver {
 
 #[derive(Debug)]
 struct State {
+    /// The window `limit` counts in (one minute for the panels' API buckets).
+    window: Duration,
+    /// What this limiter is, when it is a Client-API route limiter (its waits say so).
+    route: Option<ClientLimiter>,
     /// Requests per window; `None` = off (the panel's headers and 429s are still followed).
     limit: Option<u32>,
     /// Whether `limit` may be replaced by the panel's `X-RateLimit-Limit`.
@@ -100,6 +117,8 @@ impl RateLimiter {
     pub fn new(limit: Option<u32>, adopt_panel_limit: bool) -> Self {
         RateLimiter {
             state: Mutex::new(State {
+                window: WINDOW,
+                route: None,
                 limit: limit.map(|l| l.max(1)),
                 adopt_panel_limit,
                 panel_told: false,
@@ -110,6 +129,18 @@ impl RateLimiter {
                 last_start: None,
             }),
         }
+    }
+
+    /// A Client-API route limiter: `limit` starts per `window`, never adopting the panel's
+    /// headers (they describe the per-user bucket).
+    pub fn for_route(limiter: ClientLimiter, limit: u32, window: Duration) -> Self {
+        let rl = RateLimiter::new(Some(limit), false);
+        {
+            let mut s = rl.lock();
+            s.window = window;
+            s.route = Some(limiter);
+        }
+        rl
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -133,7 +164,30 @@ impl RateLimiter {
 
     /// Waits until a request may start, reserving its slot. Reports any wait to `observer`.
     pub async fn acquire(&self, observer: Option<&WaitObserver>, request: &str) {
-        let (slot, reason) = self.reserve(Instant::now());
+        if let Ok(planned) = self.reserve(Instant::now(), None) {
+            self.wait_for(planned, observer, request).await;
+        }
+    }
+
+    /// Like [`acquire`](Self::acquire), unless the wait would be longer than `max_wait`: then
+    /// nothing is reserved and the wait it would have been is returned.
+    pub async fn acquire_within(
+        &self,
+        observer: Option<&WaitObserver>,
+        request: &str,
+        max_wait: Duration,
+    ) -> Result<(), Duration> {
+        let planned = self.reserve(Instant::now(), Some(max_wait))?;
+        self.wait_for(planned, observer, request).await;
+        Ok(())
+    }
+
+    async fn wait_for(
+        &self,
+        (slot, reason): (Instant, WaitReason),
+        observer: Option<&WaitObserver>,
+        request: &str,
+    ) {
         let now = Instant::now();
         if slot > now {
             if let Some(o) = observer {
@@ -153,7 +207,7 @@ impl RateLimiter {
                     if let Some(o) = observer {
                         o.notify(RateLimitWait {
                             wait: nb - Instant::now(),
-                            reason: WaitReason::RetryAfter,
+                            reason: self.pause_reason(),
                             request: Some(request.to_string()),
                         });
                     }
@@ -164,11 +218,22 @@ impl RateLimiter {
         }
     }
 
-    /// Computes and records the earliest start for a new request.
-    fn reserve(&self, now: Instant) -> (Instant, WaitReason) {
+    /// Why a request waits for a 429's pause.
+    fn pause_reason(&self) -> WaitReason {
+        let s = self.lock();
+        route_reason(&s).unwrap_or(WaitReason::RetryAfter)
+    }
+
+    /// Computes and records the earliest start for a new request; with `max_wait`, records
+    /// nothing and returns the wait when it would be longer.
+    fn reserve(
+        &self,
+        now: Instant,
+        max_wait: Option<Duration>,
+    ) -> Result<(Instant, WaitReason), Duration> {
         let mut s = self.lock();
         let mut slot = now;
-        let mut reason = WaitReason::RetryAfter;
+        let mut reason = route_reason(&s).unwrap_or(WaitReason::RetryAfter);
         if let Some(nb) = s.not_before {
             slot = slot.max(nb);
         }
@@ -182,6 +247,7 @@ impl RateLimiter {
                 };
             }
         }
+        let window = s.window;
         if let Some(limit) = s.limit {
             let limit = limit as usize;
             while s.starts.len() > limit {
@@ -189,18 +255,27 @@ impl RateLimiter {
             }
             if s.starts.len() == limit {
                 let oldest = s.starts.front().copied().unwrap_or(slot);
-                if oldest + WINDOW > slot {
-                    slot = oldest + WINDOW;
-                    reason = WaitReason::ClientLimit {
+                if oldest + window > slot {
+                    slot = oldest + window;
+                    reason = route_reason(&s).unwrap_or(WaitReason::ClientLimit {
                         per_minute: limit as u32,
-                    };
+                    });
                 }
+            }
+        }
+        if let Some(max) = max_wait
+            && slot > now + max
+        {
+            return Err(slot - now);
+        }
+        if let Some(limit) = s.limit {
+            if s.starts.len() == limit as usize {
                 s.starts.pop_front();
             }
             s.starts.push_back(slot);
         }
         s.last_start = Some(slot);
-        (slot, reason)
+        Ok((slot, reason))
     }
 
     /// Follows the panel's `X-RateLimit-Limit` / `X-RateLimit-Remaining` headers.
@@ -232,6 +307,15 @@ impl RateLimiter {
         s.not_before = Some(s.not_before.map_or(until, |nb| nb.max(until)));
         s.spacing = Duration::ZERO;
     }
+}
+
+/// The reason a route limiter's waits are reported with (`None` for an API bucket).
+fn route_reason(s: &State) -> Option<WaitReason> {
+    s.route.map(|limiter| WaitReason::RouteLimit {
+        limiter,
+        limit: s.limit.unwrap_or(0),
+        window: s.window,
+    })
 }
 
 #[cfg(test)]
@@ -354,5 +438,59 @@ mod tests {
         let fixed = RateLimiter::new(Some(100), false);
         fixed.observe_headers(Some(60), Some(59));
         assert_eq!(fixed.limit(), Some(100));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_route_limiter_spaces_its_requests_and_says_which_it_is() {
+        let rl = RateLimiter::for_route(ClientLimiter::DatabaseCreate, 2, WINDOW);
+        let (obs, seen) = recorder();
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            rl.acquire(Some(&obs), "POST /api/client/servers/x/databases")
+                .await;
+        }
+        assert_eq!(
+            Instant::now() - t0,
+            WINDOW,
+            "the third waits for the window"
+        );
+        let reasons: Vec<WaitReason> = seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|w| w.reason.clone())
+            .collect();
+        assert_eq!(
+            reasons,
+            vec![WaitReason::RouteLimit {
+                limiter: ClientLimiter::DatabaseCreate,
+                limit: 2,
+                window: WINDOW,
+            }]
+        );
+        // A 429 of this limiter pauses it, reported as the limiter too.
+        rl.pause_for(Duration::from_secs(5));
+        let (obs, seen) = recorder();
+        rl.acquire(Some(&obs), "x").await;
+        assert!(matches!(
+            seen.lock().unwrap()[0].reason,
+            WaitReason::RouteLimit { .. }
+        ));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_longer_than_allowed_is_refused_without_taking_a_slot() {
+        let throttle = Duration::from_secs(600);
+        let rl = RateLimiter::for_route(ClientLimiter::BackupCreate, 2, throttle);
+        let max = Duration::from_secs(90);
+        assert!(rl.acquire_within(None, "x", max).await.is_ok());
+        assert!(rl.acquire_within(None, "x", max).await.is_ok());
+        let t0 = Instant::now();
+        assert_eq!(rl.acquire_within(None, "x", max).await, Err(throttle));
+        assert_eq!(Instant::now(), t0, "refused at once");
+        tokio::time::sleep(throttle).await;
+        let t1 = Instant::now();
+        assert!(rl.acquire_within(None, "x", max).await.is_ok());
+        assert_eq!(Instant::now(), t1, "the refused request took no slot");
     }
 }

@@ -28,6 +28,10 @@ pub enum Failure {
     /// worth another try later; but a create may have committed part of its work before the
     /// failing statement, so its outcome is still treated as unknown.
     DatabaseBusy,
+    /// The panel (or Wings, through it) answered that it did not act, whatever the status:
+    /// Pterodactyl passing on a Wings 4xx, or its 502 for a console command to a stopped
+    /// server. Sending again changes nothing.
+    Refused,
     /// Any other HTTP error status.
     Status(u16),
 }
@@ -103,7 +107,7 @@ impl RetryPolicy {
                 }
                 matches!(s, 502..=504)
             }
-            Failure::Status(_) => false,
+            Failure::Refused | Failure::Status(_) => false,
         };
         if !retryable {
             return match (kind, failure) {
@@ -152,6 +156,80 @@ impl RetryPolicy {
             .min(self.max_delay);
         let j = jitter.clamp(0.0, 1.0);
         exp.mul_f64(0.5 + 0.5 * j)
+    }
+}
+
+/// How one Client-API operation may be retried: the operation table
+/// (`client_api/ops.rs`) gives each route its rule. Client-API updates are POSTs as often as
+/// not, so the rule follows what the operation does, never its verb.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OperationRule {
+    /// A read (or a GET that mints a token or a signed URL): retried on transient failures.
+    Read,
+    /// Sets something to a given value (rename, notes, permissions, a file's content): sending
+    /// it twice leaves the same state, so it is retried like a read.
+    Repeatable,
+    /// A delete: retried; a 404 after an attempt that may have acted means it is done.
+    Delete,
+    /// Acts once per send (power signal, console command, reinstall, restore, running a
+    /// schedule, copy, compress, pull): never sent again once it may have reached the panel.
+    Once,
+    /// A create (or a toggle) whose effect a re-read can see: after an unknown outcome the
+    /// client re-reads, and sends again only when the re-read proves it did not act.
+    Verify,
+    /// A create whose failure may leave work behind that the panel does not list (Pelican's
+    /// client database create answers 500 and leaves the database on the host): re-read and
+    /// report, never send again.
+    VerifyNoResend,
+}
+
+/// What a re-read after an unknown outcome showed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reread {
+    /// The operation's effect is there: it acted.
+    Found,
+    /// The effect is not there.
+    Absent,
+    /// The re-read could not tell (it failed, or nothing identifies the effect).
+    Unknown,
+}
+
+/// What to do after that re-read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterReread {
+    /// It acted: take the re-read object as the answer.
+    Done,
+    /// It did not act: send again (after the usual backoff, within the retry budget).
+    Resend,
+    /// Report what the re-read showed; send nothing more.
+    Report,
+}
+
+impl OperationRule {
+    /// How the transport treats a failed attempt of this operation.
+    pub fn idempotency(self) -> Idempotency {
+        match self {
+            OperationRule::Read | OperationRule::Repeatable | OperationRule::Delete => {
+                Idempotency::Idempotent
+            }
+            OperationRule::Once | OperationRule::Verify | OperationRule::VerifyNoResend => {
+                Idempotency::NonIdempotent
+            }
+        }
+    }
+
+    /// Whether an unknown outcome is followed by a re-read.
+    pub fn rereads(self) -> bool {
+        matches!(self, OperationRule::Verify | OperationRule::VerifyNoResend)
+    }
+
+    /// After an unknown outcome was re-read.
+    pub fn after_reread(self, reread: Reread) -> AfterReread {
+        match (self, reread) {
+            (_, Reread::Found) if self.rereads() => AfterReread::Done,
+            (OperationRule::Verify, Reread::Absent) => AfterReread::Resend,
+            _ => AfterReread::Report,
+        }
     }
 }
 
@@ -305,6 +383,50 @@ mod tests {
             RetryAfter(Duration::from_millis(100))
         );
         assert_eq!(p().after_verified_absent(3, 0.0), GiveUp);
+    }
+
+    #[test]
+    fn refusals_are_never_retried() {
+        for kind in [Idempotent, NonIdempotent] {
+            assert_eq!(
+                p().decide(kind, Refused, 0, Z, None, 0.0),
+                GiveUp,
+                "{kind:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn operation_rules_follow_what_the_operation_does_not_its_verb() {
+        use OperationRule::*;
+        for rule in [Read, Repeatable, Delete] {
+            assert_eq!(rule.idempotency(), Idempotent, "{rule:?}");
+            assert!(!rule.rereads());
+        }
+        for rule in [Once, Verify, VerifyNoResend] {
+            assert_eq!(rule.idempotency(), NonIdempotent, "{rule:?}");
+        }
+        // A power signal or a console command: never re-read, never re-sent.
+        for r in [Reread::Found, Reread::Absent, Reread::Unknown] {
+            assert_eq!(Once.after_reread(r), AfterReread::Report);
+            assert_eq!(Read.after_reread(r), AfterReread::Report);
+        }
+        assert_eq!(Verify.after_reread(Reread::Found), AfterReread::Done);
+        assert_eq!(Verify.after_reread(Reread::Absent), AfterReread::Resend);
+        assert_eq!(Verify.after_reread(Reread::Unknown), AfterReread::Report);
+        // Pelican's database create: absent from the panel may still be on the host.
+        assert_eq!(
+            VerifyNoResend.after_reread(Reread::Found),
+            AfterReread::Done
+        );
+        assert_eq!(
+            VerifyNoResend.after_reread(Reread::Absent),
+            AfterReread::Report
+        );
+        assert_eq!(
+            VerifyNoResend.after_reread(Reread::Unknown),
+            AfterReread::Report
+        );
     }
 
     #[test]

@@ -285,7 +285,9 @@ fn de_labelled_opt<'de, D: Deserializer<'de>>(
     d.deserialize_any(LabelledVisitor)
 }
 
-fn de_labelled<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {
+pub(crate) fn de_labelled<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<(String, String)>, D::Error> {
     Ok(de_labelled_opt(d)?.unwrap_or_default())
 }
 
