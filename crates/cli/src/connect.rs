@@ -17,16 +17,16 @@ pub fn diag(code: &'static str, message: impl Into<String>, help: impl Into<Stri
     ))
 }
 
-/// The environment variable holding a client API key of the user who owns the application key
-/// (optional): with it, roost asks the panel who that user is and never deletes them.
-pub const CLIENT_TOKEN_ENV: &str = "ROOST_CLIENT_TOKEN";
-
 /// A connected panel. Holding it keeps an embedded simulator running.
 pub struct Panel {
     pub client: std::sync::Arc<PanelClient>,
-    /// A client key of the application key's owner (from [`CLIENT_TOKEN_ENV`]; the embedded
-    /// simulator's own), to learn who that owner is.
+    /// A client key of the application key's owner (optional: from the variable the panel
+    /// block's `client-token-env` names, default `ROOST_CLIENT_TOKEN`; the embedded
+    /// simulator's own), to learn through the Client API who that owner is, so that user is
+    /// never deleted.
     pub client_token: Option<Secret>,
+    /// The name of that variable, for messages.
+    pub client_token_env: String,
     /// What the user named: the URL, or `sim:PATH`.
     pub label: String,
     pub sim: Option<SimHandle>,
@@ -100,6 +100,7 @@ pub async fn connect(opts: &ConnectOptions, manifest: Option<&Manifest>) -> Resu
         return Ok(Panel {
             client,
             client_token: Some(Secret::new(sim.client_token())),
+            client_token_env: settings.client_token_env.clone(),
             label: target,
             sim: Some(sim),
         });
@@ -128,13 +129,14 @@ pub async fn connect(opts: &ConnectOptions, manifest: Option<&Manifest>) -> Resu
     cc.on_wait = opts.on_wait.clone();
     cc.read_only = opts.read_only;
     let client = std::sync::Arc::new(PanelClient::new(cc).map_err(panel_error)?);
-    let client_token = std::env::var(CLIENT_TOKEN_ENV)
+    let client_token = std::env::var(&settings.client_token_env)
         .ok()
         .filter(|t| !t.trim().is_empty())
         .map(|t| Secret::new(t.trim()));
     Ok(Panel {
         client,
         client_token,
+        client_token_env: settings.client_token_env.clone(),
         label: target,
         sim: None,
     })
@@ -173,12 +175,13 @@ pub async fn key_owner(panel: &Panel) -> Result<Option<roost_model::KeyOwner>, B
     let Some(token) = &panel.client_token else {
         return Ok(None);
     };
+    let var = &panel.client_token_env;
     panel.client.key_owner(token).await.map(Some).map_err(|e| {
         diag(
             "roost::client-token",
             format!("cannot ask the panel who owns the API key: {e}"),
             format!(
-                "${CLIENT_TOKEN_ENV} must hold a client API key (Account → API Credentials) of the user who owns the application key; unset it to plan without (roost then treats every root admin as possibly that user)"
+                "${var} (the panel block's `client-token-env`) must hold a client API key (Account → API Credentials) of the user who owns the application key; unset it to plan without (roost then treats every root admin as possibly that user)"
             ),
         )
     })

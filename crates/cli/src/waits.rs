@@ -52,6 +52,11 @@ pub fn describe(w: &RateLimitWait) -> (f64, String) {
         }
         WaitReason::RetryAfter => "the panel answered 429".into(),
         WaitReason::Backoff { attempt, cause } => format!("retry {attempt} after: {cause}"),
+        WaitReason::RouteLimit {
+            limiter,
+            limit,
+            window,
+        } => format!("{limiter}: {limit} per {} s", window.as_secs()),
     };
     (seconds, reason)
 }
@@ -143,6 +148,15 @@ mod tests {
         );
         let (_, r) = describe(&wait(1500, WaitReason::PanelLowRemaining { remaining: 3 }));
         assert_eq!(r, "the panel has 3 requests left this minute");
+        let (_, r) = describe(&wait(
+            30_000,
+            WaitReason::RouteLimit {
+                limiter: roost_panel::ClientLimiter::DatabaseCreate,
+                limit: 2,
+                window: Duration::from_secs(60),
+            },
+        ));
+        assert_eq!(r, "the per-server database-create limiter: 2 per 60 s");
     }
 
     #[test]

@@ -71,6 +71,7 @@ fn tricky_values_print_and_load_back_the_same() {
     let text = r#"panel {
     dialect "auto"
     token-env "MY_TOKEN"
+    client-token-env "MY_CLIENT_TOKEN"
     ignore "server.*.description"
     prune "servers" "databases"
 }

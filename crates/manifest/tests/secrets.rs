@@ -129,3 +129,26 @@ fn a_secret_source_must_name_something() {
     let e = errors(r#"env RCON_PASS=(env)42"#);
     assert_eq!(e[0].0, "roost::wrong-type");
 }
+
+/// The client token's variable is read like the API token's: named, never written.
+#[test]
+fn the_client_token_is_named_by_its_variable_never_written() {
+    let load_panel = |field: &str| {
+        let text = format!("panel {{\n    {field}\n}}\n");
+        load(Sources {
+            files: vec![("panel.kdl".into(), Arc::from(text))],
+        })
+    };
+    let m = load_panel(r#"client-token-env "MY_CLIENT_TOKEN""#).expect("valid");
+    assert_eq!(m.desired.panel.client_token_env, "MY_CLIENT_TOKEN");
+    let m = load_panel(r#"dialect "pelican""#).expect("valid");
+    assert_eq!(
+        m.desired.panel.client_token_env, "ROOST_CLIENT_TOKEN",
+        "the default"
+    );
+    let err = load_panel(r#"client-token-env "ptlc_Xq7Vb2mL9pR4sT8wY1zA3cE5gH6jK0nM2oQ4uW6""#)
+        .expect_err("a literal key is refused");
+    let d = &err.diagnostics[0];
+    assert_eq!(d.code_str(), "roost::literal-secret");
+    assert!(d.message().contains("client API token"), "{}", d.message());
+}

@@ -155,7 +155,14 @@ pub mod client_network_routes {
         route!["servers", server, "network", "allocations", allocation]
     }
     pub fn primary(server: impl Display, allocation: impl Display) -> Route {
-        route!["servers", server, "network", "allocations", allocation, "primary"]
+        route![
+            "servers",
+            server,
+            "network",
+            "allocations",
+            allocation,
+            "primary"
+        ]
     }
 }
 

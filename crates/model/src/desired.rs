@@ -98,6 +98,11 @@ pub struct PanelSettings {
     pub url: Option<String>,
     /// Name of the environment variable holding the API token (default `ROOST_TOKEN`).
     pub token_env: String,
+    /// Name of the environment variable holding a **client** API key (default
+    /// `ROOST_CLIENT_TOKEN`): the Client API's token, of the user owning the application key.
+    /// Optional: roost reads it only when it is set.
+    #[serde(default = "default_client_token_env")]
+    pub client_token_env: String,
     /// The dialect the manifests are written for.
     pub dialect: DialectChoice,
     /// Prefix of the `external_id` roost gives the servers and users it creates. It is roost's
@@ -145,11 +150,16 @@ impl Default for DeleteThreshold {
     }
 }
 
+fn default_client_token_env() -> String {
+    "ROOST_CLIENT_TOKEN".to_string()
+}
+
 impl Default for PanelSettings {
     fn default() -> Self {
         PanelSettings {
             url: None,
             token_env: "ROOST_TOKEN".to_string(),
+            client_token_env: default_client_token_env(),
             dialect: DialectChoice::Auto,
             namespace: "roost:".to_string(),
             previous_namespace: None,

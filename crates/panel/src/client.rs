@@ -265,6 +265,22 @@ impl PanelClient {
         }
     }
 
+    /// A client of the same panel's Client API with `client_token` (a client key, `ptlc_` /
+    /// `pacc_`), with this client's timeouts, retry budget, wait observer and read-only
+    /// setting. It counts in its own bucket (the key's user's), never in this one.
+    pub fn client_api(&self, client_token: Secret) -> Result<crate::ClientApi, PanelError> {
+        let i = &self.inner;
+        let mut config = ClientConfig::new(i.base_url.clone(), client_token);
+        config.dialect = i.expected.or(self.dialect());
+        config.timeout = i.timeout;
+        config.connect_timeout = i.connect_timeout;
+        config.max_retries = i.retry.max_retries;
+        config.retry_budget = i.retry.max_elapsed;
+        config.on_wait = i.observer.clone();
+        config.read_only = i.read_only;
+        crate::ClientApi::new(config)
+    }
+
     /// The client-side per-minute budget in force (`None` when off).
     pub fn rate_limit(&self) -> Option<u32> {
         self.inner.limiter.limit()

@@ -11,6 +11,7 @@ use roost_model::{Dialect, DialectChoice, Kind, PanelSettings};
 pub const FIELDS: &[&str] = &[
     "url",
     "token-env",
+    "client-token-env",
     "dialect",
     "namespace",
     "prune",
@@ -38,7 +39,20 @@ pub fn parse(r: &mut Reader, attributes: AttributeNames, node: &KdlNode) -> Pane
     for (field, child) in fields(r, node, "panel", FIELDS, &[]).list {
         match field {
             "url" => parse_url(r, child, &mut panel),
-            "token-env" => parse_token_env(r, child, &mut panel),
+            "token-env" => {
+                if let Some(v) =
+                    parse_env_name(r, child, "token-env", "ROOST_TOKEN", "the API token")
+                {
+                    panel.token_env = v;
+                }
+            }
+            "client-token-env" => {
+                let example = "ROOST_CLIENT_TOKEN";
+                let what = "the client API token";
+                if let Some(v) = parse_env_name(r, child, "client-token-env", example, what) {
+                    panel.client_token_env = v;
+                }
+            }
             "dialect" => parse_dialect(r, child, &mut panel),
             "namespace" => crate::ownership::parse_namespace(r, child, &mut panel),
             "prune" => parse_prune(r, child, &mut panel),
@@ -87,23 +101,27 @@ fn parse_url(r: &mut Reader, child: &KdlNode, panel: &mut PanelSettings) {
     }
 }
 
-fn parse_token_env(r: &mut Reader, child: &KdlNode, panel: &mut PanelSettings) {
-    let Some(s) = string_field(r, child, 1, 255, "token-env \"ROOST_TOKEN\"") else {
-        return;
-    };
+/// The name of an environment variable holding a token; a value that looks like the token
+/// itself is refused (manifests live in git).
+fn parse_env_name(
+    r: &mut Reader,
+    child: &KdlNode,
+    field: &str,
+    example: &str,
+    what: &str,
+) -> Option<String> {
+    let hint = format!("{field} \"{example}\"");
+    let s = string_field(r, child, 1, 255, &hint)?;
     if s.v.len() >= 40
         && !s
             .v
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
     {
-        r.push(literal_secret(
-            s.span,
-            "token-env \"ROOST_TOKEN\"",
-            "the API token",
-        ));
+        r.push(literal_secret(s.span, &hint, what));
+        None
     } else {
-        panel.token_env = s.v;
+        Some(s.v)
     }
 }
 
@@ -180,8 +198,12 @@ pub(crate) fn print(o: &mut Out, p: &PanelSettings) {
     if let Some(url) = &p.url {
         o.field("url", q(url));
     }
-    if o.style == Style::Resolved || p.token_env != PanelSettings::default().token_env {
+    let defaults = PanelSettings::default();
+    if o.style == Style::Resolved || p.token_env != defaults.token_env {
         o.field("token-env", q(&p.token_env));
+    }
+    if o.style == Style::Resolved || p.client_token_env != defaults.client_token_env {
+        o.field("client-token-env", q(&p.client_token_env));
     }
     let dialect = match p.dialect {
         DialectChoice::Auto => "auto",
