@@ -1,5 +1,6 @@
-//! roost-panel: an HTTP client for the Application API (`/api/application`) of Pterodactyl
-//! (v1.11) and Pelican panels, both dialects first-class.
+//! roost-panel: HTTP clients for the Application API (`/api/application`, the admin's) and the
+//! Client API (`/api/client`, a user's: [`ClientApi`], see `client_api/`) of Pterodactyl (v1.11)
+//! and Pelican panels, both dialects first-class.
 //!
 //! * [`PanelClient`] built from a [`ClientConfig`]: detects or verifies the dialect
 //!   ([`PanelClient::detect_dialect`]), reads the whole live state in one listing per kind
