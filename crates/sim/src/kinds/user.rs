@@ -275,6 +275,7 @@ fn delete(st: &mut SimState, r: &mut Req, uid: u64) -> Res {
     }
     st.remove_user_index(&u);
     st.users.remove(&uid);
+    st.drop_user_children(uid);
     r.changed = true;
     Ok(Out::empty())
 }

@@ -344,6 +344,7 @@ impl SimState {
                 .unwrap_or_else(|| egg.map(|e| e.first_image().to_string()).unwrap_or_default()),
             skip_scripts: false,
             variables,
+            transferring: false,
             created_at: now,
             updated_at: now,
         };

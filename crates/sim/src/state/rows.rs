@@ -108,6 +108,9 @@ pub struct Server {
     pub skip_scripts: bool,
     /// Server variable rows: egg variable id -> stored value.
     pub variables: BTreeMap<u64, String>,
+    /// A transfer to another node is under way (set out of band; the sim does not transfer).
+    #[serde(default)]
+    pub transferring: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
