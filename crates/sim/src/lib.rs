@@ -28,9 +28,10 @@ pub use legacy::LegacyFields;
 pub use roost_model::Dialect;
 pub use rules::Regex;
 pub use state::{
-    Allocation, ApiKey, Backup, Counters, Cron, DATABASE_NAME_MAX, Database, DatabaseHost,
-    DatabaseHostParams, Egg, EggVariable, Location, Nest, Node, NodeParams, PanelSettings, Role,
-    Schedule, Server, ServerParams, SimState, Subuser, Task, User, UserParams, database_name,
+    ActivityLog, Allocation, ApiKey, Backup, Counters, Cron, DATABASE_NAME_MAX, Database,
+    DatabaseHost, DatabaseHostParams, Egg, EggVariable, Location, Nest, Node, NodeParams,
+    PanelSettings, Role, Schedule, Server, ServerParams, SimState, Subuser, Task, User, UserParams,
+    database_name,
 };
 
 pub use client::default_client_token;

@@ -256,12 +256,10 @@ fn forward(st: &mut SimState, cx: &mut Cx, sid: u64, route: Route) -> Res {
             crate::render::list(&mut w, items.iter(), file_object);
             Ok(Out::json(200, w.s))
         }
+        // Both running panels answer with the charset (the source reading expected
+        // Pterodactyl to send plain `text/plain`).
         (Route::Contents, WingsAnswer::Text(text)) => {
-            let ct = match cx.d {
-                Dialect::Pterodactyl => "text/plain",
-                Dialect::Pelican => "text/plain; charset=utf-8",
-            };
-            Ok(Out::text(200, ct, text))
+            Ok(Out::text(200, "text/plain; charset=utf-8", text))
         }
         (Route::Compress, WingsAnswer::Json(f)) => {
             let mut w = W::new();
