@@ -320,3 +320,18 @@ fn delete_key(st: &mut SimState, cx: &mut Cx, identifier: &str) -> Res {
     );
     Ok(Out::empty())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_client_token_is_a_real_48_character_key() {
+        for d in [Dialect::Pterodactyl, Dialect::Pelican] {
+            let t = default_client_token(d);
+            assert_eq!(t.len(), 48, "16-char identifier + 32-char secret: {t}");
+        }
+        assert!(default_client_token(Dialect::Pterodactyl).starts_with("ptlc_"));
+        assert!(default_client_token(Dialect::Pelican).starts_with("pacc_"));
+    }
+}
