@@ -30,12 +30,12 @@ pub use rules::Regex;
 pub use state::{
     ActivityLog, Allocation, ApiKey, Backup, Counters, Cron, DATABASE_NAME_MAX, Database,
     DatabaseHost, DatabaseHostParams, Egg, EggVariable, Location, Nest, Node, NodeParams,
-    PanelSettings, Role, Schedule, Server, ServerParams, SimState, Subuser, Task, User, UserParams,
-    database_name,
+    PanelSettings, Role, Schedule, Server, ServerParams, SimState, SshKey, Subuser, Task, User,
+    UserParams, database_name,
 };
 
-pub use client::default_client_token;
 pub use client::wings::{Unreachable, Wings, WingsAnswer, WingsCall, WingsError};
+pub use client::{default_client_token, totp};
 pub use config::{
     FaultAction, FaultRule, Faults, LoggedRequest, SimConfig, SimError, default_token,
 };

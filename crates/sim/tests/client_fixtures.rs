@@ -154,48 +154,8 @@ async fn answer(w: &World, name: &str) -> Value {
             };
             json_of(w.post(o, &w.srv("/backups"), body).await, 200, name).await
         }
-        "backups.list" => {
-            let now = w.t.sim.state().now();
-            let kinds: &[BackupKind] = if w.pt() {
-                &[
-                    BackupKind::Successful,
-                    BackupKind::Failed,
-                    BackupKind::Running,
-                ]
-            } else {
-                &[BackupKind::Successful, BackupKind::Successful]
-            };
-            w.t.sim.mutate(|s| {
-                for (i, k) in kinds.iter().enumerate() {
-                    s.insert_backup(backup(w.server, 900 + i as u64, now, *k));
-                }
-            });
-            json_of(w.get(o, &w.srv("/backups")).await, 200, name).await
-        }
+        "backups.list" | "databases.create" | "databases.list" => seeded_answer(w, name).await,
         "client.list" => client_list(w).await,
-        "databases.create" => {
-            w.grant(&["websocket.connect", "database.create"]);
-            let r = w
-                .post(
-                    &w.sub_key,
-                    &w.srv("/databases"),
-                    json!({"database": "coreprotect", "remote": "10.0.0.%"}),
-                )
-                .await;
-            json_of(r, 200, name).await
-        }
-        "databases.list" => {
-            let host = *w.t.sim.state().database_hosts.keys().next().unwrap();
-            w.t.sim.mutate(|s| {
-                s.add_database(w.server, host, "luckperms", "%");
-            });
-            let path = if w.pt() {
-                "/databases?include=password"
-            } else {
-                "/databases"
-            };
-            json_of(w.get(o, &w.srv(path)).await, 200, name).await
-        }
         "files.compress" => {
             w.t.sim.set_wings(fake_wings(daemon));
             json_of(
@@ -251,6 +211,55 @@ async fn answer(w: &World, name: &str) -> Value {
             decode_token(r["data"]["token"].as_str().unwrap())
         }
         _ => error_answer(w, name).await,
+    }
+}
+
+/// Answers over seeded backups and databases.
+async fn seeded_answer(w: &World, name: &str) -> Value {
+    let o = &w.owner_key;
+    match name {
+        "backups.list" => {
+            let now = w.t.sim.state().now();
+            let kinds: &[BackupKind] = if w.pt() {
+                &[
+                    BackupKind::Successful,
+                    BackupKind::Failed,
+                    BackupKind::Running,
+                ]
+            } else {
+                &[BackupKind::Successful, BackupKind::Successful]
+            };
+            w.t.sim.mutate(|s| {
+                for (i, k) in kinds.iter().enumerate() {
+                    s.insert_backup(backup(w.server, 900 + i as u64, now, *k));
+                }
+            });
+            json_of(w.get(o, &w.srv("/backups")).await, 200, name).await
+        }
+        "databases.create" => {
+            w.grant(&["websocket.connect", "database.create"]);
+            let r = w
+                .post(
+                    &w.sub_key,
+                    &w.srv("/databases"),
+                    json!({"database": "coreprotect", "remote": "10.0.0.%"}),
+                )
+                .await;
+            json_of(r, 200, name).await
+        }
+        "databases.list" => {
+            let host = *w.t.sim.state().database_hosts.keys().next().unwrap();
+            w.t.sim.mutate(|s| {
+                s.add_database(w.server, host, "luckperms", "%");
+            });
+            let path = if w.pt() {
+                "/databases?include=password"
+            } else {
+                "/databases"
+            };
+            json_of(w.get(o, &w.srv(path)).await, 200, name).await
+        }
+        other => panic!("not a seeded fixture: {other}"),
     }
 }
 

@@ -502,3 +502,38 @@ async fn backups_list_lock_delete_and_limits() {
         );
     }
 }
+
+/// The panel caches what Wings says about a server's resources for 20 seconds (all users);
+/// Pterodactyl answers 504 when the daemon fails, Pelican 200 with state `missing`.
+#[tokio::test]
+async fn resources_are_cached_twenty_seconds() {
+    for d in both() {
+        let w = world(d).await;
+        let r = w.get(&w.owner_key, &w.srv("/resources")).await;
+        match d {
+            Dialect::Pterodactyl => assert_eq!(r.code(), 504, "{}", r.text),
+            Dialect::Pelican => assert_eq!(r.json()["attributes"]["current_state"], "missing"),
+        }
+        let wings = common::client::fake_wings(|_| {
+            Ok(roost_sim::WingsAnswer::Json(json!({"state": "running"})))
+        });
+        w.t.sim.set_wings(wings.clone());
+        w.advance(21);
+        for key in [&w.owner_key, &w.admin_key] {
+            let r = w.get(key, &w.srv("/resources")).await;
+            assert_eq!(r.json()["attributes"]["current_state"], "running", "{d}");
+        }
+        assert_eq!(
+            wings.calls.lock().unwrap().len(),
+            1,
+            "{d}: one daemon call for both"
+        );
+        w.advance(21);
+        w.get(&w.owner_key, &w.srv("/resources")).await;
+        assert_eq!(
+            wings.calls.lock().unwrap().len(),
+            2,
+            "{d}: the cache expired"
+        );
+    }
+}

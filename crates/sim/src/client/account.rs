@@ -5,6 +5,7 @@
 use super::access::unauthorized;
 use super::activity;
 use super::ctx::Cx;
+use super::security;
 use crate::render::{close, list, open};
 use crate::response::{ApiErr, Out, Res, validate};
 use crate::rules::{FieldError, Rule, Validator, php_string, string_column_max};
@@ -23,6 +24,16 @@ pub enum Route {
     ApiKeys,
     ApiKeyCreate,
     ApiKeyDelete(String),
+    SshKeys,
+    SshKeyCreate,
+    /// Pterodactyl: `POST /ssh-keys/remove` with the fingerprint in the body.
+    SshKeyRemove,
+    /// Pelican: `DELETE /ssh-keys/{fingerprint}`.
+    SshKeyDelete(String),
+    /// Pterodactyl's two-factor routes.
+    TwoFactor,
+    TwoFactorEnable,
+    TwoFactorDisable,
 }
 
 /// Deterministic 48-character client key (16-char identifier + 32-char secret) of the user
@@ -49,6 +60,13 @@ pub fn handle(st: &mut SimState, cx: &mut Cx, route: Route) -> Res {
         }
         Route::ApiKeyCreate => create_key(st, cx),
         Route::ApiKeyDelete(identifier) => delete_key(st, cx, &identifier),
+        Route::SshKeys => security::list_keys(st, cx),
+        Route::SshKeyCreate => security::create_key(st, cx),
+        Route::SshKeyRemove => security::delete_key(st, cx, None),
+        Route::SshKeyDelete(fp) => security::delete_key(st, cx, Some(&fp)),
+        Route::TwoFactor => security::setup(st, cx),
+        Route::TwoFactorEnable => security::enable(st, cx),
+        Route::TwoFactorDisable => security::disable(st, cx),
     }
 }
 

@@ -62,6 +62,11 @@ pub fn md5_hex(data: &[u8]) -> String {
 
 /// SHA-1 as lowercase hex.
 pub fn sha1_hex(data: &[u8]) -> String {
+    hex(&sha1(data))
+}
+
+/// SHA-1 digest.
+pub fn sha1(data: &[u8]) -> [u8; 20] {
     let mut h: [u32; 5] = [
         0x6745_2301,
         0xEFCD_AB89,
@@ -101,8 +106,52 @@ pub fn sha1_hex(data: &[u8]) -> String {
             *x = x.wrapping_add(y);
         }
     }
-    let bytes: Vec<u8> = h.iter().flat_map(|x| x.to_be_bytes()).collect();
-    hex(&bytes)
+    let mut out = [0u8; 20];
+    for (i, x) in h.iter().enumerate() {
+        out[i * 4..i * 4 + 4].copy_from_slice(&x.to_be_bytes());
+    }
+    out
+}
+
+/// HMAC-SHA1 (RFC 2104), for TOTP codes.
+pub fn hmac_sha1(key: &[u8], message: &[u8]) -> [u8; 20] {
+    let mut k = [0u8; 64];
+    if key.len() > 64 {
+        k[..20].copy_from_slice(&sha1(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let mut inner: Vec<u8> = k.iter().map(|b| b ^ 0x36).collect();
+    inner.extend_from_slice(message);
+    let mut outer: Vec<u8> = k.iter().map(|b| b ^ 0x5c).collect();
+    outer.extend_from_slice(&sha1(&inner));
+    sha1(&outer)
+}
+
+/// The 6-digit TOTP code (RFC 6238: HMAC-SHA1, 30-second steps) of a base32 secret at a
+/// time; None for a secret that is not base32.
+pub fn totp(secret: &str, unix: i64) -> Option<String> {
+    const B32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut key = Vec::new();
+    let (mut acc, mut bits) = (0u64, 0);
+    for c in secret.trim_end_matches('=').bytes() {
+        acc = (acc << 5) | B32.iter().position(|x| *x == c.to_ascii_uppercase())? as u64;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            key.push((acc >> bits) as u8);
+        }
+    }
+    let step = (unix.div_euclid(30)) as u64;
+    let mac = hmac_sha1(&key, &step.to_be_bytes());
+    let offset = (mac[19] & 0x0f) as usize;
+    let n = u32::from_be_bytes([
+        mac[offset] & 0x7f,
+        mac[offset + 1],
+        mac[offset + 2],
+        mac[offset + 3],
+    ]);
+    Some(format!("{:06}", n % 1_000_000))
 }
 
 const K256: [u32; 64] = [
@@ -216,6 +265,10 @@ mod tests {
             sha256_hex(&long),
             "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3"
         );
+        // RFC 6238 appendix B (SHA-1, 8 digits 94287082 at 59 s: the last six).
+        let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+        assert_eq!(totp(secret, 59).as_deref(), Some("287082"));
+        assert_eq!(totp(secret, 1_111_111_109).as_deref(), Some("081804"));
         // RFC 4231 test case 2.
         assert_eq!(
             hex(&hmac_sha256(b"Jefe", b"what do ya want for nothing?")),

@@ -8,7 +8,7 @@
 //!   [`limits`] (the client limit per user and the per-server limiters);
 //! - one module per resource: [`servers`], [`settings`], [`startup`], [`databases`],
 //!   [`network`], [`subusers`], [`schedules`] + [`tasks`] (+ [`cron`]), [`backups`], [`files`],
-//!   [`account`], [`activity`];
+//!   [`account`] (+ [`security`]: SSH keys, two-factor), [`activity`];
 //! - [`wings`]: the seam where a Wings emulation plugs in (the sim's daemon is unreachable).
 
 mod access;
@@ -31,14 +31,17 @@ pub mod pipeline;
 mod render;
 mod routes;
 mod schedules;
+mod security;
 mod servers;
 mod settings;
+mod ssh;
 mod startup;
 mod subusers;
 mod tasks;
 pub mod wings;
 
 pub use account::default_client_token;
+pub use digest::totp;
 pub use limits::Windows;
 pub use pipeline::process;
 

@@ -99,12 +99,19 @@ fn account_routes(d: Dialect, rest: &[&str]) -> Candidates {
     let s = |x: &str| x.to_string();
     let list: Vec<(&'static str, A)> = match (d, rest) {
         (_, []) => vec![("GET", A::Get)],
+        (Dialect::Pterodactyl, ["two-factor"]) => {
+            vec![("GET", A::TwoFactor), ("POST", A::TwoFactorEnable)]
+        }
+        (Dialect::Pterodactyl, ["two-factor", "disable"]) => vec![("POST", A::TwoFactorDisable)],
         (Dialect::Pelican, ["username"]) => vec![("PUT", A::Username)],
         (_, ["email"]) => vec![("PUT", A::Email)],
         (_, ["password"]) => vec![("PUT", A::Password)],
         (_, ["activity"]) => vec![("GET", A::Activity)],
         (_, ["api-keys"]) => vec![("GET", A::ApiKeys), ("POST", A::ApiKeyCreate)],
         (_, ["api-keys", id]) => vec![("DELETE", A::ApiKeyDelete(s(id)))],
+        (_, ["ssh-keys"]) => vec![("GET", A::SshKeys), ("POST", A::SshKeyCreate)],
+        (Dialect::Pterodactyl, ["ssh-keys", "remove"]) => vec![("POST", A::SshKeyRemove)],
+        (Dialect::Pelican, ["ssh-keys", fp]) => vec![("DELETE", A::SshKeyDelete(s(fp)))],
         _ => vec![],
     };
     list.into_iter()

@@ -114,14 +114,28 @@ pub fn view(st: &SimState, cx: &Cx, sid: u64) -> Res {
     Ok(Out::json(200, s))
 }
 
-/// `GET /servers/{server}/resources`: Wings' view of the server. Pterodactyl answers 504 for
-/// any daemon failure; Pelican answers 200 with state `missing`.
-pub fn resources(st: &SimState, cx: &Cx, sid: u64) -> Res {
-    let data = match cx.wings(st, sid, WingsCall::Details) {
-        Ok(WingsAnswer::Json(v)) => v,
-        Ok(_) => Value::Object(Default::default()),
-        Err(_) if cx.d == Dialect::Pelican => json!({"state": "missing"}),
-        Err(_) => return Err(daemon_error(cx.d, &WingsError::Unreachable)),
+/// `GET /servers/{server}/resources`: Wings' view of the server, cached 20 seconds per server.
+/// Pterodactyl answers 504 for any daemon failure (and caches nothing); Pelican answers 200
+/// with state `missing` (and caches that).
+pub fn resources(st: &mut SimState, cx: &Cx, sid: u64) -> Res {
+    let now = st.now();
+    let cached = st
+        .resources_cache
+        .get(&sid)
+        .filter(|(until, _)| now < *until)
+        .map(|(_, v)| v.clone());
+    let data = match cached {
+        Some(v) => v,
+        None => {
+            let v = match cx.wings(st, sid, WingsCall::Details) {
+                Ok(WingsAnswer::Json(v)) => v,
+                Ok(_) => Value::Object(Default::default()),
+                Err(_) if cx.d == Dialect::Pelican => json!({"state": "missing"}),
+                Err(_) => return Err(daemon_error(cx.d, &WingsError::Unreachable)),
+            };
+            st.resources_cache.insert(sid, (now + 20, v.clone()));
+            v
+        }
     };
     let get = |path: &str, default: Value| {
         crate::rules::get_path(&data, path)

@@ -164,6 +164,7 @@ fn blank_user(st: &mut SimState, now: i64) -> User {
         language: "en".into(),
         root_admin: false,
         use_totp: false,
+        totp_secret: None,
         is_managed_externally: false,
         timezone: None,
         password: None,

@@ -28,6 +28,19 @@ impl ApiKey {
     }
 }
 
+/// An SSH key of a user's account (for SFTP).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SshKey {
+    pub id: u64,
+    pub user_id: u64,
+    pub name: String,
+    /// `SHA256:...`
+    pub fingerprint: String,
+    /// PKCS#8 PEM.
+    pub public_key: String,
+    pub created_at: i64,
+}
+
 /// A user's access to another user's server.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Subuser {

@@ -241,7 +241,7 @@ impl SimState {
         self.installs.remove(&server_id);
     }
 
-    /// Drops what belongs to a user that is being deleted: their subuser rows and API keys.
+    /// Drops what belongs to a user that is being deleted: their subuser rows, API and SSH keys.
     pub fn drop_user_children(&mut self, user_id: u64) {
         let subusers: Vec<u64> = self
             .idx
@@ -256,5 +256,6 @@ impl SimState {
         for k in keys {
             self.remove_api_key(k);
         }
+        self.ssh_keys.retain(|_, k| k.user_id != user_id);
     }
 }

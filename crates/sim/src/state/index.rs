@@ -102,6 +102,7 @@ impl SimState {
         c.subuser = c.subuser.max(max(self.subusers.keys().next_back()));
         c.schedule = c.schedule.max(max(self.schedules.keys().next_back()));
         c.backup = c.backup.max(max(self.backups.keys().next_back()));
+        c.ssh_key = c.ssh_key.max(max(self.ssh_keys.keys().next_back()));
         let mt = self
             .schedules
             .values()

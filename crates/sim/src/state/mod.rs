@@ -9,7 +9,9 @@ mod params;
 mod rows;
 mod seed;
 
-pub use client::{ActivityLog, ApiKey, Backup, Cron, PanelSettings, Schedule, Subuser, Task};
+pub use client::{
+    ActivityLog, ApiKey, Backup, Cron, PanelSettings, Schedule, SshKey, Subuser, Task,
+};
 pub use databases::{
     DATABASE_NAME_MAX, DatabaseHostParams, database_name, new_database_password,
     new_database_username,
@@ -54,6 +56,8 @@ pub struct Counters {
     pub backup: u64,
     #[serde(default)]
     pub activity: u64,
+    #[serde(default)]
+    pub ssh_key: u64,
 }
 
 /// How many activity entries the sim keeps (the panels prune theirs too).
@@ -88,6 +92,8 @@ pub struct SimState {
     #[serde(default)]
     pub api_keys: BTreeMap<u64, ApiKey>,
     #[serde(default)]
+    pub ssh_keys: BTreeMap<u64, SshKey>,
+    #[serde(default)]
     pub subusers: BTreeMap<u64, Subuser>,
     #[serde(default)]
     pub schedules: BTreeMap<u64, Schedule>,
@@ -120,6 +126,10 @@ pub struct SimState {
     /// The sim's time (shared with the transport; tests move it forward).
     #[serde(skip)]
     pub clock: Clock,
+    /// The panel's 20-second cache of what Wings said about a server's resources:
+    /// server id -> (expiry in sim seconds, the daemon's answer).
+    #[serde(skip)]
+    pub resources_cache: std::collections::HashMap<u64, (i64, serde_json::Value)>,
 }
 
 impl PartialEq for SimState {
@@ -136,6 +146,7 @@ impl PartialEq for SimState {
             && self.database_hosts == o.database_hosts
             && self.databases == o.databases
             && self.api_keys == o.api_keys
+            && self.ssh_keys == o.ssh_keys
             && self.subusers == o.subusers
             && self.schedules == o.schedules
             && self.backups == o.backups
@@ -165,6 +176,7 @@ impl SimState {
             database_hosts: BTreeMap::new(),
             databases: BTreeMap::new(),
             api_keys: BTreeMap::new(),
+            ssh_keys: BTreeMap::new(),
             subusers: BTreeMap::new(),
             schedules: BTreeMap::new(),
             backups: BTreeMap::new(),
@@ -178,6 +190,7 @@ impl SimState {
             idx: Indexes::default(),
             rng: new_rng(),
             clock: Clock::default(),
+            resources_cache: Default::default(),
         }
     }
 

@@ -265,6 +265,7 @@ impl SimState {
             language: p.language,
             root_admin: p.root_admin,
             use_totp: false,
+            totp_secret: None,
             is_managed_externally: false,
             timezone: None,
             password: None,
