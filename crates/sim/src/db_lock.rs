@@ -3,7 +3,7 @@
 //! Pterodactyl on MariaDB answers `500 QueryException` for error 1213 "Deadlock found when
 //! trying to get lock". The transaction is rolled back: nothing of the request is saved.
 
-use crate::api::{ApiErr, GENERIC_DETAIL};
+use crate::response::{ApiErr, GENERIC_DETAIL};
 use crate::{Dialect, util};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -118,19 +118,19 @@ mod tests {
 
     #[test]
     fn bodies_are_the_real_ones() {
-        let pl: serde_json::Value =
+        let pelican_body: serde_json::Value =
             serde_json::from_str(&locked_body(Dialect::Pelican, false)).unwrap();
-        assert_eq!(pl["errors"][0]["code"], "DeadlockException");
-        assert_eq!(pl["errors"][0]["status"], "500");
+        assert_eq!(pelican_body["errors"][0]["code"], "DeadlockException");
+        assert_eq!(pelican_body["errors"][0]["status"], "500");
         assert!(
-            pl["errors"][0]["detail"]
+            pelican_body["errors"][0]["detail"]
                 .as_str()
                 .unwrap()
                 .contains("database is locked")
         );
-        let pt: serde_json::Value =
+        let pterodactyl_body: serde_json::Value =
             serde_json::from_str(&locked_body(Dialect::Pterodactyl, true)).unwrap();
-        assert_eq!(pt["errors"][0]["code"], "QueryException");
-        assert_eq!(pt["errors"][0]["detail"], GENERIC_DETAIL);
+        assert_eq!(pterodactyl_body["errors"][0]["code"], "QueryException");
+        assert_eq!(pterodactyl_body["errors"][0]["detail"], GENERIC_DETAIL);
     }
 }

@@ -170,8 +170,9 @@ async fn pelican_lists_database_hosts() {
     let t = start(Dialect::Pelican).await;
     let r = t.get("/database-hosts?per_page=1").await;
     assert_eq!(r.code(), 200, "{}", r.text);
-    assert_eq!(r.json()["data"], json!([]));
-    assert_eq!(r.json()["meta"]["pagination"]["total"], 0);
+    // The stock host of a fresh sim.
+    assert_eq!(r.json()["data"][0]["attributes"]["name"], "mysql-1");
+    assert_eq!(r.json()["meta"]["pagination"]["total"], 1);
     let pt = start(Dialect::Pterodactyl).await;
     let r = pt.get("/database-hosts?per_page=1").await;
     assert_eq!(r.code(), 404);

@@ -72,10 +72,14 @@ pub struct LiveDatabaseHost {
 }
 
 /// The name the panel gives a database `name` of server `server_id`: `s<id>_<name>`, cut to
-/// [`DATABASE_NAME_MAX`] characters.
+/// [`DATABASE_NAME_MAX`] bytes as PHP's `substr` does (here never inside a character).
 pub fn panel_database_name(server_id: u64, name: &str) -> String {
     let mut full = format!("s{server_id}_{name}");
-    if let Some((at, _)) = full.char_indices().nth(DATABASE_NAME_MAX) {
+    if full.len() > DATABASE_NAME_MAX {
+        let mut at = DATABASE_NAME_MAX;
+        while !full.is_char_boundary(at) {
+            at -= 1;
+        }
         full.truncate(at);
     }
     full
@@ -106,6 +110,9 @@ mod tests {
         assert_eq!(panel_database_name(12, "main"), "s12_main");
         let long = "x".repeat(60);
         assert_eq!(panel_database_name(12, &long).len(), DATABASE_NAME_MAX);
+        // Bytes, as the panels count them, never cutting a character in two.
+        let wide = "é".repeat(30);
+        assert!(panel_database_name(12, &wide).len() <= DATABASE_NAME_MAX);
         let live = LiveDatabase {
             id: 1,
             server_id: 12,

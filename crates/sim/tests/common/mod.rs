@@ -127,3 +127,57 @@ impl T {
 pub fn both() -> [Dialect; 2] {
     Dialect::ALL
 }
+
+/// A body of `shared/panel-api/fixtures/<dialect>/<name>.json`.
+pub fn panel_fixture(d: Dialect, name: &str) -> Value {
+    let rel = format!(
+        "{}/../../../shared/panel-api/fixtures/{}/{name}.json",
+        env!("CARGO_MANIFEST_DIR"),
+        d.as_str()
+    );
+    let abs = format!("/work/shared/panel-api/fixtures/{}/{name}.json", d.as_str());
+    let s = std::fs::read_to_string(&rel)
+        .or_else(|_| std::fs::read_to_string(&abs))
+        .unwrap_or_else(|e| panic!("fixture {name}: {e}"));
+    serde_json::from_str(&s).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
+
+/// Asserts `ours` has the fixture's shape: the same keys at every level and the same JSON type
+/// for every value (each item of an array against the fixture's first item).
+pub fn assert_same_shape(ours: &Value, fixture: &Value, at: &str) {
+    let kind = |v: &Value| match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    assert_eq!(
+        kind(ours),
+        kind(fixture),
+        "type of {at}: {ours} vs {fixture}"
+    );
+    match (ours, fixture) {
+        (Value::Object(o), Value::Object(f)) => {
+            let ok: Vec<&String> = o.keys().collect();
+            let fk: Vec<&String> = f.keys().collect();
+            let mut ok_sorted = ok.clone();
+            let mut fk_sorted = fk.clone();
+            ok_sorted.sort();
+            fk_sorted.sort();
+            assert_eq!(ok_sorted, fk_sorted, "keys of {at}");
+            for (k, v) in o {
+                assert_same_shape(v, &f[k], &format!("{at}.{k}"));
+            }
+        }
+        (Value::Array(o), Value::Array(f)) => {
+            if let Some(first) = f.first() {
+                for (i, v) in o.iter().enumerate() {
+                    assert_same_shape(v, first, &format!("{at}[{i}]"));
+                }
+            }
+        }
+        _ => {}
+    }
+}

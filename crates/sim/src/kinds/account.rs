@@ -3,7 +3,7 @@
 //! uses, since the Application API cannot say. Shapes: Pterodactyl's AccountTransformer (`id`,
 //! no uuid), Pelican's UserTransformer (`uuid`, no id).
 
-use crate::api::ApiErr;
+use crate::response::ApiErr;
 use crate::state::SimState;
 use crate::util::ts_iso;
 use roost_model::Dialect;
@@ -30,7 +30,6 @@ pub enum Key {
 
 /// `(status, body)` of `GET /api/client/account` for a request with `key`.
 pub fn account(st: &SimState, method: &str, key: Key) -> (u16, String) {
-    let pt = st.dialect == Dialect::Pterodactyl;
     let err = |e: ApiErr| (e.status, e.body());
     match key {
         Key::None => {
@@ -66,8 +65,8 @@ pub fn account(st: &SimState, method: &str, key: Key) -> (u16, String) {
         ));
     };
     let admin = st.is_root_admin(u);
-    let attributes = if pt {
-        json!({
+    let attributes = match st.dialect {
+        Dialect::Pterodactyl => json!({
             "id": u.id,
             "admin": admin,
             "username": u.username,
@@ -75,9 +74,8 @@ pub fn account(st: &SimState, method: &str, key: Key) -> (u16, String) {
             "first_name": u.first_name,
             "last_name": u.last_name,
             "language": u.language,
-        })
-    } else {
-        json!({
+        }),
+        Dialect::Pelican => json!({
             "uuid": u.uuid,
             "username": u.username,
             "email": u.email,
@@ -88,7 +86,7 @@ pub fn account(st: &SimState, method: &str, key: Key) -> (u16, String) {
             "2fa_enabled": u.use_totp,
             "created_at": ts_iso(u.created_at),
             "updated_at": ts_iso(u.updated_at),
-        })
+        }),
     };
     (
         200,

@@ -1,0 +1,144 @@
+//! The admin interface under `/__sim/` (state, request log, faults, rate limit), for tests and
+//! tools driving a sim they did not start in-process.
+
+use crate::config::{Faults, LoggedRequest};
+use crate::http::{authenticated, err_response, json_response};
+use crate::response::ApiErr;
+use crate::state::{DatabaseHostParams, SimState};
+use crate::{Shared, lock};
+use axum::body::Body;
+use axum::http::{HeaderMap, Response, StatusCode};
+use serde::Deserialize;
+use std::time::Instant;
+
+#[derive(Deserialize)]
+struct RateLimitBody {
+    per_minute: Option<u32>,
+}
+
+/// `POST /__sim/database-hosts`: only `name` is required.
+#[derive(Deserialize)]
+struct DatabaseHostBody {
+    name: String,
+    host: Option<String>,
+    port: Option<u16>,
+    username: Option<String>,
+    #[serde(default)]
+    nodes: Vec<u64>,
+}
+
+impl DatabaseHostBody {
+    fn params(self) -> DatabaseHostParams {
+        let d = DatabaseHostParams::default();
+        DatabaseHostParams {
+            name: self.name,
+            host: self.host.unwrap_or(d.host),
+            port: self.port.unwrap_or(d.port),
+            username: self.username.unwrap_or(d.username),
+            nodes: self.nodes,
+        }
+    }
+}
+
+/// Adds a database host (a real panel's admin does it in the web UI; Pterodactyl's API cannot)
+/// and answers `201` with the stored row.
+fn add_database_host(sh: &Shared, body: &[u8]) -> Result<Response<Body>, String> {
+    let b: DatabaseHostBody =
+        serde_json::from_slice(body).map_err(|e| format!("invalid database host: {e}"))?;
+    let mut st = lock(&sh.state);
+    let id = st.add_database_host(b.params());
+    sh.save(&st);
+    let row = serde_json::to_string(&st.database_hosts[&id]).unwrap_or_default();
+    Ok(json_response(201, row))
+}
+
+pub fn admin(
+    sh: &Shared,
+    method: &str,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response<Body> {
+    let json = true;
+    if !authenticated(sh, headers) {
+        return err_response(
+            sh,
+            &ApiErr::new(401, "AuthenticationException", "Unauthenticated."),
+            json,
+        );
+    }
+    let bad =
+        |msg: String| json_response(400, ApiErr::new(400, "BadRequestHttpException", msg).body());
+    let no_content = || {
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = StatusCode::NO_CONTENT;
+        r
+    };
+    match (method, path.trim_end_matches('/')) {
+        ("GET", "/__sim/state") => {
+            let st = lock(&sh.state);
+            json_response(200, serde_json::to_string(&*st).unwrap_or_default())
+        }
+        ("PUT", "/__sim/state") => match serde_json::from_slice::<SimState>(body) {
+            Ok(mut new) if new.dialect == sh.dialect => {
+                new.reindex();
+                let mut st = lock(&sh.state);
+                *st = new;
+                sh.save(&st);
+                no_content()
+            }
+            Ok(_) => bad("state is for the other dialect".into()),
+            Err(e) => bad(format!("invalid state: {e}")),
+        },
+        ("GET", "/__sim/log") => {
+            let l = lock(&sh.log);
+            let v: Vec<&LoggedRequest> = l.1.iter().map(|(_, e)| e).collect();
+            json_response(200, serde_json::to_string(&v).unwrap_or_default())
+        }
+        ("DELETE", "/__sim/log") => {
+            lock(&sh.log).1.clear();
+            no_content()
+        }
+        ("PUT", "/__sim/faults") => match serde_json::from_slice::<Faults>(body) {
+            Ok(f) => {
+                set_faults(sh, f);
+                no_content()
+            }
+            Err(e) => bad(format!("invalid faults: {e}")),
+        },
+        ("PUT", "/__sim/rate-limit") => match serde_json::from_slice::<RateLimitBody>(body) {
+            Ok(b) => {
+                set_rate_limit(sh, b.per_minute);
+                no_content()
+            }
+            Err(e) => bad(format!("invalid rate limit: {e}")),
+        },
+        ("POST", "/__sim/database-hosts") => add_database_host(sh, body).unwrap_or_else(bad),
+        _ => json_response(
+            404,
+            ApiErr::new(
+                404,
+                "NotFoundHttpException",
+                format!(
+                    "The route {} could not be found.",
+                    path.trim_start_matches('/')
+                ),
+            )
+            .body(),
+        ),
+    }
+}
+
+pub fn set_faults(sh: &Shared, f: Faults) {
+    let mut rt = lock(&sh.rt);
+    rt.rule_hits = vec![0; f.rules.len()];
+    rt.requests = 0;
+    rt.faults = f;
+}
+
+pub fn set_rate_limit(sh: &Shared, per_minute: Option<u32>) {
+    let mut rt = lock(&sh.rt);
+    rt.rate_limit = per_minute;
+    rt.window_start = Instant::now();
+    rt.window_count = 0;
+}
