@@ -7,7 +7,7 @@ use crate::interrupt::{self, Interrupt};
 use crate::{Event, Outcome, adapt, deps, run};
 use roost_model::Address;
 use roost_plan::{Change, Op, kinds::allocation};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use tokio::task::JoinSet;
 
@@ -75,22 +75,9 @@ pub(crate) async fn run_phase(
 ) {
     let n = tasks.len();
     let mut waiting: Vec<usize> = deps.iter().map(Vec::len).collect();
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (i, ds) in deps.iter().enumerate() {
-        for &d in ds {
-            dependents[d].push(i);
-        }
-    }
+    let dependents = dependents_of(&deps);
     let tasks: Vec<Arc<Task>> = tasks.into_iter().map(Arc::new).collect();
-    // What an earlier phase failed or skipped, when it holds back what depends on it: whatever
-    // depends on it is skipped here too.
-    let bad: std::collections::HashSet<Address> = outcome
-        .failed
-        .iter()
-        .map(|(a, _)| a.clone())
-        .chain(outcome.skipped.iter().cloned())
-        .filter(|a| plan.get(a).is_none_or(|c| deps::holds_back(c)))
-        .collect();
+    let bad = held_back_by_earlier_phases(outcome, plan);
     let mut ready: VecDeque<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
     let mut done = vec![false; n];
     let mut sched = Sched {
@@ -156,34 +143,39 @@ pub(crate) async fn run_phase(
                 reason: "the panel's database reported lock contention (deadlock or \"database is locked\")".into(),
             });
         }
-        sched.done[i] = true;
-        match result {
-            Ok(()) => {
-                outcome
-                    .applied
-                    .extend(tasks[i].changes.iter().map(|c| c.address.clone()));
-                sched.release_dependents(i);
-            }
-            Err(error) => {
-                for c in &tasks[i].changes {
-                    outcome.failed.push((c.address.clone(), error.clone()));
-                }
-                if deps::task_holds_back(&tasks[i].changes) {
-                    // Everything downstream is skipped, not failed.
-                    let because = tasks[i].label().clone();
-                    let start = dependents[i].clone();
-                    sched.skip_down(ctx, start, &because, outcome);
-                } else {
-                    sched.release_dependents(i);
-                }
-            }
-        }
+        sched.finished(ctx, i, result, outcome);
     }
     if interrupt.is_requested() {
         // Past the grace period: what still runs is stopped, its outcome unknown.
         running.abort_all();
         interrupt::settle(ctx, &tasks, &done, &started, outcome);
     }
+}
+
+/// For each task, the tasks that depend on it.
+fn dependents_of(deps: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); deps.len()];
+    for (i, ds) in deps.iter().enumerate() {
+        for &d in ds {
+            dependents[d].push(i);
+        }
+    }
+    dependents
+}
+
+/// What an earlier phase failed or skipped, when it holds back what depends on it: whatever
+/// depends on it is skipped in this phase too.
+fn held_back_by_earlier_phases(
+    outcome: &Outcome,
+    plan: &HashMap<&Address, &Change>,
+) -> HashSet<Address> {
+    outcome
+        .failed
+        .iter()
+        .map(|(a, _)| a.clone())
+        .chain(outcome.skipped.iter().cloned())
+        .filter(|a| plan.get(a).is_none_or(|c| deps::holds_back(c)))
+        .collect()
 }
 
 /// The scheduling state of one phase.
@@ -197,6 +189,39 @@ struct Sched<'a> {
 }
 
 impl Sched<'_> {
+    /// Task `i` is over: applied (its dependents may run), or failed (what it holds back is
+    /// skipped, not failed).
+    fn finished(
+        &mut self,
+        ctx: &ApplyCx,
+        i: usize,
+        result: Result<(), String>,
+        outcome: &mut Outcome,
+    ) {
+        self.done[i] = true;
+        let task = &self.tasks[i];
+        match result {
+            Ok(()) => {
+                outcome
+                    .applied
+                    .extend(task.changes.iter().map(|c| c.address.clone()));
+                self.release_dependents(i);
+            }
+            Err(error) => {
+                for c in &task.changes {
+                    outcome.failed.push((c.address.clone(), error.clone()));
+                }
+                if deps::task_holds_back(&task.changes) {
+                    let because = task.label().clone();
+                    let start = self.dependents[i].clone();
+                    self.skip_down(ctx, start, &because, outcome);
+                } else {
+                    self.release_dependents(i);
+                }
+            }
+        }
+    }
+
     /// Task `i` is over as far as its dependents are concerned: each waits for one less.
     fn release_dependents(&mut self, i: usize) {
         for &d in &self.dependents[i] {
