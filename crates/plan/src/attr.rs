@@ -87,11 +87,6 @@ impl<T, L, W: Copy + Ord> Table<T, L, W> {
         attrs.collect()
     }
 
-    /// The prefixes of the map attributes (`environment`).
-    pub fn map_prefixes(&self) -> Vec<&'static str> {
-        self.maps.iter().map(|m| m.prefix).collect()
-    }
-
     /// Whether `ignore` may name `name` (`environment.NAME` for a map).
     pub fn knows(&self, name: &str) -> bool {
         self.attrs

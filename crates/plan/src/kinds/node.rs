@@ -199,6 +199,18 @@ pub(crate) const TABLE: Table<NodeTarget, LiveNode, Write> = Table {
             write: Write::Update,
             keep_live: |t, l| t.fields.tags = l.tags.clone(),
         },
+        plain!("fqdn", fqdn, |l: &LiveNode| l.fqdn.clone()),
+        plain!("scheme", scheme, |l: &LiveNode| l.scheme.clone()),
+        plain!("behind_proxy", behind_proxy, |l: &LiveNode| l.behind_proxy),
+        plain!("public", public, |l: &LiveNode| l.public),
+        plain!("maintenance_mode", maintenance_mode, |l: &LiveNode| l
+            .maintenance_mode),
+        plain!("memory", memory, |l: &LiveNode| l.memory),
+        plain!("memory_overallocate", memory_overallocate, |l: &LiveNode| l
+            .memory_overallocate),
+        plain!("disk", disk, |l: &LiveNode| l.disk),
+        plain!("disk_overallocate", disk_overallocate, |l: &LiveNode| l
+            .disk_overallocate),
         Attr {
             name: "cpu",
             compare: Compare::Always,
@@ -219,6 +231,9 @@ pub(crate) const TABLE: Table<NodeTarget, LiveNode, Write> = Table {
             write: Write::Update,
             keep_live: |t, l| t.fields.cpu_overallocate = l.cpu_overallocate.unwrap_or(0),
         },
+        plain!("upload_size", upload_size, |l: &LiveNode| l.upload_size),
+        plain!("daemon_listen", daemon_listen, |l: &LiveNode| l.daemon_listen),
+        plain!("daemon_sftp", daemon_sftp, |l: &LiveNode| l.daemon_sftp),
         Attr {
             name: "daemon_connect",
             compare: Compare::Always,
@@ -245,21 +260,6 @@ pub(crate) const TABLE: Table<NodeTarget, LiveNode, Write> = Table {
             write: Write::Update,
             keep_live: |t, l| t.fields.daemon_sftp_alias = l.daemon_sftp_alias.clone(),
         },
-        plain!("fqdn", fqdn, |l: &LiveNode| l.fqdn.clone()),
-        plain!("scheme", scheme, |l: &LiveNode| l.scheme.clone()),
-        plain!("behind_proxy", behind_proxy, |l: &LiveNode| l.behind_proxy),
-        plain!("public", public, |l: &LiveNode| l.public),
-        plain!("maintenance_mode", maintenance_mode, |l: &LiveNode| l
-            .maintenance_mode),
-        plain!("memory", memory, |l: &LiveNode| l.memory),
-        plain!("memory_overallocate", memory_overallocate, |l: &LiveNode| l
-            .memory_overallocate),
-        plain!("disk", disk, |l: &LiveNode| l.disk),
-        plain!("disk_overallocate", disk_overallocate, |l: &LiveNode| l
-            .disk_overallocate),
-        plain!("upload_size", upload_size, |l: &LiveNode| l.upload_size),
-        plain!("daemon_listen", daemon_listen, |l: &LiveNode| l.daemon_listen),
-        plain!("daemon_sftp", daemon_sftp, |l: &LiveNode| l.daemon_sftp),
         plain!("daemon_base", daemon_base, |l: &LiveNode| l.daemon_base.clone()),
     ],
     maps: &[],
