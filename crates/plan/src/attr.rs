@@ -118,17 +118,12 @@ impl<T, L, W: Copy + Ord> Table<T, L, W> {
             } else {
                 Compared::Values { have, want }
             };
-            d.record(
-                a.name.to_string(),
-                compared,
-                live.is_none(),
-                a.impact,
-                a.write,
-            );
+            let name = || a.name.to_string();
+            d.record(name, compared, live.is_none(), a.impact, a.write);
         }
         for m in self.maps {
             for (key, compared) in (m.compare)(target, live, lookup) {
-                let name = format!("{}.{key}", m.prefix);
+                let name = || format!("{}.{key}", m.prefix);
                 d.record(name, compared, live.is_none(), m.impact, m.write);
             }
         }
@@ -208,11 +203,19 @@ impl<W> Default for Diff<W> {
 }
 
 impl<W: Copy + Ord> Diff<W> {
-    fn record(&mut self, name: String, compared: Compared, create: bool, impact: Impact, write: W) {
+    /// Record one attribute; `name` is made only for a change (most attributes do not change).
+    fn record(
+        &mut self,
+        name: impl FnOnce() -> String,
+        compared: Compared,
+        create: bool,
+        impact: Impact,
+        write: W,
+    ) {
         // A create needs no restart, whatever it sets.
         let impact = if create { Impact::None } else { impact };
         let change = |old, new, sensitive| AttrChange {
-            name,
+            name: name(),
             old,
             new,
             sensitive,

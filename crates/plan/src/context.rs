@@ -65,12 +65,20 @@ impl<'a> PlanCx<'a> {
         move |name| self.ignores.ignores(address, name)
     }
 
-    /// A reference to `address`, whose live id (if it exists) is `id`: the id, unless this plan
-    /// creates it (again), in which case the engine learns the id from that create.
-    pub fn reference(&self, address: &Address, id: Option<u64>) -> Ref {
+    /// A reference to the resource at `address`, whose live id (if it exists) is `id`: the id,
+    /// unless this plan creates it (again), in which case the engine learns the id from that
+    /// create. The address is made only when it is needed.
+    pub fn reference(&self, id: Option<u64>, address: impl FnOnce() -> Address) -> Ref {
         match id {
-            Some(id) if !self.recreated.contains(address) => Ref::Id(id),
-            _ => Ref::Pending(address.clone()),
+            Some(id) if self.recreated.is_empty() => Ref::Id(id),
+            Some(id) => {
+                let address = address();
+                match self.recreated.contains(&address) {
+                    true => Ref::Pending(address),
+                    false => Ref::Id(id),
+                }
+            }
+            None => Ref::Pending(address()),
         }
     }
 

@@ -113,10 +113,9 @@ pub(crate) fn plan(cx: &mut PlanCx) {
             port: key.port,
         };
         let live_node = cx.lookup.node_named(&key.node);
-        let node_ref = cx.reference(
-            &Address::new(Kind::Node, &key.node),
-            live_node.map(|n| n.id),
-        );
+        let node_ref = cx.reference(live_node.map(|n| n.id), || {
+            Address::new(Kind::Node, &key.node)
+        });
         let live = cx.lookup.allocation_at(&key.node, endpoint);
         let mut target = AllocationTarget {
             endpoint,
@@ -141,9 +140,11 @@ pub(crate) fn plan(cx: &mut PlanCx) {
             );
             continue;
         }
-        if !diff.changed.is_empty() {
-            cx.recreated.insert(address.clone());
+        if diff.changed.is_empty() {
+            cx.unchanged += 1;
+            continue;
         }
+        cx.recreated.insert(address.clone());
         let mut c = change(address, Action::Replace, Some(live.id), diff, origin);
         c.ops.push(
             Op::Delete {

@@ -137,11 +137,16 @@ fn host_id(cx: &mut PlanCx, address: &Address, db: &Database) -> Option<u64> {
 pub(crate) fn plan(cx: &mut PlanCx) {
     let desired = cx.desired;
     for (key, s) in &desired.servers {
-        let parent = Address::new(Kind::Server, key);
-        if !cx.identity.servers.contains_key(key) {
-            // The server could not be identified: its error says why.
+        // The server could not be identified (its error says why), or it has no databases,
+        // declared or on the panel.
+        let Some(live) = cx.identity.servers.get(key) else {
+            continue;
+        };
+        let on_panel = live.is_some_and(|l| cx.lookup.databases_by_server.contains_key(&l.id));
+        if s.databases.is_empty() && !on_panel {
             continue;
         }
+        let parent = Address::new(Kind::Server, key);
         // A server this plan creates (again) has no databases yet.
         let live_server = cx
             .identity
@@ -151,7 +156,7 @@ pub(crate) fn plan(cx: &mut PlanCx) {
             .and_then(|l| cx.lookup.databases_by_server.get(&l.id))
             .cloned()
             .unwrap_or_default();
-        let server_ref = cx.reference(&parent, live_server.map(|l| l.id));
+        let server_ref = cx.reference(live_server.map(|l| l.id), || parent.clone());
         for (name, db) in &s.databases {
             let address = Address::child(&parent, Kind::Database, name);
             let Some(host) = host_id(cx, &address, db) else {

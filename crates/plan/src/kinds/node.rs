@@ -317,12 +317,11 @@ fn dialect_checks(cx: &mut PlanCx, name: &str, n: &Node) {
 /// The fields node `n` is to have, references resolved against the panel.
 fn target(cx: &PlanCx, n: &Node, reports_connect: bool) -> NodeTarget {
     let location = n.location.as_ref().map(|short| {
-        let address = Address::new(Kind::Location, short);
         let id = match cx.lookup.locations_by_short.get(short.as_str()).map(Vec::as_slice) {
             Some([one]) => Some(one.id),
             _ => None,
         };
-        cx.reference(&address, id)
+        cx.reference(id, || Address::new(Kind::Location, short))
     });
     let listen = i64::from(n.daemon_listen);
     let connect = match n.daemon_connect {

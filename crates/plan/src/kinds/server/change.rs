@@ -38,7 +38,7 @@ fn target(cx: &PlanCx, s: &Server, egg: &LiveEgg, live: Option<&LiveServer>) -> 
     let owner_id = cx.identity.user_ids.get(&s.owner).copied();
     let allocation = |ep: &Endpoint| {
         let id = cx.lookup.allocation_at(&s.node, *ep).map(|a| a.id);
-        cx.reference(&Address::allocation(&s.node, ep.ip, ep.port), id)
+        cx.reference(id, || Address::allocation(&s.node, ep.ip, ep.port))
     };
     let mut additional_shown: Vec<String> = s
         .additional_allocations
@@ -53,7 +53,7 @@ fn target(cx: &PlanCx, s: &Server, egg: &LiveEgg, live: Option<&LiveServer>) -> 
         description: s.description.clone(),
         external_id: Some(cx.desired.server_external_id(s)),
         owner: s.owner.clone(),
-        owner_ref: cx.reference(&Address::new(Kind::User, &s.owner), owner_id),
+        owner_ref: cx.reference(owner_id, || Address::new(Kind::User, &s.owner)),
         owner_id,
         node: s.node.clone(),
         egg: egg.id,
@@ -92,11 +92,10 @@ pub(super) fn plan_server(cx: &mut PlanCx, s: &Server, egg: &LiveEgg, live: Opti
     let address = Address::new(Kind::Server, &s.key);
     let origin = Some(s.origin);
     let mut t = target(cx, s, egg, live);
-    let wanted: Vec<(String, &Ref)> = s
+    let wanted: Vec<(&Endpoint, &Ref)> = s
         .allocation
         .iter()
         .chain(&s.additional_allocations)
-        .map(Endpoint::to_string)
         .zip(t.allocation.iter().chain(&t.additional_allocations))
         .collect();
     checks::allocations_free(cx, s, &wanted, live);

@@ -7,7 +7,7 @@ use crate::error::PlanError;
 use crate::ops::Ref;
 use crate::ownership;
 use crate::sensitive::{read_error, unreadable_secret};
-use roost_model::{Dialect, EnvValue, LiveEgg, LiveServer, Server};
+use roost_model::{Dialect, Endpoint, EnvValue, LiveEgg, LiveServer, Server};
 
 /// The panel's egg `s` names; an error when there is none or more than one.
 pub(super) fn find_egg<'a>(cx: &mut PlanCx<'a>, s: &Server) -> Option<&'a LiveEgg> {
@@ -203,7 +203,7 @@ pub(super) fn required_variables(cx: &mut PlanCx, s: &Server, egg: &LiveEgg) -> 
 pub(super) fn allocations_free(
     cx: &mut PlanCx,
     s: &Server,
-    wanted: &[(String, &Ref)],
+    wanted: &[(&Endpoint, &Ref)],
     live: Option<&LiveServer>,
 ) {
     for (shown, r) in wanted {
