@@ -214,8 +214,8 @@ pub(crate) fn read_sources(dir: &Path) -> Result<roost_manifest::Sources, Manife
 pub fn manifest_options() -> roost_manifest::LoadOptions {
     roost_manifest::LoadOptions {
         attributes: roost_manifest::AttributeNames {
-            known: roost_model::attributes::is_known,
-            names: |kind| roost_model::attributes::of(kind).to_vec(),
+            known: roost_plan::attribute_known,
+            names: roost_plan::attribute_names,
         },
     }
 }
