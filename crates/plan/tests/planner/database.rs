@@ -143,6 +143,28 @@ cases! {
         desired: main_on_host_1,
         ..CASE
     };
+    a_database_ignored_by_name_is_no_change_under_any_server: Case {
+        panel: "    ignore \"database.main.remote\"",
+        kdl: |d| lobby(d, ""),
+        live: |l| {
+            live_lobby(l);
+            l.servers[0].feature_limits.databases = Some(5);
+            live_db(l, 40, 7, "main", "10.0.0.%");
+        },
+        desired: main_on_host_1,
+        ..CASE
+    };
+    an_ignore_rule_names_a_database_by_its_address: Case {
+        kdl: |d| lobby(d, ""),
+        live: |l| {
+            live_lobby(l);
+            l.servers[0].feature_limits.databases = Some(5);
+            live_db(l, 40, 7, "main", "10.0.0.%");
+        },
+        desired: main_on_host_1,
+        options: |o| o.ignore = vec![roost_plan::parse_ignore("server.lobby/database.main.remote").unwrap()],
+        ..CASE
+    };
     an_undeclared_database_is_pruned_only_when_told: Case {
         panel: "    prune \"databases\"",
         kdl: |d| lobby(d, ""),
