@@ -99,13 +99,18 @@ fn created_then_converged(dialect: Dialect) {
     assert_no_password(&st, "drift", &drift);
     // Imported, the database is declared again, without its password.
     let out = tempfile::tempdir().unwrap();
-    let import = panel.roost(&["import", "--out", p(out.path())]).expect(0, "import");
+    let import = panel
+        .roost(&["import", "--out", p(out.path())])
+        .expect(0, "import");
     assert_no_password(&st, "import", &import);
     let files = common::manifests::read_tree(out.path());
     let text: String = files.values().cloned().collect();
     assert!(text.contains("database \"main\""), "{text}");
     for pw in passwords(&st) {
-        assert!(!text.contains(&pw), "the imported manifests hold a password");
+        assert!(
+            !text.contains(&pw),
+            "the imported manifests hold a password"
+        );
     }
 }
 
@@ -370,4 +375,40 @@ fn the_game_databases_example_applies_and_converges() {
     assert_eq!(got, want);
     assert_no_password(&st, "apply", &apply);
     panel.assert_converged(&dir, "after applying the example");
+}
+
+#[test]
+fn a_database_create_of_unknown_outcome_is_read_back_not_sent_twice() {
+    for dialect in [PT, PL] {
+        let panel = Panel::start(dialect);
+        panel.apply_ok(&fleet(dialect));
+        let lobby = server_by_name(&panel.state(), "Lobby").id;
+        // The panel creates the database, then answers 500: whether it acted is unknown.
+        let after_commit = |action| roost_sim::FaultRule {
+            method: Some("POST".into()),
+            path: format!("/servers/{lobby}/databases"),
+            nth: 1,
+            times: 1,
+            action,
+        };
+        panel.sim.set_faults(roost_sim::Faults {
+            rules: vec![after_commit(roost_sim::FaultAction::Status {
+                status: 500,
+                after_commit: true,
+            })],
+            ..roost_sim::Faults::default()
+        });
+        let f = with_database(dialect, "");
+        let run = panel.apply(f.path(), &["--auto-approve"]);
+        assert_eq!(run.code, Some(0), "{dialect}: {}", run.show());
+        assert!(
+            run.stderr.contains("not created again"),
+            "{dialect}: the recovery is reported:\n{}",
+            run.show()
+        );
+        let st = panel.state();
+        assert_eq!(lobby_databases(&st).len(), 1, "{dialect}: created once");
+        panel.sim.set_faults(roost_sim::Faults::default());
+        panel.assert_converged(f.path(), "after the recovered create");
+    }
 }
