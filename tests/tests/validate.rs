@@ -135,6 +135,17 @@ invalid! {
     bad_namespace => ["roost::bad-value"],
     name_not_as_the_panel_stores_it => ["roost::bad-name", "roost::bad-value"],
     syntax_error_in_one_file => ["roost::kdl-v1", "roost::undefined-reference"],
+    database_bad_values => [
+        "roost::bad-name",
+        "roost::too-long",
+        "roost::out-of-range",
+        "roost::bad-value",
+    ],
+    database_duplicate => ["roost::duplicate"],
+    database_host_name_on_pterodactyl => ["roost::wrong-dialect"],
+    database_missing_host => ["roost::missing-field", "roost::unknown-field"],
+    undefined_database_dependency => ["roost::undefined-reference"],
+    unknown_ignore_attribute => ["roost::bad-value", "roost::unknown-attribute"],
     many_errors_two_files => [
         "roost::bad-url",
         "roost::out-of-range",
@@ -155,6 +166,7 @@ valid! {
     pelican_no_allocation,
     size_units,
     secret_variables,
+    server_databases,
 }
 
 /// The one report of the many-errors case names every mistake of both files.

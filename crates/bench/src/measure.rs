@@ -288,7 +288,7 @@ pub async fn run(args: &Args, servers: usize, dialect: Dialect) -> anyhow::Resul
             ),
             ("users".into(), live.users.len(), pages(live.users.len())),
             (
-                "servers".into(),
+                "servers (+databases)".into(),
                 live.servers.len(),
                 pages(live.servers.len()),
             ),
@@ -306,13 +306,18 @@ pub async fn run(args: &Args, servers: usize, dialect: Dialect) -> anyhow::Resul
             ),
             ("users".into(), live.users.len(), pages(live.users.len())),
             (
-                "servers".into(),
+                "servers (+databases)".into(),
                 live.servers.len(),
                 pages(live.servers.len()),
             ),
             // PL `/eggs` is not paginated: one request whatever the count.
             ("eggs".into(), live.eggs.len(), 1),
             ("roles".into(), live.roles.len(), pages(live.roles.len())),
+            (
+                "database hosts".into(),
+                live.database_hosts.len(),
+                pages(live.database_hosts.len()),
+            ),
         ],
     };
     f.refresh_floor_requests = f.refresh_per_kind.iter().map(|k| k.2).sum();

@@ -213,9 +213,20 @@ pub(crate) fn read_sources(dir: &Path) -> Result<roost_manifest::Sources, Manife
     Ok(sources)
 }
 
+/// How roost loads manifests. `ignore` rules may name the attributes plans show; the manifest
+/// crate does not depend on the planner, so this is the one place it learns them.
+pub fn manifest_options() -> roost_manifest::LoadOptions {
+    roost_manifest::LoadOptions {
+        attributes: roost_manifest::AttributeNames {
+            known: roost_plan::attribute_known,
+            names: roost_plan::attribute_names,
+        },
+    }
+}
+
 /// The manifests under `dir`, validated.
 pub(crate) fn load_manifests(dir: &Path) -> Result<Manifest, ManifestErrors> {
-    roost_manifest::load(read_sources(dir)?)
+    roost_manifest::load_with(read_sources(dir)?, &manifest_options())
 }
 
 /// Load the manifests and check the dependency graph: every problem in one report.

@@ -116,15 +116,18 @@ fn load_base(dir: &Path, base: &str) -> Result<roost_model::Desired, BoxDiag> {
     if files.is_empty() {
         return Ok(roost_model::Desired::default());
     }
-    roost_manifest::load(roost_manifest::Sources { files })
-        .map(|m| m.desired)
-        .map_err(|e| {
-            diag(
-                "roost::base",
-                format!("the manifests at `{base}` are not valid ({e})"),
-                "choose a base whose manifests validate",
-            )
-        })
+    roost_manifest::load_with(
+        roost_manifest::Sources { files },
+        &crate::manifest_options(),
+    )
+    .map(|m| m.desired)
+    .map_err(|e| {
+        diag(
+            "roost::base",
+            format!("the manifests at `{base}` are not valid ({e})"),
+            "choose a base whose manifests validate",
+        )
+    })
 }
 
 pub fn parse_ignores(list: &[String]) -> Result<Vec<Ignore>, BoxDiag> {

@@ -1,48 +1,50 @@
-//! A server's egg variables as an `env` line. Variables named like secrets
-//! (`roost_model::looks_secret`) are never exported: they become references to environment
-//! variables the admin sets to the value the panel holds.
+//! A server's egg variables. Variables named like secrets (`roost_model::looks_secret`) are
+//! never exported: they become references to environment variables the admin sets to the
+//! value the panel holds.
 
-use crate::prop_key;
-use roost_manifest::kdl_text::string as q;
-use roost_model::{LiveEgg, LiveServer};
-use std::fmt::Write;
+use roost_model::{EnvValue, LiveEgg, LiveServer, SecretRef};
+use std::collections::BTreeMap;
 
-/// Write the `env` line of `s` (server key `key`) into `t`: the variables that differ from the
-/// egg's defaults, secrets as references with a comment naming what to set. Returns the
-/// environment variables the manifests now read.
-pub(crate) fn write_env(t: &mut String, egg: &LiveEgg, s: &LiveServer, key: &str) -> Vec<String> {
-    let mut secret_vars = Vec::new();
-    let env: Vec<String> = egg
-        .variables
-        .iter()
-        .filter_map(|v| {
-            let value = s.environment.get(&v.env_variable)?;
-            if value == &v.default_value {
-                return None;
+/// The variables of a server that differ from its egg's defaults.
+pub(crate) struct Environment {
+    pub values: BTreeMap<String, EnvValue>,
+    /// The environment variables the secret ones are read from.
+    pub secrets: Vec<String>,
+}
+
+/// The variables of `s` (server key `key`) that differ from the egg's defaults, secrets as
+/// references.
+pub(crate) fn environment(egg: &LiveEgg, s: &LiveServer, key: &str) -> Environment {
+    let mut env = Environment {
+        values: BTreeMap::new(),
+        secrets: Vec::new(),
+    };
+    for v in &egg.variables {
+        let Some(value) = s.environment.get(&v.env_variable) else {
+            continue;
+        };
+        if value == &v.default_value {
+            continue;
+        }
+        let written = match secret_variable_env(key, &v.env_variable, value) {
+            Some(var) => {
+                env.secrets.push(var.clone());
+                EnvValue::Secret(SecretRef::Env(var))
             }
-            let name = prop_key(&v.env_variable);
-            Some(match secret_variable_env(key, &v.env_variable, value) {
-                Some(var) => {
-                    let written = format!("{name}=(env){}", q(&var));
-                    secret_vars.push(var);
-                    written
-                }
-                None => format!("{name}={}", q(value)),
-            })
-        })
-        .collect();
-    if !secret_vars.is_empty() {
-        let _ = writeln!(
-            t,
-            "    // Not exported: set {} to the value{} the panel holds.",
-            secret_vars.join(", "),
-            if secret_vars.len() == 1 { "" } else { "s" }
-        );
+            None => EnvValue::Literal(value.clone()),
+        };
+        env.values.insert(v.env_variable.clone(), written);
     }
-    if !env.is_empty() {
-        let _ = writeln!(t, "    env {}", env.join(" "));
-    }
-    secret_vars
+    env
+}
+
+/// The comment above the `env` line naming what to set.
+pub(crate) fn secrets_note(vars: &[String]) -> String {
+    format!(
+        "Not exported: set {} to the value{} the panel holds.",
+        vars.join(", "),
+        if vars.len() == 1 { "" } else { "s" }
+    )
 }
 
 /// The environment variable an imported secret egg variable is read from, when `var` looks

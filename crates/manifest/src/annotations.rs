@@ -35,32 +35,41 @@ fn accepted(block: &str, field: &str, prop: Option<&str>) -> Accepts {
 }
 
 /// Report every annotation in `doc` that its place does not accept. Roost's blocks nest two
-/// levels deep (block, field); anything deeper is reported as a misplaced block elsewhere.
+/// levels deep (block, field), three for the blocks inside a server (`database`); anything
+/// deeper is reported as a misplaced block elsewhere.
 pub fn check(r: &mut Reader, doc: &KdlDocument) {
     for block in doc.nodes() {
         let name = block.name().value();
-        node_annotation(r, block);
-        for e in block.entries() {
-            let what = match e.name() {
-                Some(p) => format!("{name} {}", p.value()),
-                None => name.to_string(),
-            };
-            entry_annotation(r, e, Accepts::Nothing, &what);
-        }
+        check_node(r, block, |_, _| Accepts::Nothing);
         for field in block.children().map(KdlDocument::nodes).unwrap_or_default() {
-            node_annotation(r, field);
-            let fname = field.name().value();
-            for e in field.entries() {
-                let prop = e.name().map(|n| n.value());
-                // What the message calls the value: `RCON_PASS`, `daemon listen`, `memory`.
-                let what = match prop {
-                    Some(p) if fname == "env" => p.to_string(),
-                    Some(p) => format!("{fname} {p}"),
-                    None => fname.to_string(),
-                };
-                entry_annotation(r, e, accepted(name, fname, prop), &what);
+            check_node(r, field, |fname, prop| accepted(name, fname, prop));
+            if nests_blocks(name, field.name().value()) {
+                for inner in field.children().map(KdlDocument::nodes).unwrap_or_default() {
+                    check_node(r, inner, |_, _| Accepts::Nothing);
+                }
             }
         }
+    }
+}
+
+/// Fields that are blocks of their own.
+fn nests_blocks(block: &str, field: &str) -> bool {
+    matches!((block, field), ("server" | "template", "database"))
+}
+
+/// The annotations of one node and of its entries, `accepts` saying what each entry takes.
+fn check_node(r: &mut Reader, node: &KdlNode, accepts: impl Fn(&str, Option<&str>) -> Accepts) {
+    node_annotation(r, node);
+    let name = node.name().value();
+    for e in node.entries() {
+        let prop = e.name().map(|n| n.value());
+        // What the message calls the value: `RCON_PASS`, `daemon listen`, `memory`.
+        let what = match prop {
+            Some(p) if name == "env" => p.to_string(),
+            Some(p) => format!("{name} {p}"),
+            None => name.to_string(),
+        };
+        entry_annotation(r, e, accepts(name, prop), &what);
     }
 }
 
@@ -203,6 +212,11 @@ template "t" { env A=(env)"X" }
             r#"user "u" { password env=(env)"X" }"#,
             r#"panel { token-env (env)"ROOST_TOKEN" }"#,
             r#"location "l" { description (text)"d" }"#,
+            r#"server "s" { database (x)"main" { host id=1; } }"#,
+            r#"server "s" { (x)database "main" { host id=1; } }"#,
+            r#"server "s" { database "main" { host id=(int)1; } }"#,
+            r#"template "t" { database "main" { (x)remote "%"; } }"#,
+            r#"server "s" { database "main" { host (name)"mysql-1"; } }"#,
         ] {
             let p = problems(text);
             assert_eq!(p.len(), 1, "{text}: {p:?}");

@@ -18,6 +18,8 @@ mod files;
 mod fmt;
 mod guard;
 mod holdback;
+mod ignore;
+mod kinds;
 mod number;
 mod ownership;
 mod parse;
@@ -30,11 +32,15 @@ mod value;
 pub use diag::{ManifestErrors, Problem, SourceDiagnostic, Span, render_plain};
 pub use files::Skipped;
 pub use fmt::format_kdl;
-pub use print::print_desired;
+pub use ignore::AttributeNames;
+pub use print::{
+    Block, Document, Item, Layout, SLUG_MAX, Section, Style, Template, print_desired,
+    print_document, slug,
+};
 
-/// Helpers for writing KDL the way roost prints it (used by `roost import`).
+/// Helpers for writing KDL the way roost prints it.
 pub mod kdl_text {
-    pub use crate::print::{env_value, port_ranges, q as string, size};
+    pub use crate::print::{env_value, port_ranges, prop_key, q as string, size};
 }
 
 use parse::{Decls, Rules};
@@ -45,10 +51,22 @@ use value::Reader;
 
 /// Every field and property name the manifest language knows, per block (for docs and tests).
 pub mod names {
-    pub use crate::parse::{
-        DAEMON_PROPS, FEATURE_PROPS, LIMIT_PROPS, LOCATION_FIELDS, NODE_FIELDS, PANEL_FIELDS,
-        SERVER_FIELDS, TOP_LEVEL, USER_FIELDS,
-    };
+    pub use crate::kinds::KIND_FIELDS;
+    pub use crate::kinds::database::FIELDS as DATABASE_FIELDS;
+    pub use crate::kinds::location::FIELDS as LOCATION_FIELDS;
+    pub use crate::kinds::node::{DAEMON_PROPS, FIELDS as NODE_FIELDS};
+    pub use crate::kinds::panel::FIELDS as PANEL_FIELDS;
+    pub use crate::kinds::server::{FEATURE_PROPS, FIELDS as SERVER_FIELDS, LIMIT_PROPS};
+    pub use crate::kinds::user::FIELDS as USER_FIELDS;
+    pub use crate::parse::TOP_LEVEL;
+}
+
+/// What loading needs from outside this crate.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoadOptions {
+    /// The attribute names `ignore` rules may use: the planner's, which declares them once in
+    /// its attribute tables. The default checks the rules' shape only.
+    pub attributes: AttributeNames,
 }
 
 /// The text of a manifest set: each file's path (relative to the manifest directory, with `/`)
@@ -129,9 +147,15 @@ impl Manifest {
     }
 }
 
-/// Load and validate the manifests under `dir`.
+/// Load and validate the manifests under `dir`, `ignore` rules checked for their shape only
+/// (see [`load_dir_with`]).
 pub fn load_dir(dir: &Path) -> Result<Manifest, ManifestErrors> {
     load(Sources::read_dir(dir)?)
+}
+
+/// Load and validate the manifests under `dir`.
+pub fn load_dir_with(dir: &Path, options: &LoadOptions) -> Result<Manifest, ManifestErrors> {
+    load_with(Sources::read_dir(dir)?, options)
 }
 
 /// Check that every file is KDL that roost can read, as `roost fmt` must before it rewrites
@@ -148,8 +172,14 @@ pub fn check_syntax(sources: &Sources) -> Result<(), ManifestErrors> {
     }
 }
 
-/// Validate manifests already in memory.
+/// Validate manifests already in memory, `ignore` rules checked for their shape only (see
+/// [`load_with`]).
 pub fn load(sources: Sources) -> Result<Manifest, ManifestErrors> {
+    load_with(sources, &LoadOptions::default())
+}
+
+/// Validate manifests already in memory.
+pub fn load_with(sources: Sources, options: &LoadOptions) -> Result<Manifest, ManifestErrors> {
     // Pass 1: syntax. Its problems are reported first.
     let mut syntax_problems = Vec::new();
     let mut failed = Vec::new();
@@ -162,16 +192,63 @@ pub fn load(sources: Sources) -> Result<Manifest, ManifestErrors> {
     }
     let mut problems = Vec::new();
     // The panel block decides the dialect, which the other blocks are checked against.
-    let mut decls = Decls::default();
+    let mut decls = Decls {
+        panel: panel_block(&docs, options, &mut problems),
+        ..Decls::default()
+    };
+    let rules = Rules {
+        choice: decls
+            .panel
+            .as_ref()
+            .map(|(p, _)| p.dialect)
+            .unwrap_or(DialectChoice::Auto),
+        attributes: options.attributes,
+    };
+    // Pass 2: shape.
     for (file, doc) in &docs {
         let mut r = Reader {
             file: *file,
             problems: &mut problems,
         };
+        annotations::check(&mut r, doc);
+        for node in doc.nodes() {
+            declare(&mut r, rules, node, &mut decls);
+        }
+    }
+    // Pass 3: the fleet as a whole.
+    let desired = resolve::resolve(decls, rules, &mut problems);
+    let (problems, note) = holdback::hold_back(problems, &failed);
+    let (mut warnings, errors): (Vec<Problem>, Vec<Problem>) =
+        problems.into_iter().partition(|p| p.warning);
+    if syntax_problems.is_empty() && errors.is_empty() {
+        warnings.sort_by_key(|p| p.sort_key());
+        Ok(Manifest {
+            desired,
+            sources,
+            warnings,
+        })
+    } else {
+        let report = sources.report_in_stages(vec![syntax_problems, errors], note);
+        Err(report)
+    }
+}
+
+/// The one `panel` block of the set, with where it is declared.
+fn panel_block(
+    docs: &[(u32, kdl::KdlDocument)],
+    options: &LoadOptions,
+    problems: &mut Vec<Problem>,
+) -> Option<(roost_model::PanelSettings, Span)> {
+    let mut found: Option<(roost_model::PanelSettings, Span)> = None;
+    for (file, doc) in docs {
+        let mut r = Reader {
+            file: *file,
+            problems,
+        };
         for node in doc.nodes().iter().filter(|n| n.name().value() == "panel") {
             let span = r.span(node.name().span());
-            let panel = parse::parse_panel(&mut r, node);
-            match &decls.panel {
+            let panel = kinds::panel::parse(&mut r, options.attributes, node);
+            match &found {
                 Some((_, first)) => {
                     let p = Problem::new(
                         "roost::duplicate",
@@ -191,71 +268,41 @@ pub fn load(sources: Sources) -> Result<Manifest, ManifestErrors> {
                         ))
                     });
                 }
-                None => decls.panel = Some((panel, span)),
+                None => found = Some((panel, span)),
             }
         }
     }
-    let rules = Rules {
-        choice: decls
-            .panel
-            .as_ref()
-            .map(|(p, _)| p.dialect)
-            .unwrap_or(DialectChoice::Auto),
-    };
-    // Pass 2: shape.
-    for (file, doc) in &docs {
-        let mut r = Reader {
-            file: *file,
-            problems: &mut problems,
-        };
-        annotations::check(&mut r, doc);
-        for node in doc.nodes() {
-            match node.name().value() {
-                "panel" => {}
-                "location" => decls
-                    .locations
-                    .extend(parse::parse_location(&mut r, rules, node)),
-                "node" => decls.nodes.extend(parse::parse_node(&mut r, rules, node)),
-                "user" => decls.users.extend(parse::parse_user(&mut r, rules, node)),
-                "template" => decls
-                    .templates
-                    .extend(parse::parse_server(&mut r, rules, node, true)),
-                "server" => decls
-                    .servers
-                    .extend(parse::parse_server(&mut r, rules, node, false)),
-                other => {
-                    let span = r.span(node.name().span());
-                    let mut p = Problem::new(
-                        "roost::unknown-node",
-                        format!("unknown block `{other}`"),
-                        span,
-                        "not a roost block",
-                    );
-                    p = match diag::suggest(other, parse::TOP_LEVEL.iter().copied()) {
-                        Some(s) => p.help(format!("did you mean `{s}`?")),
-                        None => {
-                            p.help(format!("top-level blocks: {}", parse::TOP_LEVEL.join(", ")))
-                        }
-                    };
-                    r.push(p);
-                }
-            }
+    found
+}
+
+/// One top-level block, parsed by its kind's module into `decls`.
+fn declare(r: &mut Reader, rules: Rules, node: &kdl::KdlNode, decls: &mut Decls) {
+    match node.name().value() {
+        "panel" => {}
+        "location" => decls
+            .locations
+            .extend(kinds::location::parse(r, rules, node)),
+        "node" => decls.nodes.extend(kinds::node::parse(r, rules, node)),
+        "user" => decls.users.extend(kinds::user::parse(r, rules, node)),
+        "template" => decls
+            .templates
+            .extend(kinds::server::parse(r, rules, node, true)),
+        "server" => decls
+            .servers
+            .extend(kinds::server::parse(r, rules, node, false)),
+        other => {
+            let span = r.span(node.name().span());
+            let mut p = Problem::new(
+                "roost::unknown-node",
+                format!("unknown block `{other}`"),
+                span,
+                "not a roost block",
+            );
+            p = match diag::suggest(other, parse::TOP_LEVEL.iter().copied()) {
+                Some(s) => p.help(format!("did you mean `{s}`?")),
+                None => p.help(format!("top-level blocks: {}", parse::TOP_LEVEL.join(", "))),
+            };
+            r.push(p);
         }
-    }
-    // Pass 3: the fleet as a whole.
-    let desired = resolve::resolve(decls, rules, &mut problems);
-    let (problems, note) = holdback::hold_back(problems, &failed);
-    let (mut warnings, errors): (Vec<Problem>, Vec<Problem>) =
-        problems.into_iter().partition(|p| p.warning);
-    if syntax_problems.is_empty() && errors.is_empty() {
-        warnings.sort_by_key(|p| p.sort_key());
-        Ok(Manifest {
-            desired,
-            sources,
-            warnings,
-        })
-    } else {
-        let report = sources.report_in_stages(vec![syntax_problems, errors], note);
-        Err(report)
     }
 }

@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 
 const CASES: usize = 2_000;
 const SEED: u64 = 0x5eed_2024_0010_cafe;
-/// Far above what any case takes (a few milliseconds); only a hang or a blow-up reaches it.
-const CASE_LIMIT: Duration = Duration::from_secs(10);
+// A hang guard, not a speed check: the slowest regression case takes ~4 s alone in debug and
+// three times that on a loaded 2-core machine.
+const CASE_LIMIT: Duration = Duration::from_secs(60);
 /// The smallest stack a test thread gets by default: nothing here may need more (the KDL parser
 /// runs on a thread of its own).
 const STACK: usize = 2 << 20;

@@ -78,6 +78,33 @@ pub struct LiveRole {
     pub name: String,
 }
 
+/// Where the Application API serves Pterodactyl's nests (with their eggs: `include=eggs`).
+pub mod nest_routes {
+    use crate::{Route, route};
+
+    pub fn list() -> Route {
+        route!["nests"]
+    }
+}
+
+/// Where Pelican's Application API serves eggs (Pterodactyl serves them below their nest).
+pub mod egg_routes {
+    use crate::{Route, route};
+
+    pub fn list() -> Route {
+        route!["eggs"]
+    }
+}
+
+/// Where Pelican's Application API serves roles.
+pub mod role_routes {
+    use crate::{Route, route};
+
+    pub fn list() -> Route {
+        route!["roles"]
+    }
+}
+
 /// The user who owns an API key, as the Client API's `GET /api/client/account` reports it for a
 /// client key: Pterodactyl gives the numeric id, Pelican the uuid (neither gives both).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -1,18 +1,17 @@
-//! The client: configuration, request execution (rate limiting, retries, error mapping),
-//! pagination and dialect detection. Resource methods are in `resources.rs`.
+//! The client: configuration, request execution (rate limiting, retries, error mapping) and
+//! dialect detection. Listings are walked in `pagination.rs`, the endpoints' shared shapes are in
+//! `endpoint.rs`, and each kind's endpoints in `kinds/<kind>.rs`.
 
 use crate::error::PanelError;
 use crate::limiter::{RateLimitWait, RateLimiter, WaitObserver, WaitReason};
 use crate::retry::{Decision, Failure, Idempotency, RetryPolicy};
-use crate::wire::List;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
-use roost_model::{Dialect, Secret};
+use roost_model::{Dialect, Route, Secret, database_host_routes, nest_routes};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -135,10 +134,10 @@ pub(crate) struct Req {
 }
 
 impl Req {
-    pub fn get(segments: &[&str], query: Vec<(String, String)>) -> Req {
+    pub fn get(route: Route, query: Vec<(String, String)>) -> Req {
         Req {
             method: Method::GET,
-            segments: segments.iter().map(|s| s.to_string()).collect(),
+            segments: route.segments,
             query,
             body: None,
             idempotency: Idempotency::Idempotent,
@@ -310,14 +309,14 @@ impl PanelClient {
     async fn probe(&self) -> Result<Dialect, PanelError> {
         use crate::detect::{from_database_hosts, from_nests, read_probe};
         let base = &self.inner.base_url;
-        let ask = |route: &'static str| async move {
+        let ask = |route: Route| async move {
             let answer = self
-                .execute(&Req::get(&[route], vec![q("per_page", 1)]))
+                .execute(&Req::get(route.clone(), vec![q("per_page", 1)]))
                 .await
                 .map(|_| ());
-            read_probe(route, answer)
+            read_probe(&route, answer)
         };
-        let nests = ask("nests").await;
+        let nests = ask(nest_routes::list()).await;
         let nests_error = match &nests {
             crate::detect::Probe::NoAnswer(e) => e.to_string(),
             _ => String::new(),
@@ -325,7 +324,7 @@ impl PanelClient {
         if let Some(d) = from_nests(base, nests)? {
             return Ok(d);
         }
-        from_database_hosts(base, nests_error, ask("database-hosts").await)
+        from_database_hosts(base, nests_error, ask(database_host_routes::list()).await)
     }
 
     fn url(&self, segments: &[String], query: &[(String, String)]) -> Url {
@@ -564,7 +563,7 @@ impl PanelClient {
     /// A write with a JSON body.
     pub(crate) fn write_req<B: Serialize>(
         method: Method,
-        segments: &[&str],
+        route: Route,
         query: Vec<(String, String)>,
         body: Option<&B>,
         idempotency: Idempotency,
@@ -575,101 +574,12 @@ impl PanelClient {
             .map_err(|e| PanelError::Config(format!("could not encode the request body: {e}")))?;
         Ok(Req {
             method,
-            segments: segments.iter().map(|s| s.to_string()).collect(),
+            segments: route.segments,
             query,
             body,
             idempotency,
         })
     }
-
-    /// Every item of a (possibly paginated) listing. Follows `meta.pagination` to the end; the
-    /// panels' `next` links keep only `page`, so each page is requested with the caller's own
-    /// query plus `per_page` and the `page` taken from the link. Items seen twice (rows shifting
-    /// between pages while the listing runs) are kept once.
-    pub(crate) async fn list_all<T: DeserializeOwned + HasId + Send + 'static>(
-        &self,
-        segments: &[&str],
-        query: Vec<(String, String)>,
-    ) -> Result<Vec<T>, PanelError> {
-        let mut out: Vec<T> = Vec::new();
-        let mut seen: HashSet<u64> = HashSet::new();
-        let mut keep = |list: Vec<crate::wire::Item<T>>, out: &mut Vec<T>| {
-            for item in list {
-                match item.attributes.id() {
-                    Some(id) if !seen.insert(id) => {}
-                    _ => out.push(item.attributes),
-                }
-            }
-        };
-        let page_req = |page: u64| {
-            let mut qs = query.clone();
-            qs.push(q("per_page", self.inner.page_size));
-            qs.push(q("page", page));
-            Req::get(segments, qs)
-        };
-        // Page 1 says how many pages there are; the rest are fetched a few at a time rather
-        // than one after another (each still passes the rate limiter), so a large panel is
-        // read in about the time of its largest page plus decoding, not the sum of them all.
-        let first: List<T> = self.send_json(&page_req(1)).await?;
-        let got = first.data.len();
-        keep(first.data, &mut out);
-        let Some(p) = first.meta.and_then(|m| m.pagination) else {
-            return Ok(out); // not a paginated endpoint: that was everything
-        };
-        // The highest page count any page reported: rows added while reading can raise it.
-        let mut total = if got == 0 { 1 } else { p.total_pages };
-        let mut fetched: u64 = 1;
-        while fetched < total {
-            let mut set: tokio::task::JoinSet<(u64, Result<List<T>, PanelError>)> =
-                tokio::task::JoinSet::new();
-            let mut pages: std::collections::BTreeMap<u64, List<T>> =
-                std::collections::BTreeMap::new();
-            let mut next = fetched + 1;
-            loop {
-                while set.len() < PAGE_CONCURRENCY && next <= total {
-                    let client = self.clone();
-                    let req = page_req(next);
-                    let n = next;
-                    set.spawn(async move { (n, client.send_json(&req).await) });
-                    next += 1;
-                }
-                let Some(joined) = set.join_next().await else {
-                    break;
-                };
-                let (n, result) = joined.map_err(|e| PanelError::Decode {
-                    method: "GET".into(),
-                    path: segments.join("/"),
-                    message: format!("page task failed: {e}"),
-                })?;
-                pages.insert(n, result?);
-            }
-            let before = fetched;
-            for (n, list) in pages {
-                let empty = list.data.is_empty();
-                if let Some(p) = list.meta.and_then(|m| m.pagination) {
-                    total = total.max(p.total_pages);
-                }
-                keep(list.data, &mut out);
-                fetched = n;
-                // An empty page ends the walk even if the panel claims more.
-                if empty {
-                    return Ok(out);
-                }
-            }
-            if fetched == before {
-                break;
-            }
-        }
-        Ok(out)
-    }
-}
-
-/// Pages of one listing in flight at once, after the first.
-const PAGE_CONCURRENCY: usize = 4;
-
-/// Items with a panel id, for de-duplicating pages.
-pub(crate) trait HasId {
-    fn id(&self) -> Option<u64>;
 }
 
 trait WithoutUrlRef {

@@ -12,7 +12,7 @@
 
 use crate::error::PanelError;
 use reqwest::Url;
-use roost_model::Dialect;
+use roost_model::{Dialect, Route};
 
 /// The panel root and its Application API URL (`<root>/api/application`).
 pub(crate) fn api_urls(base_url: &str) -> Result<(String, Url), PanelError> {
@@ -67,7 +67,7 @@ pub(crate) enum Probe {
 }
 
 /// Reads the answer to `GET /api/application/<route>`.
-pub(crate) fn read_probe(route: &str, answer: Result<(), PanelError>) -> Probe {
+pub(crate) fn read_probe(route: &Route, answer: Result<(), PanelError>) -> Probe {
     let e = match answer {
         Ok(()) => return Probe::Exists,
         Err(PanelError::Unauthorized { .. } | PanelError::Forbidden { .. }) => {
@@ -83,7 +83,8 @@ pub(crate) fn read_probe(route: &str, answer: Result<(), PanelError>) -> Probe {
             .map(str::to_string),
         _ => None,
     };
-    let expected = format!("api/application/{route}");
+    // `Route` shows as `/nests`.
+    let expected = format!("api/application{route}");
     match named {
         Some(n) if n == expected => Probe::Missing,
         Some(n) => match n.strip_suffix(&format!("/{expected}")) {
@@ -193,29 +194,30 @@ mod tests {
 
     #[test]
     fn only_answers_about_the_route_are_evidence() {
-        assert!(matches!(read_probe("nests", Ok(())), Probe::Exists));
+        let nests = roost_model::nest_routes::list();
+        assert!(matches!(read_probe(&nests, Ok(())), Probe::Exists));
         assert!(matches!(
             read_probe(
-                "nests",
+                &nests,
                 miss("The route api/application/nests could not be found.")
             ),
             Probe::Missing
         ));
         assert!(matches!(
-            read_probe("nests", miss("The route admin/x/api/application/nests could not be found.")),
+            read_probe(&nests, miss("The route admin/x/api/application/nests could not be found.")),
             Probe::MissingBelow(p) if p == "admin/x"
         ));
         // A missing model, or another route, proves nothing about this one.
         assert!(matches!(
             read_probe(
-                "nests",
+                &nests,
                 miss("The requested resource could not be found on the server.")
             ),
             Probe::NoAnswer(_)
         ));
         assert!(matches!(
             read_probe(
-                "nests",
+                &nests,
                 miss("The route api/application/other could not be found.")
             ),
             Probe::NoAnswer(_)
@@ -225,7 +227,7 @@ mod tests {
             path: "/nests".into(),
             retry_after: None,
         });
-        let Probe::NoAnswer(e) = read_probe("nests", limited) else {
+        let Probe::NoAnswer(e) = read_probe(&nests, limited) else {
             panic!("a 429 is no evidence");
         };
         assert_eq!(from_nests("u", Probe::NoAnswer(e)).unwrap(), None);

@@ -4,8 +4,10 @@
 //! * [`PanelClient`] built from a [`ClientConfig`]: detects or verifies the dialect
 //!   ([`PanelClient::detect_dialect`]), reads the whole live state in one listing per kind
 //!   ([`PanelClient::read_live`]), and offers targeted reads and every write roost needs.
-//! * Request bodies ([`NodeBody`], [`ServerBuildBody`], ...) carry every field of their
-//!   full-replacement endpoints; `from_live` copies them from live state.
+//! * One module per resource kind (`kinds/<kind>.rs`): its wire types, request bodies
+//!   ([`NodeBody`], [`ServerBuildBody`], [`DatabaseBody`], ...) and endpoints, URLs from the
+//!   model's routes. Bodies carry every field of their full-replacement endpoints; `from_live`
+//!   copies them from live state.
 //! * A client-side rate limiter (sliding window, follows `X-RateLimit-Remaining`, honours
 //!   `Retry-After`) reports waits through [`WaitObserver`]; the client never prints.
 //! * Retries follow a pure [`RetryPolicy`]: idempotent calls are retried on transient failures;
@@ -33,27 +35,34 @@
 //! per-resource files).
 
 mod account;
-mod body;
 mod client;
 mod contention;
 mod detect;
+mod endpoint;
 mod error;
+mod kinds;
+mod lenient;
 mod limiter;
-mod resources;
+mod live;
+mod pagination;
 mod retry;
 mod server_fault;
 pub mod wire;
 
-pub use body::{
-    AllocationBody, AllocationSpec, DeploySpec, FeatureLimitsBody, LimitsBody, LocationBody,
-    NodeBody, RolesBody, ServerBuildBody, ServerCreateBody, ServerDetailsBody, ServerStartupBody,
-    UserBody,
-};
 pub use client::{
     ClientConfig, DEFAULT_PAGE_SIZE, PanelClient, RateLimit, dialect_hint_from_token,
 };
 pub use contention::observe_contention;
 pub use error::{FieldError, PanelError, PanelSaid};
+pub use kinds::allocation::AllocationBody;
+pub use kinds::database::DatabaseBody;
+pub use kinds::location::LocationBody;
+pub use kinds::node::NodeBody;
+pub use kinds::server::{
+    AllocationSpec, DeploySpec, FeatureLimitsBody, LimitsBody, ServerBuildBody, ServerCreateBody,
+    ServerDetailsBody, ServerStartupBody,
+};
+pub use kinds::user::{RolesBody, UserBody};
 pub use limiter::{RateLimitWait, WaitObserver, WaitReason};
 pub use retry::{Decision, Failure, Idempotency, RetryPolicy};
 pub use roost_model::{Dialect, Secret};

@@ -5,16 +5,16 @@
 
 use roost_panel::PanelError;
 use roost_panel::wire::{
-    AllocationAttributes, EggAttributes, ErrorBody, Item, List, LocationAttributes, NestAttributes,
-    NodeAttributes, RoleAttributes, ServerAttributes, UserAttributes,
+    AllocationAttributes, DatabaseAttributes, DatabaseHostAttributes, EggAttributes, ErrorBody,
+    Item, List, LocationAttributes, NestAttributes, NodeAttributes, RoleAttributes,
+    ServerAttributes, UserAttributes,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-/// Kinds roost does not manage (database hosts, mounts and server databases are out of roost's
-/// scope); their fixtures are skipped on purpose.
-const OUT_OF_SCOPE: [&str; 3] = ["database-hosts", "mounts", "server-databases"];
+/// Kinds roost does not read (mounts); their fixtures are skipped on purpose.
+const OUT_OF_SCOPE: [&str; 1] = ["mounts"];
 
 /// `ROOST_PANEL_API_DIR` (the `panel-api` folder, or its `fixtures/`) overrides the default
 /// location: `shared/` beside the checkout, as on developer machines and in CI.
@@ -107,6 +107,23 @@ fn check(name: &str, text: &str) -> Result<bool, String> {
         "eggs" => {
             for e in items::<EggAttributes>(text)? {
                 e.to_live();
+            }
+        }
+        "server-databases" => {
+            for d in items::<DatabaseAttributes>(text)? {
+                let live = d.to_live();
+                if !live.database.starts_with(&format!("s{}_", live.server_id)) {
+                    return Err(format!("{} lacks its server's prefix", live.database));
+                }
+                // Fixtures recorded with `include=password` carry one: it is never decoded.
+                if format!("{d:?} {live:?}").contains("password") {
+                    return Err("a password was decoded".into());
+                }
+            }
+        }
+        "database-hosts" => {
+            for h in items::<DatabaseHostAttributes>(text)? {
+                h.to_live();
             }
         }
         "roles" => {
@@ -262,6 +279,47 @@ fn nodes_users_and_roles_map_to_live() {
     let p = list.meta.unwrap().pagination.unwrap();
     assert_eq!((p.current_page, p.total_pages), (1, 14));
     assert!(p.links.next.unwrap().ends_with("?page=2"));
+}
+
+#[test]
+fn server_databases_map_to_live_in_both_dialects() {
+    let pt = items::<ServerAttributes>(&read("pterodactyl", "servers.get.include.json")).unwrap();
+    let included: Vec<_> = pt[0]
+        .relationships
+        .databases
+        .as_ref()
+        .and_then(|r| r.list())
+        .expect("include=databases")
+        .map(|d| d.to_live(pt[0].id))
+        .collect();
+    let listed =
+        items::<DatabaseAttributes>(&read("pterodactyl", "server-databases.list.json")).unwrap();
+    assert_eq!(
+        included,
+        vec![listed[0].to_live()],
+        "the same database both ways"
+    );
+    assert_eq!(listed[1].to_live().declared_name(), "coreprotect");
+    assert_eq!(listed[1].to_live().remote, "10.0.0.%");
+
+    let pl = items::<ServerAttributes>(&read("pelican", "servers.get.include.json")).unwrap();
+    let none = pl[0]
+        .relationships
+        .databases
+        .as_ref()
+        .and_then(|r| r.list());
+    assert_eq!(none.map(|l| l.count()), Some(0));
+    let created =
+        &items::<DatabaseAttributes>(&read("pelican", "server-databases.create.json")).unwrap()[0];
+    assert_eq!(created.max_connections, None, "null in a create's answer");
+    let text = read("pelican", "server-databases.create.json");
+    let secret = "p@8Lr!3Vn#6Qs^1Xw*4Zb%7M";
+    assert!(text.contains(secret), "the fixture carries a password");
+    assert!(!format!("{created:?}").contains(secret));
+
+    let hosts =
+        items::<DatabaseHostAttributes>(&read("pelican", "database-hosts.get.json")).unwrap();
+    assert_eq!(hosts[0].to_live().name, "ams-mariadb");
 }
 
 #[test]

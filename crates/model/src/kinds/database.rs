@@ -101,6 +101,19 @@ pub mod database_routes {
     }
 }
 
+/// Where Pelican's Application API serves database hosts (Pterodactyl's has no such routes).
+pub mod database_host_routes {
+    use crate::{Route, route};
+    use std::fmt::Display;
+
+    pub fn list() -> Route {
+        route!["database-hosts"]
+    }
+    pub fn one(id: impl Display) -> Route {
+        route!["database-hosts", id]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,16 @@
+//! Conformance: the client against the simulator, in both dialects, one module per resource
+//! kind (create, read, list across pages, update and delete; refusals because of state), plus
+//! `read_live`, every error class, 429 handling, retries of idempotent calls under injected
+//! faults, and no re-send of an ambiguous POST.
+
+mod allocation;
+mod client;
+mod common;
+mod database;
+mod errors;
+mod live;
+mod location;
+mod node;
+mod retries;
+mod server;
+mod user;
