@@ -1,9 +1,13 @@
 //! `roost plan` against a simulated panel, as a user runs it: every scenario of the plan is
-//! rendered in the three formats (text, JSON, Markdown) and snapshotted under
-//! `tests/fixtures/plan/snapshots/`, with ids, uuids and the simulator's port redacted.
+//! rendered in the three formats and snapshotted under `tests/fixtures/plan/snapshots/`, with
+//! ids, uuids and the simulator's port redacted: the text and the Markdown whole (what a
+//! reviewer reads), the JSON focused on the changes the scenario is about (with their
+//! operations) and the summary, so that a snapshot stays small enough to review.
 //!
 //! A snapshot accepted without reading would let a wrong plan through, so every scenario also
-//! asserts what the plan must contain (actions, attributes, impacts, causes) on the JSON form.
+//! asserts what the plan must contain (actions, attributes, impacts, causes, operations) on the
+//! JSON form. The planner's rules themselves are tested without a panel, in
+//! `crates/plan/tests/`.
 //! Each scenario starts from the fixture fleet of its dialect (`tests/fixtures/plan/`), applied
 //! to a fresh simulator, then changes a copy of the manifests or the panel itself.
 //!
@@ -55,8 +59,32 @@ impl Rendered {
     }
 }
 
-/// Plan `dir` in every format and snapshot each as `NAME.{text,json,md}`. Every run must exit 0.
-fn render_all(name: &str, panel: &Panel, dir: &Path, extra: &[&str]) -> Rendered {
+/// The JSON snapshot of a plan: its summary, notes and unmanaged resources, and the changes of
+/// the `focus` addresses whole.
+fn focused(plan: &Value, focus: &[&str]) -> Value {
+    let changes: Vec<Value> = plan["changes"]
+        .as_array()
+        .expect("changes is an array")
+        .iter()
+        .filter(|c| focus.iter().any(|a| c["address"] == *a))
+        .cloned()
+        .collect();
+    assert_eq!(
+        changes.len(),
+        focus.len(),
+        "every focused change is in the plan"
+    );
+    serde_json::json!({
+        "summary": plan["summary"],
+        "notes": plan["notes"],
+        "unmanaged": plan["unmanaged"],
+        "changes": changes,
+    })
+}
+
+/// Plan `dir` in every format and snapshot each as `NAME.{text,json,md}` (the JSON focused on
+/// the changes of `focus`). Every run must exit 0.
+fn render_all(name: &str, panel: &Panel, dir: &Path, extra: &[&str], focus: &[&str]) -> Rendered {
     let run = |format| {
         let run = panel.plan_as(dir, format, extra);
         assert_eq!(run.code, Some(0), "{name} ({format}):\n{}", run.show());
@@ -67,7 +95,7 @@ fn render_all(name: &str, panel: &Panel, dir: &Path, extra: &[&str]) -> Rendered
         json: run("json"),
         markdown: run("markdown"),
     };
-    let json = serde_json::to_string_pretty(&redact_json(&r.plan())).unwrap();
+    let json = serde_json::to_string_pretty(&redact_json(&focused(&r.plan(), focus))).unwrap();
     plan_snapshot_settings().bind(|| {
         insta::assert_snapshot!(format!("{name}.text"), r.text.stdout);
         insta::assert_snapshot!(format!("{name}.json"), json);
@@ -133,6 +161,22 @@ fn calls(change: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The operations of `change`, as `KIND OP` (`server build`).
+fn ops(change: &Value) -> Vec<String> {
+    change["ops"]
+        .as_array()
+        .expect("ops is an array")
+        .iter()
+        .map(|o| {
+            format!(
+                "{} {}",
+                o["kind"].as_str().unwrap(),
+                o["op"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
 /// A panel of `dialect` holding the fixture fleet.
 fn applied(dialect: Dialect) -> Panel {
     let panel = Panel::start(dialect);
@@ -172,7 +216,18 @@ fn out_of_band_server(panel: &Panel, name: &str, port: u16, external_id: Option<
 fn empty_panel(dialect: Dialect, expected: usize) {
     let panel = Panel::start(dialect);
     let name = format!("empty_panel_full_fleet.{}", common::dialect_name(dialect));
-    let r = render_all(&name, &panel, &fleet(dialect), &[]);
+    let r = render_all(
+        &name,
+        &panel,
+        &fleet(dialect),
+        &[],
+        &[
+            "allocation.node-1/10.0.0.5:25565",
+            "allocation.node-1/10.0.0.5:25566",
+            "user.alice",
+            "server.lobby",
+        ],
+    );
     let plan = r.plan();
     let changes = plan["changes"].as_array().unwrap();
     assert_eq!(changes.len(), expected, "{}", r.text.stdout);
@@ -208,7 +263,7 @@ fn empty_panel_full_fleet_pelican() {
 fn no_changes(dialect: Dialect) {
     let panel = applied(dialect);
     let name = format!("no_changes.{}", common::dialect_name(dialect));
-    let r = render_all(&name, &panel, &fleet(dialect), &[]);
+    let r = render_all(&name, &panel, &fleet(dialect), &[], &[]);
     assert_eq!(r.plan()["changes"], Value::Array(vec![]));
     assert!(r.text.stdout.contains("No changes."), "{}", r.text.stdout);
     let detailed = panel.plan(&fleet(dialect), &["--detailed-exitcode"]);
@@ -234,7 +289,7 @@ fn limits_change(dialect: Dialect) {
         r#"limits memory="3GiB" disk="10GiB" cpu=150"#,
     );
     let name = format!("limits_change.{}", common::dialect_name(dialect));
-    let r = render_all(&name, &panel, f.path(), &[]);
+    let r = render_all(&name, &panel, f.path(), &[], &["server.lobby"]);
     assert_eq!(r.addresses(), ["server.lobby"]);
     let c = r.change("server.lobby");
     assert_eq!(c["action"], "update");
@@ -246,6 +301,12 @@ fn limits_change(dialect: Dialect) {
     assert_eq!(attr(&c, "limits.cpu")["new"], 150);
     let id = panel.server_id("Lobby");
     assert_eq!(calls(&c), [format!("PATCH /servers/{id}/build")]);
+    // The build write carries the new limits and, to check the update, the old ones.
+    assert_eq!(ops(&c), ["server build"]);
+    let build = &c["ops"][0];
+    assert_eq!(build["server"], id);
+    assert_eq!(build["set"]["limits"]["memory"], 3072);
+    assert_eq!(build["was"]["build"]["limits"]["memory"], 2048);
     assert!(r.text.stdout.contains("limits.memory = 2048 -> 3072"));
 }
 
@@ -273,7 +334,13 @@ fn startup_command_change_is_a_line_diff() {
         "        -Dterminal.jline=false\n",
         "        -Dterminal.jline=false -Dterminal.ansi=true\n",
     );
-    let r = render_all("startup_change", &panel, f.path(), &[]);
+    let r = render_all(
+        "startup_change",
+        &panel,
+        f.path(),
+        &[],
+        &["server.survival"],
+    );
     assert_eq!(r.addresses(), ["server.survival"]);
     let c = r.change("server.survival");
     assert_eq!(c["action"], "update");
@@ -306,7 +373,7 @@ fn egg_change_reinstalls() {
         "    allocation 25565\n    env MINECRAFT_VERSION=\"1.21.4\"",
         "    allocation 25565\n    env VANILLA_VERSION=\"1.21.4\"",
     );
-    let r = render_all("egg_change", &panel, f.path(), &[]);
+    let r = render_all("egg_change", &panel, f.path(), &[], &["server.lobby"]);
     assert_eq!(r.addresses(), ["server.lobby"]);
     let c = r.change("server.lobby");
     assert_eq!(c["action"], "update");
@@ -339,7 +406,7 @@ fn server_moves_to_another_allocation() {
     let panel = applied(PT);
     let f = Fleet::copy(&fleet(PT));
     f.edit("servers.kdl", "allocation 25565\n", "allocation 25569\n");
-    let r = render_all("move_allocation", &panel, f.path(), &[]);
+    let r = render_all("move_allocation", &panel, f.path(), &[], &["server.lobby"]);
     assert_eq!(r.addresses(), ["server.lobby"]);
     let c = r.change("server.lobby");
     assert_eq!(c["action"], "update");
@@ -367,7 +434,18 @@ fn allocations_added_and_removed() {
         "additional-allocations 25567\n",
         "additional-allocations 25567 25600\n",
     );
-    let r = render_all("allocations_added_removed", &panel, f.path(), &[]);
+    let r = render_all(
+        "allocations_added_removed",
+        &panel,
+        f.path(),
+        &[],
+        &[
+            "allocation.node-1/10.0.0.5:25600",
+            "allocation.node-1/10.0.0.5:25601",
+            "allocation.node-1/10.0.0.5:25569",
+            "server.survival",
+        ],
+    );
     let plan = r.plan();
     assert_eq!(plan["summary"]["create"], 3);
     assert_eq!(plan["summary"]["delete"], 2);
@@ -389,6 +467,17 @@ fn allocations_added_and_removed() {
         .map(|c| calls(c).len())
         .sum();
     assert_eq!(posts, 1);
+    // The first create of the group carries every port; the others ride on its request.
+    let lead = r.change("allocation.node-1/10.0.0.5:25600");
+    assert_eq!(
+        lead["ops"][0]["ports"],
+        serde_json::json!([25600, 25601, 25602])
+    );
+    for port in [25601, 25602] {
+        let c = r.change(&format!("allocation.node-1/10.0.0.5:{port}"));
+        assert_eq!(ops(&c), ["allocation batched"]);
+        assert_eq!(c["ops"][0]["with"], "allocation.node-1/10.0.0.5:25600");
+    }
     let s = r.change("server.survival");
     assert_eq!(
         attr(&s, "additional_allocations")["new"],
@@ -428,7 +517,13 @@ fn owned_server_deleted_with_pruning() {
     let panel = applied(PT);
     let f = Fleet::copy(&fleet(PT));
     f.edit("servers.kdl", CREATIVE, "");
-    let r = render_all("prune_owned_server", &panel, f.path(), &[]);
+    let r = render_all(
+        "prune_owned_server",
+        &panel,
+        f.path(),
+        &[],
+        &["server.creative"],
+    );
     assert_eq!(r.addresses(), ["server.creative"]);
     let c = r.change("server.creative");
     assert_eq!(c["action"], "delete");
@@ -450,7 +545,7 @@ fn unowned_server_left_alone() {
     let legacy = out_of_band_server(&panel, "Legacy hub", 25569, None);
     let billing = out_of_band_server(&panel, "Customer 1042", 25570, Some("billing-1042"));
     // Pruning is on: still neither is touched.
-    let r = render_all("unowned_server", &panel, &fleet(PT), &[]);
+    let r = render_all("unowned_server", &panel, &fleet(PT), &[], &[]);
     assert_eq!(r.plan()["changes"], Value::Array(vec![]));
     let servers = r.plan()["unmanaged"]["servers"].clone();
     let ids: Vec<u64> = servers
@@ -486,7 +581,7 @@ fn owned_server_kept_without_pruning() {
         r#"prune "servers" "allocations""#,
         r#"prune "allocations""#,
     );
-    let r = render_all("owned_server_without_pruning", &panel, f.path(), &[]);
+    let r = render_all("owned_server_without_pruning", &panel, f.path(), &[], &[]);
     assert_eq!(r.plan()["changes"], Value::Array(vec![]));
     let servers = &r.plan()["unmanaged"]["servers"];
     assert_eq!(servers[0]["name"], "Creative");
@@ -519,7 +614,7 @@ fn adoption_of_a_server_created_out_of_band() {
 "#
         ),
     );
-    let r = render_all("adoption", &panel, f.path(), &[]);
+    let r = render_all("adoption", &panel, f.path(), &[], &["server.legacy"]);
     assert_eq!(r.addresses(), ["server.legacy"]);
     let c = r.change("server.legacy");
     assert_eq!(c["action"], "adopt");
@@ -553,7 +648,13 @@ fn adoption_candidate_is_noted() {
 }
 "#,
     );
-    let r = render_all("adoption_candidate", &panel, f.path(), &[]);
+    let r = render_all(
+        "adoption_candidate",
+        &panel,
+        f.path(),
+        &[],
+        &["server.legacy"],
+    );
     assert_eq!(r.change("server.legacy")["action"], "create");
     let notes = r.plan()["notes"].clone();
     assert!(
@@ -616,7 +717,13 @@ fn drift_against_a_base() {
     );
     let base = fleet(PT);
     let base = base.to_str().unwrap();
-    let r = render_all("drift_against_base", &panel, f.path(), &["--base", base]);
+    let r = render_all(
+        "drift_against_base",
+        &panel,
+        f.path(),
+        &["--base", base],
+        &["server.lobby", "server.survival"],
+    );
     let plan = r.plan();
     assert_eq!(plan["has_base"], true);
     let lobby = r.change("server.lobby");
@@ -655,7 +762,13 @@ fn user_password_is_never_printed() {
 "#,
     );
     // `Panel::roost` fails the test if any output holds the password's value.
-    let r = render_all("user_password", &panel, f.path(), &[]);
+    let r = render_all(
+        "user_password",
+        &panel,
+        f.path(),
+        &[],
+        &["user.alice", "user.carol"],
+    );
     let carol = r.change("user.carol");
     assert_eq!(carol["action"], "create");
     let pw = attr(&carol, "password");
@@ -722,6 +835,7 @@ fn target_limits_the_plan_to_a_resource_and_its_dependencies() {
         &panel,
         &fleet(PT),
         &["--target", "server.lobby"],
+        &[],
     );
     let mut got = r.addresses();
     got.sort();
@@ -909,7 +1023,13 @@ fn server_moves_to_another_node_is_replaced() {
         "    node \"node-1\"\n    egg \"Paper\" nest=\"Minecraft\"\n    limits memory=\"2GiB\"",
         "    node \"node-2\"\n    egg \"Paper\" nest=\"Minecraft\"\n    limits memory=\"2GiB\"",
     );
-    let r = render_all("move_to_another_node", &panel, f.path(), &[]);
+    let r = render_all(
+        "move_to_another_node",
+        &panel,
+        f.path(),
+        &[],
+        &["server.lobby"],
+    );
     let c = r.change("server.lobby");
     assert_eq!(c["action"], "replace");
     assert_eq!(c["impact"], "destroy");

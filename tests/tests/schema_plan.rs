@@ -322,7 +322,7 @@ fn the_plan_schema_rejects_broken_plans() {
         .iter_mut()
         .find(|c| c["address"] == "server.lobby")
         .unwrap();
-    server["desired"]["limits"]["memory"] = json!("2GiB");
+    server["ops"][0]["fields"]["limits"]["memory"] = json!("2GiB");
     assert!(!validate(&schema, &bad_kind).is_empty());
 }
 

@@ -100,6 +100,16 @@ fn change<'a>(plan: &'a serde_json::Value, address: &str) -> &'a serde_json::Val
         .unwrap_or_else(|| panic!("no change of {address} in {plan:#}"))
 }
 
+/// The operation `op` of change `c` (`{"kind": "server", "op": "startup", ...}`).
+fn op<'a>(c: &'a serde_json::Value, op: &str) -> &'a serde_json::Value {
+    c["ops"]
+        .as_array()
+        .expect("ops")
+        .iter()
+        .find(|o| o["op"] == op)
+        .unwrap_or_else(|| panic!("no {op} operation in {c:#}"))
+}
+
 fn attr<'a>(c: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
     c["attributes"]
         .as_array()
@@ -122,12 +132,9 @@ fn secret_variables_reach_the_panel_and_no_output() {
     let rcon = attr(rust, "environment.RCON_PASS");
     assert_eq!(rcon["sensitive"], true);
     assert!(rcon["new"].is_null() && rcon["old"].is_null(), "{rcon}");
-    let target = &rust["desired"];
-    assert_eq!(
-        target["secret_environment"]["RCON_PASS"]["env"],
-        "RUST_RCON_PASS"
-    );
-    assert!(target["environment"].get("RCON_PASS").is_none());
+    let env = &op(rust, "create")["fields"]["environment"];
+    assert_eq!(env["secrets"]["RCON_PASS"]["env"], "RUST_RCON_PASS");
+    assert!(env["values"].get("RCON_PASS").is_none(), "{env}");
     let gmod = change(&plan, "server.gmod");
     assert_eq!(attr(gmod, "environment.STEAM_ACC")["sensitive"], true);
 
@@ -160,11 +167,10 @@ fn secret_variables_reach_the_panel_and_no_output() {
         .map(|a| a["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["environment.RCON_PASS"]);
-    assert_eq!(
-        rust["live"]["environment"]["RCON_PASS"],
-        roost_plan::REDACTED
-    );
-    assert_eq!(rust["live"]["environment"]["HOSTNAME"], "Rust EU");
+    // What the update replaces is shown without the secret.
+    let was = &op(rust, "startup")["was"]["environment"];
+    assert_eq!(was["RCON_PASS"], roost_plan::REDACTED);
+    assert_eq!(was["HOSTNAME"], "Rust EU");
     assert_eq!(
         plan["sensitive_variables"],
         serde_json::json!(["RCON_PASS", "STEAM_ACC"])
@@ -448,19 +454,13 @@ fn ignored_variables_keep_the_panel_value_without_carrying_it() {
         .map(|a| a["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["environment.HOSTNAME"]);
-    let target = &rust["desired"];
+    let env = &op(rust, "startup")["set"]["environment"];
     assert_eq!(
-        target["panel_environment"],
+        env["keep_panel"],
         serde_json::json!(["MAX_PLAYERS", "RCON_PASS"])
     );
-    assert!(
-        target["environment"].get("MAX_PLAYERS").is_none(),
-        "{target}"
-    );
-    assert!(
-        target["secret_environment"].get("RCON_PASS").is_none(),
-        "{target}"
-    );
+    assert!(env["values"].get("MAX_PLAYERS").is_none(), "{env}");
+    assert!(env["secrets"].get("RCON_PASS").is_none(), "{env}");
     panel.apply_ok(f.path());
     let st = panel.state();
     assert_eq!(

@@ -356,6 +356,11 @@ fn stale_objects(plan: &Plan, live: &roost_model::Live) -> Vec<String> {
                 .iter()
                 .find(|a| a.id == id)
                 .map(|a| format!("allocation {}:{}", a.ip, a.port)),
+            "database" => live
+                .databases
+                .iter()
+                .find(|d| d.id == id)
+                .map(|d| format!("database {}", d.database)),
             _ => None,
         };
         name.map(|n| format!("{n} ({key})"))

@@ -75,7 +75,7 @@ enum Command {
 
 #[derive(Subcommand)]
 enum SimCommand {
-    /// Serve the Application API of an in-memory panel until Ctrl-C.
+    /// Serve the Application and Client APIs of an in-memory panel until Ctrl-C.
     Serve {
         #[arg(long, value_enum, default_value_t = SimDialect::Pterodactyl)]
         dialect: SimDialect,
@@ -184,11 +184,15 @@ async fn sim_serve(
         config.rate_limit = (r > 0).then_some(r);
     }
     output::status(&format!(
-        "roost sim: a {dialect} panel on http://127.0.0.1:{port} (API at /api/application), until Ctrl-C"
+        "roost sim: a {dialect} panel on http://127.0.0.1:{port} (APIs at /api/application and /api/client), until Ctrl-C"
     ));
     output::status(&format!(
         "token: {} (export ROOST_TOKEN=... for roost, or send it as a Bearer token)",
         config.token
+    ));
+    output::status(&format!(
+        "client token: {} (the admin's client key; export ROOST_CLIENT_TOKEN=... for roost)",
+        config.client_token
     ));
     roost_sim::serve(config, port).await.map_err(|e| {
         connect::diag(
@@ -214,8 +218,8 @@ pub(crate) fn read_sources(dir: &Path) -> Result<roost_manifest::Sources, Manife
 pub fn manifest_options() -> roost_manifest::LoadOptions {
     roost_manifest::LoadOptions {
         attributes: roost_manifest::AttributeNames {
-            known: roost_model::attributes::is_known,
-            names: |kind| roost_model::attributes::of(kind).to_vec(),
+            known: roost_plan::attribute_known,
+            names: roost_plan::attribute_names,
         },
     }
 }

@@ -2,7 +2,7 @@
 //! fields the panel did not keep are reported once per kind and field, and an update whose
 //! answer was lost or a 5xx is re-read and counted as applied when it is in place.
 
-use crate::exec::Ctx;
+use crate::context::ApplyCx;
 use crate::verify::{Took, took};
 use crate::{Event, Reporter};
 use roost_model::{Address, Kind};
@@ -66,7 +66,7 @@ fn outcome_unknown(e: &PanelError) -> bool {
 /// shape) and checks it against `sent` and `before`; `reread` reads the object again when the
 /// answer is an error that may have come after the panel acted.
 pub async fn update<W, WF, R, RF>(
-    ctx: &Ctx,
+    cx: &ApplyCx,
     change: &Change,
     sent: Value,
     before: Value,
@@ -81,7 +81,7 @@ where
 {
     let error = match write().await {
         Ok(after) => {
-            note_not_kept(ctx, change, &took(&sent, &before, &after));
+            note_not_kept(cx, change, &took(&sent, &before, &after));
             return Ok(());
         }
         Err(e) if outcome_unknown(&e) => e,
@@ -94,27 +94,27 @@ where
     if !t.acted() {
         return Err(error.to_string());
     }
-    ctx.reporter.report(Event::Recovered {
+    cx.reporter.report(Event::Recovered {
         address: change.address.clone(),
         note: format!(
             "the panel answered with an error ({}), but a re-read shows the change in place: counted as applied",
             short(&error)
         ),
     });
-    note_not_kept(ctx, change, &t);
+    note_not_kept(cx, change, &t);
     Ok(())
 }
 
-fn note_not_kept(ctx: &Ctx, change: &Change, t: &Took) {
+fn note_not_kept(cx: &ApplyCx, change: &Change, t: &Took) {
     if t.not_kept.is_empty() {
         return;
     }
-    if let Ok(mut n) = ctx.not_kept.lock() {
+    if let Ok(mut n) = cx.not_kept.lock() {
         n.record(
-            ctx.reporter.as_ref(),
+            cx.reporter.as_ref(),
             change,
             &t.not_kept,
-            ctx.panel_release,
+            cx.panel_release.as_deref(),
         );
     }
 }

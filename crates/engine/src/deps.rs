@@ -43,8 +43,7 @@ mod tests {
             calls: Vec::new(),
             depends_on: Vec::new(),
             warnings: Vec::new(),
-            desired: None,
-            live: None,
+            ops: Vec::new(),
             origin: None,
         }
     }

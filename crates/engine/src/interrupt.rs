@@ -2,7 +2,9 @@
 //! grace period to finish, and what is left is reported as not started or, for what was still
 //! running when the grace ran out, as of unknown outcome.
 
-use crate::{Event, Outcome, Task, exec};
+use crate::context::ApplyCx;
+use crate::schedule::Task;
+use crate::{Event, Outcome};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -83,7 +85,7 @@ pub(crate) async fn next_finished<T: 'static>(
 /// After an interrupted phase: every task not done is reported, as still running when the
 /// grace ran out (outcome unknown) or as never started.
 pub(crate) fn settle(
-    ctx: &exec::Ctx,
+    ctx: &ApplyCx,
     tasks: &[Arc<Task>],
     done: &[bool],
     started: &[bool],

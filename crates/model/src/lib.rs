@@ -21,9 +21,6 @@ mod secret;
 /// Panel releases: what the live state proves, and rules only some releases enforce.
 pub mod release;
 
-/// The attribute names a plan compares, per kind: what `ignore` may name.
-pub mod attributes;
-
 pub use address::{Address, AddressParseError, Kind};
 pub use client_routes::*;
 pub use desired::*;

@@ -51,12 +51,16 @@ pub fn fingerprints(live: &Live, sensitive: &BTreeSet<String>) -> BTreeMap<Strin
         crate::sensitive::redact_environment(&mut s.environment, sensitive);
         add("server", x.id, hash(&s));
     }
+    for x in &live.databases {
+        add("database", x.id, hash(x));
+    }
     for (kind, n) in [
         ("location", live.locations.len()),
         ("node", live.nodes.len()),
         ("allocation", live.allocations.len()),
         ("user", live.users.len()),
         ("server", live.servers.len()),
+        ("database", live.databases.len()),
     ] {
         out.insert(format!("count:{kind}"), n.to_string());
     }

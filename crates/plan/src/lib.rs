@@ -2,20 +2,44 @@
 //!
 //! No IO, no clock, no async runtime: this crate does not depend on one (see Cargo.toml). The
 //! same `Plan` feeds every renderer (text, JSON, Markdown) and the engine that applies it.
+//!
+//! Each resource kind lives in one module of `kinds/` (its operations, its attribute table, its
+//! `plan`), listed by the registry (`roost_model::for_each_kind!`); the modules beside it are
+//! what every kind shares.
 
-mod diff;
+mod attr;
+mod classify;
+mod context;
 pub mod drift;
+mod error;
 mod fingerprint;
+mod identity;
+mod ignore;
+pub mod kinds;
+mod lookup;
+mod normalize;
+mod ops;
+mod options;
+mod order;
 mod ownership;
+mod plan;
+mod preflight;
 pub mod rails;
 mod releases;
 pub mod render;
 mod sensitive;
+mod summary;
+mod target;
+mod threshold;
 mod types;
-mod users;
 
-pub use diff::{Ignore, Options, PlanError, parse_ignore, plan};
+pub use error::PlanError;
 pub use fingerprint::fingerprints;
+pub use ignore::{Ignore, parse_ignore};
+pub use kinds::{Op, attribute_known, attribute_names};
+pub use ops::{ApiCall, OpSpec, Ref, Retry};
+pub use options::Options;
+pub use plan::plan;
 pub use sensitive::{REDACTED, needed_secrets, recheck as recheck_secrets};
 pub use types::*;
 

@@ -12,7 +12,7 @@
 //! * When two panel objects claim one key, roost refuses to choose, in every direction: while
 //!   the key is declared, and when it would prune it.
 
-use crate::diff::PlanError;
+use crate::error::PlanError;
 use roost_model::{
     AdoptUser, Desired, LiveServer, LiveUser, Origin, PanelSettings, Server, User, marker,
     namespace_problem, parse_marker, stored_username,

@@ -1,16 +1,15 @@
 //! The plan: what `apply` will do, and everything a renderer or the engine needs to know.
 //! Its serde form is the JSON plan format (`schemas/plan.schema.json`).
 
-use roost_model::{
-    Address, Allocation, Dialect, Kind, Limits, LiveAllocation, LiveLocation, LiveNode, LiveServer,
-    LiveUser, Location, Node, Origin, PasswordSpec, SecretRef,
-};
+use crate::kinds::Op;
+use crate::ops::{ApiCall, OpSpec};
+use roost_model::{Address, Dialect, Kind, Origin};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Version of the JSON plan format. Bump on any incompatible change.
-pub const PLAN_FORMAT_VERSION: u32 = 2;
+pub const PLAN_FORMAT_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Plan {
@@ -50,6 +49,9 @@ pub struct Plan {
     /// counted apart from servers): `apply` then refuses unless `--force`.
     #[serde(default)]
     pub user_threshold: Option<ThresholdBreach>,
+    /// The panel's release as far as its live state tells (Pelican only), for messages.
+    #[serde(default)]
+    pub panel_release: Option<String>,
 }
 
 /// The plan would destroy more servers (or users) than `delete-threshold` allows.
@@ -174,29 +176,6 @@ pub struct AttrChange {
     pub cause: Option<Cause>,
 }
 
-/// An HTTP call the change will make, e.g. `PATCH /servers/12/build`. Ids not known until an
-/// earlier change runs are written as the address in braces: `/servers/{server.lobby}/build`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct ApiCall {
-    pub method: String,
-    pub path: String,
-}
-
-impl ApiCall {
-    pub fn new(method: &str, path: impl Into<String>) -> Self {
-        ApiCall {
-            method: method.to_string(),
-            path: path.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for ApiCall {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.method, self.path)
-    }
-}
-
 /// One resource's change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Change {
@@ -210,107 +189,27 @@ pub struct Change {
     pub unchanged: usize,
     pub impact: Impact,
     pub cause: Option<Cause>,
+    /// What `apply` does, in order: the only thing the engine reads.
+    pub ops: Vec<Op>,
+    /// The requests of `ops`, as a reviewer reads them. Rendered from `ops` when the plan is
+    /// made; nothing reads them back.
+    #[serde(default)]
     pub calls: Vec<ApiCall>,
     /// Addresses this change must wait for (creates/updates) or that must wait for it (deletes).
     pub depends_on: Vec<Address>,
     /// Reasons a reviewer must confirm this change explicitly (admin rights, data loss).
     pub warnings: Vec<String>,
-    /// The state to reach (absent for deletes).
-    pub desired: Option<Desired>,
-    /// The live object as read (absent for creates).
-    pub live: Option<LiveObject>,
     /// Where the resource is declared in the manifests (not serialised).
     #[serde(skip)]
     #[schemars(skip)]
     pub origin: Option<Origin>,
 }
 
-/// The desired side of a change, with panel references resolved where the object exists.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum Desired {
-    Location(Location),
-    Node(NodeTarget),
-    Allocation(Allocation),
-    User(UserTarget),
-    Server(Box<ServerTarget>),
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct NodeTarget {
-    pub node: Node,
-    /// The location's panel id, when it exists already; otherwise the engine resolves
-    /// `location.SHORT` after creating it.
-    pub location_id: Option<u64>,
-    /// `daemon_base` with the dialect default filled in.
-    pub daemon_base: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct UserTarget {
-    pub username: String,
-    pub email: String,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub admin: bool,
-    /// Pelican role ids to hold.
-    pub role_ids: Vec<u64>,
-    pub language: String,
-    pub external_id: Option<String>,
-    /// Where to read the password when it must be set (create, or rotation).
-    pub password: Option<PasswordSpec>,
-    /// Whether this apply sets the password.
-    pub set_password: bool,
-}
-
-/// An allocation a server holds: its panel id when it exists, else its address.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct AllocationRef {
-    pub address: Address,
-    pub id: Option<u64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct ServerTarget {
-    pub name: String,
-    pub description: String,
-    pub external_id: String,
-    pub owner: Address,
-    pub owner_id: Option<u64>,
-    pub node: Address,
-    pub node_id: Option<u64>,
-    pub egg_id: u64,
-    pub nest_id: Option<u64>,
-    pub image: String,
-    pub startup: String,
-    /// Every variable of the egg, with the manifest's values over the egg's defaults, except
-    /// those below.
-    pub environment: BTreeMap<String, String>,
-    /// Variables read from a secret: the engine reads the value when it writes it.
-    pub secret_environment: BTreeMap<String, SecretRef>,
-    /// Ignored variables: the engine keeps the value the panel has when it writes.
-    pub panel_environment: Vec<String>,
-    pub limits: Limits,
-    pub databases: Option<u64>,
-    pub allocations_limit: Option<u64>,
-    pub backups: Option<u64>,
-    pub allocation: Option<AllocationRef>,
-    pub additional_allocations: Vec<AllocationRef>,
-    pub suspended: bool,
-    pub skip_scripts: bool,
-    /// Run the egg's install script again (egg changed).
-    pub reinstall: bool,
-}
-
-/// The live side of a change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum LiveObject {
-    Location(LiveLocation),
-    Node(LiveNode),
-    Allocation(LiveAllocation),
-    User(LiveUser),
-    Server(Box<LiveServer>),
+impl Change {
+    /// The requests `ops` make, rendered for reviewers.
+    pub fn rendered_calls(&self) -> Vec<ApiCall> {
+        self.ops.iter().filter_map(OpSpec::call).collect()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -320,6 +219,10 @@ pub struct Unmanaged {
     pub allocations: usize,
     pub users: Vec<String>,
     pub servers: Vec<UnmanagedServer>,
+    /// Databases of managed servers that the manifests do not declare (`server.NAME/database.NAME`),
+    /// left alone because `prune` does not list `databases`.
+    #[serde(default)]
+    pub databases: Vec<String>,
 }
 
 impl Unmanaged {
@@ -329,6 +232,7 @@ impl Unmanaged {
             + self.allocations
             + self.users.len()
             + self.servers.len()
+            + self.databases.len()
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::config::{Faults, LoggedRequest};
 use crate::http::{authenticated, err_response, json_response};
 use crate::response::ApiErr;
-use crate::state::{DatabaseHostParams, SimState};
+use crate::state::{DatabaseHostParams, PanelSettings, SimState};
 use crate::{Shared, lock};
 use axum::body::Body;
 use axum::http::{HeaderMap, Response, StatusCode};
@@ -14,6 +14,60 @@ use std::time::Instant;
 #[derive(Deserialize)]
 struct RateLimitBody {
     per_minute: Option<u32>,
+}
+
+/// `POST /__sim/client-keys`: mint a client key for a user.
+#[derive(Deserialize)]
+struct ClientKeyBody {
+    user: u64,
+    #[serde(default)]
+    allowed_ips: Vec<String>,
+}
+
+/// `POST /__sim/clock`: move the clock forward.
+#[derive(Deserialize)]
+struct ClockBody {
+    advance_ms: i64,
+}
+
+fn mint_client_key(sh: &Shared, body: &[u8]) -> Result<Response<Body>, String> {
+    let b: ClientKeyBody =
+        serde_json::from_slice(body).map_err(|e| format!("invalid client key request: {e}"))?;
+    let mut st = lock(&sh.state);
+    if !st.users.contains_key(&b.user) {
+        return Err(format!("no user {}", b.user));
+    }
+    let token = st.mint_api_key(b.user, "minted by the sim", b.allowed_ips);
+    sh.save(&st);
+    let identifier = token.get(..16).unwrap_or("").to_string();
+    Ok(json_response(
+        201,
+        serde_json::json!({"user": b.user, "identifier": identifier, "token": token}).to_string(),
+    ))
+}
+
+fn clock(sh: &Shared, body: Option<&[u8]>) -> Result<Response<Body>, String> {
+    let st = lock(&sh.state);
+    if let Some(body) = body {
+        let b: ClockBody =
+            serde_json::from_slice(body).map_err(|e| format!("invalid clock request: {e}"))?;
+        st.clock.advance_ms(b.advance_ms);
+    }
+    Ok(json_response(
+        200,
+        serde_json::json!({"now_ms": st.clock.now_ms()}).to_string(),
+    ))
+}
+
+fn set_settings(sh: &Shared, body: &[u8]) -> Result<Response<Body>, String> {
+    let settings: PanelSettings =
+        serde_json::from_slice(body).map_err(|e| format!("invalid settings: {e}"))?;
+    let mut st = lock(&sh.state);
+    st.settings = settings;
+    sh.save(&st);
+    let mut r = Response::new(Body::empty());
+    *r.status_mut() = StatusCode::NO_CONTENT;
+    Ok(r)
 }
 
 /// `POST /__sim/database-hosts`: only `name` is required.
@@ -83,6 +137,7 @@ pub fn admin(
             Ok(mut new) if new.dialect == sh.dialect => {
                 new.reindex();
                 let mut st = lock(&sh.state);
+                new.clock = st.clock.clone();
                 *st = new;
                 sh.save(&st);
                 no_content()
@@ -114,6 +169,23 @@ pub fn admin(
             Err(e) => bad(format!("invalid rate limit: {e}")),
         },
         ("POST", "/__sim/database-hosts") => add_database_host(sh, body).unwrap_or_else(bad),
+        ("POST", "/__sim/client-keys") => mint_client_key(sh, body).unwrap_or_else(bad),
+        ("GET", "/__sim/clock") => clock(sh, None).unwrap_or_else(bad),
+        ("POST", "/__sim/clock") => clock(sh, Some(body)).unwrap_or_else(bad),
+        ("PUT", "/__sim/settings") => set_settings(sh, body).unwrap_or_else(bad),
+        ("GET", "/__sim/settings") => {
+            let st = lock(&sh.state);
+            json_response(200, serde_json::to_string(&st.settings).unwrap_or_default())
+        }
+        ("PUT", "/__sim/client-rate-limit") => {
+            match serde_json::from_slice::<RateLimitBody>(body) {
+                Ok(b) => {
+                    set_client_rate_limit(sh, b.per_minute);
+                    no_content()
+                }
+                Err(e) => bad(format!("invalid rate limit: {e}")),
+            }
+        }
         _ => json_response(
             404,
             ApiErr::new(
@@ -134,6 +206,12 @@ pub fn set_faults(sh: &Shared, f: Faults) {
     rt.rule_hits = vec![0; f.rules.len()];
     rt.requests = 0;
     rt.faults = f;
+}
+
+/// Changes the Client API's limit per user; every window starts afresh.
+pub fn set_client_rate_limit(sh: &Shared, per_minute: Option<u32>) {
+    lock(&sh.rt).client_rate_limit = per_minute;
+    lock(&sh.client_windows).clear();
 }
 
 pub fn set_rate_limit(sh: &Shared, per_minute: Option<u32>) {

@@ -1,8 +1,8 @@
 //! How a sim is set up: dialect, keys, rate limit, state file and faults, plus the public
 //! types of fault injection and the request log.
 
+use crate::client::default_client_token;
 use crate::db_lock::DbLock;
-use crate::kinds::account::default_client_token;
 use crate::legacy::LegacyFields;
 use roost_model::Dialect;
 use serde::{Deserialize, Serialize};
@@ -24,8 +24,11 @@ pub struct SimConfig {
     pub rate_limit: Option<u32>,
     /// The one accepted application key.
     pub token: String,
-    /// The one accepted client key (for `GET /api/client/account` only), owned by the same user.
+    /// A client key of the application key's owner (more are minted per user).
     pub client_token: String,
+    /// Client API requests per minute and user; None = off. [`SimConfig::new`] sets the
+    /// dialect's real limit (720 Pterodactyl, 256 Pelican).
+    pub client_rate_limit: Option<u32>,
     /// Loaded at start if it exists; saved atomically after every committed change.
     pub state_file: Option<PathBuf>,
     pub seed_stock: bool,
@@ -39,6 +42,10 @@ impl SimConfig {
             rate_limit: Some(dialect.default_rate_limit()),
             token: default_token(dialect),
             client_token: default_client_token(dialect),
+            client_rate_limit: Some(match dialect {
+                Dialect::Pterodactyl => 720,
+                Dialect::Pelican => 256,
+            }),
             state_file: None,
             seed_stock: true,
             faults: Faults::default(),
@@ -68,7 +75,8 @@ pub struct FaultRule {
     /// e.g. "POST"; None = any.
     #[serde(default)]
     pub method: Option<String>,
-    /// Prefix of the path after /api/application.
+    /// Prefix of the path after /api/application, or of the whole path for the Client API
+    /// (`/api/client/...`).
     pub path: String,
     /// Fire on the nth matching request (1-based) ...
     pub nth: u32,

@@ -1,10 +1,10 @@
 //! The HTTP side: the accept loop, the transport-level pipeline of one request (request log,
 //! faults, database lock, rate limit) and the Application API's order of checks.
 
+use crate::client::{self, pipeline::CLIENT_PREFIX};
 use crate::config::FaultAction;
 use crate::db_lock::{self, DbLock};
 use crate::faults::{FaultPlan, fault_status_body, plan_faults};
-use crate::kinds::account as client;
 use crate::request::Req;
 use crate::response::{ApiErr, Body as OutBody, Out, Res};
 use crate::router::{self, RouteErr};
@@ -28,13 +28,15 @@ pub async fn accept_loop(
         tokio::select! {
             _ = stop.changed() => break,
             acc = listener.accept() => {
-                let Ok((stream, _)) = acc else { continue };
+                let Ok((stream, peer)) = acc else { continue };
                 let _ = stream.set_nodelay(true);
                 let shared = shared.clone();
+                let peer = peer.ip().to_string();
                 conns.spawn(async move {
                     let svc = hyper::service::service_fn(move |req| {
                         let shared = shared.clone();
-                        async move { serve_one(shared, req).await }
+                        let peer = peer.clone();
+                        async move { serve_one(shared, req, peer).await }
                     });
                     // A service error (fault "drop") makes hyper close the connection unanswered.
                     let _ = hyper::server::conn::http1::Builder::new()
@@ -76,29 +78,19 @@ fn db_locked(sh: &Shared) -> Response<Body> {
     json_response(500, db_lock::locked_body(sh.dialect, hide))
 }
 
-pub fn too_many(limit: u32, retry_after: u64) -> Response<Body> {
+/// Laravel's `ThrottleRequestsException` answer; `now` is the sim time in seconds.
+pub fn too_many(limit: u32, retry_after: u64, now: i64) -> Response<Body> {
     let mut r = json_response(
         429,
         ApiErr::new(429, "ThrottleRequestsException", "Too Many Attempts.").body(),
     );
-    let reset = util::now_unix() as u64 + retry_after;
+    let reset = now.max(0) as u64 + retry_after;
     let h = r.headers_mut();
     h.insert("x-ratelimit-limit", HeaderValue::from(limit));
     h.insert("x-ratelimit-remaining", HeaderValue::from(0u32));
     h.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
     h.insert("x-ratelimit-reset", HeaderValue::from(reset));
     r
-}
-
-/// `GET /api/client/account`, which answers by the kind of key the request carries.
-fn account(sh: &Shared, method: &str, headers: &HeaderMap) -> Response<Body> {
-    let key = match bearer(sh.dialect, headers) {
-        Some(t) if t == sh.client_token => client::Key::Client,
-        Some(t) if t == sh.token => client::Key::Application,
-        _ => client::Key::None,
-    };
-    let (status, body) = client::account(&lock(&sh.state), method, key);
-    json_response(status, body)
 }
 
 /// The answer of a fault that fires before the request is processed (`None`: no answer, e.g.
@@ -112,16 +104,35 @@ fn fault_answer(sh: &Shared, action: FaultAction) -> Option<Response<Body>> {
             let limit = lock(&sh.rt)
                 .rate_limit
                 .unwrap_or(sh.dialect.default_rate_limit());
-            Some(too_many(limit, retry_after))
+            Some(too_many(limit, retry_after, util::now_unix()))
         }
         FaultAction::DbLock => Some(db_locked(sh)),
         FaultAction::Drop { .. } | FaultAction::Delay { .. } => None,
     }
 }
 
+/// Whether a path is the Client API's.
+fn is_client(path: &str) -> bool {
+    path == CLIENT_PREFIX
+        || path
+            .strip_prefix(CLIENT_PREFIX)
+            .is_some_and(|p| p.starts_with('/'))
+}
+
+/// The path fault rules match against: after `/api/application` for the Application API, the
+/// whole path (`/api/client/...`) for the Client API.
+fn fault_path(path: &str) -> Option<&str> {
+    if is_client(path) {
+        return Some(path);
+    }
+    path.strip_prefix(API_PREFIX)
+        .filter(|p| p.is_empty() || p.starts_with('/'))
+}
+
 async fn serve_one(
     sh: Arc<Shared>,
     req: Request<hyper::body::Incoming>,
+    peer: String,
 ) -> Result<Response<Body>, Dropped> {
     let (parts, body) = req.into_parts();
     let method = parts.method.as_str().to_string();
@@ -139,14 +150,7 @@ async fn serve_one(
         format!("{path}?{query}")
     };
     let seq = sh.log_start(&method, &full);
-    if path == client::ACCOUNT_PATH {
-        let resp = account(&sh, &method, &parts.headers);
-        sh.log_finish(seq, resp.status().as_u16());
-        return Ok(resp);
-    }
-    let api_path = path
-        .strip_prefix(API_PREFIX)
-        .filter(|p| p.is_empty() || p.starts_with('/'));
+    let api_path = fault_path(&path);
     let plan = match api_path {
         Some(p) => plan_faults(&sh, &method, p),
         None => FaultPlan::default(),
@@ -186,7 +190,21 @@ async fn serve_one(
     let resp = match early {
         Some(r) => r,
         None => {
-            let mut resp = process(&sh, &method, &path, &query, &parts.headers, &bytes);
+            let mut resp = if is_client(&path) {
+                client::process(
+                    &sh,
+                    client::pipeline::Request {
+                        method: &method,
+                        path: &path,
+                        query: &query,
+                        headers: &parts.headers,
+                        body: &bytes,
+                        peer: &peer,
+                    },
+                )
+            } else {
+                process(&sh, &method, &path, &query, &parts.headers, &bytes)
+            };
             drop(held);
             match plan.after {
                 Some(FaultAction::Drop { .. }) => {
@@ -205,7 +223,7 @@ async fn serve_one(
     Ok(resp)
 }
 
-fn expects_json(h: &HeaderMap) -> bool {
+pub fn expects_json(h: &HeaderMap) -> bool {
     let accept = h
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -231,7 +249,7 @@ pub fn authenticated(sh: &Shared, h: &HeaderMap) -> bool {
 }
 
 /// The bearer token of a request, as the dialect's Laravel reads it.
-fn bearer(dialect: Dialect, h: &HeaderMap) -> Option<&str> {
+pub fn bearer(dialect: Dialect, h: &HeaderMap) -> Option<&str> {
     let v = h.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())?;
     let token = match dialect {
         // LV10 matches "Bearer " case-sensitively, LV13 case-insensitively.
@@ -274,12 +292,23 @@ pub fn err_response(sh: &Shared, e: &ApiErr, json: bool) -> Response<Body> {
         }
         return r;
     }
-    json_response(e.status, e.body())
+    let mut r = json_response(e.status, e.body());
+    if let Some(secs) = e.retry_after {
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    r
 }
 
-fn out_response(o: Out) -> Response<Body> {
+pub fn out_response(o: Out) -> Response<Body> {
     match o.body {
         OutBody::Json(s) => json_response(o.status, s),
+        OutBody::Text(content_type, s) => {
+            let mut r = json_response(o.status, s);
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            r
+        }
         OutBody::Empty => {
             let mut r = Response::new(Body::empty());
             *r.status_mut() = StatusCode::from_u16(o.status).unwrap_or(StatusCode::NO_CONTENT);
@@ -299,7 +328,7 @@ fn route_not_found(path: &str) -> ApiErr {
     )
 }
 
-fn route_error(method: &str, path: &str, e: RouteErr) -> ApiErr {
+pub fn route_error(method: &str, path: &str, e: RouteErr) -> ApiErr {
     match e {
         RouteErr::NotFound => route_not_found(path),
         RouteErr::Method(allowed) => ApiErr::new(
@@ -315,7 +344,7 @@ fn route_error(method: &str, path: &str, e: RouteErr) -> ApiErr {
 }
 
 /// The JSON body (an empty object when there is none or it is not sent as JSON).
-fn read_input(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiErr> {
+pub fn read_input(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiErr> {
     if !is_json_content(headers) || body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Default::default()));
     }
@@ -328,7 +357,7 @@ fn read_input(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiErr> {
     })
 }
 
-fn with_rate_headers(mut r: Response<Body>, rate: Option<(u32, u32)>) -> Response<Body> {
+pub fn with_rate_headers(mut r: Response<Body>, rate: Option<(u32, u32)>) -> Response<Body> {
     if let Some((limit, remaining)) = rate {
         r.headers_mut()
             .insert("x-ratelimit-limit", HeaderValue::from(limit));
@@ -361,6 +390,9 @@ fn process(
         Err(e) => return err_response(sh, &route_error(method, path, e), json),
     };
     let mut st = lock(&sh.state);
+    if st.settle_installs() {
+        sh.save(&st);
+    }
     if sh.dialect == Dialect::Pelican
         && let Err(e) = router::bind(&st, &route)
     {
@@ -378,7 +410,7 @@ fn process(
         Err(e) => return err_response(sh, &e, json),
     };
     let rate = match rate_check(sh) {
-        Some(Err((limit, retry))) => return too_many(limit, retry),
+        Some(Err((limit, retry))) => return too_many(limit, retry, util::now_unix()),
         Some(Ok(x)) => Some(x),
         None => None,
     };
@@ -429,7 +461,7 @@ fn run_handler(sh: &Shared, st: &mut SimState, call: ApiCall, route: router::R) 
     };
     let result = router::handle(st, &mut req, route);
     for sid in std::mem::take(&mut req.installed) {
-        st.finish_install(sid);
+        st.schedule_install(sid);
     }
     if req.changed {
         sh.save(st);

@@ -3,6 +3,8 @@
 //! fault injection, rate limiting, a request log and an admin interface under `/__sim/`.
 
 mod admin;
+mod client;
+mod clock;
 mod config;
 mod db_lock;
 mod faults;
@@ -20,20 +22,23 @@ mod state;
 mod stock;
 mod util;
 
+pub use clock::Clock;
 pub use db_lock::DbLock;
 pub use legacy::LegacyFields;
 pub use roost_model::Dialect;
 pub use rules::Regex;
 pub use state::{
-    Allocation, Counters, DATABASE_NAME_MAX, Database, DatabaseHost, DatabaseHostParams, Egg,
-    EggVariable, Location, Nest, Node, NodeParams, Role, Server, ServerParams, SimState, User,
+    ActivityLog, Allocation, ApiKey, Backup, Counters, Cron, DATABASE_NAME_MAX, Database,
+    DatabaseHost, DatabaseHostParams, Egg, EggVariable, Location, Nest, Node, NodeParams,
+    PanelSettings, Role, Schedule, Server, ServerParams, SimState, SshKey, Subuser, Task, User,
     UserParams, database_name,
 };
 
+pub use client::wings::{Unreachable, Wings, WingsAnswer, WingsCall, WingsError};
+pub use client::{default_client_token, totp};
 pub use config::{
     FaultAction, FaultRule, Faults, LoggedRequest, SimConfig, SimError, default_token,
 };
-pub use kinds::account::default_client_token;
 
 use persist::{load_state, save_state};
 use std::net::SocketAddr;
@@ -50,6 +55,8 @@ struct Runtime {
     rate_limit: Option<u32>,
     window_start: Instant,
     window_count: u32,
+    /// Client API requests per minute and user; None = off.
+    client_rate_limit: Option<u32>,
 }
 
 /// Everything the request handlers share.
@@ -63,6 +70,10 @@ struct Shared {
     rt: Mutex<Runtime>,
     writes: db_lock::Writes,
     log: Mutex<(u64, Vec<(u64, LoggedRequest)>)>,
+    /// The Client API's rate-limit windows (per user, per server and route).
+    client_windows: Mutex<client::Windows>,
+    /// The daemon the Client API hands work to.
+    wings: Mutex<Arc<dyn Wings>>,
 }
 
 /// Poisoning only means a handler panicked mid-request; the data is still usable.
@@ -103,6 +114,17 @@ impl Shared {
     }
 }
 
+/// Stores the configured client key as an account key of the application key's owner, so it
+/// is listed and looked up like any other (a state file that already has it is left alone).
+fn register_client_token(st: &mut SimState, token: &str) {
+    if token.len() != 48 || !token.is_char_boundary(16) || st.find_api_key(token).is_some() {
+        return;
+    }
+    let (identifier, secret) = token.split_at(16);
+    let owner = st.api_key_owner;
+    st.add_api_key(owner, identifier, secret, "roost sim", Vec::new());
+}
+
 pub struct Sim;
 
 impl Sim {
@@ -116,11 +138,12 @@ impl Sim {
             Some(p) => load_state(p, config.dialect)?,
             None => None,
         };
-        let st = st.unwrap_or_else(|| {
+        let mut st = st.unwrap_or_else(|| {
             let mut s = SimState::new(config.dialect, config.seed_stock);
             s.reindex();
             s
         });
+        register_client_token(&mut st, &config.client_token);
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|source| SimError::Bind { addr, source })?;
@@ -146,9 +169,12 @@ impl Sim {
                 rate_limit: config.rate_limit,
                 window_start: Instant::now(),
                 window_count: 0,
+                client_rate_limit: config.client_rate_limit,
             }),
             writes: db_lock::Writes::default(),
             log: Mutex::new((0, Vec::new())),
+            client_windows: Mutex::new(client::Windows::default()),
+            wings: Mutex::new(Arc::new(Unreachable)),
         });
         {
             let st = lock(&shared.state);
@@ -180,9 +206,32 @@ impl SimHandle {
     pub fn token(&self) -> String {
         self.shared.token.clone()
     }
-    /// The client key of the application key's owner (`GET /api/client/account` only).
+    /// The client key of the application key's owner (the seeded admin).
     pub fn client_token(&self) -> String {
         self.shared.client_token.clone()
+    }
+    /// Mints a client (account) key for any user and returns its bearer token; None when the
+    /// user does not exist.
+    pub fn mint_client_key(&self, user_id: u64) -> Option<String> {
+        let mut st = lock(&self.shared.state);
+        st.users.contains_key(&user_id).then_some(())?;
+        let token = st.mint_api_key(user_id, "minted by the sim", Vec::new());
+        self.shared.save(&st);
+        Some(token)
+    }
+    /// Plugs in the daemon the Client API hands work to (by default: unreachable).
+    pub fn set_wings(&self, wings: Arc<dyn Wings>) {
+        *lock(&self.shared.wings) = wings;
+    }
+    /// Moves the sim's clock forward (installs, throttles, rate-limit windows, timestamps).
+    pub fn advance_clock(&self, by: std::time::Duration) {
+        lock(&self.shared.state)
+            .clock
+            .advance_ms(by.as_millis() as i64);
+    }
+    /// Changes the Client API's limit per user and minute (None: off) and starts afresh.
+    pub fn set_client_rate_limit(&self, per_minute: Option<u32>) {
+        admin::set_client_rate_limit(&self.shared, per_minute);
     }
     pub fn dialect(&self) -> Dialect {
         self.shared.dialect
@@ -207,7 +256,11 @@ impl SimHandle {
         lock(&self.shared.log).1.clear();
     }
     pub fn state(&self) -> SimState {
-        lock(&self.shared.state).clone()
+        let mut st = lock(&self.shared.state);
+        if st.settle_installs() {
+            self.shared.save(&st);
+        }
+        st.clone()
     }
     /// Out-of-band change (like an admin in the web UI). Indexes are rebuilt afterwards and the
     /// state is persisted like any change.

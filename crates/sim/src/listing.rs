@@ -57,7 +57,12 @@ pub fn check_filters(filters: &[(String, String)], allowed: &[&str]) -> Result<(
 
 /// Parsed `sort` parameter: (field, descending).
 pub fn sorts(r: &Req, allowed: &[&str]) -> Result<Vec<(String, bool)>, ApiErr> {
-    let Some(s) = r.q("sort") else {
+    sorts_in(r.q("sort"), allowed)
+}
+
+/// Parsed `sort` query value: (field, descending); a field not in `allowed` is a 400.
+pub fn sorts_in(sort: Option<&str>, allowed: &[&str]) -> Result<Vec<(String, bool)>, ApiErr> {
+    let Some(s) = sort else {
         return Ok(vec![]);
     };
     let mut out = Vec::new();

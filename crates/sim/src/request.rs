@@ -30,7 +30,7 @@ pub struct Req<'a> {
     pub input: Value,
     /// Set by handlers that changed state.
     pub changed: bool,
-    /// Servers whose install should complete once the response is rendered.
+    /// Servers whose install clock starts once the response is rendered.
     pub installed: Vec<u64>,
     /// An older Pelican (before beta19) that accepts local node fqdns.
     pub lenient_fqdn: bool,

@@ -19,6 +19,8 @@ pub struct Out {
 pub enum Body {
     Empty,
     Json(String),
+    /// A body with its own content type (file contents).
+    Text(&'static str, String),
 }
 
 impl Out {
@@ -26,6 +28,12 @@ impl Out {
         Out {
             status,
             body: Body::Json(s),
+        }
+    }
+    pub fn text(status: u16, content_type: &'static str, s: String) -> Out {
+        Out {
+            status,
+            body: Body::Text(content_type, s),
         }
     }
     pub fn empty() -> Out {
@@ -44,6 +52,8 @@ pub struct ApiErr {
     pub fields: Vec<FieldError>,
     /// Literal body overriding the envelope (PL's `[]`).
     pub raw: Option<&'static str>,
+    /// Seconds for a `Retry-After` header (throttles answering 429).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiErr {
@@ -54,6 +64,7 @@ impl ApiErr {
             detail: detail.into(),
             fields: Vec::new(),
             raw: None,
+            retry_after: None,
         }
     }
     pub fn not_found() -> ApiErr {
@@ -93,8 +104,10 @@ impl ApiErr {
             self.fields
                 .iter()
                 .map(|f| {
+                    // Errors added after the rules ran (`$validator->after`) have no rule.
+                    let rule = (!f.rule.is_empty()).then_some(f.rule.as_str());
                     json!({"code": self.code, "status": self.status.to_string(), "detail": f.detail,
-                           "meta": {"source_field": f.field, "rule": f.rule}})
+                           "meta": {"source_field": f.field, "rule": rule}})
                 })
                 .collect()
         };

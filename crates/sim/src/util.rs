@@ -146,10 +146,8 @@ pub fn now_unix() -> i64 {
         .unwrap_or(0)
 }
 
-fn civil(ts: i64) -> (i64, u32, u32, u32, u32, u32) {
-    let days = ts.div_euclid(86_400);
-    let secs = ts.rem_euclid(86_400);
-    // Howard Hinnant's days-to-civil algorithm.
+/// (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's days-to-civil).
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -157,17 +155,28 @@ fn civil(ts: i64) -> (i64, u32, u32, u32, u32, u32) {
     let y = yoe + era * 400;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = if m <= 2 { y + 1 } else { y };
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn civil(ts: i64) -> (i64, u32, u32, u32, u32, u32) {
+    let (y, m, d) = civil_from_days(ts.div_euclid(86_400));
+    let secs = ts.rem_euclid(86_400);
     (
         y,
-        m,
-        d,
+        m as u32,
+        d as u32,
         (secs / 3600) as u32,
         ((secs % 3600) / 60) as u32,
         (secs % 60) as u32,
     )
+}
+
+/// `2025-03-14 09:26:53` — PHP's `toDateTimeString()` (backup names).
+pub fn ts_datetime(ts: i64) -> String {
+    let (y, mo, d, h, mi, s) = civil(ts);
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")
 }
 
 /// `2025-03-14T09:26:53+00:00` — transformer timestamps (README §9).

@@ -102,7 +102,11 @@ async fn server_lifecycle() {
             assert!(a.get("nest").is_none());
         }
         let id = a["id"].as_u64().unwrap();
-        // Installed right after create.
+        // Installing for `settings.install_ms` after create, then installed.
+        let g = t.get(&format!("/servers/{id}")).await.json();
+        assert_eq!(g["attributes"]["status"], "installing");
+        assert_eq!(g["attributes"]["container"]["installed"], 0);
+        t.sim.advance_clock(std::time::Duration::from_secs(3));
         let g = t.get(&format!("/servers/{id}")).await.json();
         assert_eq!(g["attributes"]["status"], Value::Null);
         assert_eq!(g["attributes"]["container"]["installed"], 1);

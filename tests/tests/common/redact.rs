@@ -5,7 +5,7 @@ use serde_json::Value;
 
 /// Keys whose numbers are panel ids of objects roost creates (their value depends on the order
 /// the engine created them in). Stock eggs, nests and roles keep their ids.
-const ID_KEYS: [&str; 8] = [
+const ID_KEYS: [&str; 10] = [
     "id",
     "location_id",
     "node_id",
@@ -14,11 +14,13 @@ const ID_KEYS: [&str; 8] = [
     "user",
     "node",
     "allocation",
+    "server",
+    "owner",
 ];
 
-/// Keys whose lists of numbers are panel ids (a live server's allocations; elsewhere
-/// `allocations` is a count).
-const ID_LIST_KEYS: [&str; 1] = ["allocations"];
+/// Keys whose lists of numbers are panel ids (a server's allocations; elsewhere `allocations`
+/// is a count).
+const ID_LIST_KEYS: [&str; 2] = ["allocations", "additional_allocations"];
 
 /// A JSON plan with what varies between runs replaced: panel ids, uuids, the simulator's port,
 /// the manifest directory, and the fingerprints (their keys carry ids; their count is kept).

@@ -14,7 +14,14 @@ pub fn desired(kdl: &str) -> Desired {
     let sources = roost_manifest::Sources {
         files: vec![("fleet.kdl".into(), Arc::from(kdl))],
     };
-    match roost_manifest::load(sources) {
+    // `ignore` rules may name what the planner's attribute tables declare, as in the CLI.
+    let options = roost_manifest::LoadOptions {
+        attributes: roost_manifest::AttributeNames {
+            known: roost_plan::attribute_known,
+            names: roost_plan::attribute_names,
+        },
+    };
+    match roost_manifest::load_with(sources, &options) {
         Ok(m) => m.desired,
         Err(e) => panic!(
             "the manifests do not validate:\n{}",

@@ -114,13 +114,19 @@ fn create(st: &mut SimState, r: &mut Req, sid: u64) -> Res {
     check_create(&mut v, st, sid);
     validate(v)?;
     check_limit(st, sid)?;
+    let host_id = r.int("host").unwrap_or(0) as u64;
+    let name = database_name(sid, &r.str("database").unwrap_or_default());
+    if st.host_leftovers.contains(&(host_id, name.clone())) {
+        // A client create the panel rolled back left this database on the host.
+        return Err(ApiErr::server("QueryException"));
+    }
     let id = SimState::next_id(&mut st.counters.database);
     let now = now_unix();
     let database = Database {
         id,
         server_id: sid,
-        host_id: r.int("host").unwrap_or(0) as u64,
-        database: database_name(sid, &r.str("database").unwrap_or_default()),
+        host_id,
+        database: name,
         username: new_database_username(&mut st.rng, sid),
         remote: r.str("remote").unwrap_or_default(),
         password: new_database_password(&mut st.rng),

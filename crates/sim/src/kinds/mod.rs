@@ -2,7 +2,6 @@
 //! (validation, conflicts, effects; `handle`) and rendering (`render`). The router
 //! ([`crate::router`]) maps paths to these routes in one table.
 
-pub mod account;
 pub mod allocation;
 pub mod database;
 pub mod database_host;

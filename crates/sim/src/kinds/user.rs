@@ -164,6 +164,7 @@ fn blank_user(st: &mut SimState, now: i64) -> User {
         language: "en".into(),
         root_admin: false,
         use_totp: false,
+        totp_secret: None,
         is_managed_externally: false,
         timezone: None,
         password: None,
@@ -275,6 +276,7 @@ fn delete(st: &mut SimState, r: &mut Req, uid: u64) -> Res {
     }
     st.remove_user_index(&u);
     st.users.remove(&uid);
+    st.drop_user_children(uid);
     r.changed = true;
     Ok(Out::empty())
 }

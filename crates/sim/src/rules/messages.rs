@@ -61,6 +61,20 @@ pub(super) fn message(d: Dialect, rule: &Rule, attr: &str, val: &Value, numeric:
             "The {attr} field is required when {} is not present.",
             o.replace(',', " / ")
         ),
+        Rule::RequiredUnless(other, values) => format!(
+            "The {attr} field is required unless {} is in {}.",
+            other.replace('_', " "),
+            values.join(", ")
+        ),
+        Rule::Filled => format!("The {attr} field must have a value."),
+        Rule::Confirmed => match d {
+            Dialect::Pterodactyl => format!("The {attr} confirmation does not match."),
+            Dialect::Pelican => format!("The {attr} field confirmation does not match."),
+        },
+        Rule::Url => match d {
+            Dialect::Pterodactyl => format!("The {attr} format is invalid."),
+            Dialect::Pelican => format!("The {attr} field must be a valid URL."),
+        },
         Rule::Str => format!("The {attr} {must} be a string."),
         Rule::Integer => format!("The {attr} {must} be an integer."),
         Rule::Numeric => format!("The {attr} {must} be a number."),

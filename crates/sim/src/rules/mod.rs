@@ -39,6 +39,14 @@ pub enum Rule<'a> {
     AlphaDash,
     RequiredWith(String),
     RequiredWithout(String),
+    /// `required_unless:field,value,...`
+    RequiredUnless(String, Vec<String>),
+    /// `filled`: when present, not empty.
+    Filled,
+    /// `confirmed`: `<field>_confirmation` holds the same value.
+    Confirmed,
+    /// `url`: an absolute URL with a scheme and a host.
+    Url,
     PUsername,
     Exists(Box<dyn Fn(&Value) -> bool + 'a>),
     Unique(Box<dyn Fn(&Value) -> bool + 'a>),
@@ -81,6 +89,14 @@ pub fn parse_rule<'a>(s: &str) -> Rule<'a> {
         "alpha_dash" => Rule::AlphaDash,
         "required_with" => Rule::RequiredWith(param.to_string()),
         "required_without" => Rule::RequiredWithout(param.to_string()),
+        "required_unless" => {
+            let mut items = list().into_iter();
+            let other = items.next().unwrap_or_default();
+            Rule::RequiredUnless(other, items.collect())
+        }
+        "filled" => Rule::Filled,
+        "confirmed" => Rule::Confirmed,
+        "url" => Rule::Url,
         // Rules the sim does not model are ignored rather than failing every value.
         _ => Rule::Unknown,
     }
@@ -98,7 +114,12 @@ impl Rule<'_> {
     fn implicit(&self) -> bool {
         matches!(
             self,
-            Rule::Required | Rule::Present | Rule::RequiredWith(_) | Rule::RequiredWithout(_)
+            Rule::Required
+                | Rule::Present
+                | Rule::RequiredWith(_)
+                | Rule::RequiredWithout(_)
+                | Rule::RequiredUnless(..)
+                | Rule::Filled
         )
     }
     fn name(&self) -> &'static str {
@@ -124,6 +145,10 @@ impl Rule<'_> {
             Rule::AlphaDash => "alpha_dash",
             Rule::RequiredWith(_) => "required_with",
             Rule::RequiredWithout(_) => "required_without",
+            Rule::RequiredUnless(..) => "required_unless",
+            Rule::Filled => "filled",
+            Rule::Confirmed => "confirmed",
+            Rule::Url => "url",
             Rule::PUsername => "p_username",
             Rule::Exists(_) => "exists",
             Rule::Unique(_) => "unique",
@@ -314,7 +339,7 @@ impl<'i> Validator<'i> {
                     continue;
                 }
             }
-            if !self.passes(rule, has_key, val, numeric) {
+            if !self.passes(field, rule, has_key, val, numeric) {
                 let detail = messages::message(self.dialect, rule, &display, val, numeric);
                 self.errors.push(FieldError {
                     field: field.to_string(),
@@ -328,8 +353,10 @@ impl<'i> Validator<'i> {
         }
     }
 
-    fn passes(&self, rule: &Rule, has_key: bool, val: &Value, numeric: bool) -> bool {
+    fn passes(&self, field: &str, rule: &Rule, has_key: bool, val: &Value, numeric: bool) -> bool {
         match rule {
+            Rule::Confirmed => get_path(self.input, &format!("{field}_confirmation")) == Some(val),
+            Rule::Url => val.as_str().is_some_and(valid_url),
             Rule::Required => filled(Some(val)),
             Rule::Present => has_key,
             Rule::RequiredWith(others) => {
@@ -344,6 +371,11 @@ impl<'i> Validator<'i> {
                     .any(|o| !filled(get_path(self.input, o.trim())));
                 !missing || filled(Some(val))
             }
+            Rule::RequiredUnless(other, values) => {
+                let other = get_path(self.input, other).map(php_string);
+                other.is_some_and(|o| values.contains(&o)) || filled(Some(val))
+            }
+            Rule::Filled => !has_key || filled(Some(val)),
             Rule::Str => val.is_string(),
             Rule::Integer => is_integer(val),
             Rule::Numeric => as_number(val).is_some(),
@@ -391,6 +423,20 @@ impl<'i> Validator<'i> {
             Rule::Nullable | Rule::Sometimes | Rule::Unknown => true,
         }
     }
+}
+
+/// `scheme://host...` with a letter-led scheme and no whitespace (Laravel's `url` rule accepts
+/// a long list of schemes; the common ones all fit this).
+fn valid_url(s: &str) -> bool {
+    let Some((scheme, rest)) = s.split_once("://") else {
+        return false;
+    };
+    let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    scheme_ok && !host.is_empty() && !s.contains(char::is_whitespace)
 }
 
 fn valid_email(s: &str) -> bool {

@@ -21,6 +21,14 @@ pub struct Indexes {
     /// Servers per identifier (the uuid's first 8 characters, which must be unique too).
     pub server_identifiers: HashMap<String, usize>,
     pub databases_by_server: HashMap<u64, BTreeSet<u64>>,
+    pub subusers_by_server: HashMap<u64, BTreeSet<u64>>,
+    pub subusers_by_user: HashMap<u64, BTreeSet<u64>>,
+    pub schedules_by_server: HashMap<u64, BTreeSet<u64>>,
+    pub backups_by_server: HashMap<u64, BTreeSet<u64>>,
+    pub key_by_identifier: HashMap<String, u64>,
+    /// Servers by full uuid and by identifier (the Client API addresses servers by either).
+    pub server_by_uuid: HashMap<String, u64>,
+    pub server_by_identifier: HashMap<String, u64>,
 }
 
 impl SimState {
@@ -51,6 +59,10 @@ impl SimState {
             *ix.server_identifiers
                 .entry(server_identifier(&s.uuid).to_string())
                 .or_default() += 1;
+            ix.server_by_uuid.insert(s.uuid.clone(), s.id);
+            ix.server_by_identifier
+                .entry(server_identifier(&s.uuid).to_string())
+                .or_insert(s.id);
         }
         for n in self.nodes.values() {
             if let Some(l) = n.location_id {
@@ -71,6 +83,7 @@ impl SimState {
                 .insert(d.id);
         }
         self.idx = ix;
+        self.reindex_client_tables();
         let c = &mut self.counters;
         let max = |m: Option<&u64>| m.copied().unwrap_or(0);
         c.location = c.location.max(max(self.locations.keys().next_back()));
@@ -85,6 +98,21 @@ impl SimState {
             .database_host
             .max(max(self.database_hosts.keys().next_back()));
         c.database = c.database.max(max(self.databases.keys().next_back()));
+        c.api_key = c.api_key.max(max(self.api_keys.keys().next_back()));
+        c.subuser = c.subuser.max(max(self.subusers.keys().next_back()));
+        c.schedule = c.schedule.max(max(self.schedules.keys().next_back()));
+        c.backup = c.backup.max(max(self.backups.keys().next_back()));
+        c.ssh_key = c.ssh_key.max(max(self.ssh_keys.keys().next_back()));
+        let mt = self
+            .schedules
+            .values()
+            .flat_map(|s| s.tasks.iter().map(|t| t.id))
+            .max()
+            .unwrap_or(0);
+        c.task = c.task.max(mt);
+        c.activity = c
+            .activity
+            .max(self.activity.last().map(|a| a.id).unwrap_or(0));
         let mv = self
             .eggs
             .values()
@@ -154,6 +182,11 @@ impl SimState {
             .server_identifiers
             .entry(server_identifier(&s.uuid).to_string())
             .or_default() += 1;
+        self.idx.server_by_uuid.insert(s.uuid.clone(), s.id);
+        self.idx
+            .server_by_identifier
+            .entry(server_identifier(&s.uuid).to_string())
+            .or_insert(s.id);
         self.servers.insert(s.id, s);
     }
 
@@ -175,6 +208,10 @@ impl SimState {
             self.idx.server_by_external.remove(e);
         }
         let ident = server_identifier(&s.uuid);
+        self.idx.server_by_uuid.remove(&s.uuid);
+        if self.idx.server_by_identifier.get(ident) == Some(&id) {
+            self.idx.server_by_identifier.remove(ident);
+        }
         if let Some(n) = self.idx.server_identifiers.get_mut(ident) {
             *n -= 1;
             if *n == 0 {

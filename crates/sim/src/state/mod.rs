@@ -1,12 +1,17 @@
 //! The panel's database: the tables ([`rows`]), their derived indexes ([`index`]), seeding
 //! helpers ([`params`]) and the stock content a fresh panel ships with ([`seed`]).
 
+mod client;
+mod client_tables;
 mod databases;
 mod index;
 mod params;
 mod rows;
 mod seed;
 
+pub use client::{
+    ActivityLog, ApiKey, Backup, Cron, PanelSettings, Schedule, SshKey, Subuser, Task,
+};
 pub use databases::{
     DATABASE_NAME_MAX, DatabaseHostParams, database_name, new_database_password,
     new_database_username,
@@ -15,12 +20,13 @@ pub use index::Indexes;
 pub use params::{NodeParams, ServerParams, UserParams};
 pub use rows::*;
 
+use crate::clock::Clock;
 use crate::util::uuid4;
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use roost_model::Dialect;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Next id per table (auto-increment; ids are never reused, like MySQL).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -38,7 +44,24 @@ pub struct Counters {
     pub database_host: u64,
     #[serde(default)]
     pub database: u64,
+    #[serde(default)]
+    pub api_key: u64,
+    #[serde(default)]
+    pub subuser: u64,
+    #[serde(default)]
+    pub schedule: u64,
+    #[serde(default)]
+    pub task: u64,
+    #[serde(default)]
+    pub backup: u64,
+    #[serde(default)]
+    pub activity: u64,
+    #[serde(default)]
+    pub ssh_key: u64,
 }
+
+/// How many activity entries the sim keeps (the panels prune theirs too).
+pub const ACTIVITY_KEPT: usize = 5_000;
 
 fn default_true() -> bool {
     true
@@ -65,17 +88,48 @@ pub struct SimState {
     pub database_hosts: BTreeMap<u64, DatabaseHost>,
     #[serde(default)]
     pub databases: BTreeMap<u64, Database>,
+    /// Account (client) API keys. Absent from state files written before the Client API.
+    #[serde(default)]
+    pub api_keys: BTreeMap<u64, ApiKey>,
+    #[serde(default)]
+    pub ssh_keys: BTreeMap<u64, SshKey>,
+    #[serde(default)]
+    pub subusers: BTreeMap<u64, Subuser>,
+    #[serde(default)]
+    pub schedules: BTreeMap<u64, Schedule>,
+    #[serde(default)]
+    pub backups: BTreeMap<u64, Backup>,
+    /// The newest activity entries (oldest dropped beyond [`ACTIVITY_KEPT`]).
+    #[serde(default)]
+    pub activity: Vec<ActivityLog>,
+    /// The panel's `.env` switches the Client API reads.
+    #[serde(default)]
+    pub settings: PanelSettings,
+    /// Databases left on a host by a create the panel rolled back (host id, name): the host
+    /// refuses the name again.
+    #[serde(default)]
+    pub host_leftovers: BTreeSet<(u64, String)>,
+    /// Servers whose install completes at the given sim time (ms).
+    #[serde(default)]
+    pub installs: BTreeMap<u64, i64>,
     pub counters: Counters,
     /// Owner of the application key (the seeded admin).
     pub api_key_owner: u64,
-    /// When true (default) a created/reinstalled server finishes installing right after the
-    /// response is built; set false to keep servers in `installing` (see [`SimState::finish_install`]).
+    /// When true (default) a created/reinstalled server finishes installing
+    /// `settings.install_ms` after the answer; set false to keep servers in `installing`.
     #[serde(default = "default_true")]
     pub auto_install: bool,
     #[serde(skip)]
     pub idx: Indexes,
     #[serde(skip, default = "new_rng")]
     pub rng: SmallRng,
+    /// The sim's time (shared with the transport; tests move it forward).
+    #[serde(skip)]
+    pub clock: Clock,
+    /// The panel's 20-second cache of what Wings said about a server's resources:
+    /// server id -> (expiry in sim seconds, the daemon's answer).
+    #[serde(skip)]
+    pub resources_cache: std::collections::HashMap<u64, (i64, serde_json::Value)>,
 }
 
 impl PartialEq for SimState {
@@ -91,6 +145,15 @@ impl PartialEq for SimState {
             && self.roles == o.roles
             && self.database_hosts == o.database_hosts
             && self.databases == o.databases
+            && self.api_keys == o.api_keys
+            && self.ssh_keys == o.ssh_keys
+            && self.subusers == o.subusers
+            && self.schedules == o.schedules
+            && self.backups == o.backups
+            && self.activity == o.activity
+            && self.settings == o.settings
+            && self.installs == o.installs
+            && self.host_leftovers == o.host_leftovers
             && self.counters == o.counters
             && self.api_key_owner == o.api_key_owner
             && self.auto_install == o.auto_install
@@ -112,11 +175,22 @@ impl SimState {
             roles: BTreeMap::new(),
             database_hosts: BTreeMap::new(),
             databases: BTreeMap::new(),
+            api_keys: BTreeMap::new(),
+            ssh_keys: BTreeMap::new(),
+            subusers: BTreeMap::new(),
+            schedules: BTreeMap::new(),
+            backups: BTreeMap::new(),
+            activity: Vec::new(),
+            settings: PanelSettings::default(),
+            installs: BTreeMap::new(),
+            host_leftovers: BTreeSet::new(),
             counters: Counters::default(),
             api_key_owner: 0,
             auto_install: true,
             idx: Indexes::default(),
             rng: new_rng(),
+            clock: Clock::default(),
+            resources_cache: Default::default(),
         }
     }
 
@@ -168,11 +242,49 @@ impl SimState {
 
     /// Marks a server as installed (status `installing` -> null).
     pub fn finish_install(&mut self, server_id: u64) {
+        self.installs.remove(&server_id);
         if let Some(s) = self.servers.get_mut(&server_id)
             && s.status.as_deref() == Some("installing")
         {
             s.status = None;
         }
+    }
+
+    /// Starts the install clock of a server that was just created or reinstalled: it stays
+    /// `installing` for `settings.install_ms` (none when `auto_install` is off).
+    pub fn schedule_install(&mut self, server_id: u64) {
+        if !self.auto_install {
+            return;
+        }
+        if self.settings.install_ms == 0 {
+            self.finish_install(server_id);
+        } else {
+            let due = self
+                .clock
+                .now_ms()
+                .saturating_add(self.settings.install_ms as i64);
+            self.installs.insert(server_id, due);
+        }
+    }
+
+    /// Completes every install whose time has come; true when one did.
+    pub fn settle_installs(&mut self) -> bool {
+        let now = self.clock.now_ms();
+        let due: Vec<u64> = self
+            .installs
+            .iter()
+            .filter(|(_, at)| **at <= now)
+            .map(|(s, _)| *s)
+            .collect();
+        for sid in &due {
+            self.finish_install(*sid);
+        }
+        !due.is_empty()
+    }
+
+    /// The sim's time in seconds (see [`Clock`]).
+    pub fn now(&self) -> i64 {
+        self.clock.now()
     }
 
     pub fn server_allocations(&self, server_id: u64) -> impl Iterator<Item = &Allocation> {

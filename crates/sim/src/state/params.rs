@@ -265,6 +265,7 @@ impl SimState {
             language: p.language,
             root_admin: p.root_admin,
             use_totp: false,
+            totp_secret: None,
             is_managed_externally: false,
             timezone: None,
             password: None,
@@ -344,6 +345,7 @@ impl SimState {
                 .unwrap_or_else(|| egg.map(|e| e.first_image().to_string()).unwrap_or_default()),
             skip_scripts: false,
             variables,
+            transferring: false,
             created_at: now,
             updated_at: now,
         };

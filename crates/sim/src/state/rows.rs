@@ -69,6 +69,9 @@ pub struct User {
     /// PT column; on PL the output is derived from holding the "Root Admin" role.
     pub root_admin: bool,
     pub use_totp: bool,
+    /// The pending or active TOTP secret (base32), set by the Client API's 2FA setup.
+    #[serde(default)]
+    pub totp_secret: Option<String>,
     pub is_managed_externally: bool,
     pub timezone: Option<String>,
     /// Not a hash: the sim only needs to know whether one was set.
@@ -108,6 +111,9 @@ pub struct Server {
     pub skip_scripts: bool,
     /// Server variable rows: egg variable id -> stored value.
     pub variables: BTreeMap<u64, String>,
+    /// A transfer to another node is under way (set out of band; the sim does not transfer).
+    #[serde(default)]
+    pub transferring: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }

@@ -1,6 +1,10 @@
 #![allow(dead_code)]
 //! Shared helpers: start a sim and talk to it with reqwest.
 
+pub mod client;
+pub mod fixtures;
+pub mod shape;
+
 use reqwest::{Client, Method, StatusCode};
 use roost_sim::{Dialect, Sim, SimConfig, SimHandle};
 use serde_json::Value;

@@ -162,6 +162,7 @@ pub fn create(st: &mut SimState, r: &mut Req) -> Res {
         image,
         skip_scripts: r.boolean("skip_scripts").unwrap_or(false),
         variables: vars.into_iter().collect(),
+        transferring: false,
         created_at: now,
         updated_at: now,
     };
@@ -171,9 +172,7 @@ pub fn create(st: &mut SimState, r: &mut Req) -> Res {
         st.assign_allocation(a, sid);
     }
     r.changed = true;
-    if st.auto_install {
-        r.installed.push(sid);
-    }
+    r.installed.push(sid);
     let inc = r.includes();
     let s = &st.servers[&sid];
     Ok(item(st, 201, |w, c| render(w, c, s, &inc)))

@@ -158,14 +158,13 @@ fn reinstall(st: &mut SimState, r: &mut Req, sid: u64) -> Res {
         s.status = Some("installing".into());
         s.updated_at = now_unix();
         r.changed = true;
-        if st.auto_install {
-            r.installed.push(sid);
-        }
+        r.installed.push(sid);
     }
     Ok(Out::empty())
 }
 
-/// Drops the server's databases, releases its allocations, deletes the row.
+/// Drops the server's databases, subusers, schedules and backups, releases its allocations,
+/// deletes the row.
 fn delete(st: &mut SimState, r: &mut Req, sid: u64) -> Res {
     let databases: Vec<u64> = st.server_databases(sid).map(|d| d.id).collect();
     for d in databases {
@@ -183,6 +182,7 @@ fn delete(st: &mut SimState, r: &mut Req, sid: u64) -> Res {
         st.release_allocation(a, clear_notes);
     }
     st.idx.allocs_by_server.remove(&sid);
+    st.drop_server_children(sid);
     st.remove_server(sid);
     r.changed = true;
     Ok(Out::empty())

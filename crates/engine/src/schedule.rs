@@ -1,0 +1,265 @@
+//! The kind-agnostic scheduler: tasks (a change, or allocation creates made by one request)
+//! run as soon as what they depend on is done, within the concurrency limit; a task that did
+//! not happen skips what it holds back (`deps.rs`).
+
+use crate::context::ApplyCx;
+use crate::interrupt::{self, Interrupt};
+use crate::{Event, Outcome, adapt, deps, run};
+use roost_model::Address;
+use roost_plan::{Change, Op, kinds::allocation};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use tokio::task::JoinSet;
+
+/// A unit of work: one change, or a group of allocation creates made by one request.
+pub(crate) struct Task {
+    pub(crate) changes: Vec<Change>,
+}
+
+impl Task {
+    fn label(&self) -> &Address {
+        &self.changes[0].address
+    }
+}
+
+/// The change whose request creates `c` too (a batched allocation), if any.
+fn batched_with(c: &Change) -> Option<&Address> {
+    let Some(Op::Allocation(allocation::Op::Batched { with })) = c.ops.first() else {
+        return None;
+    };
+    Some(with)
+}
+
+/// Tasks and their dependencies (indices into the task list). A batched allocation joins the
+/// task of the change whose request creates it.
+pub(crate) fn build_tasks(changes: &[&Change]) -> (Vec<Task>, Vec<Vec<usize>>) {
+    let mut tasks: Vec<Task> = Vec::new();
+    let mut task_of: HashMap<&Address, usize> = HashMap::new();
+    for c in changes {
+        let idx = match batched_with(c).and_then(|with| task_of.get(with)) {
+            Some(&i) => {
+                tasks[i].changes.push((*c).clone());
+                i
+            }
+            None => {
+                tasks.push(Task {
+                    changes: vec![(*c).clone()],
+                });
+                tasks.len() - 1
+            }
+        };
+        task_of.insert(&c.address, idx);
+    }
+    let mut deps: Vec<Vec<usize>> = vec![Vec::new(); tasks.len()];
+    for c in changes {
+        let me = task_of[&c.address];
+        for d in &c.depends_on {
+            if let Some(&t) = task_of.get(d)
+                && t != me
+                && !deps[me].contains(&t)
+            {
+                deps[me].push(t);
+            }
+        }
+    }
+    (tasks, deps)
+}
+
+pub(crate) async fn run_phase(
+    ctx: &Arc<ApplyCx>,
+    (tasks, deps): (Vec<Task>, Vec<Vec<usize>>),
+    plan: &HashMap<&Address, &Change>,
+    concurrency: &mut adapt::Concurrency,
+    interrupt: &Interrupt,
+    outcome: &mut Outcome,
+) {
+    let n = tasks.len();
+    let mut waiting: Vec<usize> = deps.iter().map(Vec::len).collect();
+    let dependents = dependents_of(&deps);
+    let tasks: Vec<Arc<Task>> = tasks.into_iter().map(Arc::new).collect();
+    let bad = held_back_by_earlier_phases(outcome, plan);
+    let mut ready: VecDeque<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
+    let mut done = vec![false; n];
+    let mut sched = Sched {
+        tasks: &tasks,
+        dependents: &dependents,
+        done: &mut done,
+        waiting: &mut waiting,
+        ready: &mut ready,
+    };
+    for (i, task) in tasks.iter().enumerate() {
+        let cause = task
+            .changes
+            .iter()
+            .flat_map(|c| &c.depends_on)
+            .find(|d| bad.contains(*d))
+            .cloned();
+        if let (Some(because), false) = (cause, sched.done[i]) {
+            sched.skip_down(ctx, vec![i], &because, outcome);
+        }
+    }
+    // Each task carries the limit it started under and how much contention it met.
+    let mut running: JoinSet<(usize, usize, u32, Result<(), String>)> = JoinSet::new();
+    let (mut started, mut grace_ends) = (vec![false; n], None);
+    loop {
+        while running.len() < concurrency.limit() && !interrupt.is_requested() {
+            let Some(i) = sched.ready.pop_front() else {
+                break;
+            };
+            if sched.done[i] {
+                continue;
+            }
+            started[i] = true;
+            let task = tasks[i].clone();
+            let ctx = ctx.clone();
+            let level = concurrency.limit();
+            running.spawn(async move {
+                let (r, contention) =
+                    roost_panel::observe_contention(run::run_task(&ctx, &task.changes)).await;
+                (i, level, contention, r)
+            });
+        }
+        let Some(joined) = interrupt::next_finished(&mut running, interrupt, &mut grace_ends).await
+        else {
+            break;
+        };
+        let (i, level, contention, result) = match joined {
+            Ok(x) => x,
+            // A panicking task is a bug; the others go on, and the run is marked failed below.
+            Err(e) => {
+                outcome.failed.push((
+                    Address::new(roost_model::Kind::Server, "<engine>"),
+                    format!("internal error: {e}"),
+                ));
+                continue;
+            }
+        };
+        if contention > 0
+            && let Some((from, to)) = concurrency.contention(level)
+        {
+            ctx.reporter.report(Event::ConcurrencyLowered {
+                from,
+                to,
+                reason: "the panel's database reported lock contention (deadlock or \"database is locked\")".into(),
+            });
+        }
+        sched.finished(ctx, i, result, outcome);
+    }
+    if interrupt.is_requested() {
+        // Past the grace period: what still runs is stopped, its outcome unknown.
+        running.abort_all();
+        interrupt::settle(ctx, &tasks, &done, &started, outcome);
+    }
+}
+
+/// For each task, the tasks that depend on it.
+fn dependents_of(deps: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); deps.len()];
+    for (i, ds) in deps.iter().enumerate() {
+        for &d in ds {
+            dependents[d].push(i);
+        }
+    }
+    dependents
+}
+
+/// What an earlier phase failed or skipped, when it holds back what depends on it: whatever
+/// depends on it is skipped in this phase too.
+fn held_back_by_earlier_phases(
+    outcome: &Outcome,
+    plan: &HashMap<&Address, &Change>,
+) -> HashSet<Address> {
+    outcome
+        .failed
+        .iter()
+        .map(|(a, _)| a.clone())
+        .chain(outcome.skipped.iter().cloned())
+        .filter(|a| plan.get(a).is_none_or(|c| deps::holds_back(c)))
+        .collect()
+}
+
+/// The scheduling state of one phase.
+struct Sched<'a> {
+    tasks: &'a [Arc<Task>],
+    dependents: &'a [Vec<usize>],
+    done: &'a mut [bool],
+    /// Dependencies each task still waits for.
+    waiting: &'a mut [usize],
+    ready: &'a mut VecDeque<usize>,
+}
+
+impl Sched<'_> {
+    /// Task `i` is over: applied (its dependents may run), or failed (what it holds back is
+    /// skipped, not failed).
+    fn finished(
+        &mut self,
+        ctx: &ApplyCx,
+        i: usize,
+        result: Result<(), String>,
+        outcome: &mut Outcome,
+    ) {
+        self.done[i] = true;
+        let task = &self.tasks[i];
+        match result {
+            Ok(()) => {
+                outcome
+                    .applied
+                    .extend(task.changes.iter().map(|c| c.address.clone()));
+                self.release_dependents(i);
+            }
+            Err(error) => {
+                for c in &task.changes {
+                    outcome.failed.push((c.address.clone(), error.clone()));
+                }
+                if deps::task_holds_back(&task.changes) {
+                    let because = task.label().clone();
+                    let start = self.dependents[i].clone();
+                    self.skip_down(ctx, start, &because, outcome);
+                } else {
+                    self.release_dependents(i);
+                }
+            }
+        }
+    }
+
+    /// Task `i` is over as far as its dependents are concerned: each waits for one less.
+    fn release_dependents(&mut self, i: usize) {
+        for &d in &self.dependents[i] {
+            self.waiting[d] -= 1;
+            if self.waiting[d] == 0 && !self.done[d] {
+                self.ready.push_back(d);
+            }
+        }
+    }
+
+    /// Skip `start` and what depends on it, reporting each as skipped because of `because`.
+    /// A skipped change that does not hold its dependents back (`deps.rs`) releases them.
+    fn skip_down(
+        &mut self,
+        ctx: &ApplyCx,
+        start: Vec<usize>,
+        because: &Address,
+        outcome: &mut Outcome,
+    ) {
+        let mut stack = start;
+        while let Some(d) = stack.pop() {
+            if self.done[d] {
+                continue;
+            }
+            self.done[d] = true;
+            for c in &self.tasks[d].changes {
+                ctx.reporter.report(Event::Skipped {
+                    address: c.address.clone(),
+                    action: c.action,
+                    because: because.clone(),
+                });
+                outcome.skipped.push(c.address.clone());
+            }
+            if deps::task_holds_back(&self.tasks[d].changes) {
+                stack.extend(self.dependents[d].iter().copied());
+            } else {
+                self.release_dependents(d);
+            }
+        }
+    }
+}

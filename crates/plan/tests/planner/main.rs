@@ -1,0 +1,15 @@
+//! The planner, table-driven and without a panel: per kind, (desired, live, options) → the
+//! plan's changes and their operations. See `case.rs` for how a case reads.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod case;
+
+mod allocation;
+mod database;
+mod location;
+mod node;
+mod plan;
+mod server;
+mod user;
