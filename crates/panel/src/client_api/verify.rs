@@ -34,6 +34,7 @@ impl ClientApi {
         let dialect = self.ensure_dialect().await?;
         let rule = req.op.spec(dialect).rule;
         let mut resends = 0u32;
+        let mut last_cause: Option<String> = None;
         loop {
             let (method, path, cause) = match self.send(req).await {
                 Ok(answer) => return Ok(Verified::Sent(answer)),
@@ -42,8 +43,30 @@ impl ClientApi {
                     path,
                     cause,
                 }) if rule.rereads() => (method, path, cause),
+                // A re-send the route's limiter will not let through soon: report why the
+                // first attempt failed, not only the limiter (which counts that attempt).
+                Err(PanelError::Throttled {
+                    method,
+                    path,
+                    limiter,
+                    retry_after,
+                    sent: false,
+                }) if last_cause.is_some() => {
+                    let wait = retry_after
+                        .map_or(String::new(), |w| format!(" for another {} s", w.as_secs()));
+                    return Err(PanelError::NotResent {
+                        method,
+                        path,
+                        cause: last_cause.unwrap_or_default(),
+                        reread: format!(
+                            "a re-read shows it did not act, but {limiter} allows no new attempt\
+                             {wait}: send it again later"
+                        ),
+                    });
+                }
                 Err(e) => return Err(e),
             };
+            last_cause = Some(cause.clone());
             let (seen, found, failure) = match reread().await {
                 Ok(Some(t)) => (Reread::Found, Some(t), None),
                 Ok(None) => (Reread::Absent, None, None),

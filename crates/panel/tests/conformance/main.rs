@@ -5,6 +5,9 @@
 
 mod allocation;
 mod client;
+mod client_common;
+mod client_files;
+mod client_servers;
 mod common;
 mod database;
 mod errors;
