@@ -6,7 +6,9 @@
 mod allocation;
 mod client;
 mod client_common;
+mod client_databases;
 mod client_files;
+mod client_schedules;
 mod client_servers;
 mod common;
 mod database;
