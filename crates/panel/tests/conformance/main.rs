@@ -5,7 +5,10 @@
 
 mod allocation;
 mod client;
+mod client_access;
+mod client_backups;
 mod client_common;
+mod client_conflicts;
 mod client_databases;
 mod client_files;
 mod client_schedules;
