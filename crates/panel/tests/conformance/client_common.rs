@@ -18,7 +18,6 @@ use std::time::Duration;
 /// A seeded panel and the keys of its users.
 pub struct Panel {
     pub sim: SimHandle,
-    pub d: Dialect,
     pub node: u64,
     pub allocs: Vec<u64>,
     pub owner: u64,
@@ -45,7 +44,6 @@ pub async fn panel(d: Dialect) -> Panel {
 }
 
 pub async fn panel_with(cfg: SimConfig) -> Panel {
-    let d = cfg.dialect;
     let sim = Sim::start(cfg).await.expect("sim starts");
     let (node, allocs, owner, sub, stranger, server) = sim.mutate(seed);
     let key = |u| sim.mint_client_key(u).expect("user exists");
@@ -55,7 +53,6 @@ pub async fn panel_with(cfg: SimConfig) -> Panel {
     let disk = FakeWings::new();
     sim.set_wings(disk.clone());
     Panel {
-        d,
         node,
         allocs,
         owner,
@@ -153,10 +150,6 @@ impl Panel {
 
     pub fn ident(&self) -> String {
         self.uuid[..8].to_string()
-    }
-
-    pub fn pt(&self) -> bool {
-        self.d == Dialect::Pterodactyl
     }
 
     /// Replaces the subuser's permissions.

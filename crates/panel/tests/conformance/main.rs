@@ -11,6 +11,7 @@ mod client_common;
 mod client_conflicts;
 mod client_databases;
 mod client_files;
+mod client_limits;
 mod client_schedules;
 mod client_servers;
 mod common;
