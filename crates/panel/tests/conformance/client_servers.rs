@@ -8,6 +8,13 @@ use roost_panel::{
 };
 use roost_sim::WingsCall;
 
+/// The conformance tests in `client_*.rs` drive every operation of the route table in both
+/// dialects; a new operation needs its test there before this count moves.
+#[test]
+fn the_route_table_is_the_one_these_tests_cover() {
+    assert_eq!(roost_panel::ClientOp::ALL.len(), 65);
+}
+
 #[tokio::test]
 async fn account_and_its_client_keys() {
     for d in Dialect::ALL {
@@ -177,17 +184,30 @@ async fn settings_rename_description_docker_image_and_reinstall() {
         let s = c.server(&id).await.unwrap().server;
         assert_eq!(s.description.as_deref(), Some("building only"), "{d}");
         assert_eq!(s.name, "Creative World", "{d}: the name is kept");
+        // An egg with a second image to switch to.
+        let server = p.server;
+        p.sim.mutate(move |s| {
+            let egg = s.servers[&server].egg_id;
+            let images = &mut s.eggs.get_mut(&egg).unwrap().docker_images;
+            images.push(("Java 99".into(), "ghcr.io/example/java:99".into()));
+        });
         let startup = c.startup(&id).await.unwrap();
-        let current = c.server(&id).await.unwrap().server.docker_image;
-        let other = startup
-            .docker_images
-            .iter()
-            .map(|(_, image)| image.clone())
-            .find(|i| *i != current);
-        if let Some(image) = other {
-            c.set_docker_image(&id, &image).await.unwrap();
-            assert_eq!(c.server(&id).await.unwrap().server.docker_image, image);
-        }
+        let image = "ghcr.io/example/java:99";
+        assert!(startup.docker_images.iter().any(|(_, i)| i == image), "{d}");
+        c.set_docker_image(&id, image).await.unwrap();
+        assert_eq!(c.server(&id).await.unwrap().server.docker_image, image);
+        // One the egg does not offer is refused, typed.
+        let e = c
+            .set_docker_image(&id, "evil/miner:latest")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                PanelError::Validation { .. } | PanelError::Refused { .. }
+            ),
+            "{d}: {e:?}"
+        );
         c.reinstall_server(&id).await.unwrap();
         assert!(p.disk.calls().contains(&WingsCall::Reinstall), "{d}");
         assert!(c.server(&id).await.unwrap().server.is_installing, "{d}");

@@ -1,7 +1,9 @@
 //! Conformance: the client against the simulator, in both dialects, one module per resource
 //! kind (create, read, list across pages, update and delete; refusals because of state), plus
 //! `read_live`, every error class, 429 handling, retries of idempotent calls under injected
-//! faults, and no re-send of an ambiguous POST.
+//! faults, and no re-send of an ambiguous POST. The `client_*` modules do the same for the
+//! Client API (`ClientApi`): every route of its table, subuser permissions, 409s, every
+//! limiter, and Wings failures through a fake daemon.
 
 mod allocation;
 mod client;
