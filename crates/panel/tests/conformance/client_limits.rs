@@ -204,7 +204,7 @@ async fn check_limiter(p: &Panel, id: &str, l: &Limited) {
     assert_eq!(p.logged_on(l.path), sent, "{:?}: nothing sent", l.limiter);
     assert!(e.to_string().contains(&l.limiter.to_string()), "{e}");
     // Another client (another process) does not know: the panel answers 429.
-    let (other, waits) = api(&p, &p.owner_key);
+    let (other, waits) = api(p, &p.owner_key);
     let e = (l.call)(&other, id, 200).await.unwrap_err();
     let (limiter, was_sent, wait) = throttled(&e).unwrap_or_else(|| panic!("{e:?}"));
     assert_eq!((limiter, was_sent), (l.limiter, true), "{e}");
@@ -287,9 +287,7 @@ impl Panel {
         self.sim
             .request_log()
             .iter()
-            .filter(|r| {
-                r.path == path && r.method != "GET" || r.path == path && tail == "/websocket"
-            })
+            .filter(|r| r.path == path && (r.method != "GET" || tail == "/websocket"))
             .count()
     }
 }
