@@ -410,42 +410,7 @@ fn filters_and_layouts(dialect: Dialect) {
     assert_eq!(blocks(&files, "location").len(), if pt { 3 } else { 0 });
     assert!(blocks(&files, "server").is_empty() && blocks(&files, "user").is_empty());
 
-    // --node: that node, its servers and what they need.
-    let files = filtered(&panel, &["--node", "fra-2"]);
-    let nodes = blocks(&files, "node");
-    assert_eq!(nodes.len(), 1, "{nodes:?}");
-    assert!(nodes[0].starts_with("node \"fra-2\""));
-    let fra2 = messy.nodes[1].0;
-    let want: Vec<u64> = st
-        .servers
-        .values()
-        .filter(|s| s.node_id == fra2)
-        .map(|s| s.id)
-        .collect();
-    let servers = blocks(&files, "server");
-    assert_eq!(servers.len(), want.len());
-    assert!(servers.iter().all(|b| b.contains("node \"fra-2\"")));
-    let owners: BTreeSet<&String> = st
-        .servers
-        .values()
-        .filter(|s| s.node_id == fra2)
-        .map(|s| &messy.users[&s.user_id])
-        .collect();
-    for o in &owners {
-        assert!(
-            blocks(&files, "user")
-                .iter()
-                .any(|b| b.starts_with(&format!("user \"{o}\""))),
-            "the owner {o} comes along"
-        );
-    }
-    if pt {
-        assert_eq!(
-            blocks(&files, "location").len(),
-            1,
-            "the node's location comes along"
-        );
-    }
+    assert_node_filter(&panel, &st, &messy);
 
     // --owner: that user's servers, the user, and their nodes.
     let files = filtered(&panel, &["--owner", "steve"]);
@@ -482,6 +447,45 @@ fn filters_and_layouts(dialect: Dialect) {
             "// panel id {id}, uuid {}\nserver ",
             st.servers[id].uuid
         )));
+    }
+}
+
+/// `--node`: that node, its servers and what they need (owners; on Pterodactyl its location).
+fn assert_node_filter(panel: &Panel, st: &SimState, messy: &Messy) {
+    let files = filtered(panel, &["--node", "fra-2"]);
+    let nodes = blocks(&files, "node");
+    assert_eq!(nodes.len(), 1, "{nodes:?}");
+    assert!(nodes[0].starts_with("node \"fra-2\""));
+    let fra2 = messy.nodes[1].0;
+    let want: Vec<u64> = st
+        .servers
+        .values()
+        .filter(|s| s.node_id == fra2)
+        .map(|s| s.id)
+        .collect();
+    let servers = blocks(&files, "server");
+    assert_eq!(servers.len(), want.len());
+    assert!(servers.iter().all(|b| b.contains("node \"fra-2\"")));
+    let owners: BTreeSet<&String> = st
+        .servers
+        .values()
+        .filter(|s| s.node_id == fra2)
+        .map(|s| &messy.users[&s.user_id])
+        .collect();
+    for o in &owners {
+        assert!(
+            blocks(&files, "user")
+                .iter()
+                .any(|b| b.starts_with(&format!("user \"{o}\""))),
+            "the owner {o} comes along"
+        );
+    }
+    if st.dialect == Dialect::Pterodactyl {
+        assert_eq!(
+            blocks(&files, "location").len(),
+            1,
+            "the node's location comes along"
+        );
     }
 }
 
