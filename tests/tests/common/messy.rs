@@ -272,7 +272,7 @@ fn egg_and_environment(i: usize, eggs: &Eggs) -> (u64, BTreeMap<String, String>)
             ]),
         ),
     };
-    if egg == eggs.paper && i % 13 == 0 {
+    if egg == eggs.paper && i.is_multiple_of(13) {
         env.insert(
             "DL_PATH".into(),
             "https://example.com/paper.jar?x=1&y=ä".into(),
@@ -284,7 +284,7 @@ fn egg_and_environment(i: usize, eggs: &Eggs) -> (u64, BTreeMap<String, String>)
 /// The description, limits and feature limits of the `i`th server: most as from a template,
 /// the rest varied.
 fn messy_settings(i: usize) -> ServerParams {
-    let template_like = i % 3 != 0;
+    let template_like = !i.is_multiple_of(3);
     ServerParams {
         description: match i % 6 {
             0 => String::new(),
