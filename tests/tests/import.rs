@@ -108,16 +108,10 @@ fn assert_adopt_only(panel: &Panel, dir: &std::path::Path) -> usize {
     changes.len()
 }
 
+/// Import a messy panel of 300 servers, check what was written, then apply it: adoptions only,
+/// and nothing left to change.
 fn round_trip(dialect: Dialect) {
-    let panel = Panel::start(dialect);
-    let messy = panel.sim.mutate(|st| seed_messy(st, 300));
-    assert_eq!(messy.servers, 300);
-    // Passwords the panel stores must never reach the manifests.
-    panel.sim.mutate(|st| {
-        for (i, u) in st.users.values_mut().enumerate() {
-            u.password = Some(format!("hunter2-secret-{i}"));
-        }
-    });
+    let (panel, messy) = messy_panel_with_passwords(dialect);
     let before = panel.state();
     let out = tempfile::tempdir().expect("temp dir");
 
@@ -125,89 +119,11 @@ fn round_trip(dialect: Dialect) {
     let run = import(&panel, out.path(), &[]).expect(0, "roost import");
     let import_secs = started.elapsed().as_secs_f64();
     let files = read_tree(out.path());
-    let names: BTreeSet<&str> = files.keys().map(String::as_str).collect();
-    let mut expected: BTreeSet<&str> = [
-        "panel.kdl",
-        "nodes.kdl",
-        "users.kdl",
-        "templates.kdl",
-        "servers.kdl",
-    ]
-    .into();
-    if dialect == Dialect::Pterodactyl {
-        expected.insert("locations.kdl");
-    }
-    assert_eq!(names, expected, "files written:\n{}", run.show());
-    assert!(
-        run.stderr.contains("300 servers"),
-        "the summary counts the servers:\n{}",
-        run.show()
-    );
+    assert_files_written(dialect, &run, &files);
     let all: String = files.values().cloned().collect();
-
-    // Every server, user and node is there, once.
-    let servers = files["servers.kdl"].matches("\nserver \"").count()
-        + usize::from(files["servers.kdl"].starts_with("server \""));
-    let server_blocks = all.lines().filter(|l| l.starts_with("server ")).count();
-    assert_eq!(
-        server_blocks, 300,
-        "one block per server ({servers} in servers.kdl)"
-    );
-    let user_blocks = all.lines().filter(|l| l.starts_with("user ")).count();
-    assert_eq!(user_blocks, before.users.len(), "one block per user");
-    assert_eq!(all.lines().filter(|l| l.starts_with("node ")).count(), 4);
-    // Comments carry the panel ids and uuids.
-    for s in before.servers.values() {
-        assert!(
-            all.contains(&format!("uuid {}", s.uuid)),
-            "server {} (id {}) has its uuid in a comment",
-            s.name,
-            s.id
-        );
-    }
-    // Templates were extracted, and most servers use one.
-    let from = all.lines().filter(|l| l.contains(" from=\"")).count();
-    assert!(from > 150, "only {from} of 300 servers use a template");
-    // Port ranges collapse: no node lists 200 ports one by one.
-    assert!(
-        all.contains("\"25565-"),
-        "port ranges are collapsed:\n{}",
-        files["nodes.kdl"]
-    );
-    // Foreign external ids are kept; servers without one are adopted by id.
-    assert!(all.contains("external-id \"whmcs-1200\""));
-    assert!(all.contains("external-id \"billing:srv/3\""));
-    for id in &messy.bare {
-        assert!(
-            all.contains(&format!("adopt id={id}\n")),
-            "server id {id} (no external id) is adopted explicitly"
-        );
-    }
-    assert!(all.contains("suspended #true"));
-    assert!(all.contains("threads=\"0-3\""));
-    assert!(all.contains("\"unlimited\""));
-    assert!(all.contains("additional-allocations"));
-    assert!(all.contains("MINECRAFT_VERSION=\"1.20.4\""));
-    assert!(all.contains("maintenance #true"));
-    if dialect == Dialect::Pelican {
-        assert!(all.contains("roles \"Moderator\""), "Pelican roles");
-        assert!(all.contains("tags \"eu\""));
-    } else {
-        assert!(all.contains("location \"sgp\""));
-        assert!(all.contains("admin #true"));
-    }
-    // Secrets: no password value; every user refers to an environment variable.
-    assert!(
-        !all.contains("hunter2"),
-        "a password value leaked into the manifests"
-    );
-    for block in all.split("\nuser ").skip(1) {
-        let block = &block[..block.find("\n}").expect("closed block")];
-        assert!(
-            block.contains("password env=\"ROOST_PASSWORD_"),
-            "a user without a password reference:\nuser {block}"
-        );
-    }
+    assert_everything_imported_once(&files, &all, &before);
+    assert_panel_details_kept(dialect, &files, &all, &messy);
+    assert_no_password_written(&all);
 
     offline(&["validate", p(out.path())]).expect(0, "roost validate of the imported manifests");
     offline(&["fmt", p(out.path()), "--check"]).expect(0, "imported manifests are formatted");
@@ -249,6 +165,129 @@ fn round_trip(dialect: Dialect) {
         files.len(),
         all.len()
     );
+}
+
+/// A messy panel of 300 servers whose users have passwords (that must never reach the
+/// manifests).
+fn messy_panel_with_passwords(dialect: Dialect) -> (Panel, Messy) {
+    let panel = Panel::start(dialect);
+    let messy = panel.sim.mutate(|st| seed_messy(st, 300));
+    assert_eq!(messy.servers, 300);
+    // Passwords the panel stores must never reach the manifests.
+    panel.sim.mutate(|st| {
+        for (i, u) in st.users.values_mut().enumerate() {
+            u.password = Some(format!("hunter2-secret-{i}"));
+        }
+    });
+    (panel, messy)
+}
+
+/// One file per kind (locations on Pterodactyl only); the summary counts the servers.
+fn assert_files_written(
+    dialect: Dialect,
+    run: &Run,
+    files: &std::collections::BTreeMap<String, String>,
+) {
+    let names: BTreeSet<&str> = files.keys().map(String::as_str).collect();
+    let mut expected: BTreeSet<&str> = [
+        "panel.kdl",
+        "nodes.kdl",
+        "users.kdl",
+        "templates.kdl",
+        "servers.kdl",
+    ]
+    .into();
+    if dialect == Dialect::Pterodactyl {
+        expected.insert("locations.kdl");
+    }
+    assert_eq!(names, expected, "files written:\n{}", run.show());
+    assert!(
+        run.stderr.contains("300 servers"),
+        "the summary counts the servers:\n{}",
+        run.show()
+    );
+}
+
+/// Every server, user and node is there, once, with its panel id and uuid in a comment.
+fn assert_everything_imported_once(
+    files: &std::collections::BTreeMap<String, String>,
+    all: &str,
+    before: &SimState,
+) {
+    let servers = files["servers.kdl"].matches("\nserver \"").count()
+        + usize::from(files["servers.kdl"].starts_with("server \""));
+    let server_blocks = all.lines().filter(|l| l.starts_with("server ")).count();
+    assert_eq!(
+        server_blocks, 300,
+        "one block per server ({servers} in servers.kdl)"
+    );
+    let user_blocks = all.lines().filter(|l| l.starts_with("user ")).count();
+    assert_eq!(user_blocks, before.users.len(), "one block per user");
+    assert_eq!(all.lines().filter(|l| l.starts_with("node ")).count(), 4);
+    // Comments carry the panel ids and uuids.
+    for s in before.servers.values() {
+        assert!(
+            all.contains(&format!("uuid {}", s.uuid)),
+            "server {} (id {}) has its uuid in a comment",
+            s.name,
+            s.id
+        );
+    }
+}
+
+/// Templates, port ranges, external ids and adoptions, and each odd setting of the messy
+/// panel survive the import.
+fn assert_panel_details_kept(
+    dialect: Dialect,
+    files: &std::collections::BTreeMap<String, String>,
+    all: &str,
+    messy: &Messy,
+) {
+    let from = all.lines().filter(|l| l.contains(" from=\"")).count();
+    assert!(from > 150, "only {from} of 300 servers use a template");
+    // Port ranges collapse: no node lists 200 ports one by one.
+    assert!(
+        all.contains("\"25565-"),
+        "port ranges are collapsed:\n{}",
+        files["nodes.kdl"]
+    );
+    // Foreign external ids are kept; servers without one are adopted by id.
+    assert!(all.contains("external-id \"whmcs-1200\""));
+    assert!(all.contains("external-id \"billing:srv/3\""));
+    for id in &messy.bare {
+        assert!(
+            all.contains(&format!("adopt id={id}\n")),
+            "server id {id} (no external id) is adopted explicitly"
+        );
+    }
+    assert!(all.contains("suspended #true"));
+    assert!(all.contains("threads=\"0-3\""));
+    assert!(all.contains("\"unlimited\""));
+    assert!(all.contains("additional-allocations"));
+    assert!(all.contains("MINECRAFT_VERSION=\"1.20.4\""));
+    assert!(all.contains("maintenance #true"));
+    if dialect == Dialect::Pelican {
+        assert!(all.contains("roles \"Moderator\""), "Pelican roles");
+        assert!(all.contains("tags \"eu\""));
+    } else {
+        assert!(all.contains("location \"sgp\""));
+        assert!(all.contains("admin #true"));
+    }
+}
+
+/// Secrets: no password value; every user refers to an environment variable.
+fn assert_no_password_written(all: &str) {
+    assert!(
+        !all.contains("hunter2"),
+        "a password value leaked into the manifests"
+    );
+    for block in all.split("\nuser ").skip(1) {
+        let block = &block[..block.find("\n}").expect("closed block")];
+        assert!(
+            block.contains("password env=\"ROOST_PASSWORD_"),
+            "a user without a password reference:\nuser {block}"
+        );
+    }
 }
 
 #[test]
@@ -371,42 +410,7 @@ fn filters_and_layouts(dialect: Dialect) {
     assert_eq!(blocks(&files, "location").len(), if pt { 3 } else { 0 });
     assert!(blocks(&files, "server").is_empty() && blocks(&files, "user").is_empty());
 
-    // --node: that node, its servers and what they need.
-    let files = filtered(&panel, &["--node", "fra-2"]);
-    let nodes = blocks(&files, "node");
-    assert_eq!(nodes.len(), 1, "{nodes:?}");
-    assert!(nodes[0].starts_with("node \"fra-2\""));
-    let fra2 = messy.nodes[1].0;
-    let want: Vec<u64> = st
-        .servers
-        .values()
-        .filter(|s| s.node_id == fra2)
-        .map(|s| s.id)
-        .collect();
-    let servers = blocks(&files, "server");
-    assert_eq!(servers.len(), want.len());
-    assert!(servers.iter().all(|b| b.contains("node \"fra-2\"")));
-    let owners: BTreeSet<&String> = st
-        .servers
-        .values()
-        .filter(|s| s.node_id == fra2)
-        .map(|s| &messy.users[&s.user_id])
-        .collect();
-    for o in &owners {
-        assert!(
-            blocks(&files, "user")
-                .iter()
-                .any(|b| b.starts_with(&format!("user \"{o}\""))),
-            "the owner {o} comes along"
-        );
-    }
-    if pt {
-        assert_eq!(
-            blocks(&files, "location").len(),
-            1,
-            "the node's location comes along"
-        );
-    }
+    assert_node_filter(&panel, &st, &messy);
 
     // --owner: that user's servers, the user, and their nodes.
     let files = filtered(&panel, &["--owner", "steve"]);
@@ -443,6 +447,45 @@ fn filters_and_layouts(dialect: Dialect) {
             "// panel id {id}, uuid {}\nserver ",
             st.servers[id].uuid
         )));
+    }
+}
+
+/// `--node`: that node, its servers and what they need (owners; on Pterodactyl its location).
+fn assert_node_filter(panel: &Panel, st: &SimState, messy: &Messy) {
+    let files = filtered(panel, &["--node", "fra-2"]);
+    let nodes = blocks(&files, "node");
+    assert_eq!(nodes.len(), 1, "{nodes:?}");
+    assert!(nodes[0].starts_with("node \"fra-2\""));
+    let fra2 = messy.nodes[1].0;
+    let want: Vec<u64> = st
+        .servers
+        .values()
+        .filter(|s| s.node_id == fra2)
+        .map(|s| s.id)
+        .collect();
+    let servers = blocks(&files, "server");
+    assert_eq!(servers.len(), want.len());
+    assert!(servers.iter().all(|b| b.contains("node \"fra-2\"")));
+    let owners: BTreeSet<&String> = st
+        .servers
+        .values()
+        .filter(|s| s.node_id == fra2)
+        .map(|s| &messy.users[&s.user_id])
+        .collect();
+    for o in &owners {
+        assert!(
+            blocks(&files, "user")
+                .iter()
+                .any(|b| b.starts_with(&format!("user \"{o}\""))),
+            "the owner {o} comes along"
+        );
+    }
+    if st.dialect == Dialect::Pterodactyl {
+        assert_eq!(
+            blocks(&files, "location").len(),
+            1,
+            "the node's location comes along"
+        );
     }
 }
 

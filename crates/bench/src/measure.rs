@@ -199,18 +199,96 @@ pub async fn run(args: &Args, servers: usize, dialect: Dialect) -> anyhow::Resul
     };
     let progress = |what: &str| eprintln!("[{servers} servers, {dialect}] {what}");
 
-    // Manifest parse + validate + graph, against the kdl crate's parse alone.
     progress("parse");
+    let desired = measure_parse(args, size, &files, &mut f)?;
+
+    progress("seed (apply the whole fleet, limit off)");
+    let panel = seed(args, dialect, &desired, &mut f).await?;
+
+    progress("refresh");
+    let (live, urls) = measure_refresh(&panel, &mut f).await?;
+    f.refresh_per_kind = refresh_floor(dialect, &live, args.page_size);
+    f.refresh_floor_requests = f.refresh_per_kind.iter().map(|k| k.2).sum();
+
+    progress("refresh, raw download");
+    measure_raw_download(args, &urls, &panel.token, &mut f).await?;
+
+    progress("plan");
+    measure_plan(&panel, &files, &desired, live, &mut f).await?;
+
+    if args.memory {
+        progress("roost's own peak memory (child process)");
+        f.memory_roost = Some(child_memory(
+            &panel.url,
+            &panel.token,
+            dialect,
+            servers,
+            args.page_size,
+        )?);
+    }
+
+    // The create workload: the fleet plus `creates` servers on free allocations.
+    let creates = args.creates.min(size.free_allocations());
+    f.creates = creates;
+    if creates > 0 {
+        progress("apply creates, limit off");
+        let workload = create_workload(&panel, size, creates).await?;
+        let snapshot = panel.sim.state();
+        measure_apply_off(&panel, &workload, &snapshot, &mut f).await?;
+        measure_apply_limited(&panel, &workload, &snapshot, &progress, &mut f).await?;
+        restore(&panel.sim, &snapshot);
+    }
+    panel.sim.shutdown().await;
+    f.memory_process = peak_rss_mib();
+    Ok(Figures {
+        dialect,
+        size,
+        m: f,
+    })
+}
+
+/// The simulator the figures are taken against, seeded with the fleet, and a client of it
+/// without a rate limit.
+struct Seeded<'a> {
+    args: &'a Args,
+    dialect: Dialect,
+    sim: SimHandle,
+    url: String,
+    token: String,
+    off: Arc<PanelClient>,
+}
+
+impl Seeded<'_> {
+    /// A new client without a rate limit (its dialect probe still to do).
+    fn fresh_client(&self) -> anyhow::Result<Arc<PanelClient>> {
+        client(
+            &self.url,
+            &self.token,
+            self.dialect,
+            RateLimit::Off,
+            self.args.page_size,
+        )
+    }
+}
+
+/// Manifest parse + validate + graph, against the kdl crate's parse alone. Returns what the
+/// manifests declare.
+fn measure_parse(
+    args: &Args,
+    size: FleetSize,
+    files: &[(String, String)],
+    f: &mut Measured,
+) -> anyhow::Result<roost_model::Desired> {
     let mut desired = None;
     for _ in 0..args.runs {
         let t = Instant::now();
-        for (_, text) in &files {
+        for (_, text) in files {
             let doc: kdl::KdlDocument = text.parse()?;
             std::hint::black_box(doc);
         }
         f.parse_kdl.push(t.elapsed().as_secs_f64());
         let t = Instant::now();
-        let d = load(&files)?;
+        let d = load(files)?;
         f.parse_roost.push(t.elapsed().as_secs_f64());
         desired = Some(d);
     }
@@ -224,16 +302,23 @@ pub async fn run(args: &Args, servers: usize, dialect: Dialect) -> anyhow::Resul
         + desired.allocations.len()
         + desired.users.len()
         + desired.servers.len();
+    Ok(desired)
+}
 
-    // Seed the simulator by applying the whole fleet with the limit off.
-    progress("seed (apply the whole fleet, limit off)");
+/// Starts the simulator and seeds it by applying the whole fleet with the limit off.
+async fn seed<'a>(
+    args: &'a Args,
+    dialect: Dialect,
+    desired: &roost_model::Desired,
+    f: &mut Measured,
+) -> anyhow::Result<Seeded<'a>> {
     let mut config = SimConfig::new(dialect);
     config.rate_limit = None;
     let sim = Sim::start(config).await?;
     let (url, token) = (sim.url(), sim.token());
     let off = client(&url, &token, dialect, RateLimit::Off, args.page_size)?;
     let empty = off.read_live().await?;
-    let seed = plan(&desired, &empty)?;
+    let seed = plan(desired, &empty)?;
     ensure!(
         seed.changes.iter().all(|c| c.action == Action::Create),
         "the simulator was not empty"
@@ -246,13 +331,26 @@ pub async fn run(args: &Args, servers: usize, dialect: Dialect) -> anyhow::Resul
     f.seed_requests = off.requests_sent() - before;
     drop(seed);
     sim.clear_request_log();
+    Ok(Seeded {
+        args,
+        dialect,
+        sim,
+        url,
+        token,
+        off,
+    })
+}
 
-    // Refresh: a fresh client each run (so the dialect probe is counted, as in `roost plan`).
-    progress("refresh");
+/// Refresh: a fresh client each run (so the dialect probe is counted, as in `roost plan`).
+/// Returns what the last run read and the URLs it requested.
+async fn measure_refresh(
+    panel: &Seeded<'_>,
+    f: &mut Measured,
+) -> anyhow::Result<(Live, Vec<String>)> {
     let mut live = None;
-    for _ in 0..args.runs {
-        sim.clear_request_log();
-        let c = client(&url, &token, dialect, RateLimit::Off, args.page_size)?;
+    for _ in 0..panel.args.runs {
+        panel.sim.clear_request_log();
+        let c = panel.fresh_client()?;
         let t = Instant::now();
         let l = c.read_live().await?;
         f.refresh.push(t.elapsed().as_secs_f64());
@@ -260,10 +358,11 @@ pub async fn run(args: &Args, servers: usize, dialect: Dialect) -> anyhow::Resul
         live = Some(l);
     }
     let live = live.context("no run")?;
-    let urls: Vec<String> = sim
+    let urls: Vec<String> = panel
+        .sim
         .request_log()
         .into_iter()
-        .map(|r| format!("{url}{}", r.path))
+        .map(|r| format!("{}{}", panel.url, r.path))
         .collect();
     ensure!(
         urls.len() as u64 == f.refresh_requests,
@@ -271,10 +370,15 @@ pub async fn run(args: &Args, servers: usize, dialect: Dialect) -> anyhow::Resul
         urls.len(),
         f.refresh_requests
     );
-    // The floor: one listing per kind roost reads, each ceil(objects / page size) pages.
-    let page = args.page_size.max(1) as usize;
+    Ok((live, urls))
+}
+
+/// The floor of a refresh: one listing per kind roost reads, each ceil(objects / page size)
+/// pages. Per kind: its name, its objects and the requests the floor needs.
+fn refresh_floor(dialect: Dialect, live: &Live, page_size: u32) -> Vec<(String, usize, u64)> {
+    let page = page_size.max(1) as usize;
     let pages = |n: usize| n.div_ceil(page).max(1) as u64;
-    f.refresh_per_kind = match dialect {
+    match dialect {
         Dialect::Pterodactyl => vec![
             (
                 "locations".into(),
@@ -319,16 +423,21 @@ pub async fn run(args: &Args, servers: usize, dialect: Dialect) -> anyhow::Resul
                 pages(live.database_hosts.len()),
             ),
         ],
-    };
-    f.refresh_floor_requests = f.refresh_per_kind.iter().map(|k| k.2).sum();
+    }
+}
 
-    // The raw floor: the same URLs, same access pattern (kinds at once, pages of one kind in
-    // turn), with a bare reqwest client that reads the bytes and decodes nothing.
-    progress("refresh, raw download");
+/// The raw floor: the same URLs, same access pattern (kinds at once, pages of one kind in
+/// turn), with a bare reqwest client that reads the bytes and decodes nothing.
+async fn measure_raw_download(
+    args: &Args,
+    urls: &[String],
+    token: &str,
+    f: &mut Measured,
+) -> anyhow::Result<()> {
     for _ in 0..args.runs {
         let bare = reqwest::Client::new();
         let t = Instant::now();
-        f.refresh_raw_bytes = raw_download(&bare, &urls, &token).await?;
+        f.refresh_raw_bytes = raw_download(&bare, urls, token).await?;
         f.refresh_raw.push(t.elapsed().as_secs_f64());
     }
     ensure!(
@@ -336,12 +445,21 @@ pub async fn run(args: &Args, servers: usize, dialect: Dialect) -> anyhow::Resul
         "the raw download read only {} bytes",
         f.refresh_raw_bytes
     );
+    Ok(())
+}
 
-    // live == desired: the "no changes" figures measure the real no-op path or nothing.
-    progress("plan");
-    for _ in 0..args.runs {
+/// The plan alone, then load + refresh + plan. live == desired: the "no changes" figures
+/// measure the real no-op path or nothing.
+async fn measure_plan(
+    panel: &Seeded<'_>,
+    files: &[(String, String)],
+    desired: &roost_model::Desired,
+    live: Live,
+    f: &mut Measured,
+) -> anyhow::Result<()> {
+    for _ in 0..panel.args.runs {
         let t = Instant::now();
-        let p = plan(&desired, &live)?;
+        let p = plan(desired, &live)?;
         f.plan_compute.push(t.elapsed().as_secs_f64());
         ensure!(
             !p.has_changes(),
@@ -352,136 +470,162 @@ pub async fn run(args: &Args, servers: usize, dialect: Dialect) -> anyhow::Resul
         );
     }
     drop(live);
-    for _ in 0..args.runs {
+    for _ in 0..panel.args.runs {
         let t = Instant::now();
-        let d = load(&files)?;
-        let c = client(&url, &token, dialect, RateLimit::Off, args.page_size)?;
+        let d = load(files)?;
+        let c = panel.fresh_client()?;
         let l = c.read_live().await?;
         let p = plan(&d, &l)?;
         f.plan_e2e.push(t.elapsed().as_secs_f64());
         ensure!(!p.has_changes(), "the end-to-end plan has changes");
     }
-    sim.clear_request_log();
+    panel.sim.clear_request_log();
+    Ok(())
+}
 
-    if args.memory {
-        progress("roost's own peak memory (child process)");
-        f.memory_roost = Some(child_memory(
-            &url,
-            &token,
-            dialect,
-            servers,
-            args.page_size,
-        )?);
+/// The plan of the create workload: the fleet plus `creates` servers on free allocations,
+/// against the seeded panel.
+async fn create_workload(
+    panel: &Seeded<'_>,
+    size: FleetSize,
+    creates: usize,
+) -> anyhow::Result<Plan> {
+    let wfiles = fleet::generate(size, panel.dialect, creates);
+    let wdesired = load(&wfiles)?;
+    drop(wfiles);
+    let wlive = panel.off.read_live().await?;
+    let wplan = plan(&wdesired, &wlive)?;
+    drop((wdesired, wlive));
+    ensure!(
+        wplan.changes.len() == creates && wplan.changes.iter().all(|c| c.action == Action::Create),
+        "the create workload plans {} changes, not {creates} creates",
+        wplan.changes.len()
+    );
+    Ok(wplan)
+}
+
+/// The create workload with the limit off, from `snapshot` each run.
+async fn measure_apply_off(
+    panel: &Seeded<'_>,
+    wplan: &Plan,
+    snapshot: &roost_sim::SimState,
+    f: &mut Measured,
+) -> anyhow::Result<()> {
+    let creates = wplan.changes.len();
+    for _ in 0..panel.args.runs {
+        restore(&panel.sim, snapshot);
+        let before = panel.off.requests_sent();
+        let t = apply(wplan, panel.off.clone(), panel.args.parallelism).await?;
+        f.apply_off.push(creates as f64 / t.as_secs_f64());
+        f.apply_off_requests = panel.off.requests_sent() - before;
     }
+    Ok(())
+}
 
-    // The create workload: the fleet plus `creates` servers on free allocations.
-    let creates = args.creates.min(size.free_allocations());
-    f.creates = creates;
-    if creates > 0 {
-        progress("apply creates, limit off");
-        let wfiles = fleet::generate(size, dialect, creates);
-        let wdesired = load(&wfiles)?;
-        drop(wfiles);
-        let snapshot = sim.state();
-        let wlive = off.read_live().await?;
-        let wplan = plan(&wdesired, &wlive)?;
-        drop((wdesired, wlive));
+/// The limited runs: a fresh client (its window empty, its dialect probe part of the run) and
+/// the limit sized so the workload needs `windows` windows. The figure is the budget the
+/// panel's first one-minute window saw used; the run stops there.
+async fn measure_apply_limited(
+    panel: &Seeded<'_>,
+    wplan: &Plan,
+    snapshot: &roost_sim::SimState,
+    progress: &dyn Fn(&str),
+    f: &mut Measured,
+) -> anyhow::Result<()> {
+    let args = panel.args;
+    let requests = f.apply_off_requests + 1;
+    // One window (--quick): headroom, so the panel's low `Remaining` does not slow it.
+    let limit = match args.windows {
+        1 => requests * 2,
+        k => requests.div_ceil(u64::from(k)),
+    } as u32;
+    f.limit = limit;
+    let runs = args.limited_runs.unwrap_or(args.runs);
+    for i in 0..runs {
+        progress(&format!(
+            "apply creates, limit on ({limit}/min), run {} of {runs}{}",
+            i + 1,
+            if args.windows > 1 { ", one minute" } else { "" }
+        ));
+        restore(&panel.sim, snapshot);
+        let run = limited_run(panel, wplan, limit).await?;
+        let log = panel.sim.request_log();
+        let accepted = log
+            .iter()
+            .filter(|r| r.status != 429 && r.status != 0)
+            .count();
+        f.limited_429 += log.len() - accepted;
+        if run.finished {
+            ensure!(
+                run.requests_sent == requests,
+                "the limited run sent {} requests, the unlimited {requests}",
+                run.requests_sent
+            );
+        }
+        f.limited_requests = requests;
+        f.limited_finished = run.finished;
+        f.limited_seconds.push(run.seconds);
+        // Within one window, requests accepted in it are its ops/min.
+        f.limited_ops.push(accepted as f64);
+        f.limited_waits += run.waits;
+        panel.sim.set_rate_limit(None);
+        // A request cut off by the stop may still be committing in the simulator.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    Ok(())
+}
+
+/// What one rate-limited run did within the panel's first window.
+struct LimitedRun {
+    /// Whether it completed within the window.
+    finished: bool,
+    seconds: f64,
+    requests_sent: u64,
+    /// The client's waits (rate limit, Retry-After, backoff).
+    waits: usize,
+}
+
+/// Applies `wplan` with a fresh client limited to `limit` requests a minute, against a panel
+/// limited the same, and stops just before the panel's first window closes.
+async fn limited_run(panel: &Seeded<'_>, wplan: &Plan, limit: u32) -> anyhow::Result<LimitedRun> {
+    let reporter = Arc::new(Quiet::default());
+    let waits = reporter.clone();
+    let mut cc = ClientConfig::new(panel.url.as_str(), Secret::new(panel.token.as_str()));
+    cc.dialect = Some(panel.dialect);
+    cc.rate_limit = RateLimit::PerMinute(limit);
+    cc.page_size = panel.args.page_size;
+    cc.on_wait = Some(roost_panel::WaitObserver::new(move |_| {
+        waits
+            .waits
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }));
+    let c = Arc::new(PanelClient::new(cc)?);
+    let opts = ApplyOptions {
+        parallelism: panel.args.parallelism,
+        secrets: roost_engine::env_and_file_secrets(std::path::PathBuf::from(".")),
+    };
+    panel.sim.set_rate_limit(Some(limit));
+    let t = Instant::now();
+    let run = async {
+        c.ensure_dialect().await?;
+        let o = roost_engine::apply(wplan, c.clone(), opts, reporter.clone()).await;
         ensure!(
-            wplan.changes.len() == creates
-                && wplan.changes.iter().all(|c| c.action == Action::Create),
-            "the create workload plans {} changes, not {creates} creates",
-            wplan.changes.len()
+            o.success(),
+            "the rate-limited apply failed: {:?}",
+            o.failed.first()
         );
-        for _ in 0..args.runs {
-            restore(&sim, &snapshot);
-            let before = off.requests_sent();
-            let t = apply(&wplan, off.clone(), args.parallelism).await?;
-            f.apply_off.push(creates as f64 / t.as_secs_f64());
-            f.apply_off_requests = off.requests_sent() - before;
-        }
-        // The limited runs: a fresh client (its window empty, its dialect probe part of the
-        // run) and the limit sized so the workload needs `windows` windows. The figure is the
-        // budget the panel's first one-minute window saw used; the run stops there.
-        let requests = f.apply_off_requests + 1;
-        // One window (--quick): headroom, so the panel's low `Remaining` does not slow it.
-        let limit = match args.windows {
-            1 => requests * 2,
-            k => requests.div_ceil(u64::from(k)),
-        } as u32;
-        f.limit = limit;
-        let runs = args.limited_runs.unwrap_or(args.runs);
-        for i in 0..runs {
-            progress(&format!(
-                "apply creates, limit on ({limit}/min), run {} of {runs}{}",
-                i + 1,
-                if args.windows > 1 { ", one minute" } else { "" }
-            ));
-            restore(&sim, &snapshot);
-            let reporter = Arc::new(Quiet::default());
-            let waits = reporter.clone();
-            let mut cc = ClientConfig::new(url.as_str(), Secret::new(token.as_str()));
-            cc.dialect = Some(dialect);
-            cc.rate_limit = RateLimit::PerMinute(limit);
-            cc.page_size = args.page_size;
-            cc.on_wait = Some(roost_panel::WaitObserver::new(move |_| {
-                waits
-                    .waits
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            }));
-            let c = Arc::new(PanelClient::new(cc)?);
-            let opts = ApplyOptions {
-                parallelism: args.parallelism,
-                secrets: roost_engine::env_and_file_secrets(std::path::PathBuf::from(".")),
-            };
-            sim.set_rate_limit(Some(limit));
-            let t = Instant::now();
-            let run = async {
-                c.ensure_dialect().await?;
-                let o = roost_engine::apply(&wplan, c.clone(), opts, reporter.clone()).await;
-                ensure!(
-                    o.success(),
-                    "the rate-limited apply failed: {:?}",
-                    o.failed.first()
-                );
-                Ok::<(), anyhow::Error>(())
-            };
-            // The panel's window opened at `set_rate_limit`; sample just before it closes.
-            let finished = tokio::select! {
-                r = run => { r?; true }
-                _ = tokio::time::sleep(WINDOW - Duration::from_millis(500)) => false,
-            };
-            let secs = t.elapsed().as_secs_f64();
-            let log = sim.request_log();
-            let accepted = log
-                .iter()
-                .filter(|r| r.status != 429 && r.status != 0)
-                .count();
-            f.limited_429 += log.len() - accepted;
-            if finished {
-                ensure!(
-                    c.requests_sent() == requests,
-                    "the limited run sent {} requests, the unlimited {requests}",
-                    c.requests_sent()
-                );
-            }
-            f.limited_requests = requests;
-            f.limited_finished = finished;
-            f.limited_seconds.push(secs);
-            // Within one window, requests accepted in it are its ops/min.
-            f.limited_ops.push(accepted as f64);
-            f.limited_waits += reporter.waits.load(std::sync::atomic::Ordering::Relaxed);
-            sim.set_rate_limit(None);
-            // A request cut off by the stop may still be committing in the simulator.
-            tokio::time::sleep(Duration::from_millis(300)).await;
-        }
-        restore(&sim, &snapshot);
-    }
-    sim.shutdown().await;
-    f.memory_process = peak_rss_mib();
-    Ok(Figures {
-        dialect,
-        size,
-        m: f,
+        Ok::<(), anyhow::Error>(())
+    };
+    // The panel's window opened at `set_rate_limit`; sample just before it closes.
+    let finished = tokio::select! {
+        r = run => { r?; true }
+        _ = tokio::time::sleep(WINDOW - Duration::from_millis(500)) => false,
+    };
+    Ok(LimitedRun {
+        finished,
+        seconds: t.elapsed().as_secs_f64(),
+        requests_sent: c.requests_sent(),
+        waits: reporter.waits.load(std::sync::atomic::Ordering::Relaxed),
     })
 }
 

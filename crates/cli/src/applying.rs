@@ -4,8 +4,9 @@ use crate::connect::{BoxDiag, ConnectOptions, Panel, connect, diag, panel_error}
 use crate::exit;
 use crate::output;
 use crate::planning::{self, Format, PlanArgs};
+use crate::progress::{Forward, Lines, LiveProgress, waits_to_reporter};
 use crate::waits;
-use roost_engine::{ApplyOptions, Event, Reporter};
+use roost_engine::{ApplyOptions, Reporter};
 use roost_plan::Plan;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -61,156 +62,6 @@ pub struct PlanFlags {
     pub rate_limit: Option<u32>,
     #[arg(long)]
     pub page_size: Option<u32>,
-}
-
-/// Prints events: plain lines, or JSON lines with `--format json`.
-struct Lines {
-    json: bool,
-    total: usize,
-    done: Mutex<usize>,
-}
-
-impl Reporter for Lines {
-    fn report(&self, e: Event) {
-        if self.json {
-            let v = match &e {
-                Event::Started { address, action } => {
-                    serde_json::json!({"event": "started", "address": address, "action": action})
-                }
-                Event::Finished {
-                    address,
-                    action,
-                    elapsed,
-                } => {
-                    serde_json::json!({"event": "finished", "address": address, "action": action, "seconds": elapsed.as_secs_f64()})
-                }
-                Event::Failed {
-                    address,
-                    action,
-                    error,
-                } => {
-                    serde_json::json!({"event": "failed", "address": address, "action": action, "error": error})
-                }
-                Event::Skipped {
-                    address,
-                    action,
-                    because,
-                } => {
-                    serde_json::json!({"event": "skipped", "address": address, "action": action, "because": because})
-                }
-                Event::Recovered { address, note } => {
-                    serde_json::json!({"event": "recovered", "address": address, "note": note})
-                }
-                Event::Waiting { seconds, reason } => {
-                    serde_json::json!({"event": "waiting", "seconds": seconds, "reason": reason})
-                }
-                Event::Interrupted {
-                    address,
-                    action,
-                    started,
-                } => {
-                    let event = if *started {
-                        "outcome_unknown"
-                    } else {
-                        "not_started"
-                    };
-                    serde_json::json!({"event": event, "address": address, "action": action, "because": "interrupted"})
-                }
-                Event::ConcurrencyLowered { from, to, reason } => {
-                    serde_json::json!({"event": "concurrency_lowered", "from": from, "to": to, "reason": reason})
-                }
-                Event::NotKept {
-                    address,
-                    field,
-                    panel,
-                } => {
-                    serde_json::json!({"event": "not_kept", "address": address, "field": field, "panel": panel})
-                }
-            };
-            output::stdout(&format!("{v}\n"));
-            return;
-        }
-        let mut done = self.done.lock().unwrap_or_else(|p| p.into_inner());
-        let line = match e {
-            Event::Started { .. } => return,
-            Event::Finished {
-                address,
-                action,
-                elapsed,
-            } => {
-                *done += 1;
-                format!(
-                    "[{}/{}] {} {address}: {} ({:.1}s)",
-                    *done,
-                    self.total,
-                    action.symbol(),
-                    action.verb(),
-                    elapsed.as_secs_f64()
-                )
-            }
-            Event::Failed {
-                address,
-                action,
-                error,
-            } => {
-                *done += 1;
-                format!(
-                    "[{}/{}] ! {address}: {} FAILED: {error}",
-                    *done,
-                    self.total,
-                    action.verb().split(' ').next().unwrap_or("")
-                )
-            }
-            Event::Skipped {
-                address, because, ..
-            } => {
-                *done += 1;
-                format!(
-                    "[{}/{}] - {address}: skipped, because {because} failed",
-                    *done, self.total
-                )
-            }
-            Event::Recovered { address, note } => format!("      {address}: {note}"),
-            Event::Waiting { seconds, reason } => {
-                format!("      {}", waits::text(seconds, &reason))
-            }
-            Event::Interrupted {
-                address, started, ..
-            } => {
-                *done += 1;
-                format!(
-                    "[{}/{}] {}",
-                    *done,
-                    self.total,
-                    crate::interrupt::line(&address, started)
-                )
-            }
-            Event::ConcurrencyLowered { from, to, reason } => lowered_line(from, to, &reason),
-            Event::NotKept {
-                address,
-                field,
-                panel,
-            } => not_kept_line(&address, &field, panel.as_deref()),
-        };
-        output::status(&line);
-    }
-}
-
-fn lowered_line(from: usize, to: usize, reason: &str) -> String {
-    format!(
-        "      note: lowering parallelism from {from} to {to} for the rest of the run: {reason}"
-    )
-}
-
-/// A field an older panel drops: said once per kind and field, with what to do about it.
-fn not_kept_line(address: &roost_model::Address, field: &str, panel: Option<&str>) -> String {
-    let kind = address.kind.as_str();
-    let panel = panel.map(|p| format!(" ({p})")).unwrap_or_default();
-    format!(
-        "      warning: the panel{panel} did not keep {kind} `{field}`: after the update {address} still reports the old value. \
-         roost counts such updates as applied, but every plan will show them again: stop declaring `{field}`, \
-         or add `ignore \"{kind}.*.{field}\"` to the panel block"
-    )
 }
 
 /// Deleting or demoting a root administrator needs its own flag, whatever else approves the
@@ -288,15 +139,6 @@ fn confirm(plan: &Plan, args: &ApplyArgs) -> Result<bool, BoxDiag> {
             )
         })?;
     Ok(answer.trim() == "yes")
-}
-
-fn waits_to_reporter(reporter: Arc<dyn Reporter>) -> roost_panel::WaitObserver {
-    let announcer = waits::Announcer::default();
-    roost_panel::WaitObserver::new(move |w| {
-        if let Some((seconds, reason)) = announcer.news(&w) {
-            reporter.report(Event::Waiting { seconds, reason });
-        }
-    })
 }
 
 /// The secrets a saved plan needs, read again: an error if one cannot be read (nothing is
@@ -386,143 +228,203 @@ fn stale_objects(plan: &Plan, live: &roost_model::Live) -> Vec<String> {
 
 pub async fn run(args: ApplyArgs) -> Result<u8, BoxDiag> {
     let json = args.plan.format == Format::Json;
-    let saved = args.target.is_file();
-    let total = Arc::new(Mutex::new(0usize));
     let reporter_slot: Arc<Mutex<Option<Arc<dyn Reporter>>>> = Arc::new(Mutex::new(None));
-    let slot = reporter_slot.clone();
     // The client is built before the reporter knows the plan's size; forward through a slot.
     // Until then (the refresh) waits go to a line of their own.
     let wait_line = waits::WaitLine::new();
-    let forward: Arc<dyn Reporter> = Arc::new(Forward(slot, wait_line.clone()));
+    let forward: Arc<dyn Reporter> = Arc::new(Forward(reporter_slot.clone(), wait_line.clone()));
     let on_wait = Some(waits_to_reporter(forward.clone()));
-    let (plan, panel, base_dir): (Plan, Panel, PathBuf) = if saved {
-        let text = std::fs::read_to_string(&args.target).map_err(|e| {
-            diag(
-                "roost::io",
-                format!("cannot read {}: {e}", args.target.display()),
-                "pass a plan written by `roost plan -o FILE`, or a manifest directory",
-            )
-        })?;
-        let plan: Plan = serde_json::from_str(&text).map_err(|e| {
-            diag(
-                "roost::bad-plan",
-                format!("{} is not a roost plan: {e}", args.target.display()),
-                "make it with `roost plan DIR -o FILE`",
-            )
-        })?;
-        if plan.format_version != roost_plan::PLAN_FORMAT_VERSION {
-            return Err(diag(
-                "roost::bad-plan",
-                format!(
-                    "the plan has format version {}, this roost reads version {}",
-                    plan.format_version,
-                    roost_plan::PLAN_FORMAT_VERSION
-                ),
-                "make the plan again with this roost",
-            ));
+    let ready = if args.target.is_file() {
+        match saved_plan(&args, on_wait).await? {
+            Some(ready) => ready,
+            None => return Ok(exit::STALE_PLAN),
         }
-        let copts = ConnectOptions {
-            panel: args.plan.panel.clone().or(plan.panel.clone()),
-            rate_limit: args.plan.rate_limit,
-            page_size: args.plan.page_size,
-            on_wait,
-            read_only: false,
-        };
-        let panel = connect(&copts, None).await?;
-        let live = panel.client.read_live().await.map_err(panel_error)?;
-        let base = match &plan.manifests {
-            Some(dir) => PathBuf::from(dir),
-            None => args
-                .target
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default(),
-        };
-        let mut stale = stale_objects(&plan, &live);
-        match saved_plan_secrets(&plan, &live, &base) {
-            Ok(moved) => stale.extend(moved),
-            Err(e) => {
-                panel.close().await;
-                return Err(e);
-            }
-        }
-        if !stale.is_empty() {
-            panel.close().await;
-            output::status(&format!(
-                "The saved plan is stale: the panel changed since it was made ({} difference(s)):",
-                stale.len()
-            ));
-            for s in stale.iter().take(50) {
-                output::status(&format!("  - {s}"));
-            }
-            if stale.len() > 50 {
-                output::status(&format!("  ... and {} more", stale.len() - 50));
-            }
-            output::status(
-                "Nothing was applied. Make a new plan with `roost plan -o FILE` and review it.",
-            );
-            return Ok(exit::STALE_PLAN);
-        }
-        (plan, panel, base)
     } else {
-        let pargs = PlanArgs {
-            dir: args.target.clone(),
-            panel: args.plan.panel.clone(),
-            format: args.plan.format,
-            detailed_exitcode: false,
-            out: None,
-            base: None,
-            targets: args.plan.targets.clone(),
-            ignore: args.plan.ignore.clone(),
-            verbose: args.plan.verbose,
-            rate_limit: args.plan.rate_limit,
-            page_size: args.plan.page_size,
-        };
-        let (plan, _m, panel) = planning::make_plan(&pargs, on_wait).await?;
-        (plan, panel, args.target.clone())
+        new_plan(&args, on_wait).await?
     };
     wait_line.clear();
     if !json {
-        output::stdout(&planning::render(&plan, Format::Text, args.plan.verbose));
+        output::stdout(&planning::render(
+            &ready.plan,
+            Format::Text,
+            args.plan.verbose,
+        ));
     }
-    if !plan.has_changes() {
-        panel.close().await;
+    if !ready.plan.has_changes() {
+        ready.panel.close().await;
         return Ok(exit::OK);
     }
-    if let (Some(line), false) = (roost_plan::render::threshold_line(&plan), args.force) {
+    match approve(&ready.plan, &args) {
+        Ok(true) => {}
+        Ok(false) => {
+            ready.panel.close().await;
+            output::status("Apply cancelled.");
+            return Ok(exit::ERROR);
+        }
+        Err(e) => {
+            ready.panel.close().await;
+            return Err(e);
+        }
+    }
+    Ok(execute(ready, &args, &reporter_slot).await)
+}
+
+/// A plan to carry out, the panel it is for, and the directory its secrets are read from.
+struct Ready {
+    plan: Plan,
+    panel: Panel,
+    base_dir: PathBuf,
+}
+
+/// The plan saved at `args.target`, checked against the panel; `None` (after saying why) when
+/// the panel changed since the plan was made.
+async fn saved_plan(
+    args: &ApplyArgs,
+    on_wait: Option<roost_panel::WaitObserver>,
+) -> Result<Option<Ready>, BoxDiag> {
+    let plan = read_saved_plan(&args.target)?;
+    let copts = ConnectOptions {
+        panel: args.plan.panel.clone().or(plan.panel.clone()),
+        rate_limit: args.plan.rate_limit,
+        page_size: args.plan.page_size,
+        on_wait,
+        read_only: false,
+    };
+    let panel = connect(&copts, None).await?;
+    let live = panel.client.read_live().await.map_err(panel_error)?;
+    let base = match &plan.manifests {
+        Some(dir) => PathBuf::from(dir),
+        None => args
+            .target
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default(),
+    };
+    let mut stale = stale_objects(&plan, &live);
+    match saved_plan_secrets(&plan, &live, &base) {
+        Ok(moved) => stale.extend(moved),
+        Err(e) => {
+            panel.close().await;
+            return Err(e);
+        }
+    }
+    if !stale.is_empty() {
         panel.close().await;
+        report_stale(&stale);
+        return Ok(None);
+    }
+    Ok(Some(Ready {
+        plan,
+        panel,
+        base_dir: base,
+    }))
+}
+
+/// A plan written by `roost plan -o`, in the format this roost reads.
+fn read_saved_plan(path: &Path) -> Result<Plan, BoxDiag> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        diag(
+            "roost::io",
+            format!("cannot read {}: {e}", path.display()),
+            "pass a plan written by `roost plan -o FILE`, or a manifest directory",
+        )
+    })?;
+    let plan: Plan = serde_json::from_str(&text).map_err(|e| {
+        diag(
+            "roost::bad-plan",
+            format!("{} is not a roost plan: {e}", path.display()),
+            "make it with `roost plan DIR -o FILE`",
+        )
+    })?;
+    if plan.format_version != roost_plan::PLAN_FORMAT_VERSION {
+        return Err(diag(
+            "roost::bad-plan",
+            format!(
+                "the plan has format version {}, this roost reads version {}",
+                plan.format_version,
+                roost_plan::PLAN_FORMAT_VERSION
+            ),
+            "make the plan again with this roost",
+        ));
+    }
+    Ok(plan)
+}
+
+/// Says what changed on the panel since a saved plan was made, and that nothing was applied.
+fn report_stale(stale: &[String]) {
+    output::status(&format!(
+        "The saved plan is stale: the panel changed since it was made ({} difference(s)):",
+        stale.len()
+    ));
+    for s in stale.iter().take(50) {
+        output::status(&format!("  - {s}"));
+    }
+    if stale.len() > 50 {
+        output::status(&format!("  ... and {} more", stale.len() - 50));
+    }
+    output::status("Nothing was applied. Make a new plan with `roost plan -o FILE` and review it.");
+}
+
+/// The plan of the manifest directory `args.target` against the panel, as `roost plan` makes it.
+async fn new_plan(
+    args: &ApplyArgs,
+    on_wait: Option<roost_panel::WaitObserver>,
+) -> Result<Ready, BoxDiag> {
+    let pargs = PlanArgs {
+        dir: args.target.clone(),
+        panel: args.plan.panel.clone(),
+        format: args.plan.format,
+        detailed_exitcode: false,
+        out: None,
+        base: None,
+        targets: args.plan.targets.clone(),
+        ignore: args.plan.ignore.clone(),
+        verbose: args.plan.verbose,
+        rate_limit: args.plan.rate_limit,
+        page_size: args.plan.page_size,
+    };
+    let (plan, _m, panel) = planning::make_plan(&pargs, on_wait).await?;
+    Ok(Ready {
+        plan,
+        panel,
+        base_dir: args.target.clone(),
+    })
+}
+
+/// Whether the plan may be carried out: within the delete threshold (or forced), then
+/// confirmed at the terminal or by the flags.
+fn approve(plan: &Plan, args: &ApplyArgs) -> Result<bool, BoxDiag> {
+    if let (Some(line), false) = (roost_plan::render::threshold_line(plan), args.force) {
         return Err(diag(
             "roost::threshold",
             line,
             "review the plan; if this many deletions are intended, run apply again with --force",
         ));
     }
-    let approved = match confirm(&plan, &args) {
-        Ok(a) => a,
-        Err(e) => {
-            panel.close().await;
-            return Err(e);
-        }
-    };
-    if !approved {
-        panel.close().await;
-        output::status("Apply cancelled.");
-        return Ok(exit::ERROR);
-    }
-    *total.lock().unwrap_or_else(|p| p.into_inner()) = plan.changes.len();
+    confirm(plan, args)
+}
+
+/// Carries out the plan, reporting progress to the terminal or as lines, and returns the
+/// exit code.
+async fn execute(
+    ready: Ready,
+    args: &ApplyArgs,
+    reporter_slot: &Mutex<Option<Arc<dyn Reporter>>>,
+) -> u8 {
+    let Ready {
+        plan,
+        panel,
+        base_dir,
+    } = ready;
+    let json = args.plan.format == Format::Json;
     let live_display = !json && output::stderr_is_live();
     let reporter: Arc<dyn Reporter> = if live_display {
-        Arc::new(LiveProgress {
-            total: plan.changes.len(),
-            state: Mutex::new(LiveState::default()),
-            color: output::color_stderr(),
-        })
+        Arc::new(LiveProgress::new(
+            plan.changes.len(),
+            output::color_stderr(),
+        ))
     } else {
-        Arc::new(Lines {
-            json,
-            total: plan.changes.len(),
-            done: Mutex::new(0),
-        })
+        Arc::new(Lines::new(json, plan.changes.len()))
     };
     *reporter_slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(reporter.clone());
     let opts = ApplyOptions {
@@ -543,7 +445,7 @@ pub async fn run(args: ApplyArgs) -> Result<u8, BoxDiag> {
         eprint!("\r\x1b[2K");
     }
     panel.close().await;
-    Ok(summarize(&outcome, json))
+    summarize(&outcome, json)
 }
 
 /// The summary line (and JSON event), and the exit code.
@@ -596,159 +498,5 @@ fn summarize(outcome: &roost_engine::Outcome, json: bool) -> u8 {
         exit::INTERRUPTED
     } else {
         exit::ERROR
-    }
-}
-
-/// Forwards to the reporter once it exists; before (the refresh), waits go to the wait line.
-struct Forward(Arc<Mutex<Option<Arc<dyn Reporter>>>>, Arc<waits::WaitLine>);
-
-impl Reporter for Forward {
-    fn report(&self, e: Event) {
-        let r = self.0.lock().ok().and_then(|g| g.clone());
-        match (r, e) {
-            (Some(r), e) => r.report(e),
-            (None, Event::Waiting { seconds, reason }) => self.1.show(seconds, &reason),
-            (None, _) => {}
-        }
-    }
-}
-
-/// At a terminal: finished changes scroll by as lines, and one status line at the bottom shows
-/// the progress, what is in flight, and any rate-limit wait.
-struct LiveProgress {
-    total: usize,
-    state: Mutex<LiveState>,
-    color: bool,
-}
-
-#[derive(Default)]
-struct LiveState {
-    done: usize,
-    failed: usize,
-    in_flight: Vec<String>,
-    waiting: Option<String>,
-}
-
-impl LiveProgress {
-    fn paint(&self, code: &str, s: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{s}\x1b[0m")
-        } else {
-            s.to_string()
-        }
-    }
-
-    fn redraw(&self, st: &LiveState, line: Option<String>) {
-        let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r\x1b[2K");
-        if let Some(line) = line {
-            let _ = writeln!(err, "{line}");
-        }
-        let width = std::env::var("COLUMNS")
-            .ok()
-            .and_then(|c| c.parse::<usize>().ok())
-            .unwrap_or(100)
-            .saturating_sub(1);
-        let mut status = format!("[{}/{}]", st.done, self.total);
-        if st.failed > 0 {
-            status.push_str(&format!(" {} failed", st.failed));
-        }
-        if !st.in_flight.is_empty() {
-            let shown: Vec<&str> = st
-                .in_flight
-                .iter()
-                .filter(|a| !a.starts_with("allocation."))
-                .take(3)
-                .map(String::as_str)
-                .collect();
-            let more = st.in_flight.len().saturating_sub(shown.len());
-            status.push_str(&format!(
-                " applying {}{}",
-                shown.join(", "),
-                if more > 0 {
-                    format!(" (+{more})")
-                } else {
-                    String::new()
-                }
-            ));
-        }
-        if let Some(w) = &st.waiting {
-            status.push_str(&format!(" · {w}"));
-        }
-        let status: String = status.chars().take(width).collect();
-        let _ = write!(err, "{}", self.paint("2", &status));
-        let _ = err.flush();
-    }
-}
-
-impl Reporter for LiveProgress {
-    fn report(&self, e: Event) {
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let line = match e {
-            Event::Started { address, .. } => {
-                st.in_flight.push(address.to_string());
-                st.waiting = None;
-                None
-            }
-            Event::Finished {
-                address,
-                action,
-                elapsed,
-            } => {
-                st.done += 1;
-                st.in_flight.retain(|a| *a != address.to_string());
-                // Hundreds of allocations scroll nothing useful by: the status line counts them.
-                if address.kind == roost_model::Kind::Allocation {
-                    self.redraw(&st, None);
-                    return;
-                }
-                Some(format!(
-                    "{} {address}: {} ({:.1}s)",
-                    self.paint("32", action.symbol()),
-                    action.verb(),
-                    elapsed.as_secs_f64()
-                ))
-            }
-            Event::Failed { address, error, .. } => {
-                st.done += 1;
-                st.failed += 1;
-                st.in_flight.retain(|a| *a != address.to_string());
-                Some(format!(
-                    "{} {address}: FAILED: {error}",
-                    self.paint("31", "!")
-                ))
-            }
-            Event::Skipped {
-                address, because, ..
-            } => {
-                st.done += 1;
-                Some(format!("- {address}: skipped, because {because} failed"))
-            }
-            Event::Recovered { address, note } => Some(format!("  {address}: {note}")),
-            Event::Waiting { seconds, reason } => {
-                st.waiting = Some(waits::text(seconds, &reason));
-                None
-            }
-            Event::Interrupted {
-                address, started, ..
-            } => {
-                st.done += 1;
-                st.in_flight.retain(|a| *a != address.to_string());
-                Some(crate::interrupt::line(&address, started))
-            }
-            Event::ConcurrencyLowered { from, to, reason } => {
-                Some(lowered_line(from, to, &reason).trim_start().to_string())
-            }
-            Event::NotKept {
-                address,
-                field,
-                panel,
-            } => Some(
-                not_kept_line(&address, &field, panel.as_deref())
-                    .trim_start()
-                    .to_string(),
-            ),
-        };
-        self.redraw(&st, line);
     }
 }

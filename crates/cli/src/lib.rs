@@ -11,6 +11,7 @@ mod importing;
 mod interrupt;
 mod output;
 mod planning;
+mod progress;
 mod waits;
 
 use clap::{Parser, Subcommand, ValueEnum};

@@ -54,7 +54,7 @@ async fn rate_limit_headers_and_429() {
 }
 
 #[tokio::test]
-async fn fault_actions() {
+async fn a_status_fault_after_commit_keeps_the_change_and_before_commit_does_not() {
     let t = start(Dialect::Pterodactyl).await;
     let body =
         json!({"email": "f@example.com", "username": "fault", "first_name": "F", "last_name": "T"});
@@ -98,6 +98,13 @@ async fn fault_actions() {
     assert_eq!(t.sim.state().users.len(), n);
     // Second request passes (times = 1).
     assert_eq!(t.post("/users", b2).await.code(), 201);
+}
+
+#[tokio::test]
+async fn a_dropped_connection_after_commit_keeps_the_change() {
+    let t = start(Dialect::Pterodactyl).await;
+    let body =
+        json!({"email": "f@example.com", "username": "fault", "first_name": "F", "last_name": "T"});
     // Drop after commit: connection closed, change applied.
     t.sim.set_faults(Faults {
         rules: vec![rule(
@@ -120,6 +127,11 @@ async fn fault_actions() {
             .await;
     assert!(err.is_err(), "connection dropped");
     assert!(t.sim.state().users.values().any(|u| u.username == "hault"));
+}
+
+#[tokio::test]
+async fn rate_limit_faults_answer_429_within_their_window_with_retry_after() {
+    let t = start(Dialect::Pterodactyl).await;
     // nth/times window and RateLimit action.
     t.sim.set_faults(Faults {
         rules: vec![rule(
@@ -145,6 +157,11 @@ async fn fault_actions() {
     });
     let r = t.get("/nodes").await;
     assert_eq!(r.header("retry-after").as_deref(), Some("7"));
+}
+
+#[tokio::test]
+async fn a_delay_fault_delays_the_answer() {
+    let t = start(Dialect::Pterodactyl).await;
     // Delay.
     t.sim.set_faults(Faults {
         rules: vec![rule(None, "/users", 1, 1, FaultAction::Delay { ms: 150 })],
@@ -153,6 +170,11 @@ async fn fault_actions() {
     let t0 = std::time::Instant::now();
     assert_eq!(t.get("/users").await.code(), 200);
     assert!(t0.elapsed().as_millis() >= 150);
+}
+
+#[tokio::test]
+async fn fault_rates_repeat_for_a_seed_and_a_dropped_request_is_logged() {
+    let t = start(Dialect::Pterodactyl).await;
     // Deterministic rates.
     t.sim.set_faults(Faults {
         error_rate: 0.5,
@@ -189,6 +211,11 @@ async fn fault_actions() {
         }]
     );
     t.sim.set_faults(Faults::default());
+    t.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_pelican_status_fault_answers_the_generic_500_body() {
     // PL generic 500 body.
     let p = start(Dialect::Pelican).await;
     p.sim.set_faults(Faults {
@@ -207,7 +234,6 @@ async fn fault_actions() {
     let r = p.get("/servers/12/build").await;
     assert_eq!(r.code(), 500);
     assert_eq!(r.json()["errors"][0]["code"], "ConnectionException");
-    t.sim.shutdown().await;
 }
 
 async fn futures_seq(t: &T, path: &str, n: usize) -> Vec<u16> {

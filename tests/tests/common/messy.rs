@@ -43,8 +43,19 @@ const ODD_NAMES: &[&str] = &[
 /// foreign and missing external ids, suspended ones, egg variables away from their defaults,
 /// additional allocations, threads pinning, unlimited feature limits, and free ports.
 pub fn seed_messy(st: &mut SimState, servers: usize) -> Messy {
-    let pt = st.dialect == Dialect::Pterodactyl;
     let mut m = Messy::default();
+    seed_nodes(st, &mut m);
+    let mut free = seed_allocations(st, &m);
+    // A small panel (for snapshots) has few users.
+    let user_ids = seed_users(st, if servers < 50 { 6 } else { 40 }, &mut m);
+    seed_servers(st, servers, &user_ids, &mut free, &mut m);
+    m.free_ports = free.values().map(Vec::len).sum();
+    m
+}
+
+/// PT locations, and four nodes of different sizes; the last is in maintenance.
+fn seed_nodes(st: &mut SimState, m: &mut Messy) {
+    let pt = st.dialect == Dialect::Pterodactyl;
     let locs = if pt {
         vec![
             st.add_location("fra", Some("Frankfurt, Germany")),
@@ -90,7 +101,11 @@ pub fn seed_messy(st: &mut SimState, servers: usize) -> Messy {
         n.maintenance_mode = true;
         n.behind_proxy = true;
     }
-    // Allocations: a main IP with 200 ports, an aliased IP with sparse ports.
+}
+
+/// Allocations on every node: a main IP with 200 ports, an aliased IP with sparse ports.
+/// Returns the main IP's allocations by node, all free.
+fn seed_allocations(st: &mut SimState, m: &Messy) -> BTreeMap<u64, Vec<u64>> {
     let mut free: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
     for (i, (node, _)) in m.nodes.iter().enumerate() {
         let ip = format!("10.0.{i}.5");
@@ -103,7 +118,13 @@ pub fn seed_messy(st: &mut SimState, servers: usize) -> Messy {
             st.add_allocation(*node, &alias_ip, port, Some("play.example.com"));
         }
     }
-    // Users.
+    free
+}
+
+/// `count` users (Pelican: two roles, given to some), with odd names and some external ids.
+/// Returns their ids in creation order.
+fn seed_users(st: &mut SimState, count: u64, m: &mut Messy) -> Vec<u64> {
+    let pt = st.dialect == Dialect::Pterodactyl;
     let roles = if pt {
         vec![]
     } else {
@@ -111,9 +132,7 @@ pub fn seed_messy(st: &mut SimState, servers: usize) -> Messy {
     };
     let firsts = ["Zoë", "Jürgen", "李", "Ana-María", "O'Brien", "Sam"];
     let mut user_ids = Vec::new();
-    // A small panel (for snapshots) has few users.
-    let user_count = if servers < 50 { 6 } else { 40 };
-    for i in 0..user_count {
+    for i in 0..count {
         let username = match i {
             0 => "steve".to_string(),
             1 => "j.doe_99".to_string(),
@@ -142,12 +161,34 @@ pub fn seed_messy(st: &mut SimState, servers: usize) -> Messy {
         m.users.insert(id, username.to_lowercase());
         user_ids.push(id);
     }
-    // Eggs and their settings.
-    let paper = egg_id(st, "Paper");
-    let vanilla = egg_id(st, "Vanilla Minecraft");
-    let forge = egg_id(st, "Forge Minecraft");
-    let bungee = egg_id(st, "Bungeecord");
-    let rust = egg_id(st, "Rust");
+    user_ids
+}
+
+/// The stock eggs the messy servers use.
+struct Eggs {
+    paper: u64,
+    vanilla: u64,
+    forge: u64,
+    bungee: u64,
+    rust: u64,
+}
+
+/// `servers` servers spread over the nodes on free allocations (fewer if the ports run out),
+/// with odd names, varied eggs, variables, limits and external ids.
+fn seed_servers(
+    st: &mut SimState,
+    servers: usize,
+    user_ids: &[u64],
+    free: &mut BTreeMap<u64, Vec<u64>>,
+    m: &mut Messy,
+) {
+    let eggs = Eggs {
+        paper: egg_id(st, "Paper"),
+        vanilla: egg_id(st, "Vanilla Minecraft"),
+        forge: egg_id(st, "Forge Minecraft"),
+        bungee: egg_id(st, "Bungeecord"),
+        rust: egg_id(st, "Rust"),
+    };
     let long_name: String = "A very long server name that keeps going ".repeat(4) + "— end";
     for i in 0..servers {
         let node = m.nodes[i % m.nodes.len()].0;
@@ -172,42 +213,16 @@ pub fn seed_messy(st: &mut SimState, servers: usize) -> Messy {
             _ if i % 5 == 0 => ODD_NAMES[(i / 5) % ODD_NAMES.len()].to_string(),
             _ => format!("mc-{i:03}"),
         };
-        let (egg, mut env): (u64, BTreeMap<String, String>) = match i % 9 {
-            0..=3 => (paper, BTreeMap::new()),
-            4 => (
-                paper,
-                BTreeMap::from([
-                    ("MINECRAFT_VERSION".to_string(), "1.20.4".to_string()),
-                    ("BUILD_NUMBER".to_string(), "496".to_string()),
-                ]),
-            ),
-            5 => (vanilla, BTreeMap::new()),
-            6 => (
-                forge,
-                BTreeMap::from([("MC_VERSION".to_string(), "1.19.2".to_string())]),
-            ),
-            7 => (bungee, BTreeMap::new()),
-            _ => (
-                rust,
-                BTreeMap::from([
-                    ("HOSTNAME".to_string(), format!("Rüst 🦀 \"Wipe\" #{i}")),
-                    ("MAX_PLAYERS".to_string(), "100".to_string()),
-                ]),
-            ),
-        };
-        if egg == paper && i % 13 == 0 {
-            env.insert(
-                "DL_PATH".into(),
-                "https://example.com/paper.jar?x=1&y=ä".into(),
-            );
-        }
+        let (egg, environment) = egg_and_environment(i, &eggs);
         let external_id = match i % 7 {
             0 => Some(format!("whmcs-{}", 1200 + i)),
             3 if i < 50 => Some(format!("billing:srv/{i}")),
             _ => None,
         };
         let suspended = i % 17 == 4;
-        let template_like = i % 3 != 0;
+        let image = (egg != eggs.rust && i % 14 == 3)
+            .then(|| pick_image(st, egg, 1))
+            .flatten();
         let id = st.add_server(ServerParams {
             name,
             user_id: user_ids[(i * 7) % user_ids.len()],
@@ -215,41 +230,10 @@ pub fn seed_messy(st: &mut SimState, servers: usize) -> Messy {
             allocation_id: Some(primary),
             additional_allocations: extra,
             external_id: external_id.clone(),
-            description: match i % 6 {
-                0 => String::new(),
-                1 => format!("Server {i} — managed by billing"),
-                2 => "Multi-line\ndescription with «quotes»".to_string(),
-                _ => String::new(),
-            },
-            memory: if template_like {
-                4096
-            } else {
-                [1024, 2048, 3072, 6144][i % 4]
-            },
-            swap: if i % 10 == 1 { -1 } else { 0 },
-            disk: if template_like { 20_480 } else { 10_240 },
-            io: if i % 8 == 2 { 250 } else { 500 },
-            cpu: if template_like {
-                200
-            } else {
-                [0, 100, 400][i % 3]
-            },
-            threads: match i % 25 {
-                6 | 18 => Some("0-3".to_string()),
-                1 => Some("1,3".to_string()),
-                _ => None,
-            },
-            oom_disabled: i % 4 != 1,
-            databases: if i % 10 == 9 { None } else { Some(1) },
-            allocations: if i % 10 == 9 { None } else { Some(2) },
-            backups: if i % 15 == 2 { None } else { Some(3) },
-            image: (egg != rust && i % 14 == 3)
-                .then(|| pick_image(st, egg, 1))
-                .flatten(),
-            startup: (i % 29 == 5).then(|| "java -Xms256M -jar {{SERVER_JARFILE}} nogui".into()),
-            environment: env,
+            image,
+            environment,
             status: suspended.then(|| "suspended".to_string()),
-            ..ServerParams::default()
+            ..messy_settings(i)
         });
         match (&external_id, suspended) {
             (Some(e), _) if e.starts_with("whmcs") => m.foreign.push(id),
@@ -261,8 +245,78 @@ pub fn seed_messy(st: &mut SimState, servers: usize) -> Messy {
         }
         m.servers += 1;
     }
-    m.free_ports = free.values().map(Vec::len).sum();
-    m
+}
+
+/// The egg of the `i`th server and its variables away from their defaults.
+fn egg_and_environment(i: usize, eggs: &Eggs) -> (u64, BTreeMap<String, String>) {
+    let (egg, mut env): (u64, BTreeMap<String, String>) = match i % 9 {
+        0..=3 => (eggs.paper, BTreeMap::new()),
+        4 => (
+            eggs.paper,
+            BTreeMap::from([
+                ("MINECRAFT_VERSION".to_string(), "1.20.4".to_string()),
+                ("BUILD_NUMBER".to_string(), "496".to_string()),
+            ]),
+        ),
+        5 => (eggs.vanilla, BTreeMap::new()),
+        6 => (
+            eggs.forge,
+            BTreeMap::from([("MC_VERSION".to_string(), "1.19.2".to_string())]),
+        ),
+        7 => (eggs.bungee, BTreeMap::new()),
+        _ => (
+            eggs.rust,
+            BTreeMap::from([
+                ("HOSTNAME".to_string(), format!("Rüst 🦀 \"Wipe\" #{i}")),
+                ("MAX_PLAYERS".to_string(), "100".to_string()),
+            ]),
+        ),
+    };
+    if egg == eggs.paper && i.is_multiple_of(13) {
+        env.insert(
+            "DL_PATH".into(),
+            "https://example.com/paper.jar?x=1&y=ä".into(),
+        );
+    }
+    (egg, env)
+}
+
+/// The description, limits and feature limits of the `i`th server: most as from a template,
+/// the rest varied.
+fn messy_settings(i: usize) -> ServerParams {
+    let template_like = !i.is_multiple_of(3);
+    ServerParams {
+        description: match i % 6 {
+            0 => String::new(),
+            1 => format!("Server {i} — managed by billing"),
+            2 => "Multi-line\ndescription with «quotes»".to_string(),
+            _ => String::new(),
+        },
+        memory: if template_like {
+            4096
+        } else {
+            [1024, 2048, 3072, 6144][i % 4]
+        },
+        swap: if i % 10 == 1 { -1 } else { 0 },
+        disk: if template_like { 20_480 } else { 10_240 },
+        io: if i % 8 == 2 { 250 } else { 500 },
+        cpu: if template_like {
+            200
+        } else {
+            [0, 100, 400][i % 3]
+        },
+        threads: match i % 25 {
+            6 | 18 => Some("0-3".to_string()),
+            1 => Some("1,3".to_string()),
+            _ => None,
+        },
+        oom_disabled: i % 4 != 1,
+        databases: if i % 10 == 9 { None } else { Some(1) },
+        allocations: if i % 10 == 9 { None } else { Some(2) },
+        backups: if i % 15 == 2 { None } else { Some(3) },
+        startup: (i % 29 == 5).then(|| "java -Xms256M -jar {{SERVER_JARFILE}} nogui".into()),
+        ..ServerParams::default()
+    }
 }
 
 fn pick_image(st: &SimState, egg: u64, n: usize) -> Option<String> {

@@ -69,7 +69,11 @@ pub fn redact_json(plan: &Value) -> Value {
 /// filters for ids, uuids and the simulator's address in any rendering.
 pub fn plan_snapshot_settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
-    s.set_snapshot_path("../fixtures/plan/snapshots");
+    // Absolute: a relative path would be resolved from the directory of each test's source
+    // file, and the plan tests live in a folder of their own.
+    s.set_snapshot_path(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/plan/snapshots"),
+    );
     s.set_prepend_module_to_snapshot(false);
     s.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[port]");
     s.add_filter(
