@@ -21,6 +21,7 @@ mod rules;
 mod state;
 mod stock;
 mod util;
+mod wings;
 
 pub use clock::Clock;
 pub use db_lock::DbLock;
@@ -34,11 +35,15 @@ pub use state::{
     UserParams, database_name,
 };
 
-pub use client::wings::{Unreachable, Wings, WingsAnswer, WingsCall, WingsError};
+pub use client::wings::{
+    Report, ServerConfig, Unreachable, Wings, WingsAnswer, WingsCall, WingsError,
+};
 pub use client::{default_client_token, totp};
 pub use config::{
     FaultAction, FaultRule, Faults, LoggedRequest, SimConfig, SimError, default_token,
 };
+pub use state::WingsTimings;
+pub use wings::Emulated as EmulatedWings;
 
 use persist::{load_state, save_state};
 use std::net::SocketAddr;
@@ -178,6 +183,16 @@ impl Sim {
         });
         {
             let st = lock(&shared.state);
+            let daemon = wings::Emulated::new(
+                config.dialect,
+                st.clock.clone(),
+                shared.url.clone(),
+                st.settings.wings,
+            );
+            *lock(&shared.wings) = Arc::new(daemon);
+        }
+        {
+            let st = lock(&shared.state);
             shared.save(&st);
         }
         let (stop_tx, stop_rx) = watch::channel(false);
@@ -256,8 +271,10 @@ impl SimHandle {
         lock(&self.shared.log).1.clear();
     }
     pub fn state(&self) -> SimState {
+        let wings = lock(&self.shared.wings).clone();
         let mut st = lock(&self.shared.state);
-        if st.settle_installs() {
+        let settled = client::remote::settle(&mut st, wings.as_ref());
+        if st.settle_installs() || settled {
             self.shared.save(&st);
         }
         st.clone()

@@ -5,7 +5,7 @@
 //! panel whose node is down.
 
 use super::ctx::Cx;
-use super::jwt::{Scope, TokenRequest, connection_address, sign};
+use super::jwt::{Scope, TokenRequest, sign};
 use super::servers::owned;
 use super::wings::{WingsAnswer, WingsCall, daemon_error};
 use crate::render::{close, open};
@@ -208,10 +208,7 @@ fn signed_url(st: &mut SimState, cx: &mut Cx, sid: u64, download: bool) -> Res {
     if download {
         cx.log("server:file.download", Some(sid), json!({"file": file}));
     }
-    let url = format!(
-        "{}/{kind}/file?token={token}",
-        connection_address(cx.d, &node)
-    );
+    let url = format!("{}/{kind}/file?token={token}", cx.daemon_address(&node));
     let body = json!({"object": "signed_url", "attributes": {"url": url}});
     Ok(Out::json(200, body.to_string()))
 }
@@ -258,6 +255,15 @@ fn forward(st: &mut SimState, cx: &mut Cx, sid: u64, route: Route) -> Res {
         }
         // Both running panels answer with the charset (the source reading expected
         // Pterodactyl to send plain `text/plain`).
+        // The panel reads Wings' Content-Length first (`*_FILES_MAX_EDIT_SIZE`).
+        (Route::Contents, WingsAnswer::Text(text))
+            if text.len() as u64 > st.settings.files_max_edit_size =>
+        {
+            Err(ApiErr::display(
+                "FileSizeTooLargeException",
+                "The file you are attempting to open is too large to view in the file editor.",
+            ))
+        }
         (Route::Contents, WingsAnswer::Text(text)) => {
             Ok(Out::text(200, "text/plain; charset=utf-8", text))
         }

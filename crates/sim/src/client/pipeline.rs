@@ -200,8 +200,10 @@ pub fn process(sh: &Shared, req: Request) -> Response<Body> {
         Ok(r) => r,
         Err(e) => return err_response(sh, &route_error(req.method, req.path, e), json),
     };
+    let wings = lock(&sh.wings).clone();
     let mut st = lock(&sh.state);
-    if st.settle_installs() {
+    let settled = super::remote::settle(&mut st, wings.as_ref());
+    if st.settle_installs() || settled {
         sh.save(&st);
     }
     let early = (sh.dialect == Dialect::Pelican).then(|| bind(&st, &route));
@@ -254,7 +256,6 @@ pub fn process(sh: &Shared, req: Request) -> Response<Body> {
         k.last_used_at = Some(now);
     }
     let query = crate::util::parse_query(req.query);
-    let wings = lock(&sh.wings).clone();
     let mut cx = Cx {
         d: sh.dialect,
         base: &sh.url,

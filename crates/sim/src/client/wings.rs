@@ -73,6 +73,39 @@ pub enum WingsError {
     },
 }
 
+/// What the daemon knows of a server from the panel (`GET /api/remote/servers/{uuid}`), sent
+/// before each call so it is never stale.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ServerConfig {
+    pub uuid: String,
+    pub suspended: bool,
+    /// Limits in MiB (0: unlimited).
+    pub memory_mb: i64,
+    pub disk_mb: i64,
+    /// The egg's `file_denylist` patterns.
+    pub denylist: Vec<String>,
+    /// The node's daemon token (signs the tokens Wings checks).
+    pub node_token: String,
+    /// The panel's URL, the only websocket `Origin` Wings accepts.
+    pub panel_url: String,
+}
+
+/// What a daemon reports back to the panel on its own (`/api/remote/...`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Report {
+    /// `POST /api/remote/backups/{backup}`.
+    BackupCompleted {
+        server: String,
+        backup: String,
+        successful: bool,
+        checksum: String,
+        size: i64,
+        at_ms: i64,
+    },
+    /// `POST /api/remote/backups/{backup}/restore`.
+    RestoreCompleted { server: String, backup: String },
+}
+
 /// A node's daemon as the panel sees it.
 pub trait Wings: Send + Sync {
     fn call(
@@ -81,6 +114,26 @@ pub trait Wings: Send + Sync {
         server: &Server,
         call: WingsCall,
     ) -> Result<WingsAnswer, WingsError>;
+
+    /// The panel's configuration of a server, handed over before each call.
+    fn sync(&self, _config: &ServerConfig) {}
+
+    /// Work that finished on the daemon's own clock since the last time, for the panel to
+    /// record; `timings` are the sim's current settings.
+    fn settle(&self, _timings: &crate::state::WingsTimings) -> Vec<Report> {
+        Vec::new()
+    }
+
+    /// Where this daemon is served, when the sim serves it (`http://127.0.0.1:PORT`): the
+    /// signed URLs and the websocket address point there instead of the node's FQDN.
+    fn address(&self) -> Option<String> {
+        None
+    }
+
+    /// The emulated daemon behind this one, for the websocket and the signed URLs.
+    fn emulated(&self) -> Option<&crate::wings::Emulated> {
+        None
+    }
 }
 
 /// The sim's daemon until a Wings emulation is plugged in: never reachable.

@@ -10,7 +10,7 @@ mod rows;
 mod seed;
 
 pub use client::{
-    ActivityLog, ApiKey, Backup, Cron, PanelSettings, Schedule, SshKey, Subuser, Task,
+    ActivityLog, ApiKey, Backup, Cron, PanelSettings, Schedule, SshKey, Subuser, Task, WingsTimings,
 };
 pub use databases::{
     DATABASE_NAME_MAX, DatabaseHostParams, database_name, new_database_password,
