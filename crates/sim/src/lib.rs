@@ -238,6 +238,15 @@ impl SimHandle {
     pub fn set_wings(&self, wings: Arc<dyn Wings>) {
         *lock(&self.shared.wings) = wings;
     }
+    /// The emulated daemon's last console lines of a server (empty when another daemon is
+    /// plugged in or the daemon has not met the server yet).
+    pub fn console(&self, server_uuid: &str) -> Vec<String> {
+        let wings = lock(&self.shared.wings).clone();
+        wings
+            .emulated()
+            .map(|w| w.logs(server_uuid))
+            .unwrap_or_default()
+    }
     /// Moves the sim's clock forward (installs, throttles, rate-limit windows, timestamps).
     pub fn advance_clock(&self, by: std::time::Duration) {
         lock(&self.shared.state)
