@@ -40,7 +40,7 @@ pub use client::wings::{
 };
 pub use client::{default_client_token, totp};
 pub use config::{
-    FaultAction, FaultRule, Faults, LoggedRequest, SimConfig, SimError, default_token,
+    FaultAction, FaultRule, Faults, LoggedRequest, SimConfig, SimError, WingsFaults, default_token,
 };
 pub use state::WingsTimings;
 pub use wings::Emulated as EmulatedWings;
@@ -62,6 +62,8 @@ struct Runtime {
     window_count: u32,
     /// Client API requests per minute and user; None = off.
     client_rate_limit: Option<u32>,
+    /// How many more console sockets the `socket_drop_after_frames` fault cuts.
+    socket_drops_left: u32,
 }
 
 /// Everything the request handlers share.
@@ -175,6 +177,7 @@ impl Sim {
                 window_start: Instant::now(),
                 window_count: 0,
                 client_rate_limit: config.client_rate_limit,
+                socket_drops_left: config.faults.wings.socket_drops,
             }),
             writes: db_lock::Writes::default(),
             log: Mutex::new((0, Vec::new())),

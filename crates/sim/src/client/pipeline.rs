@@ -256,6 +256,8 @@ pub fn process(sh: &Shared, req: Request) -> Response<Body> {
         k.last_used_at = Some(now);
     }
     let query = crate::util::parse_query(req.query);
+    let daemon_faults = lock(&sh.rt).faults.wings.clone();
+    let faulty = crate::wings::faulty::Faulty::new(wings.clone(), daemon_faults);
     let mut cx = Cx {
         d: sh.dialect,
         base: &sh.url,
@@ -265,7 +267,7 @@ pub fn process(sh: &Shared, req: Request) -> Response<Body> {
         user,
         key,
         ip: req.peer.to_string(),
-        wings: wings.as_ref(),
+        wings: &faulty,
         body_text: String::from_utf8_lossy(req.body).into_owned(),
         changed: false,
         events: Vec::new(),
@@ -282,7 +284,12 @@ pub fn process(sh: &Shared, req: Request) -> Response<Body> {
         }
         Err(limited) => *limited,
     };
-    with_rate_headers(resp, rate)
+    let mut resp = with_rate_headers(resp, rate);
+    if faulty.waited_ms() > 0 {
+        resp.extensions_mut()
+            .insert(crate::wings::faulty::DaemonWait(faulty.waited_ms()));
+    }
+    resp
 }
 
 #[cfg(test)]

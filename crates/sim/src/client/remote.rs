@@ -19,17 +19,15 @@ pub fn server_config(st: &SimState, server: &Server, panel_url: &str) -> ServerC
                 .collect()
         })
         .unwrap_or_default();
+    let node = st.nodes.get(&server.node_id);
     ServerConfig {
         uuid: server.uuid.clone(),
         suspended: server.status.as_deref() == Some("suspended"),
         memory_mb: server.memory,
         disk_mb: server.disk,
         denylist,
-        node_token: st
-            .nodes
-            .get(&server.node_id)
-            .map(|n| n.daemon_token.clone())
-            .unwrap_or_default(),
+        node_token: node.map(|n| n.daemon_token.clone()).unwrap_or_default(),
+        upload_limit_mb: node.map_or(100, |n| n.upload_size),
         panel_url: panel_url.to_string(),
     }
 }

@@ -88,6 +88,8 @@ pub struct ServerConfig {
     pub node_token: String,
     /// The panel's URL, the only websocket `Origin` Wings accepts.
     pub panel_url: String,
+    /// The node's upload limit in MiB (`upload_size`, Wings `api.upload_limit`).
+    pub upload_limit_mb: i64,
 }
 
 /// What a daemon reports back to the panel on its own (`/api/remote/...`).

@@ -12,8 +12,13 @@
 mod archive;
 mod backups;
 pub mod console;
+pub mod faulty;
 mod files;
+mod jwt;
+mod multipart;
 pub mod power;
+pub mod routes;
+pub mod socket;
 mod stats;
 mod tree;
 
@@ -53,6 +58,8 @@ struct Daemon {
 pub struct Emulated {
     dialect: Dialect,
     clock: Clock,
+    /// When the daemon booted (sim seconds): tokens issued before are refused.
+    boot_s: i64,
     address: String,
     inner: Mutex<Daemon>,
 }
@@ -70,6 +77,7 @@ impl Emulated {
     pub fn new(dialect: Dialect, clock: Clock, address: String, timings: WingsTimings) -> Self {
         Emulated {
             dialect,
+            boot_s: clock.now(),
             clock,
             address,
             inner: Mutex::new(Daemon {

@@ -58,7 +58,11 @@ impl Default for Power {
 #[derive(Debug, PartialEq)]
 pub enum Refused {
     Suspended,
-    /// Starting a server that is already on, and the like: Wings only logs it.
+    /// Starting a server that is not offline.
+    AlreadyRunning,
+    /// Not a power action.
+    Unknown,
+    /// Stopping or killing a server that is off: nothing to do, no error.
     Ignored,
 }
 
@@ -147,7 +151,9 @@ impl Power {
                 self.restart_after_stop = false;
                 self.enter(State::Offline, now, c);
             }
-            _ => return Err(Refused::Ignored),
+            ("start", _) => return Err(Refused::AlreadyRunning),
+            ("stop" | "kill" | "restart", _) => return Err(Refused::Ignored),
+            _ => return Err(Refused::Unknown),
         }
         self.step(now, t, app, c);
         Ok(())
@@ -213,6 +219,15 @@ mod tests {
         assert_eq!(
             p.act("stop", false, 4_000, T, "x", &mut c),
             Err(Refused::Ignored)
+        );
+        assert_eq!(
+            p.act("dance", false, 4_000, T, "x", &mut c),
+            Err(Refused::Unknown)
+        );
+        p.act("start", false, 4_000, T, "x", &mut c).unwrap();
+        assert_eq!(
+            p.act("start", false, 4_000, T, "x", &mut c),
+            Err(Refused::AlreadyRunning)
         );
         assert_eq!(
             p.act("start", true, 4_000, T, "x", &mut c),
