@@ -285,7 +285,8 @@ impl SimHandle {
     pub fn state(&self) -> SimState {
         let wings = lock(&self.shared.wings).clone();
         let mut st = lock(&self.shared.state);
-        let settled = client::remote::settle(&mut st, wings.as_ref());
+        let settled = client::remote::settle(&mut st, wings.as_ref())
+            | client::runner::settle(&mut st, wings.as_ref(), &self.shared.url);
         if st.settle_installs() || settled {
             self.shared.save(&st);
         }

@@ -31,6 +31,7 @@ pub mod pipeline;
 pub(crate) mod remote;
 mod render;
 mod routes;
+pub(crate) mod runner;
 mod schedules;
 mod security;
 mod servers;

@@ -201,8 +201,13 @@ pub fn process(sh: &Shared, req: Request) -> Response<Body> {
         Err(e) => return err_response(sh, &route_error(req.method, req.path, e), json),
     };
     let wings = lock(&sh.wings).clone();
+    // The daemon as the faults make it look to the panel, for this request and for the
+    // schedule tasks that fall due before it.
+    let daemon_faults = lock(&sh.rt).faults.wings.clone();
+    let faulty = crate::wings::faulty::Faulty::new(wings.clone(), daemon_faults);
     let mut st = lock(&sh.state);
-    let settled = super::remote::settle(&mut st, wings.as_ref());
+    let settled = super::remote::settle(&mut st, wings.as_ref())
+        | super::runner::settle(&mut st, &faulty, &sh.url);
     if st.settle_installs() || settled {
         sh.save(&st);
     }
@@ -256,8 +261,6 @@ pub fn process(sh: &Shared, req: Request) -> Response<Body> {
         k.last_used_at = Some(now);
     }
     let query = crate::util::parse_query(req.query);
-    let daemon_faults = lock(&sh.rt).faults.wings.clone();
-    let faulty = crate::wings::faulty::Faulty::new(wings.clone(), daemon_faults);
     let mut cx = Cx {
         d: sh.dialect,
         base: &sh.url,

@@ -109,6 +109,18 @@ pub struct Task {
     pub updated_at: i64,
 }
 
+/// A task waiting in the panel's queue for its time (a schedule's run in progress).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ScheduleRun {
+    pub schedule_id: u64,
+    pub server_id: u64,
+    pub task_id: u64,
+    /// When it runs (sim ms).
+    pub due_ms: i64,
+    /// Started with `execute` (runs even when the schedule is inactive).
+    pub manual: bool,
+}
+
 /// A backup as the panel records it (the archive itself lives with Wings).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Backup {

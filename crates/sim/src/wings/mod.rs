@@ -265,6 +265,10 @@ impl Emulated {
                         400,
                         "Cannot start or restart a server that is suspended.",
                     )),
+                    Err(Refused::Unknown) => Err(fail(
+                        422,
+                        "The power action provided was not valid, should be one of \"stop\", \"start\", \"restart\", \"kill\"",
+                    )),
                     // Accepted (202): a refused action is only logged by Wings.
                     _ => Ok(WingsAnswer::Accepted),
                 }
