@@ -290,8 +290,8 @@ async fn a_token_for_another_server() {
             s.servers.insert(id, copy);
             id
         });
-        let path = format!("/api/client/servers/11111111-2222-4333-8444-555555555555/websocket");
-        let r = w.get(&w.owner_key, &path).await;
+        let path = "/api/client/servers/11111111-2222-4333-8444-555555555555/websocket";
+        let r = w.get(&w.owner_key, path).await;
         assert_eq!(r.code(), 200, "{d} {other}: {}", r.text);
         let foreign = r.json()["data"]["token"].as_str().unwrap().to_string();
         let mut ws = open(&url, Some(&w.t.sim.url())).await.unwrap();

@@ -74,3 +74,76 @@ impl Wings for Faulty {
         self.inner.emulated()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::wings::Unreachable;
+
+    struct Accepting;
+
+    impl Wings for Accepting {
+        fn call(&self, _: &Node, _: &Server, _: WingsCall) -> Result<WingsAnswer, WingsError> {
+            Ok(WingsAnswer::Accepted)
+        }
+    }
+
+    fn server_and_node() -> (Node, Server) {
+        let mut st = crate::state::SimState::new(crate::Dialect::Pterodactyl, true);
+        st.reindex();
+        let node = st.add_node(Default::default());
+        let sid = st.add_server(crate::state::ServerParams {
+            user_id: st.api_key_owner,
+            egg_id: *st.eggs.keys().next().unwrap_or(&1),
+            ..Default::default()
+        });
+        (st.nodes[&node].clone(), st.servers[&sid].clone())
+    }
+
+    #[test]
+    fn a_call_slower_than_the_panels_timeout_fails_as_unreachable_after_it() {
+        let (node, server) = server_and_node();
+        let slow = |ms| {
+            Faulty::new(
+                Arc::new(Accepting),
+                WingsFaults {
+                    slow_ms: ms,
+                    ..WingsFaults::default()
+                },
+            )
+        };
+        let w = slow(200);
+        assert_eq!(
+            w.call(&node, &server, WingsCall::Details),
+            Ok(WingsAnswer::Accepted)
+        );
+        assert_eq!(
+            w.call(&node, &server, WingsCall::Reinstall),
+            Ok(WingsAnswer::Accepted)
+        );
+        assert_eq!(w.waited_ms(), 400, "each call waits");
+        let w = slow(60_000);
+        assert_eq!(
+            w.call(&node, &server, WingsCall::Details),
+            Err(WingsError::Unreachable)
+        );
+        assert_eq!(w.waited_ms(), PANEL_TIMEOUT_MS);
+        let down = Faulty::new(
+            Arc::new(Accepting),
+            WingsFaults {
+                unreachable: true,
+                ..WingsFaults::default()
+            },
+        );
+        assert_eq!(
+            down.call(&node, &server, WingsCall::Details),
+            Err(WingsError::Unreachable)
+        );
+        assert_eq!(down.waited_ms(), 0, "refused at once");
+        assert!(
+            Faulty::new(Arc::new(Unreachable), WingsFaults::default())
+                .emulated()
+                .is_none()
+        );
+    }
+}
