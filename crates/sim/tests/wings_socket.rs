@@ -438,3 +438,65 @@ async fn a_suspended_server() {
         }
     }
 }
+
+/// Changing a subuser revokes their sockets: Pterodactyl denies the token's JTI on Wings,
+/// Pelican's malformed deauthorization drops every socket of the node (the owner's too).
+#[tokio::test]
+async fn changing_a_subuser_revokes_their_socket() {
+    for d in both() {
+        let w = world(d).await;
+        w.grant(&["websocket.connect", "control.console"]);
+        let (token, url) = token(&w, &w.sub_key).await;
+        let mut sub = open(&url, Some(&w.t.sim.url())).await.unwrap();
+        send(&mut sub, "auth", &[&token]).await;
+        until(&mut sub, "status").await;
+        let mut owner = session(&w).await;
+        let sub_uuid = w.t.sim.state().users[&w.sub].uuid.clone();
+        let r = w
+            .post(
+                &w.owner_key,
+                &w.srv(&format!("/users/{sub_uuid}")),
+                json!({"permissions": ["websocket.connect"]}),
+            )
+            .await;
+        assert_eq!(r.code(), 200, "{d}: {}", r.text);
+        match d {
+            Dialect::Pterodactyl => {
+                send(&mut sub, "send stats", &[]).await;
+                assert_eq!(
+                    next(&mut sub, 2_000).await,
+                    Some((
+                        "jwt error".into(),
+                        vec!["jwt: created too far in past (denylist)".into()]
+                    ))
+                );
+                send(&mut owner, "send stats", &[]).await;
+                let m = tokio::time::timeout(Duration::from_secs(2), owner.next())
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .unwrap();
+                assert!(
+                    m.to_text().unwrap().contains("\"stats\""),
+                    "the owner keeps the socket"
+                );
+                w.advance(1);
+                let (fresh, _) = self::token(&w, &w.sub_key).await;
+                send(&mut sub, "auth", &[&fresh]).await;
+                assert_eq!(next(&mut sub, 2_000).await.unwrap().0, "auth success");
+            }
+            Dialect::Pelican => {
+                for ws in [&mut sub, &mut owner] {
+                    // Frames sent before the drop may still be buffered; then the end.
+                    while let Some(Ok(Message::Text(t))) =
+                        tokio::time::timeout(Duration::from_secs(2), ws.next())
+                            .await
+                            .unwrap()
+                    {
+                        assert!(t.contains("stats"), "{t}");
+                    }
+                }
+            }
+        }
+    }
+}

@@ -43,6 +43,12 @@ pub enum WingsCall {
         truncate: bool,
         download_url: Option<String>,
     },
+    /// PT: `POST /api/servers/{uuid}/ws/deny` `{jtis}`: tokens with these JTIs issued until now
+    /// are refused.
+    DenyTokens { jtis: Vec<String> },
+    /// PL: `POST /api/deauthorize-user` with the panel's malformed body (client/subusers.md):
+    /// every websocket of every server on the node is dropped.
+    DeauthorizeUser,
     /// A `/api/servers/{uuid}/files/...` route with the body or query the panel forwards.
     Files {
         method: &'static str,

@@ -52,6 +52,11 @@ struct Daemon {
     reports: Vec<Report>,
     /// `unique_id`s of signed URLs already used, with when they may be forgotten (sim s).
     used_tokens: HashMap<String, i64>,
+    /// Denied JTIs and when (sim s): tokens with that JTI issued before are refused.
+    denied_jtis: HashMap<String, i64>,
+    /// Bumped per node token when the panel deauthorizes users: sockets of an older
+    /// generation are dropped.
+    deauthorized: HashMap<String, u64>,
 }
 
 /// The sim's Wings.
@@ -85,6 +90,8 @@ impl Emulated {
                 servers: HashMap::new(),
                 reports: Vec::new(),
                 used_tokens: HashMap::new(),
+                denied_jtis: HashMap::new(),
+                deauthorized: HashMap::new(),
             }),
         }
     }
@@ -210,6 +217,23 @@ impl Emulated {
         })
     }
 
+    /// Whether a token with this JTI issued at `iat` (sim s) was denied since.
+    pub fn jti_denied(&self, jti: &str, iat: i64) -> bool {
+        lock(&self.inner)
+            .denied_jtis
+            .get(jti)
+            .is_some_and(|at| iat < *at)
+    }
+
+    /// How often the node's sockets were dropped by a deauthorization.
+    pub fn deauthorizations(&self, node_token: &str) -> u64 {
+        lock(&self.inner)
+            .deauthorized
+            .get(node_token)
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// The daemon's state name of a server (`offline` when unknown).
     pub fn state(&self, uuid: &str) -> &'static str {
         self.with_server(uuid, |b, _| b.power.state.name())
@@ -316,6 +340,7 @@ impl Emulated {
                     .act("kill", false, now_ms, timings, app, &mut b.console);
                 b.start_restore(&uuid, truncate, now_ms + t.restore_ms as i64)
             }
+            WingsCall::DenyTokens { .. } | WingsCall::DeauthorizeUser => Ok(WingsAnswer::Accepted),
             WingsCall::Files { route, body, .. } => {
                 let denylist = b.config.denylist.clone();
                 let cx = fs_cx(self.dialect, &b.config, &denylist, now_ms / 1000);
@@ -335,7 +360,29 @@ fn fs_cx<'a>(d: Dialect, c: &ServerConfig, denylist: &'a [String], now: i64) -> 
 }
 
 impl Wings for Emulated {
-    fn call(&self, _: &Node, server: &Server, call: WingsCall) -> Result<WingsAnswer, WingsError> {
+    fn call(
+        &self,
+        node: &Node,
+        server: &Server,
+        call: WingsCall,
+    ) -> Result<WingsAnswer, WingsError> {
+        match call {
+            // `DenyJTI` stores the time; a token issued in that same second is denied too.
+            WingsCall::DenyTokens { jtis } => {
+                let mut d = lock(&self.inner);
+                let at = self.clock.now() + 1;
+                for j in jtis {
+                    d.denied_jtis.insert(j, at);
+                }
+                return Ok(WingsAnswer::Accepted);
+            }
+            WingsCall::DeauthorizeUser => {
+                let mut d = lock(&self.inner);
+                *d.deauthorized.entry(node.daemon_token.clone()).or_default() += 1;
+                return Ok(WingsAnswer::Accepted);
+            }
+            _ => {}
+        }
         let timings = lock(&self.inner).timings;
         self.with_server(&server.uuid, |b, _| self.dispatch(b, call, &timings))
             .unwrap_or_else(|| {

@@ -86,7 +86,7 @@ async fn upgrade(sh: Arc<Shared>, mut parts: Parts, uuid: String) -> Response<Bo
             let _ = socket.send(Message::Close(Some(frame))).await;
             return;
         }
-        let mut s = Session::new(sh, uuid, config.node_token, d.boot_s);
+        let mut s = Session::new(sh, uuid, config.node_token, d);
         s.run(d, socket).await;
     })
 }
@@ -109,11 +109,15 @@ struct Session {
     frames: u32,
     /// Wings refuses tokens issued before it booted.
     boot_s: i64,
+    /// The node's deauthorizations when the socket opened.
+    generation: u64,
 }
 
 impl Session {
-    fn new(sh: Arc<Shared>, uuid: String, node_token: String, boot_s: i64) -> Session {
+    fn new(sh: Arc<Shared>, uuid: String, node_token: String, d: &Emulated) -> Session {
         Session {
+            generation: d.deauthorizations(&node_token),
+            boot_s: d.boot_s,
             sh,
             uuid,
             node_token,
@@ -125,7 +129,6 @@ impl Session {
             next_expiry_check_ms: 0,
             next_stats_ms: 0,
             frames: 0,
-            boot_s,
         }
     }
 
@@ -201,7 +204,7 @@ impl Session {
         if self.expired_by_fault || exp * 1000 < d.now_ms() {
             return Some("jwt: exp claim is invalid");
         }
-        if self.denylisted(c) {
+        if self.denylisted(d, c) {
             return Some("jwt: created too far in past (denylist)");
         }
         if !has_permission(c, "websocket.connect") {
@@ -213,10 +216,12 @@ impl Session {
         None
     }
 
-    fn denylisted(&self, c: &Value) -> bool {
-        c.get("iat")
-            .and_then(Value::as_i64)
-            .is_none_or(|iat| iat < self.boot_s)
+    /// Issued before Wings booted, or before its JTI was denied (`Denylisted`).
+    fn denylisted(&self, d: &Emulated, c: &Value) -> bool {
+        let Some(iat) = c.get("iat").and_then(Value::as_i64) else {
+            return true;
+        };
+        iat < self.boot_s || d.jti_denied(str_claim(c, "jti"), iat)
     }
 
     fn can(&self, permission: &str) -> bool {
@@ -268,6 +273,9 @@ impl Session {
     }
 
     async fn poll(&mut self, d: &Emulated, socket: &mut WebSocket) -> Result<(), Cut> {
+        if d.deauthorizations(&self.node_token) != self.generation {
+            return Err(Cut);
+        }
         if !self.listening {
             return Ok(());
         }
@@ -379,7 +387,7 @@ impl Session {
                     .await;
             }
         };
-        if self.denylisted(&claims) {
+        if self.denylisted(d, &claims) {
             return self
                 .send_error(socket, Some("jwt: created too far in past (denylist)"), "")
                 .await;
