@@ -312,8 +312,9 @@ pub fn err_response(sh: &Shared, e: &ApiErr, json: bool) -> Response<Body> {
 pub fn out_response(o: Out) -> Response<Body> {
     match o.body {
         OutBody::Json(s) => json_response(o.status, s),
-        OutBody::Text(content_type, s) => {
-            let mut r = json_response(o.status, s);
+        OutBody::Bytes(content_type, b) => {
+            let mut r = json_response(o.status, String::new());
+            *r.body_mut() = Body::from(b);
             r.headers_mut()
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
             r

@@ -512,3 +512,42 @@ async fn pelican_refuses_a_token_of_another_scope() {
             .unwrap();
     assert_eq!(r.status(), 404);
 }
+
+/// A file that is not UTF-8: Pterodactyl passes its bytes through, Pelican converts them
+/// (ISO-8859-1 as the fallback, UTF-16 by its byte-order mark).
+#[tokio::test]
+async fn contents_encoding_per_dialect() {
+    for d in both() {
+        let w = world(d).await;
+        let url = signed_url(&w, "/files/upload").await;
+        let mut body = b"--B0UND\r\nContent-Disposition: form-data; name=\"files\"; filename=\"motd.txt\"\r\n\r\n".to_vec();
+        body.extend_from_slice(b"caf\xe9");
+        body.extend_from_slice(b"\r\n--B0UND--\r\n");
+        let r =
+            w.t.c
+                .post(format!("{url}&directory=/"))
+                .header("Content-Type", "multipart/form-data; boundary=B0UND")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+        assert_eq!(r.status(), 200, "{d}");
+        let r =
+            w.t.c
+                .get(format!(
+                    "{}{}",
+                    w.t.sim.url(),
+                    w.srv("/files/contents?file=motd.txt")
+                ))
+                .bearer_auth(&w.owner_key)
+                .send()
+                .await
+                .unwrap();
+        assert_eq!(r.headers()["content-type"], "text/plain; charset=utf-8");
+        let bytes = r.bytes().await.unwrap().to_vec();
+        match d {
+            Dialect::Pterodactyl => assert_eq!(bytes, b"caf\xe9", "raw"),
+            Dialect::Pelican => assert_eq!(bytes, "café".as_bytes(), "converted"),
+        }
+    }
+}

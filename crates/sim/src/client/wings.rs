@@ -64,6 +64,8 @@ pub enum WingsAnswer {
     Accepted,
     Json(Value),
     Text(String),
+    /// A file's bytes (`files/contents`).
+    Bytes(Vec<u8>),
 }
 
 /// Why a call failed.

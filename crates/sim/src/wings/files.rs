@@ -110,9 +110,7 @@ fn contents(tree: &Tree, cx: &FsCx, file: &str) -> Answer {
             400,
             "Cannot perform that action: file is a directory.",
         )),
-        Some(e) => Ok(WingsAnswer::Text(
-            String::from_utf8_lossy(e.content.as_deref().unwrap_or_default()).into_owned(),
-        )),
+        Some(e) => Ok(WingsAnswer::Bytes(e.content.clone().unwrap_or_default())),
     }
 }
 
