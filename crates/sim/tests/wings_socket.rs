@@ -500,3 +500,35 @@ async fn changing_a_subuser_revokes_their_socket() {
         }
     }
 }
+
+/// A reinstall's output reaches only tokens with `admin.websocket.install` (root admins); the
+/// start and end of the install reach everyone.
+#[tokio::test]
+async fn install_output_only_for_admins() {
+    for d in both() {
+        let w = world(d).await;
+        let mut owner = session(&w).await;
+        let (token, url) = token(&w, &w.admin_key).await;
+        let mut admin = open(&url, Some(&w.t.sim.url())).await.unwrap();
+        send(&mut admin, "auth", &[&token]).await;
+        until(&mut admin, "status").await;
+        let r = w
+            .post(&w.owner_key, &w.srv("/settings/reinstall"), json!({}))
+            .await;
+        assert_eq!(r.code(), 202, "{d}: {}", r.text);
+        let mut admin_events = Vec::new();
+        while let Some((e, _)) = next(&mut admin, 400).await {
+            admin_events.push(e);
+        }
+        assert_eq!(
+            admin_events,
+            ["install started", "install output", "install completed"],
+            "{d}"
+        );
+        let mut read = Vec::new();
+        while let Some((e, _)) = next(&mut owner, 400).await {
+            read.push(e);
+        }
+        assert_eq!(read, ["install started", "install completed"], "{d}");
+    }
+}

@@ -1,8 +1,8 @@
 //! `/servers/{server}/files/...` (client/files.md): the panel checks the permission and the
 //! request, then forwards to Wings — except the download and upload URLs, which the panel signs
 //! itself. What Wings answers (listings, contents, archives) is turned into the panels'
-//! objects here; with the sim's unreachable daemon every forwarded route fails as it does on a
-//! panel whose node is down.
+//! objects here (the emulated Wings' volume is in `crate::wings::files`); with an unreachable
+//! daemon every forwarded route fails as it does on a panel whose node is down.
 
 use super::ctx::Cx;
 use super::jwt::{Scope, TokenRequest, sign};

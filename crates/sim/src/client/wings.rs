@@ -8,9 +8,9 @@
 //! through the [`Wings`] trait; how a failure reaches the client is the panel's business and
 //! stays here ([`daemon_error`]).
 //!
-//! The sim ships [`Unreachable`], which answers every call the way a daemon that cannot be
-//! reached does. A Wings emulation implements [`Wings`] and is installed with
-//! `SimHandle::set_wings`; nothing else changes.
+//! The sim's daemon is the emulated Wings (`crate::wings`). [`Unreachable`] answers every call
+//! the way a daemon that cannot be reached does (tests install it, or any other [`Wings`],
+//! with `SimHandle::set_wings`); the panel's side does not change.
 
 use crate::response::{ApiErr, GENERIC_DETAIL};
 use crate::state::{Node, Server};
@@ -146,7 +146,7 @@ pub trait Wings: Send + Sync {
     }
 }
 
-/// The sim's daemon until a Wings emulation is plugged in: never reachable.
+/// A daemon that is never reachable (a node that is down).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Unreachable;
 
