@@ -205,6 +205,7 @@ pub fn set_faults(sh: &Shared, f: Faults) {
     let mut rt = lock(&sh.rt);
     rt.rule_hits = vec![0; f.rules.len()];
     rt.requests = 0;
+    rt.socket_drops_left = f.wings.socket_drops;
     rt.faults = f;
 }
 

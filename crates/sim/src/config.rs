@@ -68,6 +68,26 @@ pub struct Faults {
     pub db_lock: DbLock,
     /// Fields of an older panel release: dropped from writes, missing from responses.
     pub legacy: LegacyFields,
+    /// The node's daemon misbehaving.
+    pub wings: WingsFaults,
+}
+
+/// Faults of the emulated Wings (`PUT /__sim/faults` `{"wings": {...}}`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct WingsFaults {
+    /// The panel cannot reach the daemon (each dialect's connection error).
+    pub unreachable: bool,
+    /// Each panel→daemon call takes this long; from the panel's 15-second HTTP timeout on it
+    /// fails as unreachable after waiting that long.
+    pub slow_ms: u64,
+    /// A console socket is cut (no close frame) after sending this many frames ...
+    pub socket_drop_after_frames: Option<u32>,
+    /// ... on this many sockets (0: every socket).
+    pub socket_drops: u32,
+    /// A console socket's token counts as expired after this many frames (once per socket,
+    /// until the client authenticates again).
+    pub token_expiry_after_frames: Option<u32>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -39,8 +39,10 @@ pub async fn accept_loop(
                         async move { serve_one(shared, req, peer).await }
                     });
                     // A service error (fault "drop") makes hyper close the connection unanswered.
+                    // Upgrades: the emulated Wings' console websocket.
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                        .with_upgrades()
                         .await;
                 });
             }
@@ -144,6 +146,10 @@ async fn serve_one(
     if path == "/__sim" || path.starts_with("/__sim/") {
         return Ok(admin::admin(&sh, &method, &path, &parts.headers, &bytes));
     }
+    // The daemon's routes are not the panel's: no request log, no panel faults.
+    if crate::wings::routes::is_daemon_path(&path) {
+        return Ok(crate::wings::socket::serve(sh, parts, &bytes).await);
+    }
     let full = if query.is_empty() {
         path.clone()
     } else {
@@ -206,6 +212,9 @@ async fn serve_one(
                 process(&sh, &method, &path, &query, &parts.headers, &bytes)
             };
             drop(held);
+            if let Some(wait) = resp.extensions().get::<crate::wings::faulty::DaemonWait>() {
+                tokio::time::sleep(Duration::from_millis(wait.0)).await;
+            }
             match plan.after {
                 Some(FaultAction::Drop { .. }) => {
                     sh.log_finish(seq, 0);
@@ -303,8 +312,9 @@ pub fn err_response(sh: &Shared, e: &ApiErr, json: bool) -> Response<Body> {
 pub fn out_response(o: Out) -> Response<Body> {
     match o.body {
         OutBody::Json(s) => json_response(o.status, s),
-        OutBody::Text(content_type, s) => {
-            let mut r = json_response(o.status, s);
+        OutBody::Bytes(content_type, b) => {
+            let mut r = json_response(o.status, String::new());
+            *r.body_mut() = Body::from(b);
             r.headers_mut()
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
             r

@@ -21,6 +21,7 @@ mod rules;
 mod state;
 mod stock;
 mod util;
+mod wings;
 
 pub use clock::Clock;
 pub use db_lock::DbLock;
@@ -34,11 +35,15 @@ pub use state::{
     UserParams, database_name,
 };
 
-pub use client::wings::{Unreachable, Wings, WingsAnswer, WingsCall, WingsError};
+pub use client::wings::{
+    Report, ServerConfig, Unreachable, Wings, WingsAnswer, WingsCall, WingsError,
+};
 pub use client::{default_client_token, totp};
 pub use config::{
-    FaultAction, FaultRule, Faults, LoggedRequest, SimConfig, SimError, default_token,
+    FaultAction, FaultRule, Faults, LoggedRequest, SimConfig, SimError, WingsFaults, default_token,
 };
+pub use state::WingsTimings;
+pub use wings::Emulated as EmulatedWings;
 
 use persist::{load_state, save_state};
 use std::net::SocketAddr;
@@ -57,6 +62,8 @@ struct Runtime {
     window_count: u32,
     /// Client API requests per minute and user; None = off.
     client_rate_limit: Option<u32>,
+    /// How many more console sockets the `socket_drop_after_frames` fault cuts.
+    socket_drops_left: u32,
 }
 
 /// Everything the request handlers share.
@@ -170,12 +177,23 @@ impl Sim {
                 window_start: Instant::now(),
                 window_count: 0,
                 client_rate_limit: config.client_rate_limit,
+                socket_drops_left: config.faults.wings.socket_drops,
             }),
             writes: db_lock::Writes::default(),
             log: Mutex::new((0, Vec::new())),
             client_windows: Mutex::new(client::Windows::default()),
             wings: Mutex::new(Arc::new(Unreachable)),
         });
+        {
+            let st = lock(&shared.state);
+            let daemon = wings::Emulated::new(
+                config.dialect,
+                st.clock.clone(),
+                shared.url.clone(),
+                st.settings.wings,
+            );
+            *lock(&shared.wings) = Arc::new(daemon);
+        }
         {
             let st = lock(&shared.state);
             shared.save(&st);
@@ -223,6 +241,15 @@ impl SimHandle {
     pub fn set_wings(&self, wings: Arc<dyn Wings>) {
         *lock(&self.shared.wings) = wings;
     }
+    /// The emulated daemon's last console lines of a server (empty when another daemon is
+    /// plugged in or the daemon has not met the server yet).
+    pub fn console(&self, server_uuid: &str) -> Vec<String> {
+        let wings = lock(&self.shared.wings).clone();
+        wings
+            .emulated()
+            .map(|w| w.logs(server_uuid))
+            .unwrap_or_default()
+    }
     /// Moves the sim's clock forward (installs, throttles, rate-limit windows, timestamps).
     pub fn advance_clock(&self, by: std::time::Duration) {
         lock(&self.shared.state)
@@ -256,8 +283,11 @@ impl SimHandle {
         lock(&self.shared.log).1.clear();
     }
     pub fn state(&self) -> SimState {
+        let wings = lock(&self.shared.wings).clone();
         let mut st = lock(&self.shared.state);
-        if st.settle_installs() {
+        let settled = client::remote::settle(&mut st, wings.as_ref())
+            | client::runner::settle(&mut st, wings.as_ref(), &self.shared.url);
+        if st.settle_installs() || settled {
             self.shared.save(&st);
         }
         st.clone()

@@ -19,8 +19,8 @@ pub struct Out {
 pub enum Body {
     Empty,
     Json(String),
-    /// A body with its own content type (file contents).
-    Text(&'static str, String),
+    /// Bytes with their own content type (file contents, which need not be UTF-8).
+    Bytes(&'static str, Vec<u8>),
 }
 
 impl Out {
@@ -30,10 +30,10 @@ impl Out {
             body: Body::Json(s),
         }
     }
-    pub fn text(status: u16, content_type: &'static str, s: String) -> Out {
+    pub fn bytes(status: u16, content_type: &'static str, b: Vec<u8>) -> Out {
         Out {
             status,
-            body: Body::Text(content_type, s),
+            body: Body::Bytes(content_type, b),
         }
     }
     pub fn empty() -> Out {

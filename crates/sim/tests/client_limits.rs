@@ -154,6 +154,7 @@ async fn pelican_restore_limiter_counts_three_per_fifteen_minutes() {
 #[tokio::test]
 async fn pterodactyl_limits_only_file_pulls_per_user() {
     let w = world(Dialect::Pterodactyl).await;
+    w.without_wings();
     for i in 0..3 {
         let r = hit(
             &w,

@@ -388,6 +388,7 @@ async fn startup_variables_and_settings() {
 async fn backups_list_lock_delete_and_limits() {
     for d in both() {
         let w = world(d).await;
+        w.without_wings();
         let now = w.t.sim.state().now();
         w.t.sim.mutate(|s| {
             s.insert_backup(backup(w.server, 1, now, BackupKind::Successful));
@@ -509,6 +510,7 @@ async fn backups_list_lock_delete_and_limits() {
 async fn resources_are_cached_twenty_seconds() {
     for d in both() {
         let w = world(d).await;
+        w.without_wings();
         let r = w.get(&w.owner_key, &w.srv("/resources")).await;
         match d {
             Dialect::Pterodactyl => assert_eq!(r.code(), 504, "{}", r.text),

@@ -168,6 +168,7 @@ async fn task_rules_limit_and_backup_tasks() {
 async fn run_now_hands_the_first_task_to_wings() {
     for d in both() {
         let w = world(d).await;
+        w.without_wings();
         let id = schedule(&w, body(false)).await;
         let path = w.srv(&format!("/schedules/{id}/execute"));
         let r = w.post(&w.owner_key, &path, json!({})).await;

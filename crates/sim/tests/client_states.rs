@@ -174,6 +174,7 @@ async fn servers_install_for_a_while_then_serve() {
 async fn client_reinstall_rolls_back_when_wings_is_unreachable() {
     for d in both() {
         let w = world(d).await;
+        w.without_wings();
         let r = w
             .post(&w.owner_key, &w.srv("/settings/reinstall"), json!({}))
             .await;

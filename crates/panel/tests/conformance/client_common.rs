@@ -251,6 +251,8 @@ impl FakeWings {
             WingsCall::Backup { .. } => "backup",
             WingsCall::DeleteBackup { .. } => "delete-backup",
             WingsCall::RestoreBackup { .. } => "restore",
+            WingsCall::DenyTokens { .. } => "deny-tokens",
+            WingsCall::DeauthorizeUser => "deauthorize-user",
             WingsCall::Files { route, .. } => route,
         }
     }

@@ -6,7 +6,7 @@
 
 use super::access::unauthorized;
 use super::ctx::Cx;
-use super::jwt::{Scope, TokenRequest, connection_address, sign};
+use super::jwt::{Scope, TokenRequest, sign};
 use super::listing::{Links, paginate};
 use super::servers::owned;
 use super::wings::{WingsCall, WingsError, daemon_error};
@@ -428,7 +428,7 @@ fn download_url(st: &mut SimState, cx: &Cx, sid: u64, id: u64) -> Result<String,
     );
     Ok(format!(
         "{}/download/backup?token={token}",
-        connection_address(cx.d, &node)
+        cx.daemon_address(&node)
     ))
 }
 

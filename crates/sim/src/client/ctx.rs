@@ -125,7 +125,17 @@ impl Cx<'_> {
         let Some(node) = st.nodes.get(&server.node_id) else {
             return Err(WingsError::Unreachable);
         };
+        self.wings
+            .sync(&super::remote::server_config(st, server, self.base));
         self.wings.call(node, server, call)
+    }
+
+    /// Where the node's daemon is reached: the sim's own address when it serves the daemon,
+    /// else the node's connection address.
+    pub fn daemon_address(&self, node: &crate::state::Node) -> String {
+        self.wings
+            .address()
+            .unwrap_or_else(|| super::jwt::connection_address(self.d, node))
     }
 
     /// Records an activity entry (`server:...` entries name their server).

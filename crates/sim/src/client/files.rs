@@ -1,11 +1,11 @@
 //! `/servers/{server}/files/...` (client/files.md): the panel checks the permission and the
 //! request, then forwards to Wings — except the download and upload URLs, which the panel signs
 //! itself. What Wings answers (listings, contents, archives) is turned into the panels'
-//! objects here; with the sim's unreachable daemon every forwarded route fails as it does on a
-//! panel whose node is down.
+//! objects here (the emulated Wings' volume is in `crate::wings::files`); with an unreachable
+//! daemon every forwarded route fails as it does on a panel whose node is down.
 
 use super::ctx::Cx;
-use super::jwt::{Scope, TokenRequest, connection_address, sign};
+use super::jwt::{Scope, TokenRequest, sign};
 use super::servers::owned;
 use super::wings::{WingsAnswer, WingsCall, daemon_error};
 use crate::render::{close, open};
@@ -208,10 +208,7 @@ fn signed_url(st: &mut SimState, cx: &mut Cx, sid: u64, download: bool) -> Res {
     if download {
         cx.log("server:file.download", Some(sid), json!({"file": file}));
     }
-    let url = format!(
-        "{}/{kind}/file?token={token}",
-        connection_address(cx.d, &node)
-    );
+    let url = format!("{}/{kind}/file?token={token}", cx.daemon_address(&node));
     let body = json!({"object": "signed_url", "attributes": {"url": url}});
     Ok(Out::json(200, body.to_string()))
 }
@@ -250,16 +247,34 @@ fn forward(st: &mut SimState, cx: &mut Cx, sid: u64, route: Route) -> Res {
         .wings(st, sid, wings_call(cx, route))
         .map_err(|e| daemon_error(cx.d, &e))?;
     log(cx, sid, route);
+    let answer = match answer {
+        WingsAnswer::Text(t) => WingsAnswer::Bytes(t.into_bytes()),
+        a => a,
+    };
     match (route, answer) {
         (Route::List, WingsAnswer::Json(Value::Array(items))) => {
             let mut w = W::new();
             crate::render::list(&mut w, items.iter(), file_object);
             Ok(Out::json(200, w.s))
         }
-        // Both running panels answer with the charset (the source reading expected
-        // Pterodactyl to send plain `text/plain`).
-        (Route::Contents, WingsAnswer::Text(text)) => {
-            Ok(Out::text(200, "text/plain; charset=utf-8", text))
+        // The panel reads Wings' Content-Length first (`*_FILES_MAX_EDIT_SIZE`).
+        (Route::Contents, WingsAnswer::Bytes(b))
+            if b.len() as u64 > st.settings.files_max_edit_size =>
+        {
+            Err(ApiErr::display(
+                "FileSizeTooLargeException",
+                "The file you are attempting to open is too large to view in the file editor.",
+            ))
+        }
+        // Pterodactyl hands the bytes on as they are; Pelican converts them to UTF-8. Both
+        // running panels answer with the charset (the source reading expected Pterodactyl to
+        // send plain `text/plain`).
+        (Route::Contents, WingsAnswer::Bytes(b)) => {
+            let body = match cx.d {
+                Dialect::Pterodactyl => b,
+                Dialect::Pelican => convert_to_utf8(b),
+            };
+            Ok(Out::bytes(200, "text/plain; charset=utf-8", body))
         }
         (Route::Compress, WingsAnswer::Json(f)) => {
             let mut w = W::new();
@@ -315,4 +330,50 @@ fn file_object(w: &mut W, f: &Value) {
     w.k_str("created_at", &s("created"));
     w.k_str("modified_at", &s("modified"));
     close(w);
+}
+
+/// Pelican's `convert_to_utf8` helper: valid UTF-8 as is, UTF-16 by its byte-order mark,
+/// anything else read as ISO-8859-1 (every byte is valid there).
+fn convert_to_utf8(b: Vec<u8>) -> Vec<u8> {
+    if std::str::from_utf8(&b).is_ok() {
+        return b;
+    }
+    let utf16 = |rest: &[u8], big: bool| -> Vec<u8> {
+        let units: Vec<u16> = rest
+            .chunks_exact(2)
+            .map(|c| {
+                if big {
+                    u16::from_be_bytes([c[0], c[1]])
+                } else {
+                    u16::from_le_bytes([c[0], c[1]])
+                }
+            })
+            .collect();
+        String::from_utf16_lossy(&units).into_bytes()
+    };
+    match b.as_slice() {
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, false),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, true),
+        latin1 => latin1
+            .iter()
+            .map(|&c| c as char)
+            .collect::<String>()
+            .into_bytes(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::convert_to_utf8;
+
+    #[test]
+    fn pelican_reads_what_is_not_utf8_as_latin1_or_utf16() {
+        assert_eq!(
+            convert_to_utf8("héllo".as_bytes().to_vec()),
+            "héllo".as_bytes()
+        );
+        assert_eq!(convert_to_utf8(vec![b'c', 0xE9]), "cé".as_bytes());
+        assert_eq!(convert_to_utf8(vec![0xFF, 0xFE, b'h', 0, b'i', 0]), b"hi");
+        assert_eq!(convert_to_utf8(vec![0xFE, 0xFF, 0, b'h']), b"h");
+    }
 }

@@ -9,7 +9,8 @@
 //! - one module per resource: [`servers`], [`settings`], [`startup`], [`databases`],
 //!   [`network`], [`subusers`], [`schedules`] + [`tasks`] (+ [`cron`]), [`backups`], [`files`],
 //!   [`account`] (+ [`security`]: SSH keys, two-factor), [`activity`];
-//! - [`wings`]: the seam where a Wings emulation plugs in (the sim's daemon is unreachable).
+//! - [`wings`]: the seam where the daemon plugs in (the emulated Wings by default), [`remote`]
+//!   (what the daemon reports back), [`runner`] (schedules on the clock).
 
 mod access;
 mod account;
@@ -19,17 +20,19 @@ mod conflict;
 mod cron;
 mod ctx;
 mod databases;
-mod digest;
+pub(crate) mod digest;
 mod files;
 mod hashid;
-mod jwt;
+pub(crate) mod jwt;
 mod limits;
 mod listing;
 mod network;
 mod permissions;
 pub mod pipeline;
+pub(crate) mod remote;
 mod render;
 mod routes;
+pub(crate) mod runner;
 mod schedules;
 mod security;
 mod servers;

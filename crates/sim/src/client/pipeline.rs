@@ -200,8 +200,15 @@ pub fn process(sh: &Shared, req: Request) -> Response<Body> {
         Ok(r) => r,
         Err(e) => return err_response(sh, &route_error(req.method, req.path, e), json),
     };
+    let wings = lock(&sh.wings).clone();
+    // The daemon as the faults make it look to the panel, for this request and for the
+    // schedule tasks that fall due before it.
+    let daemon_faults = lock(&sh.rt).faults.wings.clone();
+    let faulty = crate::wings::faulty::Faulty::new(wings.clone(), daemon_faults);
     let mut st = lock(&sh.state);
-    if st.settle_installs() {
+    let settled = super::remote::settle(&mut st, wings.as_ref())
+        | super::runner::settle(&mut st, &faulty, &sh.url);
+    if st.settle_installs() || settled {
         sh.save(&st);
     }
     let early = (sh.dialect == Dialect::Pelican).then(|| bind(&st, &route));
@@ -254,7 +261,6 @@ pub fn process(sh: &Shared, req: Request) -> Response<Body> {
         k.last_used_at = Some(now);
     }
     let query = crate::util::parse_query(req.query);
-    let wings = lock(&sh.wings).clone();
     let mut cx = Cx {
         d: sh.dialect,
         base: &sh.url,
@@ -264,7 +270,7 @@ pub fn process(sh: &Shared, req: Request) -> Response<Body> {
         user,
         key,
         ip: req.peer.to_string(),
-        wings: wings.as_ref(),
+        wings: &faulty,
         body_text: String::from_utf8_lossy(req.body).into_owned(),
         changed: false,
         events: Vec::new(),
@@ -281,7 +287,12 @@ pub fn process(sh: &Shared, req: Request) -> Response<Body> {
         }
         Err(limited) => *limited,
     };
-    with_rate_headers(resp, rate)
+    let mut resp = with_rate_headers(resp, rate);
+    if faulty.waited_ms() > 0 {
+        resp.extensions_mut()
+            .insert(crate::wings::faulty::DaemonWait(faulty.waited_ms()));
+    }
+    resp
 }
 
 #[cfg(test)]

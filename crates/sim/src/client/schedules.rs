@@ -3,11 +3,9 @@
 //! a 400, as on the running panels; Pterodactyl does not validate `month` and fails with a 500
 //! without it), delete, and "run now", whose first task goes to Wings inside the request.
 
-use super::backups::Failure;
 use super::cron;
 use super::ctx::Cx;
 use super::tasks;
-use super::wings::{WingsCall, WingsError, daemon_error};
 use crate::render::{close, list, open, open_rels};
 use crate::response::{ApiErr, Out, Res, validate};
 use crate::rules::{Validator, php_string, string_column_max};
@@ -279,125 +277,20 @@ fn save(st: &mut SimState, cx: &mut Cx, sid: u64, existing: Option<u64>) -> Res 
     one(st, id)
 }
 
-/// Ends a run: nothing queued, not processing, `last_run_at` now.
-fn complete(st: &mut SimState, id: u64) {
-    let now = st.now();
-    if let Some(s) = st.schedules.get_mut(&id) {
-        s.is_processing = false;
-        s.last_run_at = Some(now);
-        for t in &mut s.tasks {
-            t.is_queued = false;
-        }
-    }
-}
-
-/// `POST .../execute`: marks the schedule processing and runs its first task now. The daemon
-/// does the work; later tasks would run from the panel's queue (the Wings emulation's part), so
-/// the run ends after the first task here.
+/// `POST .../execute`: runs the schedule now, even when inactive (`runner::start`): the first
+/// task inside the request, the rest from the panel's queue on the sim's clock.
 fn execute(st: &mut SimState, cx: &mut Cx, sid: u64, id: u64) -> Res {
     cx.access(st, sid)?.require("schedule.update")?;
     let s = st.schedules.get(&id).ok_or_else(ApiErr::not_found)?;
-    let Some(first) = s
-        .tasks
-        .iter()
-        .min_by_key(|t| (t.sequence_id, t.id))
-        .cloned()
-    else {
+    if s.tasks.is_empty() {
         return Err(ApiErr::display(
             "DisplayException",
             "Cannot process schedule for task execution: no tasks are registered.",
         ));
-    };
-    let now = st.now();
-    let next = cron::parse(
-        &s.cron.minute,
-        &s.cron.hour,
-        &s.cron.day_of_month,
-        &s.cron.month,
-        &s.cron.day_of_week,
-    )
-    .and_then(|c| c.next_after(now));
-    let (online_only, name) = (s.only_when_online, s.name.clone());
-    if let Some(s) = st.schedules.get_mut(&id) {
-        s.is_processing = true;
-        s.next_run_at = next;
-        if let Some(t) = s.tasks.iter_mut().find(|t| t.id == first.id) {
-            t.is_queued = true;
-        }
     }
+    let name = s.name.clone();
     cx.changed = true;
-    let outcome = if online_only && !server_online(st, cx, sid) {
-        Ok(())
-    } else {
-        run_first_task(st, cx, sid, &first)
-    };
-    complete(st, id);
-    outcome?;
+    super::runner::start(st, cx, sid, id, true)?;
     cx.log("server:schedule.execute", Some(sid), json!({"name": name}));
     Ok(Out::json(202, "[]".into()))
-}
-
-/// Whether Wings reports the server in a state `only_when_online` runs in (an unreachable
-/// daemon counts as offline).
-fn server_online(st: &SimState, cx: &Cx, sid: u64) -> bool {
-    let state = match cx.wings(st, sid, WingsCall::Details) {
-        Ok(super::wings::WingsAnswer::Json(v)) => v
-            .get("state")
-            .and_then(Value::as_str)
-            .unwrap_or("offline")
-            .to_string(),
-        _ => return false,
-    };
-    let offline: &[&str] = match cx.d {
-        Dialect::Pterodactyl => &["offline", "stopping"],
-        Dialect::Pelican => &["offline", "missing"],
-    };
-    !offline.contains(&state.as_str())
-}
-
-/// `RunTaskJob` for the first task, inside the request: a daemon failure fails the request
-/// unless the task may fail (Pterodactyl: any daemon error; Pelican: only an unreachable one).
-fn run_first_task(st: &mut SimState, cx: &mut Cx, sid: u64, t: &Task) -> Result<(), ApiErr> {
-    if st.servers.get(&sid).is_some_and(|s| s.status.is_some()) {
-        return Ok(());
-    }
-    let call = match t.action.as_str() {
-        "power" => WingsCall::Power {
-            signal: t.payload.clone(),
-        },
-        "command" => WingsCall::Command {
-            command: t.payload.clone(),
-        },
-        "backup" => {
-            return match super::backups::scheduled(st, cx, sid, &t.payload) {
-                Ok(()) => Ok(()),
-                Err(Failure::Panel(e)) => Err(e),
-                Err(Failure::Daemon(e)) => tolerate(cx.d, t, e),
-            };
-        }
-        "delete_files" => WingsCall::Files {
-            method: "POST",
-            route: "delete",
-            body: json!({"root": "/", "files": t.payload.lines().collect::<Vec<_>>()}),
-        },
-        _ => return Err(ApiErr::server("InvalidArgumentException")),
-    };
-    match cx.wings(st, sid, call) {
-        Ok(_) => Ok(()),
-        // Pelican's command task uses a client that never sees the daemon's HTTP errors.
-        Err(WingsError::Status { .. }) if cx.d == Dialect::Pelican && t.action == "command" => {
-            Ok(())
-        }
-        Err(e) => tolerate(cx.d, t, e),
-    }
-}
-
-/// A daemon failure of a task: survived with `continue_on_failure` (Pelican: only when the
-/// daemon was unreachable), else the request fails with it.
-fn tolerate(d: Dialect, t: &Task, e: WingsError) -> Result<(), ApiErr> {
-    if t.continue_on_failure && (d == Dialect::Pterodactyl || e == WingsError::Unreachable) {
-        Ok(())
-    } else {
-        Err(daemon_error(d, &e))
-    }
 }

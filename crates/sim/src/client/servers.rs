@@ -4,7 +4,7 @@
 
 use super::access::{Access, forbidden};
 use super::ctx::Cx;
-use super::jwt::{Scope, TokenRequest, connection_address, sign};
+use super::jwt::{Scope, TokenRequest, sign};
 use super::listing::{Links, paginate, per_page};
 use super::render::render_server;
 use super::wings::{WingsAnswer, WingsCall, WingsError, daemon_error};
@@ -267,7 +267,8 @@ pub fn websocket(st: &mut SimState, cx: &Cx, sid: u64) -> Res {
             ],
         },
     );
-    let socket = connection_address(cx.d, &node)
+    let socket = cx
+        .daemon_address(&node)
         .replacen("https://", "wss://", 1)
         .replacen("http://", "ws://", 1);
     let body = json!({"data": {"token": token, "socket": format!("{socket}/api/servers/{}/ws", server.uuid)}});

@@ -7,6 +7,7 @@ use super::access::{Access, forbidden, unauthorized};
 use super::ctx::Cx;
 use super::permissions::names;
 use super::render::render_subuser;
+use super::wings::WingsCall;
 use crate::render::list;
 use crate::response::{ApiErr, Out, Res, validate};
 use crate::rules::{Validator, php_string, string_column_max};
@@ -280,6 +281,7 @@ fn update(st: &mut SimState, cx: &mut Cx, sid: u64, id: u64) -> Res {
     validate(v)?;
     let new = cleaned(st, cx, sid);
     let row = st.subusers.get(&id).ok_or_else(ApiErr::not_found)?;
+    let user = row.user_id;
     let mut old_sorted = names_of(&row.permissions);
     old_sorted.sort();
     let mut new_sorted = names_of(&new);
@@ -296,7 +298,7 @@ fn update(st: &mut SimState, cx: &mut Cx, sid: u64, id: u64) -> Res {
             s.updated_at = now;
         }
         cx.changed = true;
-        // Revoking the user's websocket tokens on Wings is best effort and not modelled.
+        revoke(st, cx, sid, user);
         cx.log(
             "server:subuser.update",
             Some(sid),
@@ -315,10 +317,29 @@ fn delete(st: &mut SimState, cx: &mut Cx, sid: u64, id: u64) -> Res {
         .map(|u| u.email.clone())
         .unwrap_or_default();
     cx.changed = true;
+    revoke(st, cx, sid, row.user_id);
     cx.log(
         "server:subuser.delete",
         Some(sid),
         json!({"email": email, "revoked": true}),
     );
     Ok(Out::empty())
+}
+
+/// The user's websocket tokens for this server, revoked on Wings (best effort: a daemon
+/// failure does not fail the request). PT denies the JTI `md5(user_id . server_uuid)`; PL's
+/// job drops every socket on the node (its body is malformed).
+fn revoke(st: &SimState, cx: &Cx, sid: u64, user: u64) {
+    let Some(server) = st.servers.get(&sid) else {
+        return;
+    };
+    let call = match cx.d {
+        Dialect::Pterodactyl => WingsCall::DenyTokens {
+            jtis: vec![super::digest::md5_hex(
+                format!("{user}{}", server.uuid).as_bytes(),
+            )],
+        },
+        Dialect::Pelican => WingsCall::DeauthorizeUser,
+    };
+    let _ = cx.wings(st, sid, call);
 }

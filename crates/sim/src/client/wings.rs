@@ -8,9 +8,9 @@
 //! through the [`Wings`] trait; how a failure reaches the client is the panel's business and
 //! stays here ([`daemon_error`]).
 //!
-//! The sim ships [`Unreachable`], which answers every call the way a daemon that cannot be
-//! reached does. A Wings emulation implements [`Wings`] and is installed with
-//! `SimHandle::set_wings`; nothing else changes.
+//! The sim's daemon is the emulated Wings (`crate::wings`). [`Unreachable`] answers every call
+//! the way a daemon that cannot be reached does (tests install it, or any other [`Wings`],
+//! with `SimHandle::set_wings`); the panel's side does not change.
 
 use crate::response::{ApiErr, GENERIC_DETAIL};
 use crate::state::{Node, Server};
@@ -43,6 +43,12 @@ pub enum WingsCall {
         truncate: bool,
         download_url: Option<String>,
     },
+    /// PT: `POST /api/servers/{uuid}/ws/deny` `{jtis}`: tokens with these JTIs issued until now
+    /// are refused.
+    DenyTokens { jtis: Vec<String> },
+    /// PL: `POST /api/deauthorize-user` with the panel's malformed body (client/subusers.md):
+    /// every websocket of every server on the node is dropped.
+    DeauthorizeUser,
     /// A `/api/servers/{uuid}/files/...` route with the body or query the panel forwards.
     Files {
         method: &'static str,
@@ -58,6 +64,8 @@ pub enum WingsAnswer {
     Accepted,
     Json(Value),
     Text(String),
+    /// A file's bytes (`files/contents`).
+    Bytes(Vec<u8>),
 }
 
 /// Why a call failed.
@@ -73,6 +81,41 @@ pub enum WingsError {
     },
 }
 
+/// What the daemon knows of a server from the panel (`GET /api/remote/servers/{uuid}`), sent
+/// before each call so it is never stale.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ServerConfig {
+    pub uuid: String,
+    pub suspended: bool,
+    /// Limits in MiB (0: unlimited).
+    pub memory_mb: i64,
+    pub disk_mb: i64,
+    /// The egg's `file_denylist` patterns.
+    pub denylist: Vec<String>,
+    /// The node's daemon token (signs the tokens Wings checks).
+    pub node_token: String,
+    /// The panel's URL, the only websocket `Origin` Wings accepts.
+    pub panel_url: String,
+    /// The node's upload limit in MiB (`upload_size`, Wings `api.upload_limit`).
+    pub upload_limit_mb: i64,
+}
+
+/// What a daemon reports back to the panel on its own (`/api/remote/...`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Report {
+    /// `POST /api/remote/backups/{backup}`.
+    BackupCompleted {
+        server: String,
+        backup: String,
+        successful: bool,
+        checksum: String,
+        size: i64,
+        at_ms: i64,
+    },
+    /// `POST /api/remote/backups/{backup}/restore`.
+    RestoreCompleted { server: String, backup: String },
+}
+
 /// A node's daemon as the panel sees it.
 pub trait Wings: Send + Sync {
     fn call(
@@ -81,9 +124,29 @@ pub trait Wings: Send + Sync {
         server: &Server,
         call: WingsCall,
     ) -> Result<WingsAnswer, WingsError>;
+
+    /// The panel's configuration of a server, handed over before each call.
+    fn sync(&self, _config: &ServerConfig) {}
+
+    /// Work that finished on the daemon's own clock since the last time, for the panel to
+    /// record; `timings` are the sim's current settings.
+    fn settle(&self, _timings: &crate::state::WingsTimings) -> Vec<Report> {
+        Vec::new()
+    }
+
+    /// Where this daemon is served, when the sim serves it (`http://127.0.0.1:PORT`): the
+    /// signed URLs and the websocket address point there instead of the node's FQDN.
+    fn address(&self) -> Option<String> {
+        None
+    }
+
+    /// The emulated daemon behind this one, for the websocket and the signed URLs.
+    fn emulated(&self) -> Option<&crate::wings::Emulated> {
+        None
+    }
 }
 
-/// The sim's daemon until a Wings emulation is plugged in: never reachable.
+/// A daemon that is never reachable (a node that is down).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Unreachable;
 

@@ -109,6 +109,18 @@ pub struct Task {
     pub updated_at: i64,
 }
 
+/// A task waiting in the panel's queue for its time (a schedule's run in progress).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ScheduleRun {
+    pub schedule_id: u64,
+    pub server_id: u64,
+    pub task_id: u64,
+    /// When it runs (sim ms).
+    pub due_ms: i64,
+    /// Started with `execute` (runs even when the schedule is inactive).
+    pub manual: bool,
+}
+
 /// A backup as the panel records it (the archive itself lives with Wings).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Backup {
@@ -191,6 +203,35 @@ pub struct PanelSettings {
     pub editable_descriptions: bool,
     /// Account API keys per user.
     pub api_key_limit: u32,
+    /// `*_FILES_MAX_EDIT_SIZE`: the largest file `files/contents` shows (bytes).
+    pub files_max_edit_size: u64,
+    /// How long the emulated Wings takes for its background work.
+    pub wings: WingsTimings,
+}
+
+/// The emulated daemon's timings (sim milliseconds).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct WingsTimings {
+    /// offline → starting → running.
+    pub start_ms: u64,
+    /// stopping → offline.
+    pub stop_ms: u64,
+    /// A backup from pending to completed.
+    pub backup_ms: u64,
+    /// A restore, during which the panel answers 409.
+    pub restore_ms: u64,
+}
+
+impl Default for WingsTimings {
+    fn default() -> Self {
+        WingsTimings {
+            start_ms: 3_000,
+            stop_ms: 2_000,
+            backup_ms: 5_000,
+            restore_ms: 5_000,
+        }
+    }
 }
 
 impl Default for PanelSettings {
@@ -207,6 +248,8 @@ impl Default for PanelSettings {
             backup_throttle_period: 600,
             editable_descriptions: true,
             api_key_limit: 25,
+            files_max_edit_size: 4 * 1024 * 1024,
+            wings: WingsTimings::default(),
         }
     }
 }

@@ -10,7 +10,8 @@ mod rows;
 mod seed;
 
 pub use client::{
-    ActivityLog, ApiKey, Backup, Cron, PanelSettings, Schedule, SshKey, Subuser, Task,
+    ActivityLog, ApiKey, Backup, Cron, PanelSettings, Schedule, ScheduleRun, SshKey, Subuser, Task,
+    WingsTimings,
 };
 pub use databases::{
     DATABASE_NAME_MAX, DatabaseHostParams, database_name, new_database_password,
@@ -99,6 +100,9 @@ pub struct SimState {
     pub schedules: BTreeMap<u64, Schedule>,
     #[serde(default)]
     pub backups: BTreeMap<u64, Backup>,
+    /// Schedule tasks queued for a later time.
+    #[serde(default)]
+    pub schedule_runs: Vec<ScheduleRun>,
     /// The newest activity entries (oldest dropped beyond [`ACTIVITY_KEPT`]).
     #[serde(default)]
     pub activity: Vec<ActivityLog>,
@@ -150,6 +154,7 @@ impl PartialEq for SimState {
             && self.subusers == o.subusers
             && self.schedules == o.schedules
             && self.backups == o.backups
+            && self.schedule_runs == o.schedule_runs
             && self.activity == o.activity
             && self.settings == o.settings
             && self.installs == o.installs
@@ -180,6 +185,7 @@ impl SimState {
             subusers: BTreeMap::new(),
             schedules: BTreeMap::new(),
             backups: BTreeMap::new(),
+            schedule_runs: Vec::new(),
             activity: Vec::new(),
             settings: PanelSettings::default(),
             installs: BTreeMap::new(),

@@ -147,6 +147,12 @@ pub async fn world_with(cfg: SimConfig) -> World {
 }
 
 impl World {
+    /// Swaps the emulated daemon for one that cannot be reached (tests of the panel's answers
+    /// to a node that is down).
+    pub fn without_wings(&self) {
+        self.t.sim.set_wings(Arc::new(roost_sim::Unreachable));
+    }
+
     pub fn pt(&self) -> bool {
         self.d == Dialect::Pterodactyl
     }
