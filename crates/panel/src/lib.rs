@@ -57,8 +57,8 @@ pub use client::{
 };
 pub use client_api::*;
 pub use console::{
-    BackupCompleted, Console, ConsoleConfig, ConsoleError, ConsoleEvent, FeatureMatch, NetworkStats,
-    ReconnectPolicy, ServerStatus, Stats,
+    BackupCompleted, Console, ConsoleConfig, ConsoleError, ConsoleEvent, FeatureMatch,
+    NetworkStats, ReconnectPolicy, ServerStatus, Stats,
 };
 pub use contention::observe_contention;
 pub use error::{FieldError, PanelError, PanelSaid};

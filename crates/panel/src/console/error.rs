@@ -55,7 +55,9 @@ pub enum ConsoleError {
     OriginRefused { server: String, origin: String },
     /// Wings answered the upgrade with another HTTP status (404: the server is unknown to that
     /// node; Pelican's 400: too many open sockets for the server).
-    #[error("console of {server}: Wings answered the websocket upgrade of {url} with {status}: {body}")]
+    #[error(
+        "console of {server}: Wings answered the websocket upgrade of {url} with {status}: {body}"
+    )]
     Refused {
         server: String,
         url: String,

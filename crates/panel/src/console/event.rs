@@ -111,7 +111,10 @@ pub enum ConsoleEvent {
     /// runs. The session goes on.
     DaemonError(String),
     /// An event this client does not know (or whose arguments it could not read), kept as sent.
-    Other { event: String, args: Vec<String> },
+    Other {
+        event: String,
+        args: Vec<String>,
+    },
     /// A frame that is not the socket's JSON shape (Wings itself drops such frames).
     Malformed(String),
     /// The first `auth success` of the session.
@@ -128,10 +131,15 @@ pub enum ConsoleEvent {
     },
     /// A new socket is authenticated after `attempt` attempts. Output in between is not
     /// replayed (ask with [`Console::send_logs`](crate::Console::send_logs)).
-    Reconnected { attempt: u32 },
+    Reconnected {
+        attempt: u32,
+    },
     /// The token route was rate limited (Pelican: 5 a minute per server): the session waits
     /// `wait` and asks again.
-    TokenWait { wait: Duration, cause: String },
+    TokenWait {
+        wait: Duration,
+        cause: String,
+    },
 }
 
 /// A decoded inbound frame: the ones that steer the session, or an event for the caller.
@@ -256,7 +264,10 @@ mod tests {
             decode(r#"{"event":"token expiring","args":[]}"#),
             Inbound::TokenExpiring
         );
-        assert_eq!(decode(r#"{"event":"token expired"}"#), Inbound::TokenExpired);
+        assert_eq!(
+            decode(r#"{"event":"token expired"}"#),
+            Inbound::TokenExpired
+        );
         assert_eq!(
             decode(r#"{"event":"jwt error","args":["jwt: exp claim is invalid"]}"#),
             Inbound::JwtError("jwt: exp claim is invalid".into())

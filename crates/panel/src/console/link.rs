@@ -79,7 +79,10 @@ impl Ctx {
     }
 
     /// Token, socket, `auth`, `auth success`.
-    pub(crate) async fn establish(&self, events: &EventSender) -> Result<Established, ConsoleError> {
+    pub(crate) async fn establish(
+        &self,
+        events: &EventSender,
+    ) -> Result<Established, ConsoleError> {
         let creds = self.token(events).await?;
         let mut ws = self.open(&creds.socket).await?;
         let early = self.authenticate(&mut ws, &creds).await?;
@@ -155,7 +158,12 @@ impl Ctx {
         loop {
             let next = tokio::time::timeout_at(deadline, ws.next()).await;
             let message = match next {
-                Err(_) => return Err(ConsoleError::AuthTimeout { server: server(), after }),
+                Err(_) => {
+                    return Err(ConsoleError::AuthTimeout {
+                        server: server(),
+                        after,
+                    });
+                }
                 Ok(None) => return Err(lost("the socket closed before `auth success`".into())),
                 Ok(Some(Err(e))) => return Err(lost(e.to_string())),
                 Ok(Some(Ok(m))) => m,
