@@ -35,6 +35,9 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+/// How long [`Console::close`] lets the session say goodbye to Wings.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
 /// How reconnects are paced: attempt `n` waits `base_delay · 2^(n-1)`, capped at `max_delay`,
 /// scaled into 50–100 % by jitter (the same pure backoff as HTTP retries).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,14 +183,18 @@ impl Console {
         self.send(Outbound::Stats, "send stats").await
     }
 
-    /// Closes the socket and waits for the session to end.
+    /// Closes the socket and waits (briefly) for the session to end; a session between
+    /// reconnect attempts is stopped where it is.
     pub async fn close(mut self) {
         let (closed_tx, _) = mpsc::channel(1);
         drop(std::mem::replace(&mut self.outbound, closed_tx));
-        if let Some(task) = self.task.take() {
+        if let Some(mut task) = self.task.take() {
             // Reading on lets a session blocked on a full channel see the close.
             let drain = async { while self.events.recv().await.is_some() {} };
-            let _ = tokio::join!(task, drain);
+            let ended = async { tokio::join!(&mut task, drain) };
+            if tokio::time::timeout(CLOSE_GRACE, ended).await.is_err() {
+                task.abort();
+            }
         }
     }
 
@@ -220,5 +227,26 @@ impl Drop for Console {
         if let Some(task) = self.task.take() {
             task.abort();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reconnect_delays_double_are_capped_and_jittered() {
+        let p = ReconnectPolicy {
+            max_attempts: 5,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(350),
+        };
+        assert_eq!(p.delay(1, 1.0), Duration::from_millis(100));
+        assert_eq!(p.delay(1, 0.0), Duration::from_millis(50));
+        assert_eq!(p.delay(2, 1.0), Duration::from_millis(200));
+        assert_eq!(p.delay(3, 1.0), Duration::from_millis(350));
+        assert_eq!(p.delay(40, 0.0), Duration::from_millis(175));
+        // Attempt 0 does not exist; it reads as the first.
+        assert_eq!(p.delay(0, 1.0), p.delay(1, 1.0));
     }
 }

@@ -230,6 +230,8 @@ impl Wings {
             while let Ok((tcp, _)) = listener.accept().await {
                 let origin = expected_origin.lock().unwrap().clone();
                 let down = *d.lock().unwrap();
+                // The callback's shape is tungstenite's.
+                #[allow(clippy::result_large_err)]
                 let check =
                     move |req: &Request, resp: Response| -> Result<Response, ErrorResponse> {
                         let seen = req.headers().get("origin").and_then(|v| v.to_str().ok());
