@@ -83,6 +83,11 @@ impl Panel {
             permissions.iter().map(|p| p.to_string()).collect();
     }
 
+    /// Hands out another socket URL from now on.
+    pub fn set_socket(&self, socket: &str) {
+        self.state.lock().unwrap().socket = socket.to_string();
+    }
+
     /// Slows every token answer down (output keeps flowing meanwhile).
     pub fn set_delay(&self, delay: Duration) {
         self.state.lock().unwrap().delay = delay;

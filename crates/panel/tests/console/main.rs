@@ -384,3 +384,28 @@ async fn a_deleted_server_ends_the_session_without_reconnecting() {
     assert!(end.is_none(), "{end:?}");
     assert_eq!(s.panel.token_requests(), 1, "no reconnect");
 }
+
+#[tokio::test]
+async fn wss_goes_through_rustls_and_a_failed_handshake_is_a_connect_error() {
+    // A node that accepts TCP and hangs up: the TLS handshake fails (no panic over a missing
+    // crypto provider: the tree has rustls with ring only, as reqwest uses it).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let socket = format!(
+        "wss://{}/api/servers/{}/ws",
+        listener.local_addr().unwrap(),
+        fake::UUID
+    );
+    tokio::spawn(async move {
+        while let Ok((conn, _)) = listener.accept().await {
+            drop(conn);
+        }
+    });
+    let s = setup(Dialect::Pterodactyl).await;
+    s.panel.set_socket(&socket);
+    let e = failed(connecting(&s.api, fast())).await;
+    assert!(
+        matches!(&e, ConsoleError::Connect { url, .. } if *url == socket),
+        "{e:?}"
+    );
+    assert!(!e.is_permanent(), "a node that hangs up may come back");
+}
