@@ -38,6 +38,7 @@
 mod account;
 mod client;
 mod client_api;
+mod console;
 mod contention;
 mod detect;
 mod endpoint;
@@ -55,6 +56,10 @@ pub use client::{
     ClientConfig, DEFAULT_PAGE_SIZE, PanelClient, RateLimit, dialect_hint_from_token,
 };
 pub use client_api::*;
+pub use console::{
+    BackupCompleted, Console, ConsoleConfig, ConsoleError, ConsoleEvent, FeatureMatch,
+    NetworkStats, ReconnectPolicy, ServerStatus, Stats,
+};
 pub use contention::observe_contention;
 pub use error::{FieldError, PanelError, PanelSaid};
 pub use kinds::allocation::AllocationBody;
