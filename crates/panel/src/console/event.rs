@@ -129,11 +129,15 @@ pub enum ConsoleEvent {
         delay: Duration,
         cause: String,
     },
-    /// A new socket is authenticated after `attempt` attempts. Output in between is not
-    /// replayed (ask with [`Console::send_logs`](crate::Console::send_logs)).
+    /// A new socket is authenticated after `attempt` attempts. The output written while the
+    /// socket was down follows as [`Output`](ConsoleEvent::Output), taken from Wings' replay
+    /// of its last 150 lines, without the lines already passed on.
     Reconnected {
         attempt: u32,
     },
+    /// More output was written while the socket was down (or its token had expired) than
+    /// Wings replays: lines between the last one passed on and the next are lost.
+    OutputLost,
     /// The token route was rate limited (Pelican: 5 a minute per server): the session waits
     /// `wait` and asks again.
     TokenWait {

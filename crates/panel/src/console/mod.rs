@@ -10,11 +10,14 @@
 //! * a dropped socket is reopened with a fresh token, with exponential backoff and jitter and a
 //!   bounded number of attempts, each reported ([`ConsoleEvent::Reconnecting`]); a rate-limited
 //!   token route is waited out and reported ([`ConsoleEvent::TokenWait`]);
+//! * output missed while the socket was down or its token expired is caught up from Wings'
+//!   replay of its last lines, without passing on a line twice (`catchup.rs`);
 //! * events the token does not allow (`control.console` for commands, `control.*` for power)
 //!   are refused before sending: Wings would drop them without a word.
 //!
 //! Tokens live in [`Secret`](roost_model::Secret)s and only ever reach the `auth` frame.
 
+mod catchup;
 mod claims;
 mod error;
 mod event;
@@ -88,6 +91,9 @@ pub struct ConsoleConfig {
     pub token_wait: Duration,
     /// Events held for a slow reader before the session stops reading the socket.
     pub buffer: usize,
+    /// After asking Wings for its last lines (to catch up on missed output), how long without
+    /// another line ends the replay.
+    pub catchup_quiet: Duration,
 }
 
 impl Default for ConsoleConfig {
@@ -100,6 +106,7 @@ impl Default for ConsoleConfig {
             max_token_waits: 3,
             token_wait: Duration::from_secs(15),
             buffer: 1024,
+            catchup_quiet: Duration::from_millis(300),
         }
     }
 }

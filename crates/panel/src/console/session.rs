@@ -4,6 +4,7 @@
 //! reconnects with a fresh token when the socket drops.
 
 use crate::client_api::{ServerState, WebsocketCredentials};
+use crate::console::catchup::{REPLAYED_LINES, Recent, unseen};
 use crate::console::claims::Grants;
 use crate::console::error::ConsoleError;
 use crate::console::event::{ConsoleEvent, Inbound, Outbound, auth_frame, decode};
@@ -30,6 +31,8 @@ pub(crate) struct Session {
     pub outbound: mpsc::Receiver<Outbound>,
     pub grants: Arc<Mutex<Grants>>,
     pub rng: SmallRng,
+    /// The console lines last passed on, to continue from after missed output.
+    pub recent: Recent,
 }
 
 /// How one socket's life ended.
@@ -56,6 +59,11 @@ struct Socket {
     expired: bool,
     renewals_in_a_row: u32,
     deleted: bool,
+    /// Output may have been missed (a new socket, or a renewal after expiry): ask Wings for
+    /// its last lines.
+    catch_up: bool,
+    /// The replay being collected, and when it counts as finished.
+    replay: Option<(Vec<String>, Instant)>,
 }
 
 impl Session {
@@ -71,12 +79,15 @@ impl Session {
             outbound,
             grants,
             rng: SmallRng::from_os_rng(),
+            recent: Recent::default(),
         }
     }
 
     pub(crate) async fn run(mut self, mut ws: Ws) {
+        let mut resumed = false;
         loop {
-            let ended = self.drive(&mut ws).await;
+            let ended = self.drive(&mut ws, resumed).await;
+            resumed = true;
             let cause = match ended {
                 Ended::Finished => return,
                 Ended::Failed(e) => {
@@ -95,26 +106,44 @@ impl Session {
         }
     }
 
-    /// One socket, until it drops or the session ends.
-    async fn drive(&mut self, ws: &mut Ws) -> Ended {
+    /// One socket, until it drops or the session ends. `resumed`: it replaces one that
+    /// dropped, so output may have been missed.
+    async fn drive(&mut self, ws: &mut Ws, resumed: bool) -> Ended {
         let mut s = Socket {
             renewal: Renewal::Idle,
             expired: false,
             renewals_in_a_row: 0,
             deleted: false,
+            catch_up: resumed,
+            replay: None,
         };
+        let ended = self.drive_socket(ws, &mut s).await;
+        // What a cut-short replay brought is passed on; the next socket continues from it.
+        if !matches!(ended, Ended::Finished) {
+            self.finish_replay(&mut s).await;
+        }
+        ended
+    }
+
+    async fn drive_socket(&mut self, ws: &mut Ws, s: &mut Socket) -> Ended {
         loop {
+            if std::mem::take(&mut s.catch_up)
+                && let Some(ended) = self.ask_replay(ws, s).await
+            {
+                return ended;
+            }
             let may_send = !s.expired && !matches!(s.renewal, Renewal::Awaiting(_));
             let deadline = match s.renewal {
                 Renewal::Awaiting(at) => Some(at),
                 _ => None,
             };
+            let replay_done = s.replay.as_ref().map(|(_, at)| *at);
             tokio::select! {
                 message = ws.next() => {
                     let ended = match message {
                         None => Some(Ended::Dropped("the socket closed".into())),
                         Some(Err(e)) => Some(Ended::Dropped(e.to_string())),
-                        Some(Ok(m)) => self.on_message(&mut s, m).await,
+                        Some(Ok(m)) => self.on_message(s, m).await,
                     };
                     if let Some(ended) = ended {
                         return ended;
@@ -130,7 +159,12 @@ impl Session {
                     }
                 }
                 fetched = fetch(&mut s.renewal) => {
-                    if let Some(ended) = self.on_token(ws, &mut s, fetched).await {
+                    if let Some(ended) = self.on_token(ws, s, fetched).await {
+                        return ended;
+                    }
+                }
+                _ = sleep_until(replay_done) => {
+                    if let Some(ended) = self.finish_replay(s).await {
                         return ended;
                     }
                 }
@@ -155,6 +189,8 @@ impl Session {
             Inbound::AuthSuccess => {
                 if matches!(s.renewal, Renewal::Awaiting(_)) {
                     s.renewal = Renewal::Idle;
+                    // Wings sent `jwt error` instead of output while the token was expired.
+                    s.catch_up |= s.expired;
                     s.expired = false;
                     s.renewals_in_a_row = 0;
                     return self.emit(ConsoleEvent::TokenRenewed).await;
@@ -175,11 +211,52 @@ impl Session {
                 reason,
             })),
             Inbound::DaemonError(message) => self.emit(ConsoleEvent::DaemonError(message)).await,
+            Inbound::Event(ConsoleEvent::Output(line)) => match &mut s.replay {
+                Some((lines, done)) => {
+                    lines.push(line);
+                    *done = Instant::now() + self.ctx.config.catchup_quiet;
+                    if lines.len() >= 2 * REPLAYED_LINES {
+                        return self.finish_replay(s).await;
+                    }
+                    None
+                }
+                None => self.emit_output(line).await,
+            },
             Inbound::Event(event) => {
                 s.deleted |= event == ConsoleEvent::Deleted;
                 self.emit(event).await
             }
         }
+    }
+
+    /// Asks Wings for its last lines, unless nothing was passed on yet (then there is nothing
+    /// to continue from, and the caller did not ask for old output).
+    async fn ask_replay(&mut self, ws: &mut Ws, s: &mut Socket) -> Option<Ended> {
+        if self.recent.is_empty() || s.replay.is_some() {
+            return None;
+        }
+        if let Err(e) = ws.send(Message::text(Outbound::Logs.encode())).await {
+            return Some(Ended::Dropped(e.to_string()));
+        }
+        s.replay = Some((Vec::new(), Instant::now() + self.ctx.config.catchup_quiet));
+        None
+    }
+
+    /// The replay is over: passes on the lines not passed on before.
+    async fn finish_replay(&mut self, s: &mut Socket) -> Option<Ended> {
+        let (lines, _) = s.replay.take()?;
+        let new = unseen(&self.recent, &lines);
+        if new.gap
+            && let Some(ended) = self.emit(ConsoleEvent::OutputLost).await
+        {
+            return Some(ended);
+        }
+        for line in new.lines {
+            if let Some(ended) = self.emit_output(line).await {
+                return Some(ended);
+            }
+        }
+        None
     }
 
     fn on_close(&self, frame: Option<&CloseFrame>, s: &Socket) -> Ended {
@@ -295,6 +372,11 @@ impl Session {
         if let Ok(mut g) = self.grants.lock() {
             *g = grants;
         }
+    }
+
+    async fn emit_output(&mut self, line: String) -> Option<Ended> {
+        self.recent.push(&line);
+        self.emit(ConsoleEvent::Output(line)).await
     }
 
     /// Passes an event on; the caller having gone ends the session.

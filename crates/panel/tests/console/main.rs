@@ -1,9 +1,10 @@
 //! The websocket console against a fake panel (the token route) and a fake Wings that checks
-//! the Origin and the tokens, scripted frame by frame (client/websocket.md). A later test
-//! against the simulator's Wings only needs a `ClientApi` of the simulator and its server id.
+//! the Origin and the tokens, scripted frame by frame (client/websocket.md); and against the
+//! simulator's emulated Wings (`sim.rs`).
 
 mod fake;
 mod renewal;
+mod sim;
 
 use fake::{Panel, SERVER, STEP, Wings, error};
 use roost_panel::{

@@ -54,10 +54,13 @@ async fn token_expired_mid_stream_renews_and_holds_commands_until_the_new_auth()
     console.send_command("say still here").await.unwrap();
     conn.expect_auth(&s.panel).await;
     conn.send("auth success", &[]).await;
+    // Output written while the token was expired never came: the session asks for Wings'
+    // tail first, and passes on only what it had not.
+    assert_eq!(conn.recv().await.unwrap().0, "send logs");
     let (event, args) = conn.recv().await.unwrap();
     assert_eq!(event, "send command");
     assert_eq!(args[0], "say still here");
-    conn.output(4..=5).await;
+    conn.output(1..=5).await;
     let (got, others) = until_line(&mut console, "line 5").await;
     assert_eq!(got, lines(4..=5));
     assert_eq!(others, vec![ConsoleEvent::TokenRenewed]);
@@ -111,9 +114,13 @@ async fn a_dropped_socket_reconnects_with_a_fresh_token_and_output_continues() {
     let mut conn = s.wings.conn().await;
     let second = conn.accept_auth(&s.panel).await;
     assert_ne!(first, second, "a fresh token for the new socket");
+    // Lines written while the socket was down: asked for before anything else.
+    assert_eq!(conn.recv().await.unwrap().0, "send logs");
     assert_eq!(conn.recv().await.unwrap().0, "send command");
     conn.send("status", &["running"]).await;
-    conn.output(4..=6).await;
+    // Wings' tail (lines 1–5, of which 4 and 5 were missed), then live output.
+    conn.output(1..=5).await;
+    conn.output(6..=6).await;
     assert_eq!(
         next(&mut console).await,
         ConsoleEvent::Reconnected { attempt: 1 }
