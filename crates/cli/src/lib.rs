@@ -9,6 +9,7 @@ mod drifting;
 pub mod exit;
 mod importing;
 mod interrupt;
+mod ops;
 mod output;
 mod planning;
 mod progress;
@@ -60,6 +61,11 @@ enum Command {
     Drift(drifting::DriftArgs),
     /// Write manifests that describe an existing panel (resources are adopted explicitly).
     Import(importing::ImportArgs),
+    /// Day-2 operations on servers: status, power, console commands, the live console.
+    Server {
+        #[command(subcommand)]
+        command: ops::ServerCommand,
+    },
     /// Run the panel simulator.
     Sim {
         #[command(subcommand)]
@@ -131,6 +137,7 @@ pub fn main() -> ExitCode {
         Command::Apply(args) => block_on(applying::run(args)),
         Command::Drift(args) => block_on(drifting::run(args)),
         Command::Import(args) => block_on(importing::run(args)),
+        Command::Server { command } => block_on(ops::run(command)),
         Command::Sim {
             command:
                 SimCommand::Serve {
