@@ -7,30 +7,17 @@
 mod common;
 
 use common::cli::Run;
+use common::ops::{ops, ready};
 use common::panel::Panel;
 use common::sim_state::server_by_name;
 use common::{p, small};
 use roost_sim::{Dialect, Faults, WingsFaults};
 
-/// The small fleet applied, with Wings' power transitions short.
-fn ready(d: Dialect) -> Panel {
-    let panel = Panel::start(d);
-    panel.apply_ok(&small(d));
-    panel.mutate(|s| {
-        s.settings.wings.start_ms = 300;
-        s.settings.wings.stop_ms = 300;
-    });
-    panel
-}
-
 /// `roost server ARGS --dir <the small fleet>` with the admin's client key.
 fn server(panel: &Panel, args: &[&str]) -> Run {
-    let dir = small(panel.dialect());
     let mut all = vec!["server"];
     all.extend_from_slice(args);
-    all.extend(["--dir", p(&dir)]);
-    let token = panel.sim.client_token();
-    panel.roost_env(&all, &[("ROOST_CLIENT_TOKEN", &token)])
+    ops(panel, &all)
 }
 
 /// Every server's state, past the panel's 20-second cache of Wings' answer.

@@ -66,6 +66,11 @@ enum Command {
         #[command(subcommand)]
         command: ops::ServerCommand,
     },
+    /// A server's backups: list, create, lock, unlock, delete, restore, download.
+    Backup {
+        #[command(subcommand)]
+        command: ops::backup::BackupCommand,
+    },
     /// Run the panel simulator.
     Sim {
         #[command(subcommand)]
@@ -138,6 +143,7 @@ pub fn main() -> ExitCode {
         Command::Drift(args) => block_on(drifting::run(args)),
         Command::Import(args) => block_on(importing::run(args)),
         Command::Server { command } => block_on(ops::run(command)),
+        Command::Backup { command } => block_on(ops::backup::run(command)),
         Command::Sim {
             command:
                 SimCommand::Serve {

@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod manifests;
 pub mod messy;
+pub mod ops;
 pub mod panel;
 pub mod redact;
 pub mod sim_state;

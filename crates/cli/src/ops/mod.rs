@@ -3,6 +3,7 @@
 //! (a client key: `ROOST_CLIENT_TOKEN`, or the variable the panel block's `client-token-env`
 //! names) and, for the console and `--wait`, the websocket to Wings.
 
+pub mod backup;
 mod console;
 mod power;
 mod select;

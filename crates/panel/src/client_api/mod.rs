@@ -29,6 +29,7 @@ mod ops;
 mod schedules;
 mod servers;
 mod settings;
+mod signed;
 mod subusers;
 mod verify;
 mod wire;
