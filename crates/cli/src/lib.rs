@@ -71,6 +71,11 @@ enum Command {
         #[command(subcommand)]
         command: ops::backup::BackupCommand,
     },
+    /// A server's files: ls, get, put, rm, mv, cp, chmod, mkdir, compress, decompress.
+    Files {
+        #[command(subcommand)]
+        command: ops::files::FilesCommand,
+    },
     /// Run the panel simulator.
     Sim {
         #[command(subcommand)]
@@ -144,6 +149,7 @@ pub fn main() -> ExitCode {
         Command::Import(args) => block_on(importing::run(args)),
         Command::Server { command } => block_on(ops::run(command)),
         Command::Backup { command } => block_on(ops::backup::run(command)),
+        Command::Files { command } => block_on(ops::files::run(command)),
         Command::Sim {
             command:
                 SimCommand::Serve {

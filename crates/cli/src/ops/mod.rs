@@ -5,6 +5,7 @@
 
 pub mod backup;
 mod console;
+pub mod files;
 mod power;
 mod select;
 mod status;

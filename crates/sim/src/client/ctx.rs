@@ -28,6 +28,7 @@ pub struct Cx<'a> {
     pub wings: &'a dyn Wings,
     /// The raw request body (file writes send the content as is).
     pub body_text: String,
+    pub body_raw: Vec<u8>,
     /// Set by handlers that changed state.
     pub changed: bool,
     /// Activity entries the request logged.

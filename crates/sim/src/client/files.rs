@@ -230,15 +230,18 @@ fn wings_call(cx: &Cx, route: Route) -> WingsCall {
         Route::Download | Route::Upload => ("GET", "none"),
     };
     let mut body = cx.input.clone();
+    let mut raw = Vec::new();
     if route == Route::Write
         && let Some(o) = body.as_object_mut()
     {
         o.insert("content".into(), Value::from(cx.body_text.clone()));
+        raw = cx.body_raw.clone();
     }
     WingsCall::Files {
         method,
         route: name,
         body,
+        raw,
     }
 }
 

@@ -272,6 +272,7 @@ pub fn process(sh: &Shared, req: Request) -> Response<Body> {
         ip: req.peer.to_string(),
         wings: &faulty,
         body_text: String::from_utf8_lossy(req.body).into_owned(),
+        body_raw: req.body.to_vec(),
         changed: false,
         events: Vec::new(),
     };

@@ -207,6 +207,7 @@ fn system_cx<'a>(st: &SimState, wings: &'a dyn Wings, base: &'a str, sid: u64) -
         ip: "127.0.0.1".into(),
         wings,
         body_text: String::new(),
+        body_raw: Vec::new(),
         changed: false,
         events: Vec::new(),
     }
@@ -255,6 +256,7 @@ fn run_task(st: &mut SimState, cx: &mut Cx, sid: u64, t: &Task) -> Result<(), Ap
             method: "POST",
             route: "delete",
             body: json!({"root": "/", "files": t.payload.lines().collect::<Vec<_>>()}),
+            raw: Vec::new(),
         },
         _ => return Err(ApiErr::server("InvalidArgumentException")),
     };

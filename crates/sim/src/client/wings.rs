@@ -54,6 +54,9 @@ pub enum WingsCall {
         method: &'static str,
         route: &'static str,
         body: Value,
+        /// `write`: the content exactly as the client sent it (Wings writes bytes; `body`'s
+        /// `content` is only its text rendering).
+        raw: Vec<u8>,
     },
 }
 

@@ -57,7 +57,8 @@ impl FsCx<'_> {
     }
 }
 
-pub fn handle(tree: &mut Tree, cx: &FsCx, route: &str, body: &Value) -> Answer {
+/// One file route; `raw` is the request body of `write` (bytes, as Wings writes them).
+pub fn handle(tree: &mut Tree, cx: &FsCx, route: &str, body: &Value, raw: &[u8]) -> Answer {
     match route {
         "list-directory" => list(
             tree,
@@ -65,7 +66,7 @@ pub fn handle(tree: &mut Tree, cx: &FsCx, route: &str, body: &Value) -> Answer {
             body.get("directory").and_then(Value::as_str).unwrap_or("/"),
         ),
         "contents" => contents(tree, cx, s(body, "file")),
-        "write" => write(tree, cx, s(body, "file"), s(body, "content").as_bytes()),
+        "write" => write(tree, cx, s(body, "file"), raw),
         "create-directory" => create_directory(tree, cx, body),
         "rename" => rename(tree, cx, body),
         "copy" => copy(tree, cx, s(body, "location")),

@@ -341,10 +341,12 @@ impl Emulated {
                 b.start_restore(&uuid, truncate, now_ms + t.restore_ms as i64)
             }
             WingsCall::DenyTokens { .. } | WingsCall::DeauthorizeUser => Ok(WingsAnswer::Accepted),
-            WingsCall::Files { route, body, .. } => {
+            WingsCall::Files {
+                route, body, raw, ..
+            } => {
                 let denylist = b.config.denylist.clone();
                 let cx = fs_cx(self.dialect, &b.config, &denylist, now_ms / 1000);
-                files::handle(&mut b.tree, &cx, route, &body)
+                files::handle(&mut b.tree, &cx, route, &body, &raw)
             }
         }
     }

@@ -1,0 +1,131 @@
+//! `roost files …` end to end, in both dialects, against the simulator's emulated Wings: text
+//! and binary uploads (one with `--restart`), listing, reading back through the contents route
+//! and through a signed download, rename, copy, chmod, folders, archives, and removal refused
+//! without `--yes` in a script.
+
+mod common;
+
+use common::ops::{ops, ready};
+use roost_sim::Dialect;
+
+fn files(d: Dialect) {
+    let panel = ready(d);
+    let dir = tempfile::tempdir().unwrap();
+    let motd = dir.path().join("motd.txt");
+    std::fs::write(&motd, "Welcome to Alpha\n").unwrap();
+    let jar = dir.path().join("Foo.jar");
+    let binary: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+    std::fs::write(&jar, &binary).unwrap();
+    let f = |args: &[&str]| {
+        let mut all = vec!["files"];
+        all.extend_from_slice(args);
+        ops(&panel, &all)
+    };
+
+    f(&[
+        "put",
+        "server.alpha",
+        motd.to_str().unwrap(),
+        "config/motd.txt",
+    ])
+    .expect(0, "put text");
+    let run = f(&[
+        "put",
+        "server.alpha",
+        jar.to_str().unwrap(),
+        "plugins/Foo.jar",
+        "--restart",
+    ])
+    .expect(0, "put binary and restart");
+    assert!(
+        run.stdout.contains("wrote plugins/Foo.jar, restarting"),
+        "{}",
+        run.show()
+    );
+
+    let ls = f(&["ls", "server.alpha", "config", "--format", "json"]).expect(0, "ls");
+    let names: Vec<String> = ls.json()["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["motd.txt"], "{d}");
+    let cat = f(&["get", "server.alpha", "config/motd.txt", "-o", "-"]).expect(0, "get -o -");
+    assert_eq!(cat.stdout, "Welcome to Alpha\n", "{d}");
+
+    let back = dir.path().join("back.jar");
+    f(&[
+        "get",
+        "server.alpha",
+        "plugins/Foo.jar",
+        "-o",
+        back.to_str().unwrap(),
+    ])
+    .expect(0, "get");
+    assert_eq!(
+        std::fs::read(&back).unwrap(),
+        binary,
+        "{d}: the bytes round-trip"
+    );
+
+    f(&[
+        "mv",
+        "server.alpha",
+        "config/motd.txt",
+        "config/welcome.txt",
+    ])
+    .expect(0, "mv");
+    f(&["cp", "server.alpha", "config/welcome.txt"]).expect(0, "cp");
+    f(&["chmod", "server.alpha", "600", "config/welcome.txt"]).expect(0, "chmod");
+    f(&["mkdir", "server.alpha", "world/region"]).expect(0, "mkdir");
+    let ls = f(&["ls", "server.alpha", "config", "--format", "json"]).expect(0, "ls");
+    let entries = ls.json()["entries"].as_array().unwrap().clone();
+    let mode_of = |n: &str| {
+        entries
+            .iter()
+            .find(|e| e["name"] == n)
+            .map(|e| e["mode"].as_str().unwrap().to_string())
+    };
+    assert_eq!(
+        mode_of("welcome.txt").as_deref(),
+        Some("600"),
+        "{d}: {entries:?}"
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["name"].as_str().unwrap().contains("copy")),
+        "{d}"
+    );
+    assert_eq!(mode_of("motd.txt"), None, "{d}: moved away");
+
+    let archive = f(&["compress", "server.alpha", "config/welcome.txt"]).expect(0, "compress");
+    let name = archive.stdout.trim().to_string();
+    assert!(!name.is_empty(), "{}", archive.show());
+    f(&["rm", "server.alpha", "config/welcome.txt", "--yes"]).expect(0, "rm");
+    f(&["decompress", "server.alpha", &format!("config/{name}")]).expect(0, "decompress");
+    let cat = f(&["get", "server.alpha", "config/welcome.txt", "-o", "-"]).expect(0, "unpacked");
+    assert_eq!(cat.stdout, "Welcome to Alpha\n", "{d}");
+
+    let refused = f(&["rm", "server.alpha", "plugins/Foo.jar"]).expect(1, "rm without --yes");
+    assert!(refused.stderr.contains("pass --yes"), "{}", refused.show());
+    f(&[
+        "get",
+        "server.alpha",
+        "plugins/Foo.jar",
+        "-o",
+        back.to_str().unwrap(),
+    ])
+    .expect(0, "kept");
+}
+
+#[test]
+fn files_pterodactyl() {
+    files(Dialect::Pterodactyl);
+}
+
+#[test]
+fn files_pelican() {
+    files(Dialect::Pelican);
+}
