@@ -76,6 +76,21 @@ enum Command {
         #[command(subcommand)]
         command: ops::files::FilesCommand,
     },
+    /// Server databases: rotate a password.
+    Db {
+        #[command(subcommand)]
+        command: ops::child::DbCommand,
+    },
+    /// Schedules: run one now.
+    Schedule {
+        #[command(subcommand)]
+        command: ops::child::ScheduleCommand,
+    },
+    /// Nodes: the Wings configuration the panel generates.
+    Node {
+        #[command(subcommand)]
+        command: ops::child::NodeCommand,
+    },
     /// Run the panel simulator.
     Sim {
         #[command(subcommand)]
@@ -150,6 +165,9 @@ pub fn main() -> ExitCode {
         Command::Server { command } => block_on(ops::run(command)),
         Command::Backup { command } => block_on(ops::backup::run(command)),
         Command::Files { command } => block_on(ops::files::run(command)),
+        Command::Db { command } => block_on(ops::child::db(command)),
+        Command::Schedule { command } => block_on(ops::child::schedule(command)),
+        Command::Node { command } => block_on(ops::child::node(command)),
         Command::Sim {
             command:
                 SimCommand::Serve {

@@ -4,6 +4,7 @@
 //! names) and, for the console and `--wait`, the websocket to Wings.
 
 pub mod backup;
+pub mod child;
 mod console;
 pub mod files;
 mod power;

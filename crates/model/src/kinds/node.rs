@@ -111,4 +111,7 @@ pub mod node_routes {
     pub fn one(id: impl Display) -> Route {
         route!["nodes", id]
     }
+    pub fn configuration(id: impl Display) -> Route {
+        route!["nodes", id, "configuration"]
+    }
 }

@@ -57,7 +57,7 @@ pub struct ClientDatabase {
 impl ClientDatabase {
     /// Whether this is the database a create named `requested` makes (`s<id>_<requested>`,
     /// cut to 48 bytes).
-    fn is_named(&self, requested: &str) -> bool {
+    pub fn is_named(&self, requested: &str) -> bool {
         let rest = self
             .name
             .strip_prefix('s')

@@ -209,6 +209,16 @@ impl NodeBody {
 }
 
 impl PanelClient {
+    /// Wings' configuration for node `id`, as the panel generates it (a plain JSON object,
+    /// which Wings reads as its YAML `config.yml`). It carries the node's daemon token: a
+    /// secret as a whole.
+    pub async fn node_configuration(&self, id: u64) -> Result<roost_model::Secret, PanelError> {
+        let req = crate::client::Req::get(node_routes::configuration(id), Vec::new());
+        let value: serde_json::Value = self.send_json(&req).await?;
+        let text = serde_json::to_string_pretty(&value).unwrap_or_default();
+        Ok(roost_model::Secret::new(text + "\n"))
+    }
+
     /// Every node (without allocations).
     pub async fn list_nodes(&self) -> Result<Vec<LiveNode>, PanelError> {
         let nodes: Vec<NodeAttributes> = self.list_all(node_routes::list(), Vec::new()).await?;
