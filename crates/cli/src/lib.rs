@@ -9,6 +9,7 @@ mod drifting;
 pub mod exit;
 mod importing;
 mod interrupt;
+mod mcp;
 mod ops;
 mod output;
 mod planning;
@@ -91,6 +92,9 @@ enum Command {
         #[command(subcommand)]
         command: ops::child::NodeCommand,
     },
+    /// A Model Context Protocol server on stdio for AI agents: read-only tools freely,
+    /// changing tools only when allowed and confirmed; every call audited on stderr.
+    Mcp(mcp::McpArgs),
     /// Run the panel simulator.
     Sim {
         #[command(subcommand)]
@@ -165,6 +169,7 @@ pub fn main() -> ExitCode {
         Command::Server { command } => block_on(ops::run(command)),
         Command::Backup { command } => block_on(ops::backup::run(command)),
         Command::Files { command } => block_on(ops::files::run(command)),
+        Command::Mcp(args) => block_on(mcp::run(args)),
         Command::Db { command } => block_on(ops::child::db(command)),
         Command::Schedule { command } => block_on(ops::child::schedule(command)),
         Command::Node { command } => block_on(ops::child::node(command)),
