@@ -39,6 +39,8 @@ pub struct ApplyArgs {
 /// The `plan` flags that `apply` shares.
 #[derive(Debug, Clone, clap::Args)]
 pub struct PlanFlags {
+    /// Panel URL, or sim:PATH for the embedded simulator with its state in PATH (a saved plan
+    /// defaults to the panel it was made for).
     #[arg(long)]
     pub panel: Option<String>,
     /// Output of the plan and of progress events (json: one event per line).
@@ -54,12 +56,16 @@ pub struct PlanFlags {
         alias = "target-resource"
     )]
     pub targets: Vec<String>,
+    /// Ignore an attribute for this run: ADDRESS.FIELD or KIND.*.FIELD. Repeatable.
     #[arg(long = "ignore")]
     pub ignore: Vec<String>,
+    /// Show the API calls of every change.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Requests per minute to stay under (0 = off); default: the panel's limit.
     #[arg(long)]
     pub rate_limit: Option<u32>,
+    /// per_page of the panel listings.
     #[arg(long)]
     pub page_size: Option<u32>,
 }
@@ -93,14 +99,14 @@ fn confirm(plan: &Plan, args: &ApplyArgs) -> Result<bool, BoxDiag> {
         .filter(|c| roost_plan::rails::is_destructive(c))
         .collect();
     if !risky.is_empty() {
-        output::status("These changes destroy data or change admin rights:");
+        output::warn("These changes destroy data or change admin rights:");
         for c in &risky {
             let why = if c.warnings.is_empty() {
                 format!("{:?} impact", c.impact)
             } else {
                 c.warnings.join("; ")
             };
-            output::status(&format!("  {} {}: {why}", c.action.symbol(), c.address));
+            output::warn(&format!("  {} {}: {why}", c.action.symbol(), c.address));
         }
     }
     if args.auto_approve {
@@ -258,7 +264,7 @@ pub async fn run(args: ApplyArgs) -> Result<u8, BoxDiag> {
         Ok(true) => {}
         Ok(false) => {
             ready.panel.close().await;
-            output::status("Apply cancelled.");
+            output::warn("Apply cancelled.");
             return Ok(exit::ERROR);
         }
         Err(e) => {
@@ -352,17 +358,17 @@ fn read_saved_plan(path: &Path) -> Result<Plan, BoxDiag> {
 
 /// Says what changed on the panel since a saved plan was made, and that nothing was applied.
 fn report_stale(stale: &[String]) {
-    output::status(&format!(
+    output::warn(&format!(
         "The saved plan is stale: the panel changed since it was made ({} difference(s)):",
         stale.len()
     ));
     for s in stale.iter().take(50) {
-        output::status(&format!("  - {s}"));
+        output::warn(&format!("  - {s}"));
     }
     if stale.len() > 50 {
-        output::status(&format!("  ... and {} more", stale.len() - 50));
+        output::warn(&format!("  ... and {} more", stale.len() - 50));
     }
-    output::status("Nothing was applied. Make a new plan with `roost plan -o FILE` and review it.");
+    output::warn("Nothing was applied. Make a new plan with `roost plan -o FILE` and review it.");
 }
 
 /// The plan of the manifest directory `args.target` against the panel, as `roost plan` makes it.
@@ -487,11 +493,12 @@ fn summarize(outcome: &roost_engine::Outcome, json: bool) -> u8 {
             serde_json::json!({"event": "summary", "applied": outcome.applied.len(), "failed": outcome.failed.len(), "skipped": outcome.skipped.len(), "not_kept": not_kept_changes, "parallelism": outcome.final_parallelism, "interrupted": outcome.interrupted, "not_started": outcome.not_started.len(), "outcome_unknown": outcome.unknown.len(), "seconds": outcome.elapsed.as_secs_f64()})
         ));
     }
-    output::status(&line);
     if outcome.success() {
+        output::status(&line);
         return exit::OK;
     }
-    output::status(
+    output::warn(&line);
+    output::warn(
         "Run `roost plan` to see what is left, then `roost apply` again: applied changes are not repeated.",
     );
     if outcome.interrupted {

@@ -7,6 +7,7 @@ mod applying;
 mod connect;
 mod drifting;
 pub mod exit;
+mod generate;
 mod importing;
 mod interrupt;
 mod output;
@@ -14,19 +15,35 @@ mod planning;
 mod progress;
 mod waits;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use miette::Diagnostic;
 use roost_manifest::{Manifest, ManifestErrors, Problem, Span};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// `roost --version`: the release, the commit and the build date (see `build.rs`).
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("ROOST_COMMIT"),
+    ", built ",
+    env!("ROOST_BUILD_DATE"),
+    ")"
+);
+
 #[derive(Parser)]
 #[command(
     name = "roost",
-    version,
+    version = LONG_VERSION,
     about = "Declarative infrastructure for Pelican and Pterodactyl game-server panels"
 )]
 struct Cli {
+    /// Print only data, warnings and errors: no progress, no summaries.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// When to colour output; `auto` honours NO_COLOR and CLICOLOR_FORCE.
+    #[arg(long, value_enum, global = true, default_value_t = output::ColorChoice::Auto)]
+    color: output::ColorChoice,
     #[command(subcommand)]
     command: Command,
 }
@@ -69,8 +86,21 @@ enum Command {
     Graph {
         /// Directory of *.kdl manifests.
         dir: PathBuf,
+        /// Output format: Graphviz DOT or a Mermaid flowchart.
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
+    },
+    /// Print a shell completion script (e.g. `roost completions bash > /etc/bash_completion.d/roost`).
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print roost's man page, or write one page per command into a directory.
+    Man {
+        /// Write roost.1 and a page per command (roost-plan.1, ...) into DIR instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -78,8 +108,10 @@ enum Command {
 enum SimCommand {
     /// Serve the Application and Client APIs of an in-memory panel until Ctrl-C.
     Serve {
+        /// Which panel to simulate: its API dialect, rules and rate limit.
         #[arg(long, value_enum, default_value_t = SimDialect::Pterodactyl)]
         dialect: SimDialect,
+        /// TCP port on 127.0.0.1 to listen on.
         #[arg(long, default_value_t = 8080)]
         port: u16,
         /// Load the panel's state from FILE and save every change to it.
@@ -93,19 +125,25 @@ enum SimCommand {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum SimDialect {
+    /// Pterodactyl v1.11.
     Pterodactyl,
+    /// Pelican.
     Pelican,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum PrintFormat {
+    /// KDL, as the manifests are written.
     Kdl,
+    /// JSON.
     Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum GraphFormat {
+    /// Graphviz DOT.
     Dot,
+    /// A Mermaid flowchart.
     Mermaid,
 }
 
@@ -123,10 +161,16 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    output::configure(output::Settings {
+        color: cli.color,
+        quiet: cli.quiet,
+    });
     let result = match cli.command {
         Command::Validate { dir, print, format } => validate(&dir, print, format),
         Command::Fmt { dir, check } => fmt(&dir, check),
         Command::Graph { dir, format } => graph(&dir, format),
+        Command::Completions { shell } => generate::completions(Cli::command(), shell),
+        Command::Man { dir } => generate::man(Cli::command(), dir.as_deref()),
         Command::Plan(args) => block_on(planning::run(args)),
         Command::Apply(args) => block_on(applying::run(args)),
         Command::Drift(args) => block_on(drifting::run(args)),
@@ -209,7 +253,7 @@ async fn sim_serve(
 pub(crate) fn read_sources(dir: &Path) -> Result<roost_manifest::Sources, ManifestErrors> {
     let (sources, skipped) = roost_manifest::Sources::read_dir_with_skipped(dir)?;
     for s in skipped {
-        output::status(&format!("warning: {s}"));
+        output::warn(&format!("warning: {s}"));
     }
     Ok(sources)
 }

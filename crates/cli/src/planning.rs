@@ -10,9 +10,12 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum Format {
+    /// For people at a terminal.
     #[default]
     Text,
+    /// For programs: the plan format of `schemas/`.
     Json,
+    /// For pull-request comments.
     Markdown,
 }
 
@@ -23,6 +26,7 @@ pub struct PlanArgs {
     /// Panel URL, or sim:PATH for the embedded simulator with its state in PATH.
     #[arg(long)]
     pub panel: Option<String>,
+    /// Output format of the plan.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Exit 0 for no changes, 2 for intended changes, 3 for drift, 4 for both.

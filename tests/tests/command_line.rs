@@ -1,0 +1,105 @@
+//! The command line as a Terraform user expects it (issue 16): completions, man page,
+//! `--version`, `--quiet`, `--color`, `validate FILE`, `show`.
+
+mod common;
+
+use common::cli::{Run, command, offline};
+use common::panel::Panel;
+use common::{DIALECTS, p, small};
+use roost_sim::Dialect;
+
+#[test]
+fn version_names_the_commit_and_the_build_date() {
+    let run = offline(&["--version"]).expect(0, "roost --version");
+    let line = run.stdout.trim();
+    assert!(line.starts_with("roost 0."), "{line}");
+    assert!(
+        line.contains("(commit ") && line.contains(", built "),
+        "{line}"
+    );
+}
+
+#[test]
+fn completions_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let run = offline(&["completions", shell]).expect(0, shell);
+        assert!(run.stdout.contains("roost"), "{shell}: {}", run.show());
+        assert!(run.stdout.contains("drift"), "{shell}: no subcommands");
+        assert!(run.stderr.is_empty(), "{shell}: {}", run.show());
+    }
+    offline(&["completions", "tcsh"]).expect(64, "an unknown shell is a usage error");
+}
+
+#[test]
+fn man_prints_a_page_or_writes_one_per_command() {
+    let run = offline(&["man"]).expect(0, "roost man");
+    assert!(run.stdout.contains(".TH roost"), "{}", run.show());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("man1");
+    offline(&["man", "--dir", p(&out)]).expect(0, "roost man --dir");
+    for page in [
+        "roost.1",
+        "roost-plan.1",
+        "roost-apply.1",
+        "roost-sim-serve.1",
+    ] {
+        assert!(out.join(page).is_file(), "no {page}");
+    }
+}
+
+fn plan(panel: &Panel, extra: &[&str], env: &[(&str, &str)]) -> Run {
+    let dir = small(panel.dialect());
+    let mut args = vec!["plan", p(&dir)];
+    args.extend_from_slice(extra);
+    panel.roost_env(&args, env)
+}
+
+#[test]
+fn quiet_keeps_data_and_drops_status() {
+    let panel = Panel::start(Dialect::Pterodactyl);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("plan.json");
+    let loud = plan(&panel, &["-o", p(&out)], &[]).expect(0, "plan");
+    assert!(loud.stderr.contains("Saved the plan"), "{}", loud.show());
+    let quiet = plan(&panel, &["-q", "-o", p(&out)], &[]).expect(0, "plan -q");
+    assert_eq!(quiet.stdout, loud.stdout, "--quiet changed the data");
+    assert!(!quiet.stderr.contains("Saved the plan"), "{}", quiet.show());
+    let valid = offline(&["validate", "--quiet", p(&small(Dialect::Pterodactyl))])
+        .expect(0, "validate --quiet");
+    assert!(valid.stderr.is_empty(), "{}", valid.show());
+}
+
+#[test]
+fn colour_follows_the_flag_then_no_color_then_clicolor_force() {
+    let panel = Panel::start(Dialect::Pterodactyl);
+    let ansi = |run: &Run| run.stdout.contains("\u{1b}[");
+    // The test environment sets NO_COLOR=1 and stdout is a pipe.
+    assert!(!ansi(&plan(&panel, &[], &[]).expect(0, "plan")));
+    assert!(ansi(
+        &plan(&panel, &["--color", "always"], &[]).expect(0, "always")
+    ));
+    assert!(!ansi(
+        &plan(&panel, &["--color", "never"], &[("CLICOLOR_FORCE", "1")]).expect(0, "never")
+    ));
+    assert!(!ansi(
+        &plan(&panel, &[], &[("CLICOLOR_FORCE", "1")]).expect(0, "NO_COLOR wins")
+    ));
+    assert!(ansi(
+        &plan(&panel, &[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "")]).expect(0, "forced")
+    ));
+    let bad = Run::from(
+        command(&["--color", "sometimes", "validate", "."])
+            .output()
+            .expect("run"),
+    );
+    assert_eq!(bad.code, Some(64), "{}", bad.show());
+}
+
+#[test]
+fn global_flags_work_before_and_after_the_command() {
+    for d in DIALECTS {
+        let dir = small(d);
+        offline(&["-q", "--color", "never", "validate", p(&dir)]).expect(0, "before");
+        offline(&["validate", p(&dir), "-q", "--color", "never"]).expect(0, "after");
+    }
+}
