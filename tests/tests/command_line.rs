@@ -103,3 +103,53 @@ fn global_flags_work_before_and_after_the_command() {
         offline(&["validate", p(&dir), "-q", "--color", "never"]).expect(0, "after");
     }
 }
+
+#[test]
+fn validate_takes_a_single_file() {
+    let file = common::example("minecraft-network").join("fleet.kdl");
+    let run = offline(&["validate", p(&file)]).expect(0, "validate FILE");
+    assert!(run.stderr.contains("valid: 1 files"), "{}", run.show());
+    let printed = offline(&["validate", "--print", p(&file)]).expect(0, "validate --print FILE");
+    let whole = offline(&[
+        "validate",
+        "--print",
+        p(&common::example("minecraft-network")),
+    ])
+    .expect(0, "validate --print DIR");
+    assert_eq!(
+        printed.stdout, whole.stdout,
+        "the file is the whole directory"
+    );
+}
+
+#[test]
+fn validate_file_reports_errors_at_the_file_given() {
+    let file = common::fixture("invalid", "bad-port").join("fleet.kdl");
+    let run = offline(&["validate", p(&file)]).expect(1, "validate a bad FILE");
+    assert!(run.stderr.contains("roost::"), "{}", run.show());
+    assert!(
+        run.stderr.contains(&format!("{}:", file.display())),
+        "the report names the file as given:\n{}",
+        run.show()
+    );
+    let missing = offline(&["validate", "no-such-file.kdl"]).expect(1, "missing file");
+    assert!(
+        missing.stderr.contains("no-such-file.kdl"),
+        "{}",
+        missing.show()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn validate_refuses_a_fifo_instead_of_blocking() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("x.kdl");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let run = offline(&["validate", p(&fifo)]).expect(1, "validate FIFO");
+    assert!(run.stderr.contains("not a regular file"), "{}", run.show());
+}

@@ -52,7 +52,9 @@ struct Cli {
 enum Command {
     /// Check the manifests: every error, each with its place and a fix.
     Validate {
-        /// Directory of *.kdl manifests.
+        /// Directory of *.kdl manifests, or one file checked on its own (it must then declare
+        /// or not need the templates and resources it refers to).
+        #[arg(value_name = "DIR|FILE")]
         dir: PathBuf,
         /// Print the merged desired state (templates applied, units resolved).
         #[arg(long)]
@@ -276,7 +278,11 @@ pub(crate) fn load_manifests(dir: &Path) -> Result<Manifest, ManifestErrors> {
 
 /// Load the manifests and check the dependency graph: every problem in one report.
 fn load(dir: &Path) -> Result<(Manifest, roost_graph::Graph), ManifestErrors> {
-    let manifest = load_manifests(dir)?;
+    checked_graph(load_manifests(dir)?)
+}
+
+/// The warnings of loaded manifests printed, and their dependency graph checked for cycles.
+fn checked_graph(manifest: Manifest) -> Result<(Manifest, roost_graph::Graph), ManifestErrors> {
     output::manifest_warnings(&manifest);
     let graph = roost_graph::Graph::from_desired(&manifest.desired);
     if let Err(cycle) = graph.create_order() {
@@ -340,8 +346,16 @@ pub(crate) fn cycle_problem(m: &Manifest, cycle: &roost_graph::CycleError) -> Pr
     p
 }
 
-fn validate(dir: &Path, print: bool, format: PrintFormat) -> CmdResult {
-    let (m, graph) = load(dir).map_err(boxed)?;
+fn validate(path: &Path, print: bool, format: PrintFormat) -> CmdResult {
+    // Anything but a directory is read as one file (which refuses FIFOs and devices).
+    let loaded = if path.exists() && !path.is_dir() {
+        roost_manifest::Sources::read_file(path)
+            .and_then(|sources| roost_manifest::load_with(sources, &manifest_options()))
+            .and_then(checked_graph)
+    } else {
+        load(path)
+    };
+    let (m, graph) = loaded.map_err(boxed)?;
     if print {
         let text = match format {
             PrintFormat::Kdl => roost_manifest::print_desired(&m.desired),
