@@ -153,3 +153,40 @@ fn validate_refuses_a_fifo_instead_of_blocking() {
     let run = offline(&["validate", p(&fifo)]).expect(1, "validate FIFO");
     assert!(run.stderr.contains("not a regular file"), "{}", run.show());
 }
+
+#[test]
+fn show_renders_a_saved_plan_as_plan_did() {
+    for d in DIALECTS {
+        let panel = Panel::start(d);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let saved = dir.path().join("plan.json");
+        for format in ["text", "markdown", "json"] {
+            let planned =
+                plan(&panel, &["--format", format, "-o", p(&saved)], &[]).expect(0, "plan -o");
+            let shown = offline(&["show", p(&saved), "--format", format]).expect(0, "show");
+            assert_eq!(
+                shown.stdout, planned.stdout,
+                "{d} {format}: show differs from plan"
+            );
+        }
+        let verbose = offline(&["show", "-v", p(&saved)]).expect(0, "show -v");
+        let plain = offline(&["show", p(&saved)]).expect(0, "show");
+        assert!(
+            verbose.stdout.len() > plain.stdout.len(),
+            "-v shows the API calls"
+        );
+    }
+}
+
+#[test]
+fn show_refuses_what_is_not_a_plan() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bogus = dir.path().join("plan.json");
+    std::fs::write(&bogus, "{\"hello\": 1}").expect("write");
+    let run = offline(&["show", p(&bogus)]).expect(1, "show a non-plan");
+    assert!(run.stderr.contains("roost::bad-plan"), "{}", run.show());
+    assert!(run.stdout.is_empty(), "{}", run.show());
+    let missing =
+        offline(&["show", p(&dir.path().join("none.json"))]).expect(1, "show a missing file");
+    assert!(missing.stderr.contains("cannot read"), "{}", missing.show());
+}

@@ -327,7 +327,7 @@ async fn saved_plan(
 }
 
 /// A plan written by `roost plan -o`, in the format this roost reads.
-fn read_saved_plan(path: &Path) -> Result<Plan, BoxDiag> {
+pub(crate) fn read_saved_plan(path: &Path) -> Result<Plan, BoxDiag> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         diag(
             "roost::io",

@@ -13,6 +13,7 @@ mod interrupt;
 mod output;
 mod planning;
 mod progress;
+mod showing;
 mod waits;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
@@ -75,6 +76,8 @@ enum Command {
     Plan(planning::PlanArgs),
     /// Carry out a plan: of the manifests in DIR, or one saved with `roost plan -o`.
     Apply(applying::ApplyArgs),
+    /// Render a plan saved with `roost plan -o FILE` (text, Markdown or JSON), without a panel.
+    Show(showing::ShowArgs),
     /// Report where the panel differs from the manifests (read-only; exit 0 in sync, 3 drifted).
     Drift(drifting::DriftArgs),
     /// Write manifests that describe an existing panel (resources are adopted explicitly).
@@ -175,6 +178,7 @@ pub fn main() -> ExitCode {
         Command::Man { dir } => generate::man(Cli::command(), dir.as_deref()),
         Command::Plan(args) => block_on(planning::run(args)),
         Command::Apply(args) => block_on(applying::run(args)),
+        Command::Show(args) => showing::run(args),
         Command::Drift(args) => block_on(drifting::run(args)),
         Command::Import(args) => block_on(importing::run(args)),
         Command::Sim {
