@@ -242,8 +242,8 @@ pub async fn run(args: ApplyArgs) -> Result<u8, BoxDiag> {
     let on_wait = Some(waits_to_reporter(forward.clone()));
     let ready = if args.target.is_file() {
         match saved_plan(&args, on_wait).await? {
-            Some(ready) => ready,
-            None => return Ok(exit::STALE_PLAN),
+            Ok(ready) => ready,
+            Err(code) => return Ok(code),
         }
     } else {
         new_plan(&args, on_wait).await?
@@ -282,13 +282,17 @@ struct Ready {
     base_dir: PathBuf,
 }
 
-/// The plan saved at `args.target`, checked against the panel; `None` (after saying why) when
-/// the panel changed since the plan was made.
+/// The plan saved at `args.target`, checked against the panel; `Err(exit code)` (after saying
+/// why) when `--panel` names another panel than the plan's or the panel changed since.
 async fn saved_plan(
     args: &ApplyArgs,
     on_wait: Option<roost_panel::WaitObserver>,
-) -> Result<Option<Ready>, BoxDiag> {
+) -> Result<Result<Ready, u8>, BoxDiag> {
     let plan = read_saved_plan(&args.target)?;
+    if let Some(wrong) = wrong_panel(&plan, args.plan.panel.as_deref()) {
+        output::report(wrong.as_ref());
+        return Ok(Err(exit::WRONG_PANEL));
+    }
     let copts = ConnectOptions {
         panel: args.plan.panel.clone().or(plan.panel.clone()),
         rate_limit: args.plan.rate_limit,
@@ -317,13 +321,43 @@ async fn saved_plan(
     if !stale.is_empty() {
         panel.close().await;
         report_stale(&stale);
-        return Ok(None);
+        return Ok(Err(exit::STALE_PLAN));
     }
-    Ok(Some(Ready {
+    Ok(Ok(Ready {
         plan,
         panel,
         base_dir: base,
     }))
+}
+
+/// Why a saved plan must not be applied to the panel `--panel` names: it was made for another
+/// one. Compared before connecting, so nothing is read from (let alone written to) the wrong
+/// panel, and the answer is not a list of every object that differs between two panels.
+fn wrong_panel(plan: &Plan, flag: Option<&str>) -> Option<BoxDiag> {
+    let (made_for, given) = (plan.panel.as_deref()?, flag?);
+    if same_panel(made_for, given) {
+        return None;
+    }
+    Some(diag(
+        "roost::wrong-panel",
+        format!("this plan was made for panel {made_for}, not {given}; nothing was applied"),
+        format!(
+            "apply it without --panel (it goes to the panel it was made for), or make a plan for {given} with `roost plan DIR --panel {given} -o FILE`"
+        ),
+    ))
+}
+
+/// Two spellings of one panel: URLs compare without a trailing `/` and case-insensitively
+/// (scheme and host are; a panel's paths are not case-sensitive in practice).
+fn same_panel(a: &str, b: &str) -> bool {
+    let norm = |s: &str| {
+        if s.starts_with("sim:") {
+            s.to_string()
+        } else {
+            s.trim_end_matches('/').to_ascii_lowercase()
+        }
+    };
+    norm(a) == norm(b)
 }
 
 /// A plan written by `roost plan -o`, in the format this roost reads.
@@ -505,5 +539,24 @@ fn summarize(outcome: &roost_engine::Outcome, json: bool) -> u8 {
         exit::INTERRUPTED
     } else {
         exit::ERROR
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_panel;
+
+    #[test]
+    fn one_panel_spelt_two_ways_is_the_same_panel() {
+        assert!(same_panel(
+            "https://panel.example.com",
+            "https://Panel.example.com/"
+        ));
+        assert!(!same_panel(
+            "https://staging.example.com",
+            "https://panel.example.com"
+        ));
+        assert!(!same_panel("sim:a.json", "sim:b.json"));
+        assert!(!same_panel("sim:A.json", "sim:a.json"));
     }
 }
