@@ -522,10 +522,18 @@ fn summarize(outcome: &roost_engine::Outcome, json: bool) -> u8 {
     }
     line.push_str(&format!(" in {:.1}s.", outcome.elapsed.as_secs_f64()));
     if json {
-        output::stdout(&format!(
-            "{}\n",
-            serde_json::json!({"event": "summary", "applied": outcome.applied.len(), "failed": outcome.failed.len(), "skipped": outcome.skipped.len(), "not_kept": not_kept_changes, "parallelism": outcome.final_parallelism, "interrupted": outcome.interrupted, "not_started": outcome.not_started.len(), "outcome_unknown": outcome.unknown.len(), "seconds": outcome.elapsed.as_secs_f64()})
-        ));
+        let summary = crate::events::ApplyEvent::Summary {
+            applied: outcome.applied.len(),
+            failed: outcome.failed.len(),
+            skipped: outcome.skipped.len(),
+            not_kept: not_kept_changes,
+            parallelism: outcome.final_parallelism,
+            interrupted: outcome.interrupted,
+            not_started: outcome.not_started.len(),
+            outcome_unknown: outcome.unknown.len(),
+            seconds: outcome.elapsed.as_secs_f64(),
+        };
+        output::stdout(&summary.line());
     }
     if outcome.success() {
         output::status(&line);

@@ -6,6 +6,7 @@
 mod applying;
 mod connect;
 mod drifting;
+pub mod events;
 pub mod exit;
 mod generate;
 mod importing;

@@ -11,6 +11,7 @@ pub mod manifests;
 pub mod messy;
 pub mod panel;
 pub mod redact;
+pub mod schema;
 pub mod sim_state;
 
 use roost_sim::Dialect;
