@@ -46,7 +46,8 @@ pub struct PlanFlags {
     /// Output of the plan and of progress events (json: one event per line).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Apply only these resources (e.g. server.lobby) and what they depend on. Repeatable.
+    /// Apply only these resources (server.lobby; a glob such as 'server.kim-*'; a server takes
+    /// its databases along) and what they depend on. Repeatable; not with a saved plan.
     // `target` is the positional's id, hence another id; `--target-resource` was the first
     // spelling and stays accepted.
     #[arg(
@@ -288,6 +289,7 @@ async fn saved_plan(
     args: &ApplyArgs,
     on_wait: Option<roost_panel::WaitObserver>,
 ) -> Result<Result<Ready, u8>, BoxDiag> {
+    refuse_plan_flags(args)?;
     let plan = read_saved_plan(&args.target)?;
     if let Some(wrong) = wrong_panel(&plan, args.plan.panel.as_deref()) {
         output::report(wrong.as_ref());
@@ -328,6 +330,26 @@ async fn saved_plan(
         panel,
         base_dir: base,
     }))
+}
+
+/// A saved plan is applied whole, as reviewed: `--target` and `--ignore` would change what it
+/// does, so they are refused rather than silently dropped.
+fn refuse_plan_flags(args: &ApplyArgs) -> Result<(), BoxDiag> {
+    let flag = match (args.plan.targets.is_empty(), args.plan.ignore.is_empty()) {
+        (false, _) => "--target",
+        (_, false) => "--ignore",
+        _ => return Ok(()),
+    };
+    Err(diag(
+        "roost::saved-plan-flag",
+        format!(
+            "{flag} does not apply to a saved plan: {} is applied whole, as it was reviewed",
+            args.target.display()
+        ),
+        format!(
+            "pass {flag} to `roost plan DIR {flag} ... -o FILE` when making the plan, or apply the manifest directory with {flag}"
+        ),
+    ))
 }
 
 /// Why a saved plan must not be applied to the panel `--panel` names: it was made for another

@@ -15,6 +15,7 @@ mod output;
 mod planning;
 mod progress;
 mod showing;
+mod targets;
 mod waits;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
