@@ -22,8 +22,16 @@ fn main() {
     println!("cargo:rustc-env=ROOST_BUILD_DATE={date}");
 }
 
+/// The program run as git; tests point it at one that does not exist.
+const GIT: &str = "git";
+
 fn git(args: &[&str]) -> Option<String> {
-    let out = Command::new("git").args(args).output().ok()?;
+    git_with(GIT, args)
+}
+
+/// `program ARGS`'s trimmed stdout, or `None` when it cannot run, fails or prints nothing.
+pub(crate) fn git_with(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
     if !out.status.success() {
         return None;
     }
@@ -71,7 +79,7 @@ fn build_epoch() -> Option<u64> {
 }
 
 /// YYYY-MM-DD (UTC) of a Unix time: the civil-from-days algorithm, to need no date crate.
-fn date_of(epoch: u64) -> String {
+pub(crate) fn date_of(epoch: u64) -> String {
     let days = (epoch / 86_400) as i64;
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
