@@ -190,3 +190,33 @@ fn show_refuses_what_is_not_a_plan() {
         offline(&["show", p(&dir.path().join("none.json"))]).expect(1, "show a missing file");
     assert!(missing.stderr.contains("cannot read"), "{}", missing.show());
 }
+
+#[test]
+fn quiet_apply_prints_the_plan_and_no_progress() {
+    let panel = Panel::start(Dialect::Pelican);
+    let dir = small(Dialect::Pelican);
+    let run = panel
+        .roost(&["apply", p(&dir), "--auto-approve", "-q"])
+        .expect(0, "apply -q");
+    assert!(!run.stdout.is_empty(), "the plan is data: {}", run.show());
+    assert!(
+        run.stderr.is_empty(),
+        "no progress or summary: {}",
+        run.show()
+    );
+    // Refusals are not silenced: a stale saved plan still says why.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("plan.json");
+    panel
+        .roost(&["plan", p(&dir), "-o", p(&out)])
+        .expect(0, "plan -o");
+    panel.mutate(|st| {
+        for s in st.servers.values_mut() {
+            s.disk += 1;
+        }
+    });
+    let stale = panel
+        .roost(&["apply", p(&out), "--auto-approve", "-q"])
+        .expect(5, "stale");
+    assert!(stale.stderr.contains("stale"), "{}", stale.show());
+}
