@@ -112,6 +112,14 @@ fn exit_codes_and_formats(dialect: Dialect) {
         .expect(3, "drift --format markdown")
         .stdout;
     assert!(
+        md.starts_with("<!-- roost-drift -->\n## roost drift\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!("Panel: `{}`", panel.sim.url())),
+        "{md}"
+    );
+    assert!(
         md.contains(
             "| resource | status | attribute | panel | manifests |\n|---|---|---|---|---|\n"
         ),

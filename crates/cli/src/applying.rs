@@ -39,12 +39,15 @@ pub struct ApplyArgs {
 /// The `plan` flags that `apply` shares.
 #[derive(Debug, Clone, clap::Args)]
 pub struct PlanFlags {
+    /// Panel URL, or sim:PATH for the embedded simulator with its state in PATH (a saved plan
+    /// defaults to the panel it was made for).
     #[arg(long)]
     pub panel: Option<String>,
     /// Output of the plan and of progress events (json: one event per line).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Apply only these resources (e.g. server.lobby) and what they depend on. Repeatable.
+    /// Apply only these resources (server.lobby; a glob such as 'server.kim-*'; a server takes
+    /// its databases along) and what they depend on. Repeatable; not with a saved plan.
     // `target` is the positional's id, hence another id; `--target-resource` was the first
     // spelling and stays accepted.
     #[arg(
@@ -54,12 +57,16 @@ pub struct PlanFlags {
         alias = "target-resource"
     )]
     pub targets: Vec<String>,
+    /// Ignore an attribute for this run: ADDRESS.FIELD or KIND.*.FIELD. Repeatable.
     #[arg(long = "ignore")]
     pub ignore: Vec<String>,
+    /// Show the API calls of every change.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Requests per minute to stay under (0 = off); default: the panel's limit.
     #[arg(long)]
     pub rate_limit: Option<u32>,
+    /// per_page of the panel listings.
     #[arg(long)]
     pub page_size: Option<u32>,
 }
@@ -93,14 +100,14 @@ fn confirm(plan: &Plan, args: &ApplyArgs) -> Result<bool, BoxDiag> {
         .filter(|c| roost_plan::rails::is_destructive(c))
         .collect();
     if !risky.is_empty() {
-        output::status("These changes destroy data or change admin rights:");
+        output::warn("These changes destroy data or change admin rights:");
         for c in &risky {
             let why = if c.warnings.is_empty() {
                 format!("{:?} impact", c.impact)
             } else {
                 c.warnings.join("; ")
             };
-            output::status(&format!("  {} {}: {why}", c.action.symbol(), c.address));
+            output::warn(&format!("  {} {}: {why}", c.action.symbol(), c.address));
         }
     }
     if args.auto_approve {
@@ -236,8 +243,8 @@ pub async fn run(args: ApplyArgs) -> Result<u8, BoxDiag> {
     let on_wait = Some(waits_to_reporter(forward.clone()));
     let ready = if args.target.is_file() {
         match saved_plan(&args, on_wait).await? {
-            Some(ready) => ready,
-            None => return Ok(exit::STALE_PLAN),
+            Ok(ready) => ready,
+            Err(code) => return Ok(code),
         }
     } else {
         new_plan(&args, on_wait).await?
@@ -258,7 +265,7 @@ pub async fn run(args: ApplyArgs) -> Result<u8, BoxDiag> {
         Ok(true) => {}
         Ok(false) => {
             ready.panel.close().await;
-            output::status("Apply cancelled.");
+            output::warn("Apply cancelled.");
             return Ok(exit::ERROR);
         }
         Err(e) => {
@@ -276,13 +283,18 @@ struct Ready {
     base_dir: PathBuf,
 }
 
-/// The plan saved at `args.target`, checked against the panel; `None` (after saying why) when
-/// the panel changed since the plan was made.
+/// The plan saved at `args.target`, checked against the panel; `Err(exit code)` (after saying
+/// why) when `--panel` names another panel than the plan's or the panel changed since.
 async fn saved_plan(
     args: &ApplyArgs,
     on_wait: Option<roost_panel::WaitObserver>,
-) -> Result<Option<Ready>, BoxDiag> {
+) -> Result<Result<Ready, u8>, BoxDiag> {
+    refuse_plan_flags(args)?;
     let plan = read_saved_plan(&args.target)?;
+    if let Some(wrong) = wrong_panel(&plan, args.plan.panel.as_deref()) {
+        output::report(wrong.as_ref());
+        return Ok(Err(exit::WRONG_PANEL));
+    }
     let copts = ConnectOptions {
         panel: args.plan.panel.clone().or(plan.panel.clone()),
         rate_limit: args.plan.rate_limit,
@@ -311,17 +323,67 @@ async fn saved_plan(
     if !stale.is_empty() {
         panel.close().await;
         report_stale(&stale);
-        return Ok(None);
+        return Ok(Err(exit::STALE_PLAN));
     }
-    Ok(Some(Ready {
+    Ok(Ok(Ready {
         plan,
         panel,
         base_dir: base,
     }))
 }
 
+/// A saved plan is applied whole, as reviewed: `--target` and `--ignore` would change what it
+/// does, so they are refused rather than silently dropped.
+fn refuse_plan_flags(args: &ApplyArgs) -> Result<(), BoxDiag> {
+    let flag = match (args.plan.targets.is_empty(), args.plan.ignore.is_empty()) {
+        (false, _) => "--target",
+        (_, false) => "--ignore",
+        _ => return Ok(()),
+    };
+    Err(diag(
+        "roost::saved-plan-flag",
+        format!(
+            "{flag} does not apply to a saved plan: {} is applied whole, as it was reviewed",
+            args.target.display()
+        ),
+        format!(
+            "pass {flag} to `roost plan DIR {flag} ... -o FILE` when making the plan, or apply the manifest directory with {flag}"
+        ),
+    ))
+}
+
+/// Why a saved plan must not be applied to the panel `--panel` names: it was made for another
+/// one. Compared before connecting, so nothing is read from (let alone written to) the wrong
+/// panel, and the answer is not a list of every object that differs between two panels.
+fn wrong_panel(plan: &Plan, flag: Option<&str>) -> Option<BoxDiag> {
+    let (made_for, given) = (plan.panel.as_deref()?, flag?);
+    if same_panel(made_for, given) {
+        return None;
+    }
+    Some(diag(
+        "roost::wrong-panel",
+        format!("this plan was made for panel {made_for}, not {given}; nothing was applied"),
+        format!(
+            "apply it without --panel (it goes to the panel it was made for), or make a plan for {given} with `roost plan DIR --panel {given} -o FILE`"
+        ),
+    ))
+}
+
+/// Two spellings of one panel: URLs compare without a trailing `/` and case-insensitively
+/// (scheme and host are; a panel's paths are not case-sensitive in practice).
+fn same_panel(a: &str, b: &str) -> bool {
+    let norm = |s: &str| {
+        if s.starts_with("sim:") {
+            s.to_string()
+        } else {
+            s.trim_end_matches('/').to_ascii_lowercase()
+        }
+    };
+    norm(a) == norm(b)
+}
+
 /// A plan written by `roost plan -o`, in the format this roost reads.
-fn read_saved_plan(path: &Path) -> Result<Plan, BoxDiag> {
+pub(crate) fn read_saved_plan(path: &Path) -> Result<Plan, BoxDiag> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         diag(
             "roost::io",
@@ -352,17 +414,17 @@ fn read_saved_plan(path: &Path) -> Result<Plan, BoxDiag> {
 
 /// Says what changed on the panel since a saved plan was made, and that nothing was applied.
 fn report_stale(stale: &[String]) {
-    output::status(&format!(
+    output::warn(&format!(
         "The saved plan is stale: the panel changed since it was made ({} difference(s)):",
         stale.len()
     ));
     for s in stale.iter().take(50) {
-        output::status(&format!("  - {s}"));
+        output::warn(&format!("  - {s}"));
     }
     if stale.len() > 50 {
-        output::status(&format!("  ... and {} more", stale.len() - 50));
+        output::warn(&format!("  ... and {} more", stale.len() - 50));
     }
-    output::status("Nothing was applied. Make a new plan with `roost plan -o FILE` and review it.");
+    output::warn("Nothing was applied. Make a new plan with `roost plan -o FILE` and review it.");
 }
 
 /// The plan of the manifest directory `args.target` against the panel, as `roost plan` makes it.
@@ -482,21 +544,49 @@ fn summarize(outcome: &roost_engine::Outcome, json: bool) -> u8 {
     }
     line.push_str(&format!(" in {:.1}s.", outcome.elapsed.as_secs_f64()));
     if json {
-        output::stdout(&format!(
-            "{}\n",
-            serde_json::json!({"event": "summary", "applied": outcome.applied.len(), "failed": outcome.failed.len(), "skipped": outcome.skipped.len(), "not_kept": not_kept_changes, "parallelism": outcome.final_parallelism, "interrupted": outcome.interrupted, "not_started": outcome.not_started.len(), "outcome_unknown": outcome.unknown.len(), "seconds": outcome.elapsed.as_secs_f64()})
-        ));
+        let summary = crate::events::ApplyEvent::Summary {
+            applied: outcome.applied.len(),
+            failed: outcome.failed.len(),
+            skipped: outcome.skipped.len(),
+            not_kept: not_kept_changes,
+            parallelism: outcome.final_parallelism,
+            interrupted: outcome.interrupted,
+            not_started: outcome.not_started.len(),
+            outcome_unknown: outcome.unknown.len(),
+            seconds: outcome.elapsed.as_secs_f64(),
+        };
+        output::stdout(&summary.line());
     }
-    output::status(&line);
     if outcome.success() {
+        output::status(&line);
         return exit::OK;
     }
-    output::status(
+    output::warn(&line);
+    output::warn(
         "Run `roost plan` to see what is left, then `roost apply` again: applied changes are not repeated.",
     );
     if outcome.interrupted {
         exit::INTERRUPTED
     } else {
         exit::ERROR
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_panel;
+
+    #[test]
+    fn one_panel_spelt_two_ways_is_the_same_panel() {
+        assert!(same_panel(
+            "https://panel.example.com",
+            "https://Panel.example.com/"
+        ));
+        assert!(!same_panel(
+            "https://staging.example.com",
+            "https://panel.example.com"
+        ));
+        assert!(!same_panel("sim:a.json", "sim:b.json"));
+        assert!(!same_panel("sim:A.json", "sim:a.json"));
     }
 }

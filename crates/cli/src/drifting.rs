@@ -12,15 +12,19 @@ use std::path::PathBuf;
 pub struct DriftArgs {
     /// Directory of *.kdl manifests.
     pub dir: PathBuf,
+    /// Panel URL, or sim:PATH for the embedded simulator with its state in PATH.
     #[arg(long)]
     pub panel: Option<String>,
+    /// Output format of the report.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Ignore an attribute for this run: ADDRESS.FIELD or KIND.*.FIELD. Repeatable.
     #[arg(long = "ignore")]
     pub ignore: Vec<String>,
+    /// Requests per minute to stay under (0 = off); default: the panel's limit.
     #[arg(long)]
     pub rate_limit: Option<u32>,
+    /// per_page of the panel listings.
     #[arg(long)]
     pub page_size: Option<u32>,
 }

@@ -12,6 +12,9 @@ pub const DRIFT: u8 = 3;
 pub const CHANGES_AND_DRIFT: u8 = 4;
 /// `roost apply PLAN.json`: the panel changed since the plan was made; nothing was applied.
 pub const STALE_PLAN: u8 = 5;
+/// `roost apply PLAN.json --panel URL`: the plan was made for another panel; nothing was read
+/// or applied. Apply it without `--panel`, or make a plan for that panel.
+pub const WRONG_PANEL: u8 = 6;
 /// Command-line usage error (unknown flag, missing argument); clap's own code.
 pub const USAGE: u8 = 64;
 /// `roost apply` was interrupted (Ctrl-C): the changes in flight were let finish (or, after a

@@ -19,6 +19,7 @@ pub struct ImportArgs {
     /// Directory to write the manifests to (created; must hold no *.kdl files unless --force).
     #[arg(long)]
     pub out: PathBuf,
+    /// Panel URL, or sim:PATH for the embedded simulator with its state in PATH.
     #[arg(long)]
     pub panel: Option<String>,
     /// Only these kinds (locations, nodes, users, servers); what they need comes along.
@@ -33,6 +34,7 @@ pub struct ImportArgs {
     /// Only these servers (panel ids), comma-separated or repeated.
     #[arg(long = "server-id", value_delimiter = ',')]
     pub server_ids: Vec<u64>,
+    /// How the written manifests are split into files.
     #[arg(long, value_enum, default_value_t = LayoutArg::PerKind)]
     pub layout: LayoutArg,
     /// The ownership namespace the manifests will use.
@@ -41,8 +43,10 @@ pub struct ImportArgs {
     /// Overwrite *.kdl files already in --out.
     #[arg(long)]
     pub force: bool,
+    /// Requests per minute to stay under (0 = off); default: the panel's limit.
     #[arg(long)]
     pub rate_limit: Option<u32>,
+    /// per_page of the panel listings.
     #[arg(long)]
     pub page_size: Option<u32>,
 }
@@ -129,7 +133,7 @@ pub async fn run(args: ImportArgs) -> Result<u8, BoxDiag> {
         output::stdout(&format!("{path}\n"));
     }
     for w in &imported.warnings {
-        output::status(&format!("warning: {w}"));
+        output::warn(&format!("warning: {w}"));
     }
     let counts: Vec<String> = imported
         .counts

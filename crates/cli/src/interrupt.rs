@@ -57,7 +57,7 @@ fn say(live: bool, text: &str) {
     if live {
         eprint!("\r\x1b[2K");
     }
-    output::status(text);
+    output::warn(text);
 }
 
 /// SIGINT, registered when listened to.

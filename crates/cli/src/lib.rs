@@ -6,7 +6,9 @@
 mod applying;
 mod connect;
 mod drifting;
+pub mod events;
 pub mod exit;
+mod generate;
 mod importing;
 mod interrupt;
 mod mcp;
@@ -14,21 +16,39 @@ mod ops;
 mod output;
 mod planning;
 mod progress;
+mod showing;
+mod targets;
 mod waits;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use miette::Diagnostic;
 use roost_manifest::{Manifest, ManifestErrors, Problem, Span};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// `roost --version`: the release, the commit and the build date (see `build.rs`).
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("ROOST_COMMIT"),
+    ", built ",
+    env!("ROOST_BUILD_DATE"),
+    ")"
+);
+
 #[derive(Parser)]
 #[command(
     name = "roost",
-    version,
+    version = LONG_VERSION,
     about = "Declarative infrastructure for Pelican and Pterodactyl game-server panels"
 )]
 struct Cli {
+    /// Print only data, warnings and errors: no progress, no summaries.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// When to colour output; `auto` honours NO_COLOR and CLICOLOR_FORCE.
+    #[arg(long, value_enum, global = true, default_value_t = output::ColorChoice::Auto)]
+    color: output::ColorChoice,
     #[command(subcommand)]
     command: Command,
 }
@@ -37,7 +57,9 @@ struct Cli {
 enum Command {
     /// Check the manifests: every error, each with its place and a fix.
     Validate {
-        /// Directory of *.kdl manifests.
+        /// Directory of *.kdl manifests, or one file checked on its own (it must then declare
+        /// or not need the templates and resources it refers to).
+        #[arg(value_name = "DIR|FILE")]
         dir: PathBuf,
         /// Print the merged desired state (templates applied, units resolved).
         #[arg(long)]
@@ -58,6 +80,8 @@ enum Command {
     Plan(planning::PlanArgs),
     /// Carry out a plan: of the manifests in DIR, or one saved with `roost plan -o`.
     Apply(applying::ApplyArgs),
+    /// Render a plan saved with `roost plan -o FILE` (text, Markdown or JSON), without a panel.
+    Show(showing::ShowArgs),
     /// Report where the panel differs from the manifests (read-only; exit 0 in sync, 3 drifted).
     Drift(drifting::DriftArgs),
     /// Write manifests that describe an existing panel (resources are adopted explicitly).
@@ -104,8 +128,21 @@ enum Command {
     Graph {
         /// Directory of *.kdl manifests.
         dir: PathBuf,
+        /// Output format: Graphviz DOT or a Mermaid flowchart.
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
+    },
+    /// Print a shell completion script (e.g. `roost completions bash > /etc/bash_completion.d/roost`).
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print roost's man page, or write one page per command into a directory.
+    Man {
+        /// Write roost.1 and a page per command (roost-plan.1, ...) into DIR instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -113,8 +150,10 @@ enum Command {
 enum SimCommand {
     /// Serve the Application and Client APIs of an in-memory panel until Ctrl-C.
     Serve {
+        /// Which panel to simulate: its API dialect, rules and rate limit.
         #[arg(long, value_enum, default_value_t = SimDialect::Pterodactyl)]
         dialect: SimDialect,
+        /// TCP port on 127.0.0.1 to listen on.
         #[arg(long, default_value_t = 8080)]
         port: u16,
         /// Load the panel's state from FILE and save every change to it.
@@ -128,19 +167,25 @@ enum SimCommand {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum SimDialect {
+    /// Pterodactyl v1.11.
     Pterodactyl,
+    /// Pelican.
     Pelican,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum PrintFormat {
+    /// KDL, as the manifests are written.
     Kdl,
+    /// JSON.
     Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum GraphFormat {
+    /// Graphviz DOT.
     Dot,
+    /// A Mermaid flowchart.
     Mermaid,
 }
 
@@ -158,12 +203,19 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    output::configure(output::Settings {
+        color: cli.color,
+        quiet: cli.quiet,
+    });
     let result = match cli.command {
         Command::Validate { dir, print, format } => validate(&dir, print, format),
         Command::Fmt { dir, check } => fmt(&dir, check),
         Command::Graph { dir, format } => graph(&dir, format),
+        Command::Completions { shell } => generate::completions(Cli::command(), shell),
+        Command::Man { dir } => generate::man(Cli::command(), dir.as_deref()),
         Command::Plan(args) => block_on(planning::run(args)),
         Command::Apply(args) => block_on(applying::run(args)),
+        Command::Show(args) => showing::run(args),
         Command::Drift(args) => block_on(drifting::run(args)),
         Command::Import(args) => block_on(importing::run(args)),
         Command::Server { command } => block_on(ops::run(command)),
@@ -251,7 +303,7 @@ async fn sim_serve(
 pub(crate) fn read_sources(dir: &Path) -> Result<roost_manifest::Sources, ManifestErrors> {
     let (sources, skipped) = roost_manifest::Sources::read_dir_with_skipped(dir)?;
     for s in skipped {
-        output::status(&format!("warning: {s}"));
+        output::warn(&format!("warning: {s}"));
     }
     Ok(sources)
 }
@@ -274,7 +326,11 @@ pub(crate) fn load_manifests(dir: &Path) -> Result<Manifest, ManifestErrors> {
 
 /// Load the manifests and check the dependency graph: every problem in one report.
 fn load(dir: &Path) -> Result<(Manifest, roost_graph::Graph), ManifestErrors> {
-    let manifest = load_manifests(dir)?;
+    checked_graph(load_manifests(dir)?)
+}
+
+/// The warnings of loaded manifests printed, and their dependency graph checked for cycles.
+fn checked_graph(manifest: Manifest) -> Result<(Manifest, roost_graph::Graph), ManifestErrors> {
     output::manifest_warnings(&manifest);
     let graph = roost_graph::Graph::from_desired(&manifest.desired);
     if let Err(cycle) = graph.create_order() {
@@ -338,8 +394,16 @@ pub(crate) fn cycle_problem(m: &Manifest, cycle: &roost_graph::CycleError) -> Pr
     p
 }
 
-fn validate(dir: &Path, print: bool, format: PrintFormat) -> CmdResult {
-    let (m, graph) = load(dir).map_err(boxed)?;
+fn validate(path: &Path, print: bool, format: PrintFormat) -> CmdResult {
+    // Anything but a directory is read as one file (which refuses FIFOs and devices).
+    let loaded = if path.exists() && !path.is_dir() {
+        roost_manifest::Sources::read_file(path)
+            .and_then(|sources| roost_manifest::load_with(sources, &manifest_options()))
+            .and_then(checked_graph)
+    } else {
+        load(path)
+    };
+    let (m, graph) = loaded.map_err(boxed)?;
     if print {
         let text = match format {
             PrintFormat::Kdl => roost_manifest::print_desired(&m.desired),

@@ -4,15 +4,17 @@ use crate::connect::{BoxDiag, ConnectOptions, Panel, connect, diag, panel_error}
 use crate::exit;
 use crate::output;
 use roost_manifest::{Manifest, Problem, Span};
-use roost_model::Address;
 use roost_plan::{Ignore, Options, Plan, PlanError};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum Format {
+    /// For people at a terminal.
     #[default]
     Text,
+    /// For programs: the plan format of `schemas/`.
     Json,
+    /// For pull-request comments.
     Markdown,
 }
 
@@ -23,6 +25,7 @@ pub struct PlanArgs {
     /// Panel URL, or sim:PATH for the embedded simulator with its state in PATH.
     #[arg(long)]
     pub panel: Option<String>,
+    /// Output format of the plan.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Exit 0 for no changes, 2 for intended changes, 3 for drift, 4 for both.
@@ -35,7 +38,8 @@ pub struct PlanArgs {
     /// intended (the manifests changed) or drift (the panel changed).
     #[arg(long)]
     pub base: Option<String>,
-    /// Plan only these resources (e.g. server.lobby) and what they depend on. Repeatable.
+    /// Plan only these resources (server.lobby; a glob such as 'server.kim-*'; a server takes
+    /// its databases along) and what they depend on. Repeatable.
     #[arg(long = "target")]
     pub targets: Vec<String>,
     /// Ignore an attribute for this run: ADDRESS.FIELD (server.lobby.description) or
@@ -229,24 +233,7 @@ pub async fn make_plan(
         .as_deref()
         .map(|b| load_base(&args.dir, b))
         .transpose()?;
-    let mut targets = Vec::new();
-    for t in &args.targets {
-        let a: Address = t.parse().map_err(|e: roost_model::AddressParseError| {
-            diag(
-                "roost::bad-target",
-                e.to_string(),
-                "write e.g. --target server.lobby",
-            )
-        })?;
-        if !manifest.desired.addresses().any(|x| x == a) {
-            return Err(diag(
-                "roost::bad-target",
-                format!("--target {a}: the manifests declare no such resource"),
-                "use an address that `roost graph` lists",
-            ));
-        }
-        targets.push(a);
-    }
+    let targets = crate::targets::resolve(&args.targets, manifest.desired.addresses())?;
     let ignore = parse_ignores(&args.ignore)?;
     let copts = ConnectOptions {
         panel: args.panel.clone(),

@@ -29,7 +29,7 @@ impl Lines {
 impl Reporter for Lines {
     fn report(&self, e: Event) {
         if self.json {
-            output::stdout(&format!("{}\n", json_event(&e)));
+            output::stdout(&crate::events::ApplyEvent::from(&e).line());
         } else {
             // Held while printing, so that the counts are printed in order.
             let mut done = self.done.lock().unwrap_or_else(|p| p.into_inner());
@@ -106,64 +106,6 @@ impl Lines {
             } => not_kept_line(&address, &field, panel.as_deref()),
         };
         Some(line)
-    }
-}
-
-/// An event as one JSON line (`--format json`).
-fn json_event(e: &Event) -> serde_json::Value {
-    match e {
-        Event::Started { address, action } => {
-            serde_json::json!({"event": "started", "address": address, "action": action})
-        }
-        Event::Finished {
-            address,
-            action,
-            elapsed,
-        } => {
-            serde_json::json!({"event": "finished", "address": address, "action": action, "seconds": elapsed.as_secs_f64()})
-        }
-        Event::Failed {
-            address,
-            action,
-            error,
-        } => {
-            serde_json::json!({"event": "failed", "address": address, "action": action, "error": error})
-        }
-        Event::Skipped {
-            address,
-            action,
-            because,
-        } => {
-            serde_json::json!({"event": "skipped", "address": address, "action": action, "because": because})
-        }
-        Event::Recovered { address, note } => {
-            serde_json::json!({"event": "recovered", "address": address, "note": note})
-        }
-        Event::Waiting { seconds, reason } => {
-            serde_json::json!({"event": "waiting", "seconds": seconds, "reason": reason})
-        }
-        Event::Interrupted {
-            address,
-            action,
-            started,
-        } => {
-            let event = if *started {
-                "outcome_unknown"
-            } else {
-                "not_started"
-            };
-            serde_json::json!({"event": event, "address": address, "action": action, "because": "interrupted"})
-        }
-        Event::ConcurrencyLowered { from, to, reason } => {
-            serde_json::json!({"event": "concurrency_lowered", "from": from, "to": to, "reason": reason})
-        }
-        Event::NotKept {
-            address,
-            field,
-            panel,
-        } => {
-            serde_json::json!({"event": "not_kept", "address": address, "field": field, "panel": panel})
-        }
     }
 }
 

@@ -74,6 +74,7 @@ pub(crate) fn servers(
             template: None,
             protect: false,
             adopt: None,
+            moved_from: None,
             ignore: Vec::new(),
             origin: Default::default(),
         };

@@ -86,6 +86,30 @@ pub(crate) fn read_dir(dir: &Path) -> Result<(Sources, Vec<Skipped>), ManifestEr
     Ok((Sources { files }, skipped))
 }
 
+/// Read one manifest file on its own, named as given (`roost validate FILE`). Like the
+/// directory walk it reads only a regular file: a FIFO would block forever.
+pub(crate) fn read_file(path: &Path) -> Result<Sources, ManifestErrors> {
+    let meta = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
+    let name = path.display().to_string();
+    if !meta.is_file() {
+        return Err(alone(SourceDiagnostic::without_source(
+            "roost::not-a-file",
+            format!(
+                "{name} is {}, not a regular file",
+                kind_of(meta.file_type())
+            ),
+            Some("pass a *.kdl file or the directory that holds your manifests".into()),
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Sources {
+            files: vec![(name, Arc::from(text))],
+        }),
+        Err(e) => Err(alone(not_utf8(name, e.as_bytes(), e.utf8_error()))),
+    }
+}
+
 fn relative(dir: &Path, path: &Path) -> String {
     path.strip_prefix(dir)
         .unwrap_or(path)

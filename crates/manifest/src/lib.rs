@@ -90,6 +90,11 @@ impl Sources {
         files::read_dir(dir)
     }
 
+    /// Read a single manifest file, as if it were the only one (no templates from elsewhere).
+    pub fn read_file(path: &Path) -> Result<Sources, ManifestErrors> {
+        files::read_file(path)
+    }
+
     /// The file name and 1-based line and column of an origin, e.g. `servers.kdl:12:5`.
     pub fn locate(&self, origin: Origin) -> String {
         match self.files.get(origin.file as usize) {

@@ -7,6 +7,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 
+/// The first line of the Markdown drift report, hidden when rendered: a scheduled CI job finds
+/// the issue or comment it posted before by it (as `<!-- roost-plan -->` for plans).
+pub const DRIFT_MARKDOWN_MARKER: &str = "<!-- roost-drift -->";
+
 /// Version of the JSON drift report.
 pub const DRIFT_FORMAT_VERSION: u32 = 1;
 
@@ -207,7 +211,10 @@ impl DriftReport {
     }
 
     pub fn markdown(&self) -> String {
-        let mut o = format!("## roost drift\n\n**{}**\n\n", self.headline());
+        let mut o = format!(
+            "{DRIFT_MARKDOWN_MARKER}\n## roost drift\n\n**{}**\n\n",
+            self.headline()
+        );
         if let Some(p) = &self.panel {
             let _ = writeln!(o, "Panel: `{p}` ({})\n", self.dialect);
         }

@@ -49,7 +49,12 @@ impl<'a> Identity<'a> {
                 by_ext.entry(e.as_str()).or_default().push(s);
             }
         }
+        let moved_twice = moved_twice(d);
         for (key, s) in &d.servers {
+            if let Some(e) = moved_twice.get(key) {
+                errors.push(e.clone());
+                continue;
+            }
             match match_server(d, lookup, &by_ext, key, s) {
                 Ok(m) => {
                     id.servers.insert(key.clone(), m);
@@ -195,7 +200,7 @@ fn match_server<'a>(
         .collect();
     let Some(how) = &s.adopt else {
         return match by_key.as_slice() {
-            [] => Ok(None),
+            [] => moved_server(d, by_ext, key, s),
             [one] => Ok(Some(*one)),
             many => {
                 let list: Vec<String> = many
@@ -242,4 +247,78 @@ fn match_server<'a>(
         ));
     }
     Ok(Some(found))
+}
+
+/// `moved from="server.OLD"` on a server the panel does not know by its own marker: the live
+/// server carrying `OLD`'s marker is this one, renamed in place (its marker is rewritten by the
+/// update). None on the panel: the `moved` line is history and the server is created.
+fn moved_server<'a>(
+    d: &Desired,
+    by_ext: &HashMap<&str, Vec<&'a LiveServer>>,
+    key: &str,
+    s: &Server,
+) -> Result<Option<&'a LiveServer>, PlanError> {
+    let Some(old) = &s.moved_from else {
+        return Ok(None);
+    };
+    let origin = Some(s.origin);
+    if d.servers.contains_key(old) {
+        return Err(PlanError::new(
+            "roost::moved-still-declared",
+            format!("server `{key}` is moved from server.{old}, which the manifests still declare"),
+            origin,
+        )
+        .help(format!(
+            "for a rename, remove the block of server `{old}`; for two servers, remove the `moved` line"
+        )));
+    }
+    let mut before = s.clone();
+    before.key = old.clone();
+    before.external_id = None;
+    let found: Vec<&LiveServer> = ownership::server_ids(d, &before)
+        .iter()
+        .flat_map(|id| by_ext.get(id.as_str()).cloned().unwrap_or_default())
+        .collect();
+    match found.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(*one)),
+        many => {
+            let list: Vec<String> = many
+                .iter()
+                .map(|l| format!("id {} \"{}\"", l.id, l.name))
+                .collect();
+            Err(PlanError::new("roost::ambiguous-identity", format!("server `{key}` is moved from server.{old}, but {} panel servers carry its marker: {}", many.len(), list.join(", ")), origin).help("roost will not guess: pick one with `adopt id=N` and clear the external id of the others in the panel"))
+        }
+    }
+}
+
+/// Two servers moved from one old key: each gets the same error (neither may take the server).
+fn moved_twice(d: &Desired) -> HashMap<String, PlanError> {
+    let mut by_old: HashMap<&str, Vec<&Server>> = HashMap::new();
+    for s in d.servers.values() {
+        if let Some(old) = &s.moved_from {
+            by_old.entry(old.as_str()).or_default().push(s);
+        }
+    }
+    let mut out = HashMap::new();
+    for (old, list) in by_old.into_iter().filter(|(_, l)| l.len() > 1) {
+        let keys: Vec<&str> = list.iter().map(|s| s.key.as_str()).collect();
+        for s in &list {
+            out.insert(
+                s.key.clone(),
+                PlanError::new(
+                    "roost::moved-twice",
+                    format!(
+                        "servers {} are all moved from server.{old}",
+                        keys.join(", ")
+                    ),
+                    Some(s.origin),
+                )
+                .help(format!(
+                    "one server can take over server.{old}: keep `moved` on one of them"
+                )),
+            );
+        }
+    }
+    out
 }

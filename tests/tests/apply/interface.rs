@@ -66,6 +66,57 @@ fn a_stale_saved_plan_is_refused_without_a_write() {
     }
 }
 
+/// A plan saved for one panel and applied with `--panel` naming another is refused with its own
+/// exit code and says so, before a request reaches either panel (not "stale: N differences").
+#[test]
+fn a_saved_plan_for_another_panel_is_refused_by_name() {
+    for dialect in DIALECTS {
+        let dir = small(dialect);
+        let made_for = Panel::start(dialect);
+        let other = Panel::start(dialect);
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("plan.json");
+        made_for
+            .roost(&["plan", p(&dir), "-o", p(&out)])
+            .expect(0, "plan");
+        made_for.sim.clear_request_log();
+        let run = other
+            .apply(&out, &["--auto-approve"])
+            .expect(6, "apply to another panel");
+        let expected = format!(
+            "this plan was made for panel {}, not {}",
+            made_for.sim.url(),
+            other.sim.url()
+        );
+        assert!(run.stderr.contains(&expected), "{dialect}: {}", run.show());
+        assert!(run.stderr.contains("roost::wrong-panel"), "{}", run.show());
+        assert!(!run.stderr.contains("stale"), "{}", run.show());
+        assert!(
+            other.log().is_empty(),
+            "{dialect}: the other panel was contacted"
+        );
+        assert!(
+            made_for.log().is_empty(),
+            "{dialect}: the plan's panel was contacted"
+        );
+
+        // The same panel spelt with a trailing slash is the same panel.
+        let url = format!("{}/", made_for.sim.url());
+        let args = [
+            "apply",
+            p(&out),
+            "--panel",
+            &url,
+            "--rate-limit",
+            "0",
+            "--auto-approve",
+        ];
+        let run = Run::from(made_for.command(&args).output().unwrap());
+        assert_eq!(run.code, Some(0), "{dialect}: {}", run.show());
+        made_for.assert_converged(&dir, "saved plan applied");
+    }
+}
+
 /// `plan -o FILE` then `apply FILE`, returning the apply's run.
 fn plan_then_apply_saved(panel: &Panel, dir: &std::path::Path, out: &std::path::Path) -> Run {
     let run = panel.roost(&["plan", dir.to_str().unwrap(), "-o", out.to_str().unwrap()]);

@@ -12,6 +12,7 @@ pub mod messy;
 pub mod ops;
 pub mod panel;
 pub mod redact;
+pub mod schema;
 pub mod sim_state;
 
 use roost_sim::Dialect;

@@ -241,7 +241,7 @@ fn assert_fits(md: &str, first: &str, last: &str, shortened: bool) {
         md.len()
     );
     assert!(
-        md.starts_with("## roost plan\n\n**Plan: "),
+        md.starts_with("<!-- roost-plan -->\n## roost plan\n\n**Plan: "),
         "{}",
         &md[..200]
     );

@@ -5,7 +5,7 @@
 //! out, which is never printed.
 
 use super::select::Target;
-use super::{Reach, Session, confirm, each, open};
+use super::{Format, Reach, Session, confirm, each, open};
 use crate::connect::{BoxDiag, diag, panel_error};
 use crate::exit;
 use crate::output;
@@ -100,12 +100,6 @@ pub struct OneBackup {
     pub backup: String,
     #[command(flatten)]
     pub reach: Reach,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
 }
 
 pub async fn run(command: BackupCommand) -> Result<u8, BoxDiag> {

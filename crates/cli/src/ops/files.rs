@@ -4,7 +4,7 @@
 //! scripts. `put … --restart` is the brief's "upload a plugin, then restart".
 
 use super::select::Target;
-use super::{Reach, Session, confirm, each, open};
+use super::{Format, Reach, Session, confirm, each, open};
 use crate::connect::{BoxDiag, diag, panel_error};
 use crate::exit;
 use crate::output;
@@ -70,7 +70,9 @@ pub enum FilesCommand {
     Mv {
         /// The server: server.KEY or a panel identifier.
         server: String,
+        /// The path to move.
         from: String,
+        /// Its new path.
         to: String,
         #[command(flatten)]
         reach: Reach,
@@ -79,6 +81,7 @@ pub enum FilesCommand {
     Cp {
         /// The server: server.KEY or a panel identifier.
         server: String,
+        /// The file to copy.
         path: String,
         #[command(flatten)]
         reach: Reach,
@@ -89,6 +92,7 @@ pub enum FilesCommand {
         server: String,
         /// Octal mode, e.g. 755.
         mode: String,
+        /// The files and folders to change.
         #[arg(required = true)]
         paths: Vec<String>,
         #[command(flatten)]
@@ -98,6 +102,7 @@ pub enum FilesCommand {
     Mkdir {
         /// The server: server.KEY or a panel identifier.
         server: String,
+        /// The folder to create.
         path: String,
         #[command(flatten)]
         reach: Reach,
@@ -106,6 +111,7 @@ pub enum FilesCommand {
     Compress {
         /// The server: server.KEY or a panel identifier.
         server: String,
+        /// The files and folders to pack.
         #[arg(required = true)]
         paths: Vec<String>,
         #[command(flatten)]
@@ -115,16 +121,11 @@ pub enum FilesCommand {
     Decompress {
         /// The server: server.KEY or a panel identifier.
         server: String,
+        /// The archive to unpack.
         archive: String,
         #[command(flatten)]
         reach: Reach,
     },
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
 }
 
 pub async fn run(command: FilesCommand) -> Result<u8, BoxDiag> {

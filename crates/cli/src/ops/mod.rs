@@ -39,6 +39,15 @@ pub async fn run(command: ServerCommand) -> Result<u8, BoxDiag> {
     }
 }
 
+/// Output of the day-2 commands.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    /// Text for people.
+    Text,
+    /// JSON for scripts, versioned by its `format_version`.
+    Json,
+}
+
 /// Where the servers are: the manifests, the panel, and which servers.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Reach {

@@ -5,7 +5,7 @@
 //! endpoint may lag by its 20-second cache.
 
 use super::select::Target;
-use super::{Reach, Session, confirm, each, open, status_name};
+use super::{Format, Reach, Session, confirm, each, open, status_name};
 use crate::connect::{BoxDiag, diag};
 use crate::exit;
 use crate::output;
@@ -58,14 +58,10 @@ pub struct CommandArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Want {
+    /// Start what is not running.
     Running,
+    /// Stop what runs.
     Offline,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
 }
 
 /// What happened on one server.

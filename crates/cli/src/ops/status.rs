@@ -2,7 +2,7 @@
 //! endpoint (which Wings feeds; the panel may serve it up to 20 s old).
 
 use super::select::Target;
-use super::{Reach, Session, each, open};
+use super::{Format, Reach, Session, each, open};
 use crate::connect::BoxDiag;
 use crate::exit;
 use crate::output;
@@ -26,12 +26,6 @@ pub struct StatusArgs {
     /// Time between refreshes with --watch.
     #[arg(long, default_value = "5s", value_parser = super::parse_duration)]
     pub interval: Duration,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
 }
 
 /// One server's row.

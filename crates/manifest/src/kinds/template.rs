@@ -147,6 +147,7 @@ pub(crate) fn overlay(base: ServerDraft, over: ServerDraft) -> ServerDraft {
             (b, o) => o.or(b),
         },
         adopt: over.adopt.or(base.adopt),
+        moved_from: over.moved_from.or(base.moved_from),
         databases,
         written,
     }

@@ -148,6 +148,10 @@ pub struct Server {
     pub template: Option<String>,
     pub protect: bool,
     pub adopt: Option<AdoptServer>,
+    /// `moved from="server.OLD"`: the server was declared as `OLD` before; the live server
+    /// carrying `OLD`'s marker is this one (renamed in place, not deleted and created).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<String>,
     /// Attributes roost never compares on this resource (owned by another tool).
     pub ignore: Vec<String>,
     #[serde(skip)]

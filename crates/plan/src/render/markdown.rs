@@ -7,6 +7,10 @@ use std::fmt::Write;
 /// shortened, so it must stay small).
 const RISKY_NAMED: usize = 25;
 
+/// The first line of every Markdown plan: invisible in the rendered comment, it lets a CI job
+/// find the comment it posted before and update it in place instead of adding another.
+pub const MARKDOWN_MARKER: &str = "<!-- roost-plan -->";
+
 /// GitHub stops comments at 65,536 characters.
 pub const MARKDOWN_BUDGET: usize = 65_536;
 
@@ -37,9 +41,18 @@ pub fn markdown(plan: &Plan, budget: usize) -> String {
 
 /// The summary, the counts table, the threshold and the risky changes: never shortened.
 fn head(plan: &Plan) -> String {
-    let mut head = String::from("## roost plan\n\n");
+    let mut head = format!("{MARKDOWN_MARKER}\n## roost plan\n\n");
     let s = &plan.summary;
     let _ = writeln!(head, "**{}**\n", summary_line(plan));
+    if let Some(p) = &plan.panel {
+        // A backtick in the label would end the code span early.
+        let _ = writeln!(
+            head,
+            "Panel: `{}` ({})\n",
+            p.replace('`', "'"),
+            plan.dialect
+        );
+    }
     if let Some(note) = partial_note(plan) {
         let _ = writeln!(head, "_{note}_\n");
     }

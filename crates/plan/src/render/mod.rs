@@ -5,7 +5,7 @@
 mod markdown;
 mod text;
 
-pub use markdown::{MARKDOWN_BUDGET, markdown};
+pub use markdown::{MARKDOWN_BUDGET, MARKDOWN_MARKER, markdown};
 pub use text::text;
 
 use crate::types::*;

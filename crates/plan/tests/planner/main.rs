@@ -9,6 +9,7 @@ mod case;
 mod allocation;
 mod database;
 mod location;
+mod markdown;
 mod node;
 mod plan;
 mod server;

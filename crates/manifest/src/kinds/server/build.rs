@@ -224,6 +224,7 @@ fn assemble(
         template: decl.from.as_ref().map(|f| f.v.clone()),
         protect: d.protect.map(|x| x.v).unwrap_or(false),
         adopt: d.adopt.map(|x| x.v),
+        moved_from: d.moved_from.map(|x| x.v),
         ignore: d.ignore.unwrap_or_default(),
         origin: decl.key.span.origin(),
     })

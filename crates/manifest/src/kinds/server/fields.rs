@@ -6,7 +6,7 @@ use crate::number::{INT_MAX, UINT_MAX};
 use crate::parse::{Rules, no_children, string_field, strings_field};
 use crate::value::{Entries, Reader, Sp, env_value, expect_args};
 use kdl::{KdlEntry, KdlNode, KdlValue};
-use roost_model::{AdoptServer, Address, EggRef, EnvValue};
+use roost_model::{AdoptServer, Address, EggRef, EnvValue, Kind};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// `egg "Paper" nest="Minecraft"` (nests: Pterodactyl only).
@@ -203,6 +203,45 @@ pub(super) fn adopt(r: &mut Reader, child: &KdlNode) -> Option<Sp<AdoptServer>> 
             None
         }
     }
+}
+
+/// `moved from="server.OLD"`: the server's previous key (a server address, not this one).
+pub(super) fn moved(r: &mut Reader, child: &KdlNode, key: &str) -> Option<Sp<String>> {
+    no_children(r, child);
+    let e = Entries::of(r, child, &["from"]);
+    expect_args(r, child, &e.args, 0, "moved from=\"server.old-name\"");
+    let Some(from) = e.prop("from").and_then(|f| r.string(f, "moved from=\"server.old-name\""))
+    else {
+        let span = r.span(child.name().span());
+        r.push(
+            Problem::new("roost::bad-value", "`moved` needs `from`", span, "moved from where?")
+                .help("write moved from=\"server.old-name\": the key this server had before"),
+        );
+        return None;
+    };
+    let old = match from.v.parse::<Address>() {
+        Ok(a) if a.kind == Kind::Server && a.parent.is_none() => a.name,
+        _ => {
+            r.push(
+                Problem::new(
+                    "roost::bad-value",
+                    format!("`moved from` takes a server address, not `{}`", from.v),
+                    from.span,
+                    "not a server address",
+                )
+                .help("write moved from=\"server.old-name\""),
+            );
+            return None;
+        }
+    };
+    if old == key {
+        r.push(
+            Problem::new("roost::bad-value", format!("server `{key}` is moved from itself"), from.span, "the same key")
+                .help("name the key the server had before, or remove `moved`"),
+        );
+        return None;
+    }
+    Some(Sp::new(old, from.span))
 }
 
 pub(super) fn limits(

@@ -40,6 +40,7 @@ pub const FIELDS: &[&str] = &[
     "depends-on",
     "protect",
     "adopt",
+    "moved",
     "ignore",
     "database",
 ];
@@ -100,6 +101,8 @@ pub struct ServerDraft {
     pub depends_on: Option<Vec<Sp<Address>>>,
     pub protect: Option<Sp<bool>>,
     pub adopt: Option<Sp<AdoptServer>>,
+    /// `moved from="server.OLD"`: the old key.
+    pub moved_from: Option<Sp<String>>,
     pub ignore: Option<Vec<String>>,
     /// The `database` blocks, by name.
     pub databases: BTreeMap<String, DatabaseDecl>,
@@ -155,7 +158,7 @@ pub fn parse(r: &mut Reader, rules: Rules, node: &KdlNode, template: bool) -> Op
         if *field != "limits" {
             d.written.insert(*field);
         }
-        if template && matches!(*field, "adopt" | "external-id") {
+        if template && matches!(*field, "adopt" | "external-id" | "moved") {
             let span = r.span(child.name().span());
             r.push(
                 Problem::new(
@@ -239,6 +242,7 @@ fn parse_field(
         "protect" => d.protect = bool_field(r, child),
         "depends-on" => d.depends_on = Some(fields::depends_on(r, child)),
         "adopt" => d.adopt = fields::adopt(r, child),
+        "moved" => d.moved_from = fields::moved(r, child, owner.1),
         "database" => {
             if let Some(db) = database::parse(r, rules, child, owner) {
                 database::insert_once(r, &mut d.databases, db, owner);

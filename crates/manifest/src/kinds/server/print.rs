@@ -82,6 +82,9 @@ fn print_flags_and_identity(o: &mut Out, s: &Server) {
         Some(AdoptServer::Uuid(u)) => o.field("adopt", format!("uuid={}", q(u))),
         None => {}
     }
+    if let Some(old) = &s.moved_from {
+        o.field("moved", format!("from={}", q(&format!("server.{old}"))));
+    }
     o.ignore(&s.ignore);
 }
 

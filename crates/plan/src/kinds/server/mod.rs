@@ -6,6 +6,7 @@ mod change;
 mod checks;
 mod delete;
 mod environment;
+mod rename;
 mod table;
 
 pub(crate) use table::TABLE;
@@ -224,6 +225,7 @@ pub(crate) fn address_of(d: &Desired, s: &LiveServer) -> Address {
 pub(crate) fn plan(cx: &mut PlanCx) {
     delete::plan(cx);
     let desired = cx.desired;
+    let mut created = Vec::new();
     for (key, s) in &desired.servers {
         let origin = Some(s.origin);
         if !cx.is_pelican() && s.allocation.is_none() {
@@ -245,6 +247,7 @@ pub(crate) fn plan(cx: &mut PlanCx) {
             continue;
         };
         if live.is_none() {
+            created.push((s, egg.id));
             checks::adoption_notes(cx, s);
             if s.allocation.is_none() {
                 cx.error(PlanError::new("roost::missing-field", format!("server `{key}` has no `allocation`, so roost cannot create it on node `{}`", s.node), origin).help("the panel places a new server by its primary allocation (Pelican's tag-based placement cannot pin a node): add allocation \"IP:PORT\""));
@@ -256,4 +259,6 @@ pub(crate) fn plan(cx: &mut PlanCx) {
         }
         change::plan_server(cx, s, egg, live);
     }
+    rename::hints(cx, &created);
+    rename::moved_notes(cx);
 }
