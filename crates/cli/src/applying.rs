@@ -430,6 +430,8 @@ async fn execute(
     let opts = ApplyOptions {
         parallelism: args.parallelism,
         secrets: roost_engine::env_and_file_secrets(base_dir),
+        client_api: panel.client_api.clone(),
+        install_wait: roost_engine::DEFAULT_INSTALL_WAIT,
     };
     // Ctrl-C from here on stops the engine gracefully, a second one at once.
     let interrupt = roost_engine::Interrupt::default();

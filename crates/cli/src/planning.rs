@@ -218,6 +218,41 @@ pub fn read_secrets(
     roost_engine::read_secrets(&resolver, refs)
 }
 
+/// Reads the server-level state (schedules) the plan needs through the Client API: only for the
+/// servers that declare it or prune it, one request per server and kind.
+pub async fn read_server_level(
+    panel: &Panel,
+    desired: &roost_model::Desired,
+    live: &mut roost_model::Live,
+) -> Result<(), BoxDiag> {
+    let Some(api) = &panel.client_api else {
+        return Ok(());
+    };
+    live.client_key = true;
+    let servers: Vec<(u64, String)> = roost_plan::server_level_reads(desired, live)
+        .into_iter()
+        .map(|n| (n.server_id, n.identifier))
+        .collect();
+    let (schedules, read) = roost_panel::read_schedules(api, &servers)
+        .await
+        .map_err(|e| client_read_error(panel, e))?;
+    live.schedules = schedules;
+    live.server_level = read;
+    Ok(())
+}
+
+/// A Client-API read that failed, with what to do about it.
+pub fn client_read_error(panel: &Panel, e: roost_panel::PanelError) -> BoxDiag {
+    let var = &panel.client_token_env;
+    diag(
+        "roost::client-api",
+        format!("cannot read the servers' schedules through the Client API: {e}"),
+        format!(
+            "${var} (the panel block's `client-token-env`) must hold a client API key of a root admin (Account → API Credentials), so that it reaches every server roost manages"
+        ),
+    )
+}
+
 /// Everything `plan`, `apply` and `drift` share: load, connect, read, plan.
 pub async fn make_plan(
     args: &PlanArgs,
@@ -256,13 +291,17 @@ pub async fn make_plan(
         read_only: false,
     };
     let panel = connect(&copts, Some(&manifest)).await?;
-    let live = match panel.client.read_live().await {
+    let mut live = match panel.client.read_live().await {
         Ok(l) => l,
         Err(e) => {
             panel.close().await;
             return Err(panel_error(e));
         }
     };
+    if let Err(e) = read_server_level(&panel, &manifest.desired, &mut live).await {
+        panel.close().await;
+        return Err(e);
+    }
     let secrets = read_secrets(&args.dir, &manifest.desired, base.as_ref());
     let key_owner = match crate::connect::key_owner(&panel).await {
         Ok(o) => o,

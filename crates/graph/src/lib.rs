@@ -75,6 +75,13 @@ impl Graph {
                     EdgeKind::Requires,
                 );
             }
+            for name in s.schedules.keys() {
+                g.edge(
+                    &me,
+                    &Address::child(&me, Kind::Schedule, name),
+                    EdgeKind::Requires,
+                );
+            }
         }
         g
     }
@@ -269,6 +276,7 @@ impl Graph {
                 Kind::User => "ellipse",
                 Kind::Server => "box",
                 Kind::Database => "cylinder",
+                Kind::Schedule => "note",
             };
             let _ = writeln!(o, "    {} [shape={shape}];", dot_id(a));
         }

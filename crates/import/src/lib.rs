@@ -13,6 +13,7 @@
 mod databases;
 mod env;
 mod infra;
+mod schedules;
 mod select;
 mod servers;
 mod templates;

@@ -66,6 +66,7 @@ pub use kinds::allocation::AllocationBody;
 pub use kinds::database::DatabaseBody;
 pub use kinds::location::LocationBody;
 pub use kinds::node::NodeBody;
+pub use kinds::schedule::{live_schedule, live_task, read_schedules};
 pub use kinds::server::{
     AllocationSpec, DeploySpec, FeatureLimitsBody, LimitsBody, ServerBuildBody, ServerCreateBody,
     ServerDetailsBody, ServerStartupBody,

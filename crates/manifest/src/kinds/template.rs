@@ -99,12 +99,14 @@ fn cycle(name: &str, templates: &BTreeMap<String, ServerDecl>, chain: &[String])
     p
 }
 
-/// Fields set in `over` win; limits, features and env merge key by key, databases name by name.
+/// Fields set in `over` win; limits, features and env merge key by key, databases and schedules name by name.
 pub(crate) fn overlay(base: ServerDraft, over: ServerDraft) -> ServerDraft {
     let mut env = base.env;
     env.extend(over.env);
     let mut databases = base.databases;
     databases.extend(over.databases);
+    let mut schedules = base.schedules;
+    schedules.extend(over.schedules);
     let mut written = base.written;
     written.extend(over.written);
     ServerDraft {
@@ -148,6 +150,7 @@ pub(crate) fn overlay(base: ServerDraft, over: ServerDraft) -> ServerDraft {
         },
         adopt: over.adopt.or(base.adopt),
         databases,
+        schedules,
         written,
     }
 }

@@ -78,6 +78,14 @@ pub fn text(plan: &Plan, opts: TextOptions) -> String {
             plan.rate_limit
         );
     }
+    if plan.summary.refresh_requests > 0 {
+        let n = plan.summary.refresh_requests;
+        let _ = writeln!(
+            o,
+            "Reading server-level state (schedules) took {n} Client API request{}.",
+            if n == 1 { "" } else { "s" }
+        );
+    }
     o
 }
 

@@ -14,6 +14,7 @@ pub(crate) use print::{feature_props, joined, limit_props, print, print_egg};
 use crate::diag::Problem;
 use crate::ignore;
 use crate::kinds::database::{self, DatabaseDecl};
+use crate::kinds::schedule::{self, ScheduleDecl};
 use crate::parse::{Rules, bool_field, fields as block_fields, resource_name, string_field};
 use crate::value::{Entries, Reader, Sp};
 use kdl::KdlNode;
@@ -42,6 +43,7 @@ pub const FIELDS: &[&str] = &[
     "adopt",
     "ignore",
     "database",
+    "schedule",
 ];
 pub const LIMIT_PROPS: &[&str] = &[
     "memory",
@@ -103,6 +105,8 @@ pub struct ServerDraft {
     pub ignore: Option<Vec<String>>,
     /// The `database` blocks, by name.
     pub databases: BTreeMap<String, DatabaseDecl>,
+    /// The `schedule` blocks, by name.
+    pub schedules: BTreeMap<String, ScheduleDecl>,
     /// Required fields that were written, even if with a typo or a rejected value: those
     /// problems are reported where they are, so the field is not reported as missing too.
     /// `limits memory` and `limits disk` stand for the two required limits.
@@ -142,7 +146,7 @@ pub fn parse(r: &mut Reader, rules: Rules, node: &KdlNode, template: bool) -> Op
         check_key(r, &key);
     }
     let mut d = ServerDraft::default();
-    let found = block_fields(r, node, kind, FIELDS, &["database"]);
+    let found = block_fields(r, node, kind, FIELDS, &["database", "schedule"]);
     for meant in &found.misspelt {
         match *meant {
             "limits" => d.written.extend(["limits memory", "limits disk"]),
@@ -242,6 +246,11 @@ fn parse_field(
         "database" => {
             if let Some(db) = database::parse(r, rules, child, owner) {
                 database::insert_once(r, &mut d.databases, db, owner);
+            }
+        }
+        "schedule" => {
+            if let Some(s) = schedule::parse(r, rules, child, owner) {
+                schedule::insert_once(r, &mut d.schedules, s, owner);
             }
         }
         _ => {}
