@@ -164,6 +164,36 @@ fn saved_plan_secrets(
     ))
 }
 
+/// Reads again, through the Client API, the schedules of the servers whose schedules the saved
+/// plan was made from (its `schedules:ID` fingerprints), so that their changes are noticed.
+async fn reread_schedules(
+    plan: &Plan,
+    panel: &crate::connect::Panel,
+    live: &mut roost_model::Live,
+) -> Result<(), BoxDiag> {
+    let ids: Vec<u64> = plan
+        .fingerprints
+        .keys()
+        .filter_map(|k| k.strip_prefix("schedules:")?.parse().ok())
+        .collect();
+    let (Some(api), false) = (&panel.client_api, ids.is_empty()) else {
+        return Ok(());
+    };
+    live.client_key = true;
+    let servers: Vec<(u64, String)> = live
+        .servers
+        .iter()
+        .filter(|s| ids.contains(&s.id))
+        .map(|s| (s.id, s.identifier.clone()))
+        .collect();
+    let (schedules, read) = roost_panel::read_schedules(api, &servers)
+        .await
+        .map_err(|e| planning::client_read_error(&panel.client_token_env, e))?;
+    live.schedules = schedules;
+    live.server_level = read;
+    Ok(())
+}
+
 /// Which live objects changed since the plan was made, by fingerprint.
 fn stale_objects(plan: &Plan, live: &roost_model::Live) -> Vec<String> {
     let sensitive = plan.sensitive_variables.iter().cloned().collect();
@@ -291,7 +321,8 @@ async fn saved_plan(
         read_only: false,
     };
     let panel = connect(&copts, None).await?;
-    let live = panel.client.read_live().await.map_err(panel_error)?;
+    let mut live = panel.client.read_live().await.map_err(panel_error)?;
+    reread_schedules(&plan, &panel, &mut live).await?;
     let base = match &plan.manifests {
         Some(dir) => PathBuf::from(dir),
         None => args

@@ -90,10 +90,14 @@ pub async fn run(args: ImportArgs) -> Result<u8, BoxDiag> {
     };
     let panel = connect(&copts, None).await?;
     let live = panel.client.read_live().await;
-    waits.clear();
     let label = panel.label.clone();
-    panel.close().await;
-    let live = live.map_err(panel_error)?;
+    let mut live = match live {
+        Ok(l) => l,
+        Err(e) => {
+            panel.close().await;
+            return Err(panel_error(e));
+        }
+    };
     let opts = ImportOptions {
         kinds,
         nodes: args.nodes.clone(),
@@ -107,6 +111,33 @@ pub async fn run(args: ImportArgs) -> Result<u8, BoxDiag> {
         panel_url: Some(label),
         template_min: 3,
     };
+    // Schedules come through the Client API, one request per server imported.
+    if let Some(api) = &panel.client_api {
+        let servers = roost_import::chosen_servers(&live, &opts);
+        match roost_panel::read_schedules(api, &servers).await {
+            Ok((schedules, read)) => {
+                for (id, r) in &read {
+                    if let roost_model::ServerLevelRead::Unreadable(why) = r {
+                        output::status(&format!("warning: the schedules of server id {id} were not imported: {why}"));
+                    }
+                }
+                live.schedules = schedules;
+                live.server_level = read;
+            }
+            Err(e) => {
+                let err = crate::planning::client_read_error(&panel.client_token_env, e);
+                panel.close().await;
+                return Err(err);
+            }
+        }
+    } else {
+        output::status(&format!(
+            "note: schedules are not imported: ${} (the client key) is not set",
+            panel.client_token_env
+        ));
+    }
+    waits.clear();
+    panel.close().await;
     let imported = roost_import::import(&live, &opts);
     for (path, text) in &imported.files {
         let full = args.out.join(path);

@@ -235,15 +235,14 @@ pub async fn read_server_level(
         .collect();
     let (schedules, read) = roost_panel::read_schedules(api, &servers)
         .await
-        .map_err(|e| client_read_error(panel, e))?;
+        .map_err(|e| client_read_error(&panel.client_token_env, e))?;
     live.schedules = schedules;
     live.server_level = read;
     Ok(())
 }
 
 /// A Client-API read that failed, with what to do about it.
-pub fn client_read_error(panel: &Panel, e: roost_panel::PanelError) -> BoxDiag {
-    let var = &panel.client_token_env;
+pub fn client_read_error(var: &str, e: roost_panel::PanelError) -> BoxDiag {
     diag(
         "roost::client-api",
         format!("cannot read the servers' schedules through the Client API: {e}"),

@@ -75,6 +75,16 @@ impl Imported {
     }
 }
 
+/// The servers an import with `opts` writes (panel id, Client-API identifier): the caller reads
+/// their schedules through the Client API (one request each) before importing.
+pub fn chosen_servers(live: &Live, opts: &ImportOptions) -> Vec<(u64, String)> {
+    select::select(live, opts)
+        .servers
+        .iter()
+        .map(|s| (s.id, s.identifier.clone()))
+        .collect()
+}
+
 pub fn import(live: &Live, opts: &ImportOptions) -> Imported {
     let mut out = Imported::default();
     let chosen = select::select(live, opts);

@@ -54,6 +54,14 @@ pub fn fingerprints(live: &Live, sensitive: &BTreeSet<String>) -> BTreeMap<Strin
     for x in &live.databases {
         add("database", x.id, hash(x));
     }
+    // Per server whose schedules were read: all of them at once, so that one created, changed
+    // or deleted since is noticed.
+    for (server, read) in &live.server_level {
+        if *read == roost_model::ServerLevelRead::Read {
+            let mine: Vec<_> = live.schedules.iter().filter(|s| s.server_id == *server).collect();
+            add("schedules", *server, hash(&mine));
+        }
+    }
     for (kind, n) in [
         ("location", live.locations.len()),
         ("node", live.nodes.len()),
