@@ -118,7 +118,9 @@ pub async fn run(args: ImportArgs) -> Result<u8, BoxDiag> {
             Ok((schedules, read)) => {
                 for (id, r) in &read {
                     if let roost_model::ServerLevelRead::Unreadable(why) = r {
-                        output::status(&format!("warning: the schedules of server id {id} were not imported: {why}"));
+                        output::status(&format!(
+                            "warning: the schedules of server id {id} were not imported: {why}"
+                        ));
                     }
                 }
                 live.schedules = schedules;

@@ -58,7 +58,11 @@ pub fn fingerprints(live: &Live, sensitive: &BTreeSet<String>) -> BTreeMap<Strin
     // or deleted since is noticed.
     for (server, read) in &live.server_level {
         if *read == roost_model::ServerLevelRead::Read {
-            let mine: Vec<_> = live.schedules.iter().filter(|s| s.server_id == *server).collect();
+            let mine: Vec<_> = live
+                .schedules
+                .iter()
+                .filter(|s| s.server_id == *server)
+                .collect();
             add("schedules", *server, hash(&mine));
         }
     }

@@ -11,5 +11,6 @@ mod database;
 mod location;
 mod node;
 mod plan;
+mod schedule;
 mod server;
 mod user;
