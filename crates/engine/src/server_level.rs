@@ -44,11 +44,15 @@ pub(crate) async fn identifier(
     Ok(live.identifier)
 }
 
-/// Runs `request` until the server has installed (409 `Installing`), for at most the run's
-/// install wait; any other answer is returned as it is.
+/// Runs `request`; while the server is still installing (409 `Installing`), waits (for at most
+/// the run's install wait) until a read of the server's schedules answers, then sends it once
+/// more. Only reads repeat: Pelican throttles schedule creates per server (2 a minute), so a
+/// write is never used to poll. Any other answer is returned as it is.
 pub(crate) async fn when_installed<T, F, Fut>(
     cx: &ApplyCx,
     address: &Address,
+    api: &ClientApi,
+    server: &str,
     request: F,
 ) -> Result<T, PanelError>
 where
@@ -58,19 +62,32 @@ where
     let started = Instant::now();
     loop {
         match request().await {
-            Err(PanelError::StateConflict {
-                state: ServerState::Installing,
-                ..
-            }) if started.elapsed() + INSTALL_POLL <= cx.install_wait => {
-                cx.reporter.report(Event::Waiting {
-                    seconds: INSTALL_POLL.as_secs_f64(),
-                    reason: format!("{address}: its server is still installing"),
-                });
-                tokio::time::sleep(INSTALL_POLL).await;
+            Err(e) if installing(&e) && started.elapsed() + INSTALL_POLL <= cx.install_wait => {
+                while started.elapsed() + INSTALL_POLL <= cx.install_wait {
+                    cx.reporter.report(Event::Waiting {
+                        seconds: INSTALL_POLL.as_secs_f64(),
+                        reason: format!("{address}: its server is still installing"),
+                    });
+                    tokio::time::sleep(INSTALL_POLL).await;
+                    match api.schedules(server).await {
+                        Err(e) if installing(&e) => {}
+                        _ => break,
+                    }
+                }
             }
             other => return other,
         }
     }
+}
+
+fn installing(e: &PanelError) -> bool {
+    matches!(
+        e,
+        PanelError::StateConflict {
+            state: ServerState::Installing,
+            ..
+        }
+    )
 }
 
 /// A failed Client-API write as the run reports it; a server still installing says what to do.

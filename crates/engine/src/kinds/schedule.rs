@@ -46,7 +46,7 @@ pub(crate) async fn execute(op: &Op, cx: &ApplyCx, change: &Change) -> Result<()
         } => {
             let ident = identifier(cx, server, known).await?;
             let body = schedule_body(schedule);
-            let made = when_installed(cx, address, || api.create_schedule(&ident, &body))
+            let made = when_installed(cx, address, api, &ident, || api.create_schedule(&ident, &body))
                 .await
                 .map_err(|e| explain(cx, e))?;
             cx.set_id(address, made.id);
@@ -58,7 +58,7 @@ pub(crate) async fn execute(op: &Op, cx: &ApplyCx, change: &Change) -> Result<()
             schedule,
         } => {
             let body = schedule_body(schedule);
-            when_installed(cx, address, || api.update_schedule(identifier, *id, &body))
+            when_installed(cx, address, api, identifier, || api.update_schedule(identifier, *id, &body))
                 .await
                 .map(|_| ())
                 .map_err(|e| explain(cx, e))
@@ -75,7 +75,7 @@ pub(crate) async fn execute(op: &Op, cx: &ApplyCx, change: &Change) -> Result<()
             let ident = identifier(cx, server, known).await?;
             let schedule = cx.resolve(schedule)?;
             let body = task_body(task, None);
-            when_installed(cx, address, || api.create_task(&ident, schedule, &body))
+            when_installed(cx, address, api, &ident, || api.create_task(&ident, schedule, &body))
                 .await
                 .map(|_| ())
                 .map_err(|e| explain(cx, e))
@@ -88,7 +88,7 @@ pub(crate) async fn execute(op: &Op, cx: &ApplyCx, change: &Change) -> Result<()
             task,
         } => {
             let body = task_body(task, Some(*sequence_id));
-            when_installed(cx, address, || {
+            when_installed(cx, address, api, identifier, || {
                 api.update_task(identifier, *schedule, *id, &body)
             })
             .await

@@ -149,7 +149,8 @@ fn change_text(o: &mut String, p: &Paint, c: &Change, opts: TextOptions) {
                 }
                 let _ = writeln!(o, "        EOT");
             }
-            (Action::Create, _, Some(new)) => {
+            // A value the update adds where there was none (a schedule's task appended).
+            (Action::Create, _, Some(new)) | (Action::Update, None, Some(new)) => {
                 let _ = writeln!(
                     o,
                     "      {} {:width$} = {}",
