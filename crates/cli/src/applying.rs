@@ -164,8 +164,8 @@ fn saved_plan_secrets(
     ))
 }
 
-/// Reads again, through the Client API, the schedules of the servers whose schedules the saved
-/// plan was made from (its `schedules:ID` fingerprints), so that their changes are noticed.
+/// Reads again, through the Client API, the server-level state of the servers the saved plan
+/// read it for (its `server-level:ID` fingerprints), so that changes since are noticed.
 async fn reread_schedules(
     plan: &Plan,
     panel: &crate::connect::Panel,
@@ -174,24 +174,22 @@ async fn reread_schedules(
     let ids: Vec<u64> = plan
         .fingerprints
         .keys()
-        .filter_map(|k| k.strip_prefix("schedules:")?.parse().ok())
+        .filter_map(|k| k.strip_prefix("server-level:")?.parse().ok())
         .collect();
     let (Some(api), false) = (&panel.client_api, ids.is_empty()) else {
         return Ok(());
     };
     live.client_key = true;
-    let servers: Vec<(u64, String)> = live
+    let kinds = vec![roost_model::Kind::Schedule, roost_model::Kind::Subuser];
+    let servers: Vec<(u64, String, Vec<roost_model::Kind>)> = live
         .servers
         .iter()
         .filter(|s| ids.contains(&s.id))
-        .map(|s| (s.id, s.identifier.clone()))
+        .map(|s| (s.id, s.identifier.clone(), kinds.clone()))
         .collect();
-    let (schedules, read) = roost_panel::read_schedules(api, &servers)
+    roost_panel::read_server_level(api, &servers, live)
         .await
-        .map_err(|e| planning::client_read_error(&panel.client_token_env, e))?;
-    live.schedules = schedules;
-    live.server_level = read;
-    Ok(())
+        .map_err(|e| planning::client_read_error(&panel.client_token_env, e))
 }
 
 /// Which live objects changed since the plan was made, by fingerprint.

@@ -111,30 +111,28 @@ pub async fn run(args: ImportArgs) -> Result<u8, BoxDiag> {
         panel_url: Some(label),
         template_min: 3,
     };
-    // Schedules come through the Client API, one request per server imported.
+    // Schedules and subusers come through the Client API, one request per server and kind.
     if let Some(api) = &panel.client_api {
-        let servers = roost_import::chosen_servers(&live, &opts);
-        match roost_panel::read_schedules(api, &servers).await {
-            Ok((schedules, read)) => {
-                for (id, r) in &read {
-                    if let roost_model::ServerLevelRead::Unreadable(why) = r {
-                        output::status(&format!(
-                            "warning: the schedules of server id {id} were not imported: {why}"
-                        ));
-                    }
-                }
-                live.schedules = schedules;
-                live.server_level = read;
-            }
-            Err(e) => {
-                let err = crate::planning::client_read_error(&panel.client_token_env, e);
-                panel.close().await;
-                return Err(err);
+        let kinds = vec![roost_model::Kind::Schedule, roost_model::Kind::Subuser];
+        let servers: Vec<_> = roost_import::chosen_servers(&live, &opts)
+            .into_iter()
+            .map(|(id, identifier)| (id, identifier, kinds.clone()))
+            .collect();
+        if let Err(e) = roost_panel::read_server_level(api, &servers, &mut live).await {
+            let err = crate::planning::client_read_error(&panel.client_token_env, e);
+            panel.close().await;
+            return Err(err);
+        }
+        for (id, r) in &live.server_level {
+            if let roost_model::ServerLevelRead::Unreadable(why) = r {
+                output::status(&format!(
+                    "warning: the schedules and subusers of server id {id} were not imported: {why}"
+                ));
             }
         }
     } else {
         output::status(&format!(
-            "note: schedules are not imported: ${} (the client key) is not set",
+            "note: schedules and subusers are not imported: ${} (the client key) is not set",
             panel.client_token_env
         ));
     }

@@ -218,7 +218,7 @@ pub fn read_secrets(
     roost_engine::read_secrets(&resolver, refs)
 }
 
-/// Reads the server-level state (schedules) the plan needs through the Client API: only for the
+/// Reads the server-level state (schedules, subusers) the plan needs through the Client API: only for the
 /// servers that declare it or prune it, one request per server and kind.
 pub async fn read_server_level(
     panel: &Panel,
@@ -229,23 +229,21 @@ pub async fn read_server_level(
         return Ok(());
     };
     live.client_key = true;
-    let servers: Vec<(u64, String)> = roost_plan::server_level_reads(desired, live)
-        .into_iter()
-        .map(|n| (n.server_id, n.identifier))
-        .collect();
-    let (schedules, read) = roost_panel::read_schedules(api, &servers)
+    let servers: Vec<(u64, String, Vec<roost_model::Kind>)> =
+        roost_plan::server_level_reads(desired, live)
+            .into_iter()
+            .map(|n| (n.server_id, n.identifier, n.kinds))
+            .collect();
+    roost_panel::read_server_level(api, &servers, live)
         .await
-        .map_err(|e| client_read_error(&panel.client_token_env, e))?;
-    live.schedules = schedules;
-    live.server_level = read;
-    Ok(())
+        .map_err(|e| client_read_error(&panel.client_token_env, e))
 }
 
 /// A Client-API read that failed, with what to do about it.
 pub fn client_read_error(var: &str, e: roost_panel::PanelError) -> BoxDiag {
     diag(
         "roost::client-api",
-        format!("cannot read the servers' schedules through the Client API: {e}"),
+        format!("cannot read the servers' schedules and subusers through the Client API: {e}"),
         format!(
             "${var} (the panel block's `client-token-env`) must hold a client API key of a root admin (Account → API Credentials), so that it reaches every server roost manages"
         ),

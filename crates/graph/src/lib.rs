@@ -75,6 +75,13 @@ impl Graph {
                     EdgeKind::Requires,
                 );
             }
+            for name in s.subusers.keys() {
+                g.edge(
+                    &me,
+                    &Address::child(&me, Kind::Subuser, name),
+                    EdgeKind::Requires,
+                );
+            }
             for name in s.schedules.keys() {
                 g.edge(
                     &me,
@@ -277,6 +284,7 @@ impl Graph {
                 Kind::Server => "box",
                 Kind::Database => "cylinder",
                 Kind::Schedule => "note",
+                Kind::Subuser => "component",
             };
             let _ = writeln!(o, "    {} [shape={shape}];", dot_id(a));
         }

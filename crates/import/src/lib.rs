@@ -16,6 +16,7 @@ mod infra;
 mod schedules;
 mod select;
 mod servers;
+mod subusers;
 mod templates;
 mod users;
 

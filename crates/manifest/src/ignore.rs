@@ -117,6 +117,7 @@ fn test_names(kind: Kind) -> Vec<&'static str> {
         Kind::Server => vec!["name", "description", "limits.memory", "startup"],
         Kind::Database => vec!["host", "remote"],
         Kind::Schedule => vec!["cron", "enabled", "only-when-online"],
+        Kind::Subuser => vec!["permissions"],
     }
 }
 

@@ -27,10 +27,16 @@ pub struct Live {
     /// Schedules of the servers whose server-level state was read (`server_level`).
     #[serde(default)]
     pub schedules: Vec<LiveSchedule>,
+    /// Subusers of the servers whose server-level state was read (`server_level`).
+    #[serde(default)]
+    pub subusers: Vec<LiveSubuser>,
     /// Per server id: whether its server-level state (through the Client API) was read. A
     /// server absent here was not read (it declares no such children, or no client key).
     #[serde(default)]
     pub server_level: BTreeMap<u64, ServerLevelRead>,
+    /// Client API requests made to read the server-level state.
+    #[serde(default)]
+    pub refresh_requests: usize,
     /// Whether a client key was at hand to read and write server-level state.
     #[serde(default)]
     pub client_key: bool,
@@ -60,7 +66,9 @@ impl Live {
             databases: Vec::new(),
             database_hosts: Vec::new(),
             schedules: Vec::new(),
+            subusers: Vec::new(),
             server_level: BTreeMap::new(),
+            refresh_requests: 0,
             client_key: false,
         }
     }

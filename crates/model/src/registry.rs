@@ -19,6 +19,7 @@ macro_rules! for_each_kind {
             Server     server     "server"     "servers"     [],
             Database   database   "database"   "databases"   [Server],
             Schedule   schedule   "schedule"   "schedules"   [Server],
+            Subuser    subuser    "subuser"    "subusers"    [Server],
         }
     };
 }

@@ -1,4 +1,5 @@
-//! Which servers' server-level state (schedules, read through the Client API) a plan needs:
+//! Which servers' server-level state (schedules, subusers: read through the Client API) a plan
+//! needs:
 //! only servers that declare such children, or whose children are pruned because the server is
 //! roost's. Pure: the caller reads them (one request per server and kind) before planning.
 
@@ -23,18 +24,24 @@ pub fn server_level_reads(desired: &Desired, live: &Live) -> Vec<ServerLevelNeed
     let secrets = ResolvedSecrets::default();
     let lookup = Lookup::new(live, BTreeSet::new(), &secrets);
     let identity = Identity::new(&desired, &lookup, &mut Vec::new());
-    let prune = desired.panel.prune.contains(&Kind::Schedule);
+    let prunes = |k: Kind| desired.panel.prune.contains(&k);
     let mut out: Vec<ServerLevelNeed> = desired
         .servers
         .iter()
         .filter_map(|(key, s)| {
             let l = identity.server(key)?;
             let ours = ownership::is_ours(&desired.panel, l.external_id.as_deref());
-            let wanted = !s.schedules.is_empty() || (prune && ours);
-            wanted.then(|| ServerLevelNeed {
+            let mut kinds = Vec::new();
+            if !s.schedules.is_empty() || (ours && prunes(Kind::Schedule)) {
+                kinds.push(Kind::Schedule);
+            }
+            if !s.subusers.is_empty() || (ours && prunes(Kind::Subuser)) {
+                kinds.push(Kind::Subuser);
+            }
+            (!kinds.is_empty()).then(|| ServerLevelNeed {
                 server_id: l.id,
                 identifier: l.identifier.clone(),
-                kinds: vec![Kind::Schedule],
+                kinds,
             })
         })
         .collect();

@@ -227,6 +227,9 @@ pub struct Unmanaged {
     /// not list `schedules`, or the server is not roost's).
     #[serde(default)]
     pub schedules: Vec<String>,
+    /// Subusers of managed servers that the manifests do not declare, left alone.
+    #[serde(default)]
+    pub subusers: Vec<String>,
 }
 
 impl Unmanaged {
@@ -238,6 +241,7 @@ impl Unmanaged {
             + self.servers.len()
             + self.databases.len()
             + self.schedules.len()
+            + self.subusers.len()
     }
 }
 

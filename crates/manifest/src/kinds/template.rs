@@ -107,6 +107,8 @@ pub(crate) fn overlay(base: ServerDraft, over: ServerDraft) -> ServerDraft {
     databases.extend(over.databases);
     let mut schedules = base.schedules;
     schedules.extend(over.schedules);
+    let mut subusers = base.subusers;
+    subusers.extend(over.subusers);
     let mut written = base.written;
     written.extend(over.written);
     ServerDraft {
@@ -151,6 +153,7 @@ pub(crate) fn overlay(base: ServerDraft, over: ServerDraft) -> ServerDraft {
         adopt: over.adopt.or(base.adopt),
         databases,
         schedules,
+        subusers,
         written,
     }
 }

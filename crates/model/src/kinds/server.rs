@@ -144,6 +144,10 @@ pub struct Server {
     /// through the Client API.
     #[serde(default)]
     pub schedules: BTreeMap<String, Schedule>,
+    /// The server's subusers, by e-mail address in lower case (`subuser "EMAIL" { … }`
+    /// blocks), managed through the Client API.
+    #[serde(default)]
+    pub subusers: BTreeMap<String, Subuser>,
     /// Where each `depends-on` entry is written (same order; not serialised).
     #[serde(skip)]
     #[schemars(skip)]

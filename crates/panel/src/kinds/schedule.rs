@@ -6,8 +6,7 @@
 
 use crate::client_api::{ClientApi, Schedule, Task};
 use crate::error::PanelError;
-use roost_model::{CronSpec, LiveSchedule, LiveTask, ServerLevelRead};
-use std::collections::BTreeMap;
+use roost_model::{CronSpec, Kind, Live, LiveSchedule, LiveTask, ServerLevelRead};
 
 /// What the Client API says of one schedule, in the model's live shape.
 pub fn live_schedule(server_id: u64, s: &Schedule) -> LiveSchedule {
@@ -39,27 +38,40 @@ pub fn live_task(t: &Task) -> LiveTask {
     }
 }
 
-/// The schedules of `servers` (Application-API id, Client-API identifier), one request each.
-pub async fn read_schedules(
+/// The server-level state of `servers` (Application-API id, Client-API identifier, the kinds to
+/// read) into `live`: one request per server and kind, counted in `live.refresh_requests`.
+pub async fn read_server_level(
     api: &ClientApi,
-    servers: &[(u64, String)],
-) -> Result<(Vec<LiveSchedule>, BTreeMap<u64, ServerLevelRead>), PanelError> {
-    let mut schedules = Vec::new();
-    let mut read = BTreeMap::new();
-    for (id, identifier) in servers {
-        match api.schedules(identifier).await {
-            Ok(list) => {
-                schedules.extend(list.iter().map(|s| live_schedule(*id, s)));
-                read.insert(*id, ServerLevelRead::Read);
+    servers: &[(u64, String, Vec<Kind>)],
+    live: &mut Live,
+) -> Result<(), PanelError> {
+    for (id, identifier, kinds) in servers {
+        let mut state = ServerLevelRead::Read;
+        for kind in kinds {
+            live.refresh_requests += 1;
+            let read = match kind {
+                Kind::Schedule => api.schedules(identifier).await.map(|list| {
+                    live.schedules
+                        .extend(list.iter().map(|s| live_schedule(*id, s)));
+                }),
+                Kind::Subuser => api.subusers(identifier).await.map(|list| {
+                    live.subusers.extend(
+                        list.iter()
+                            .map(|s| crate::kinds::subuser::live_subuser(*id, s)),
+                    );
+                }),
+                _ => Ok(()),
+            };
+            match read {
+                Ok(()) => {}
+                Err(PanelError::StateConflict { state: s, .. }) => {
+                    state = ServerLevelRead::Unreadable(format!("the server is {s} (409)"));
+                    break;
+                }
+                Err(e) => return Err(e),
             }
-            Err(PanelError::StateConflict { state, .. }) => {
-                read.insert(
-                    *id,
-                    ServerLevelRead::Unreadable(format!("the server is {state} (409)")),
-                );
-            }
-            Err(e) => return Err(e),
         }
+        live.server_level.insert(*id, state);
     }
-    Ok((schedules, read))
+    Ok(())
 }

@@ -101,7 +101,7 @@ pub enum Op {
 }
 
 /// A Client-API call as a reviewer reads it: `/client/servers/1a2b3c4d/schedules`.
-fn client_call(method: &str, route: roost_model::Route) -> ApiCall {
+pub(crate) fn client_call(method: &str, route: roost_model::Route) -> ApiCall {
     ApiCall {
         method: method.to_string(),
         path: format!("/client{route}"),
@@ -109,7 +109,7 @@ fn client_call(method: &str, route: roost_model::Route) -> ApiCall {
 }
 
 /// The server as the Client API names it: its identifier, or its address until created.
-fn server_label(server: &Ref, identifier: &Option<String>) -> String {
+pub(crate) fn server_label(server: &Ref, identifier: &Option<String>) -> String {
     match identifier {
         Some(i) => i.clone(),
         None => server.to_string(),
@@ -283,33 +283,37 @@ fn tidy(changes: &mut [AttrChange]) {
     }
 }
 
-/// The live schedules of server `key`, or `None` (with an error recorded) when they are needed
-/// and could not be read.
-fn live_schedules<'a>(
-    cx: &mut PlanCx<'a>,
+/// Whether the server-level state (`what`: "schedules", "subusers") of server `s` can be
+/// planned: `Some(true)` when it was read from the panel, `Some(false)` for a server this plan
+/// creates (it has none yet), `None` when it cannot be (an error is recorded when the manifests
+/// need it: `declares`).
+pub(crate) fn server_level_state(
+    cx: &mut PlanCx,
     s: &Server,
-    live_server: Option<&'a LiveServer>,
-) -> Option<Vec<&'a LiveSchedule>> {
+    live_server: Option<&LiveServer>,
+    what: &str,
+    declares: bool,
+) -> Option<bool> {
+    if !cx.lookup.live.client_key {
+        if declares {
+            cx.error(no_client_key(cx.desired, s, what));
+        }
+        return None;
+    }
     let Some(l) = live_server else {
-        // Created by this plan: it has no schedules yet.
-        return Some(Vec::new());
+        return Some(false);
     };
-    let live = cx.lookup.live;
-    match live.server_level.get(&l.id) {
-        Some(ServerLevelRead::Read) => Some(
-            live.schedules
-                .iter()
-                .filter(|x| x.server_id == l.id)
-                .collect(),
-        ),
+    match cx.lookup.live.server_level.get(&l.id) {
+        Some(ServerLevelRead::Read) => Some(true),
         Some(ServerLevelRead::Unreadable(reason)) => {
+            let reason = reason.clone();
             cx.error(
                 PlanError::new(
                     "roost::server-level-unreadable",
-                    format!("the schedules of server `{}` cannot be read: {reason}", s.key),
+                    format!("the {what} of server `{}` cannot be read: {reason}", s.key),
                     Some(s.origin),
                 )
-                .help("a server that is still installing has its schedules planned once it has installed: run `roost plan` again in a minute"),
+                .help(format!("a server that is still installing has its {what} planned once it has installed: run `roost plan` again in a minute")),
             );
             None
         }
@@ -334,14 +338,20 @@ pub(crate) fn plan(cx: &mut PlanCx) {
         if s.schedules.is_empty() && !(prune && ours) {
             continue;
         }
-        if !cx.lookup.live.client_key {
-            if !s.schedules.is_empty() {
-                cx.error(no_client_key(desired, s));
-            }
+        let Some(read) =
+            server_level_state(cx, s, live_server, "schedules", !s.schedules.is_empty())
+        else {
             continue;
-        }
-        let Some(live_list) = live_schedules(cx, s, live_server) else {
-            continue;
+        };
+        let live_list: Vec<&LiveSchedule> = match (read, live_server) {
+            (true, Some(l)) => cx
+                .lookup
+                .live
+                .schedules
+                .iter()
+                .filter(|x| x.server_id == l.id)
+                .collect(),
+            _ => Vec::new(),
         };
         let server_ref = cx.reference(live_server.map(|l| l.id), || parent.clone());
         let identifier = live_server.map(|l| l.identifier.clone());
@@ -369,12 +379,12 @@ pub(crate) fn plan(cx: &mut PlanCx) {
     }
 }
 
-fn no_client_key(d: &roost_model::Desired, s: &Server) -> PlanError {
+fn no_client_key(d: &roost_model::Desired, s: &Server, what: &str) -> PlanError {
     let var = &d.panel.client_token_env;
     PlanError::new(
         "roost::no-client-key",
         format!(
-            "server `{}` declares schedules, which roost manages through the Client API, but no client key is set (${var} is empty)",
+            "server `{}` declares {what}, which roost manages through the Client API, but no client key is set (${var} is empty)",
             s.key
         ),
         Some(s.origin),

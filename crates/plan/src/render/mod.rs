@@ -122,6 +122,7 @@ pub(super) fn unmanaged_lines(un: &Unmanaged) -> Vec<String> {
     );
     list("database", un.databases.clone());
     list("schedule", un.schedules.clone());
+    list("subuser", un.subusers.clone());
     list("user", un.users.clone());
     list("node", un.nodes.clone());
     list("location", un.locations.clone());

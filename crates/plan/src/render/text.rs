@@ -82,7 +82,7 @@ pub fn text(plan: &Plan, opts: TextOptions) -> String {
         let n = plan.summary.refresh_requests;
         let _ = writeln!(
             o,
-            "Reading server-level state (schedules) took {n} Client API request{}.",
+            "Reading server-level state (schedules, subusers) took {n} Client API request{}.",
             if n == 1 { "" } else { "s" }
         );
     }

@@ -13,4 +13,5 @@ mod node;
 mod plan;
 mod schedule;
 mod server;
+mod subuser;
 mod user;

@@ -40,6 +40,7 @@ fn live_lobby(l: &mut Live) {
     live_server(l, 7, "lobby", 2, 25566, Some("roost:lobby"));
     l.client_key = true;
     l.server_level.insert(7, ServerLevelRead::Read);
+    l.refresh_requests = 1;
 }
 
 fn task(id: u64, seq: i64, action: &str, payload: &str, offset: i64) -> LiveTask {
