@@ -13,7 +13,7 @@ use crate::ops::{ApiCall, OpSpec, Ref, Retry};
 use crate::ownership;
 use crate::types::{Action, AttrChange, Change, Impact};
 use roost_model::{
-    Address, CronSpec, Kind, LiveSchedule, LiveServer, LiveTask, Schedule, SecretRef, Server,
+    Address, CronSpec, Kind, TaskAction, LiveSchedule, LiveServer, LiveTask, Schedule, SecretRef, Server,
     ServerLevelRead, client_schedule_routes as routes, task_summary,
 };
 use schemars::JsonSchema;
@@ -365,6 +365,12 @@ pub(crate) fn plan(cx: &mut PlanCx) {
             if same.len() > 1 {
                 let ids: Vec<String> = same.iter().map(|x| x.id.to_string()).collect();
                 cx.error(PlanError::new("roost::ambiguous", format!("{address}: server `{key}` has {} schedules named \"{name}\" on the panel (ids {})", same.len(), ids.join(", ")), Some(sched.origin)).help("rename or delete all but one of them in the panel, so roost knows which one the manifests mean"));
+                continue;
+            }
+            if s.features.backups == Some(0)
+                && sched.tasks.iter().any(|t| t.action == TaskAction::Backup)
+            {
+                cx.error(PlanError::new("roost::backup-task-without-backups", format!("{address} has a backup task, but server `{key}` allows no backups (`features backups=0`): the panel refuses the task"), Some(sched.origin)).help("raise `features backups=` on the server, or remove the backup task"));
                 continue;
             }
             let server = Server2 {

@@ -8,7 +8,7 @@ use roost_model::{CronSpec, Live, LiveSchedule, LiveTask, ServerLevelRead};
 
 const NIGHTLY: &str = r#"    schedule "nightly" cron="0 4 * * *" {
         only-when-online #true
-        task "backup"
+        task "command" "save-all"
         task "command" "say Restarting in 60s"
         task "power" "restart" offset=60
     }"#;
@@ -75,7 +75,7 @@ fn live_nightly(l: &mut Live) {
         "nightly",
         "0 4 * * *",
         vec![
-            task(11, 1, "backup", "", 0),
+            task(11, 1, "command", "save-all", 0),
             task(12, 2, "command", "say Restarting in 60s", 0),
             task(13, 3, "power", "restart", 60),
         ],
@@ -97,7 +97,7 @@ cases! {
         plan: &["+ server.lobby/schedule.nightly [schedule create, schedule create_task, schedule create_task, schedule create_task]"],
         attrs: &[
             "server.lobby/schedule.nightly cron: _ -> \"0 4 * * *\"",
-            "server.lobby/schedule.nightly tasks.1: _ -> \"backup\"",
+            "server.lobby/schedule.nightly tasks.1: _ -> \"command \\\"save-all\\\"\"",
             "server.lobby/schedule.nightly tasks.3: _ -> \"power \\\"restart\\\" offset=60\"",
         ],
         check: |p| {
@@ -191,14 +191,14 @@ cases! {
         only-when-online #true
         task "power" "restart" offset=60
         task "command" "say Restarting in 60s"
-        task "backup"
+        task "command" "save-all"
     }"#),
         live: live_nightly,
         plan: &["~ server.lobby/schedule.nightly [schedule update_task, schedule update_task]"],
         check: |p| {
             let ops = ops(p, "server.lobby/schedule.nightly");
             assert_eq!((ops[0]["id"].as_u64(), ops[1]["id"].as_u64()), (Some(11), Some(13)));
-            assert_eq!(ops[1]["task"]["action"], "backup");
+            assert_eq!(ops[1]["task"]["payload"], "save-all");
         },
         ..CASE
     };
@@ -289,6 +289,12 @@ cases! {
             live_server(l, 7, "lobby", 2, 25566, Some("roost:lobby"));
         },
         check: |p| assert_eq!(p.summary.refresh_requests, 0),
+        ..CASE
+    };
+    a_backup_task_on_a_server_without_backups_is_refused: Case {
+        kdl: |d| lobby(d, &format!("    features backups=0\n{}", NIGHTLY.replace("task \"command\" \"save-all\"", "task \"backup\""))),
+        live: live_lobby,
+        error: Some("roost::backup-task-without-backups"),
         ..CASE
     };
     a_server_still_installing_is_a_plan_error_naming_it: Case {
