@@ -422,3 +422,33 @@ fn an_undeclared_schedule_is_deleted_only_when_pruned_on_pterodactyl() {
 fn an_undeclared_schedule_is_deleted_only_when_pruned_on_pelican() {
     pruned_only_under_the_child_ownership_rule(PL);
 }
+
+#[test]
+fn a_saved_plan_is_refused_when_a_schedule_changed_since() {
+    for dialect in [PT, PL] {
+        let panel = Panel::start(dialect);
+        let f = with_schedules(dialect, NIGHTLY);
+        apply_ok(&panel, &f);
+        f.edit("servers.kdl", "cron=\"0 4 * * *\"", "cron=\"0 6 * * *\"");
+        let out = tempfile::tempdir().unwrap();
+        let saved = out.path().join("plan.json");
+        roost(&panel, &["plan", p(f.path()), "-o", p(&saved)]).expect(0, "plan -o");
+        assert!(
+            std::fs::read_to_string(&saved)
+                .unwrap()
+                .contains("\"schedules:"),
+            "the saved plan fingerprints the schedules it read"
+        );
+        // Unchanged since: it applies.
+        let run = roost(&panel, &["apply", p(&saved), "--auto-approve"]);
+        assert_eq!(run.code, Some(0), "{}", run.show());
+        assert_eq!(lobby_schedules(&panel.state())[0].1, "0 6 * * *");
+        // Changed since: refused, nothing applied.
+        f.edit("servers.kdl", "cron=\"0 6 * * *\"", "cron=\"0 7 * * *\"");
+        roost(&panel, &["plan", p(f.path()), "-o", p(&saved)]).expect(0, "plan -o");
+        change_behind_roosts_back(&panel);
+        let run = roost(&panel, &["apply", p(&saved), "--auto-approve"]);
+        assert_eq!(run.code, Some(5), "{}", run.show());
+        assert_eq!(lobby_schedules(&panel.state())[0].1, "15 3 * * *");
+    }
+}

@@ -164,28 +164,35 @@ fn saved_plan_secrets(
     ))
 }
 
-/// Reads again, through the Client API, the server-level state of the servers the saved plan
-/// read it for (its `server-level:ID` fingerprints), so that changes since are noticed.
+/// Reads again, through the Client API, the server-level state the saved plan was made from
+/// (its `schedules:ID` and `subusers:ID` fingerprints), so that changes since are noticed.
 async fn reread_schedules(
     plan: &Plan,
     panel: &crate::connect::Panel,
     live: &mut roost_model::Live,
 ) -> Result<(), BoxDiag> {
-    let ids: Vec<u64> = plan
-        .fingerprints
-        .keys()
-        .filter_map(|k| k.strip_prefix("server-level:")?.parse().ok())
-        .collect();
-    let (Some(api), false) = (&panel.client_api, ids.is_empty()) else {
+    let mut wanted: std::collections::BTreeMap<u64, Vec<roost_model::Kind>> = Default::default();
+    for key in plan.fingerprints.keys() {
+        let Some((kind, id)) = key.split_once(':') else {
+            continue;
+        };
+        let kind = match kind {
+            "schedules" => roost_model::Kind::Schedule,
+            "subusers" => roost_model::Kind::Subuser,
+            _ => continue,
+        };
+        if let Ok(id) = id.parse::<u64>() {
+            wanted.entry(id).or_default().push(kind);
+        }
+    }
+    let (Some(api), false) = (&panel.client_api, wanted.is_empty()) else {
         return Ok(());
     };
     live.client_key = true;
-    let kinds = vec![roost_model::Kind::Schedule, roost_model::Kind::Subuser];
     let servers: Vec<(u64, String, Vec<roost_model::Kind>)> = live
         .servers
         .iter()
-        .filter(|s| ids.contains(&s.id))
-        .map(|s| (s.id, s.identifier.clone(), kinds.clone()))
+        .filter_map(|s| Some((s.id, s.identifier.clone(), wanted.get(&s.id)?.clone())))
         .collect();
     roost_panel::read_server_level(api, &servers, live)
         .await

@@ -44,9 +44,10 @@ pub struct Live {
 
 /// How reading one server's server-level state (its schedules, …) went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case", tag = "state", content = "reason")]
+#[serde(rename_all = "snake_case", tag = "state", content = "detail")]
 pub enum ServerLevelRead {
-    Read,
+    /// Read: these kinds (one request each).
+    Read(Vec<Kind>),
     /// The panel refused (e.g. 409: the server is still installing); the reason, for messages.
     Unreadable(String),
 }

@@ -54,16 +54,31 @@ pub fn fingerprints(live: &Live, sensitive: &BTreeSet<String>) -> BTreeMap<Strin
     for x in &live.databases {
         add("database", x.id, hash(x));
     }
-    // Per server whose schedules were read: all of them at once, so that one created, changed
-    // or deleted since is noticed.
+    // Per server and kind of server-level state read: the whole list at once, so that one
+    // created, changed or deleted since is noticed (`schedules:12`, `subusers:12`).
     for (server, read) in &live.server_level {
-        if *read == roost_model::ServerLevelRead::Read {
-            let mine: Vec<_> = live
-                .schedules
-                .iter()
-                .filter(|s| s.server_id == *server)
-                .collect();
-            add("schedules", *server, hash(&mine));
+        let roost_model::ServerLevelRead::Read(kinds) = read else {
+            continue;
+        };
+        for kind in kinds {
+            let h = match kind {
+                roost_model::Kind::Schedule => hash(
+                    &live
+                        .schedules
+                        .iter()
+                        .filter(|s| s.server_id == *server)
+                        .collect::<Vec<_>>(),
+                ),
+                roost_model::Kind::Subuser => hash(
+                    &live
+                        .subusers
+                        .iter()
+                        .filter(|s| s.server_id == *server)
+                        .collect::<Vec<_>>(),
+                ),
+                _ => continue,
+            };
+            add(kind.plural(), *server, h);
         }
     }
     for (kind, n) in [

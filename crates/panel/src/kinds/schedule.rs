@@ -46,7 +46,7 @@ pub async fn read_server_level(
     live: &mut Live,
 ) -> Result<(), PanelError> {
     for (id, identifier, kinds) in servers {
-        let mut state = ServerLevelRead::Read;
+        let mut state = ServerLevelRead::Read(kinds.clone());
         for kind in kinds {
             live.refresh_requests += 1;
             let read = match kind {

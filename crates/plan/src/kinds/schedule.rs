@@ -283,7 +283,7 @@ fn tidy(changes: &mut [AttrChange]) {
     }
 }
 
-/// Whether the server-level state (`what`: "schedules", "subusers") of server `s` can be
+/// Whether the server-level state of `kind` (`what`: "schedules", "subusers") of server `s` can be
 /// planned: `Some(true)` when it was read from the panel, `Some(false)` for a server this plan
 /// creates (it has none yet), `None` when it cannot be (an error is recorded when the manifests
 /// need it: `declares`).
@@ -291,7 +291,7 @@ pub(crate) fn server_level_state(
     cx: &mut PlanCx,
     s: &Server,
     live_server: Option<&LiveServer>,
-    what: &str,
+    (kind, what): (Kind, &str),
     declares: bool,
 ) -> Option<bool> {
     if !cx.lookup.live.client_key {
@@ -304,7 +304,16 @@ pub(crate) fn server_level_state(
         return Some(false);
     };
     match cx.lookup.live.server_level.get(&l.id) {
-        Some(ServerLevelRead::Read) => Some(true),
+        Some(ServerLevelRead::Read(kinds)) if kinds.contains(&kind) => Some(true),
+        Some(ServerLevelRead::Read(_)) | None => {
+            // The reads are chosen by `server_level_reads`, from the same rules: a bug if hit.
+            cx.error(PlanError::new(
+                "roost::server-level-unread",
+                format!("the {what} of server `{}` were not read from the panel, so they cannot be compared", s.key),
+                Some(s.origin),
+            ));
+            None
+        }
         Some(ServerLevelRead::Unreadable(reason)) => {
             let reason = reason.clone();
             cx.error(
@@ -317,7 +326,6 @@ pub(crate) fn server_level_state(
             );
             None
         }
-        None => None,
     }
 }
 
@@ -339,7 +347,13 @@ pub(crate) fn plan(cx: &mut PlanCx) {
             continue;
         }
         let Some(read) =
-            server_level_state(cx, s, live_server, "schedules", !s.schedules.is_empty())
+            server_level_state(
+            cx,
+            s,
+            live_server,
+            (Kind::Schedule, "schedules"),
+            !s.schedules.is_empty(),
+        )
         else {
             continue;
         };

@@ -118,7 +118,13 @@ pub(crate) fn plan(cx: &mut PlanCx) {
         if s.subusers.is_empty() && !(prune && ours) {
             continue;
         }
-        let Some(read) = server_level_state(cx, s, live_server, "subusers", !s.subusers.is_empty())
+        let Some(read) = server_level_state(
+            cx,
+            s,
+            live_server,
+            (Kind::Subuser, "subusers"),
+            !s.subusers.is_empty(),
+        )
         else {
             continue;
         };

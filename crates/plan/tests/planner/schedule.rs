@@ -39,7 +39,8 @@ fn live_lobby(l: &mut Live) {
     bob(l);
     live_server(l, 7, "lobby", 2, 25566, Some("roost:lobby"));
     l.client_key = true;
-    l.server_level.insert(7, ServerLevelRead::Read);
+    l.server_level
+        .insert(7, ServerLevelRead::Read(vec![roost_model::Kind::Schedule]));
     l.refresh_requests = 1;
 }
 
@@ -253,7 +254,7 @@ cases! {
             bob(l);
             live_server(l, 7, "lobby", 2, 25566, None);
             l.client_key = true;
-            l.server_level.insert(7, ServerLevelRead::Read);
+            l.server_level.insert(7, ServerLevelRead::Read(vec![roost_model::Kind::Schedule]));
             live_schedule(l, 4, "customer", "0 0 * * *", Vec::new());
         },
         plan: &["<= server.lobby [server details]", "+ server.lobby/schedule.nightly [schedule create, schedule create_task, schedule create_task, schedule create_task]"],
@@ -267,7 +268,7 @@ cases! {
             bob(l);
             live_server(l, 7, "lobby", 2, 25566, Some("roost:lobby!"));
             l.client_key = true;
-            l.server_level.insert(7, ServerLevelRead::Read);
+            l.server_level.insert(7, ServerLevelRead::Read(vec![roost_model::Kind::Schedule]));
             live_schedule(l, 4, "old", "0 0 * * *", Vec::new());
         },
         error: Some("roost::protected"),

@@ -31,7 +31,8 @@ fn live_lobby(l: &mut Live) {
     l.users.push(u);
     live_server(l, 7, "lobby", 2, 25566, Some("roost:lobby"));
     l.client_key = true;
-    l.server_level.insert(7, ServerLevelRead::Read);
+    l.server_level
+        .insert(7, ServerLevelRead::Read(vec![roost_model::Kind::Subuser]));
 }
 
 fn live_subuser(l: &mut Live, email: &str, permissions: &[&str]) {
