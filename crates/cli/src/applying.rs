@@ -208,6 +208,11 @@ fn stale_objects(plan: &Plan, live: &roost_model::Live) -> Vec<String> {
         let (kind, id) = key.split_once(':').unwrap_or((key, ""));
         let id: u64 = id.parse().unwrap_or(0);
         let name = match kind {
+            "schedules" | "subusers" => live
+                .servers
+                .iter()
+                .find(|s| s.id == id)
+                .map(|s| format!("the {kind} of server \"{}\"", s.name)),
             "server" => live
                 .servers
                 .iter()

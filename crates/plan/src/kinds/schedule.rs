@@ -381,13 +381,19 @@ pub(crate) fn plan(cx: &mut PlanCx) {
                 cx.error(PlanError::new("roost::ambiguous", format!("{address}: server `{key}` has {} schedules named \"{name}\" on the panel (ids {})", same.len(), ids.join(", ")), Some(sched.origin)).help("rename or delete all but one of them in the panel, so roost knows which one the manifests mean"));
                 continue;
             }
+            if !cx.is_pelican()
+                && sched.tasks.iter().any(|t| t.action == TaskAction::DeleteFiles)
+            {
+                cx.error(PlanError::new("roost::wrong-dialect", format!("{address} has a `delete-files` task, which only Pelican has, but the panel is Pterodactyl"), Some(sched.origin)).help("remove the task, or set `dialect \"pterodactyl\"` in the panel block so that `roost validate` checks for the panel you have"));
+                continue;
+            }
             if s.features.backups == Some(0)
                 && sched.tasks.iter().any(|t| t.action == TaskAction::Backup)
             {
                 cx.error(PlanError::new("roost::backup-task-without-backups", format!("{address} has a backup task, but server `{key}` allows no backups (`features backups=0`): the panel refuses the task"), Some(sched.origin)).help("raise `features backups=` on the server, or remove the backup task"));
                 continue;
             }
-            let server = Server2 {
+            let server = ScheduleServer {
                 server: server_ref.clone(),
                 identifier: identifier.clone(),
             };
@@ -415,7 +421,7 @@ fn no_client_key(d: &roost_model::Desired, s: &Server, what: &str) -> PlanError 
 }
 
 /// The server a schedule lives on, as its operations name it.
-struct Server2 {
+struct ScheduleServer {
     server: Ref,
     identifier: Option<String>,
 }
@@ -423,7 +429,7 @@ struct Server2 {
 fn plan_one(
     cx: &mut PlanCx,
     address: Address,
-    server: &Server2,
+    server: &ScheduleServer,
     sched: &Schedule,
     live: Option<&LiveSchedule>,
 ) {
@@ -481,7 +487,7 @@ fn plan_one(
 /// positions rewritten in place, missing ones appended.
 fn task_ops(
     c: &mut Change,
-    server: &Server2,
+    server: &ScheduleServer,
     identifier: &str,
     live: &LiveSchedule,
     want: &[TaskSpec],

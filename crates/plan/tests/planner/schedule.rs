@@ -292,6 +292,18 @@ cases! {
         check: |p| assert_eq!(p.summary.refresh_requests, 0),
         ..CASE
     };
+    a_delete_files_task_is_refused_by_a_pterodactyl_panel: Case {
+        // As under `dialect "auto"`, which lets Pelican's task through validation.
+        kdl: nightly,
+        desired: |d| {
+            let s = d.servers.get_mut("lobby").unwrap();
+            let t = &mut s.schedules.get_mut("nightly").unwrap().tasks[0];
+            t.action = roost_model::TaskAction::DeleteFiles;
+        },
+        live: live_lobby,
+        error: Some("roost::wrong-dialect"),
+        ..CASE
+    };
     a_backup_task_on_a_server_without_backups_is_refused: Case {
         kdl: |d| lobby(d, &format!("    features backups=0\n{}", NIGHTLY.replace("task \"command\" \"save-all\"", "task \"backup\""))),
         live: live_lobby,
