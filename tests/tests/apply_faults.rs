@@ -13,7 +13,11 @@ fn panel_with(dialect: Dialect, faults: Faults) -> Panel {
     let mut config = SimConfig::new(dialect);
     config.rate_limit = None;
     config.faults = faults;
-    Panel::with(config)
+    let panel = Panel::with(config);
+    // minecraft-network declares a schedule: the Client API's reads and writes meet the faults
+    // too.
+    panel.use_client_key();
+    panel
 }
 
 fn rule(method: &str, path: &str, nth: u32, times: u32, action: FaultAction) -> FaultRule {

@@ -69,6 +69,8 @@ fn assert_no_changes(panel: &Panel, dir: &Path, what: &str) {
 fn every_example_converges() {
     for (dir, dialect) in examples() {
         let panel = Panel::start(dialect);
+        // An example may declare schedules: run as a user with the client key would.
+        panel.use_client_key();
         panel.apply_ok(&dir);
         assert_no_changes(&panel, &dir, &dir.display().to_string());
     }
@@ -333,6 +335,7 @@ fn plan_does_not_depend_on_file_layout_or_block_order() {
     for (dir, dialect) in dirs {
         // Against an empty panel: every resource is created.
         let panel = Panel::start(dialect);
+        panel.use_client_key();
         assert_layout_independent(&panel, &dir);
         // Against a panel that holds the fleet, changed out of band: updates, a delete and an
         // unmanaged server.

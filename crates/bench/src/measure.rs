@@ -155,6 +155,8 @@ async fn apply(
     let opts = ApplyOptions {
         parallelism,
         secrets: roost_engine::env_and_file_secrets(std::path::PathBuf::from(".")),
+        client_api: None,
+        install_wait: roost_engine::DEFAULT_INSTALL_WAIT,
     };
     let outcome = roost_engine::apply(plan, client, opts, Arc::new(Quiet::default())).await;
     ensure!(
@@ -603,6 +605,8 @@ async fn limited_run(panel: &Seeded<'_>, wplan: &Plan, limit: u32) -> anyhow::Re
     let opts = ApplyOptions {
         parallelism: panel.args.parallelism,
         secrets: roost_engine::env_and_file_secrets(std::path::PathBuf::from(".")),
+        client_api: None,
+        install_wait: roost_engine::DEFAULT_INSTALL_WAIT,
     };
     panel.sim.set_rate_limit(Some(limit));
     let t = Instant::now();

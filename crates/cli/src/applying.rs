@@ -171,6 +171,41 @@ fn saved_plan_secrets(
     ))
 }
 
+/// Reads again, through the Client API, the server-level state the saved plan was made from
+/// (its `schedules:ID` and `subusers:ID` fingerprints), so that changes since are noticed.
+async fn reread_schedules(
+    plan: &Plan,
+    panel: &crate::connect::Panel,
+    live: &mut roost_model::Live,
+) -> Result<(), BoxDiag> {
+    let mut wanted: std::collections::BTreeMap<u64, Vec<roost_model::Kind>> = Default::default();
+    for key in plan.fingerprints.keys() {
+        let Some((kind, id)) = key.split_once(':') else {
+            continue;
+        };
+        let kind = match kind {
+            "schedules" => roost_model::Kind::Schedule,
+            "subusers" => roost_model::Kind::Subuser,
+            _ => continue,
+        };
+        if let Ok(id) = id.parse::<u64>() {
+            wanted.entry(id).or_default().push(kind);
+        }
+    }
+    let (Some(api), false) = (&panel.client_api, wanted.is_empty()) else {
+        return Ok(());
+    };
+    live.client_key = true;
+    let servers: Vec<(u64, String, Vec<roost_model::Kind>)> = live
+        .servers
+        .iter()
+        .filter_map(|s| Some((s.id, s.identifier.clone(), wanted.get(&s.id)?.clone())))
+        .collect();
+    roost_panel::read_server_level(api, &servers, live)
+        .await
+        .map_err(|e| planning::client_read_error(&panel.client_token_env, e))
+}
+
 /// Which live objects changed since the plan was made, by fingerprint.
 fn stale_objects(plan: &Plan, live: &roost_model::Live) -> Vec<String> {
     let sensitive = plan.sensitive_variables.iter().cloned().collect();
@@ -180,6 +215,11 @@ fn stale_objects(plan: &Plan, live: &roost_model::Live) -> Vec<String> {
         let (kind, id) = key.split_once(':').unwrap_or((key, ""));
         let id: u64 = id.parse().unwrap_or(0);
         let name = match kind {
+            "schedules" | "subusers" => live
+                .servers
+                .iter()
+                .find(|s| s.id == id)
+                .map(|s| format!("the {kind} of server \"{}\"", s.name)),
             "server" => live
                 .servers
                 .iter()
@@ -303,7 +343,8 @@ async fn saved_plan(
         read_only: false,
     };
     let panel = connect(&copts, None).await?;
-    let live = panel.client.read_live().await.map_err(panel_error)?;
+    let mut live = panel.client.read_live().await.map_err(panel_error)?;
+    reread_schedules(&plan, &panel, &mut live).await?;
     let base = match &plan.manifests {
         Some(dir) => PathBuf::from(dir),
         None => args
@@ -492,6 +533,8 @@ async fn execute(
     let opts = ApplyOptions {
         parallelism: args.parallelism,
         secrets: roost_engine::env_and_file_secrets(base_dir),
+        client_api: panel.client_api.clone(),
+        install_wait: roost_engine::DEFAULT_INSTALL_WAIT,
     };
     // Ctrl-C from here on stops the engine gracefully, a second one at once.
     let interrupt = roost_engine::Interrupt::default();

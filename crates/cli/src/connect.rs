@@ -27,6 +27,8 @@ pub struct Panel {
     pub client_token: Option<Secret>,
     /// The name of that variable, for messages.
     pub client_token_env: String,
+    /// The Client API with that key: how server-level state (schedules) is read and written.
+    pub client_api: Option<roost_panel::ClientApi>,
     /// What the user named: the URL, or `sim:PATH`.
     pub label: String,
     pub sim: Option<SimHandle>,
@@ -96,10 +98,13 @@ pub async fn connect(opts: &ConnectOptions, manifest: Option<&Manifest>) -> Resu
         if let Some(p) = opts.page_size {
             cc.page_size = p;
         }
+        let client_token = Secret::new(sim.client_token());
+        let client_api = client_api(&cc, &client_token)?;
         let client = std::sync::Arc::new(PanelClient::new(cc).map_err(panel_error)?);
         return Ok(Panel {
             client,
-            client_token: Some(Secret::new(sim.client_token())),
+            client_api: Some(client_api),
+            client_token: Some(client_token),
             client_token_env: settings.client_token_env.clone(),
             label: target,
             sim: Some(sim),
@@ -128,18 +133,33 @@ pub async fn connect(opts: &ConnectOptions, manifest: Option<&Manifest>) -> Resu
     }
     cc.on_wait = opts.on_wait.clone();
     cc.read_only = opts.read_only;
-    let client = std::sync::Arc::new(PanelClient::new(cc).map_err(panel_error)?);
     let client_token = std::env::var(&settings.client_token_env)
         .ok()
         .filter(|t| !t.trim().is_empty())
         .map(|t| Secret::new(t.trim()));
+    let client_api = client_token
+        .as_ref()
+        .map(|t| client_api(&cc, t))
+        .transpose()?;
+    let client = std::sync::Arc::new(PanelClient::new(cc).map_err(panel_error)?);
     Ok(Panel {
         client,
+        client_api,
         client_token,
         client_token_env: settings.client_token_env.clone(),
         label: target,
         sim: None,
     })
+}
+
+/// A Client API with the client key `token`, configured as the application client is (URL,
+/// dialect, pacing, waits reported).
+fn client_api(app: &ClientConfig, token: &Secret) -> Result<roost_panel::ClientApi, BoxDiag> {
+    let mut cc = app.clone();
+    cc.token = token.clone();
+    // The Client API counts in its own per-user bucket; the application key's page size and
+    // read-only switch do not apply to it differently.
+    roost_panel::ClientApi::new(cc).map_err(panel_error)
 }
 
 /// A panel error as a diagnostic, with what to do about it.

@@ -43,10 +43,18 @@ pub async fn run(args: DriftArgs) -> Result<u8, BoxDiag> {
     };
     let panel = connect(&copts, Some(&manifest)).await?;
     let live = panel.client.read_live().await;
+    let mut live = match live {
+        Ok(l) => l,
+        Err(e) => {
+            panel.close().await;
+            return Err(panel_error(e));
+        }
+    };
+    let server_level = planning::read_server_level(&panel, &manifest.desired, &mut live).await;
     waits.clear();
     let label = panel.label.clone();
     panel.close().await;
-    let live = live.map_err(panel_error)?;
+    server_level?;
     let mut plan = roost_plan::plan(
         &manifest.desired,
         &live,

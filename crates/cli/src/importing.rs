@@ -94,10 +94,14 @@ pub async fn run(args: ImportArgs) -> Result<u8, BoxDiag> {
     };
     let panel = connect(&copts, None).await?;
     let live = panel.client.read_live().await;
-    waits.clear();
     let label = panel.label.clone();
-    panel.close().await;
-    let live = live.map_err(panel_error)?;
+    let mut live = match live {
+        Ok(l) => l,
+        Err(e) => {
+            panel.close().await;
+            return Err(panel_error(e));
+        }
+    };
     let opts = ImportOptions {
         kinds,
         nodes: args.nodes.clone(),
@@ -111,6 +115,33 @@ pub async fn run(args: ImportArgs) -> Result<u8, BoxDiag> {
         panel_url: Some(label),
         template_min: 3,
     };
+    // Schedules and subusers come through the Client API, one request per server and kind.
+    if let Some(api) = &panel.client_api {
+        let kinds = vec![roost_model::Kind::Schedule, roost_model::Kind::Subuser];
+        let servers: Vec<_> = roost_import::chosen_servers(&live, &opts)
+            .into_iter()
+            .map(|(id, identifier)| (id, identifier, kinds.clone()))
+            .collect();
+        if let Err(e) = roost_panel::read_server_level(api, &servers, &mut live).await {
+            let err = crate::planning::client_read_error(&panel.client_token_env, e);
+            panel.close().await;
+            return Err(err);
+        }
+        for (id, r) in &live.server_level {
+            if let roost_model::ServerLevelRead::Unreadable(why) = r {
+                output::status(&format!(
+                    "warning: the schedules and subusers of server id {id} were not imported: {why}"
+                ));
+            }
+        }
+    } else {
+        output::status(&format!(
+            "note: schedules and subusers are not imported: ${} (the client key) is not set",
+            panel.client_token_env
+        ));
+    }
+    waits.clear();
+    panel.close().await;
     let imported = roost_import::import(&live, &opts);
     for (path, text) in &imported.files {
         let full = args.out.join(path);

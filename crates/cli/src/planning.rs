@@ -222,6 +222,38 @@ pub fn read_secrets(
     roost_engine::read_secrets(&resolver, refs)
 }
 
+/// Reads the server-level state (schedules, subusers) the plan needs through the Client API: only for the
+/// servers that declare it or prune it, one request per server and kind.
+pub async fn read_server_level(
+    panel: &Panel,
+    desired: &roost_model::Desired,
+    live: &mut roost_model::Live,
+) -> Result<(), BoxDiag> {
+    let Some(api) = &panel.client_api else {
+        return Ok(());
+    };
+    live.client_key = true;
+    let servers: Vec<(u64, String, Vec<roost_model::Kind>)> =
+        roost_plan::server_level_reads(desired, live)
+            .into_iter()
+            .map(|n| (n.server_id, n.identifier, n.kinds))
+            .collect();
+    roost_panel::read_server_level(api, &servers, live)
+        .await
+        .map_err(|e| client_read_error(&panel.client_token_env, e))
+}
+
+/// A Client-API read that failed, with what to do about it.
+pub fn client_read_error(var: &str, e: roost_panel::PanelError) -> BoxDiag {
+    diag(
+        "roost::client-api",
+        format!("cannot read the servers' schedules and subusers through the Client API: {e}"),
+        format!(
+            "${var} (the panel block's `client-token-env`) must hold a client API key of a root admin (Account → API Credentials), so that it reaches every server roost manages"
+        ),
+    )
+}
+
 /// Everything `plan`, `apply` and `drift` share: load, connect, read, plan.
 pub async fn make_plan(
     args: &PlanArgs,
@@ -243,13 +275,17 @@ pub async fn make_plan(
         read_only: false,
     };
     let panel = connect(&copts, Some(&manifest)).await?;
-    let live = match panel.client.read_live().await {
+    let mut live = match panel.client.read_live().await {
         Ok(l) => l,
         Err(e) => {
             panel.close().await;
             return Err(panel_error(e));
         }
     };
+    if let Err(e) = read_server_level(&panel, &manifest.desired, &mut live).await {
+        panel.close().await;
+        return Err(e);
+    }
     let secrets = read_secrets(&args.dir, &manifest.desired, base.as_ref());
     let key_owner = match crate::connect::key_owner(&panel).await {
         Ok(o) => o,

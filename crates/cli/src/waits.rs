@@ -63,8 +63,15 @@ pub fn describe(w: &RateLimitWait) -> (f64, String) {
 
 /// The words of a wait, as every command prints it.
 pub fn text(seconds: f64, reason: &str) -> String {
+    // A server-level write waiting for its server's install is not a rate limit.
+    if reason.ends_with(INSTALL_WAIT_SUFFIX) {
+        return format!("waiting {seconds:.1}s ({reason})");
+    }
     format!("waiting {seconds:.1}s for the rate limit ({reason})")
 }
+
+/// How the engine ends the reason of a wait for a server's install.
+const INSTALL_WAIT_SUFFIX: &str = "its server is still installing";
 
 /// Waits shown on stderr while no progress display runs.
 pub struct WaitLine {

@@ -19,6 +19,12 @@ pub(crate) struct ApplyCx {
     pub not_kept: Mutex<NotKept>,
     /// The panel's release as far as the plan tells, for messages.
     pub panel_release: Option<String>,
+    /// The Client API (the client key's), for server-level children such as schedules.
+    pub client_api: Option<roost_panel::ClientApi>,
+    /// Client-API identifiers of servers this run created, by panel id (learnt once each).
+    pub identifiers: Mutex<HashMap<u64, String>>,
+    /// How long a server-level write waits for its server to finish installing.
+    pub install_wait: std::time::Duration,
 }
 
 impl ApplyCx {

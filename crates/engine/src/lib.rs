@@ -26,6 +26,7 @@ mod kinds;
 mod run;
 mod schedule;
 mod secrets;
+mod server_level;
 mod verify;
 
 pub use interrupt::{DEFAULT_GRACE, Interrupt};
@@ -103,7 +104,15 @@ pub struct ApplyOptions {
     /// Changes in flight at once.
     pub parallelism: usize,
     pub secrets: SecretResolver,
+    /// The Client API (a client key of a root admin) for server-level children (schedules);
+    /// `None`: a plan with such changes fails at them, saying so.
+    pub client_api: Option<roost_panel::ClientApi>,
+    /// How long writes of a server's children wait for the server to finish installing.
+    pub install_wait: Duration,
 }
+
+/// How long, by default, a server's schedules wait for the server's install to finish.
+pub const DEFAULT_INSTALL_WAIT: Duration = Duration::from_secs(600);
 
 /// How the run ended.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -161,6 +170,9 @@ pub async fn apply_interruptible(
         reporter: reporter.clone(),
         not_kept: Mutex::new(checked::NotKept::default()),
         panel_release: plan.panel_release.clone(),
+        client_api: opts.client_api,
+        identifiers: Mutex::new(HashMap::new()),
+        install_wait: opts.install_wait,
     });
     let mut outcome = Outcome::default();
     let by_address: HashMap<&Address, &Change> =

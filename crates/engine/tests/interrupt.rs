@@ -55,6 +55,8 @@ async fn interrupted_apply(
     let opts = ApplyOptions {
         parallelism: 1,
         secrets: roost_engine::env_and_file_secrets(dir),
+        client_api: None,
+        install_wait: roost_engine::DEFAULT_INSTALL_WAIT,
     };
     let outcome =
         roost_engine::apply_interruptible(&plan, client, opts, recorder.clone(), &interrupt).await;

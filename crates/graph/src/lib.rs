@@ -75,6 +75,20 @@ impl Graph {
                     EdgeKind::Requires,
                 );
             }
+            for name in s.subusers.keys() {
+                g.edge(
+                    &me,
+                    &Address::child(&me, Kind::Subuser, name),
+                    EdgeKind::Requires,
+                );
+            }
+            for name in s.schedules.keys() {
+                g.edge(
+                    &me,
+                    &Address::child(&me, Kind::Schedule, name),
+                    EdgeKind::Requires,
+                );
+            }
         }
         g
     }
@@ -269,6 +283,8 @@ impl Graph {
                 Kind::User => "ellipse",
                 Kind::Server => "box",
                 Kind::Database => "cylinder",
+                Kind::Schedule => "note",
+                Kind::Subuser => "component",
             };
             let _ = writeln!(o, "    {} [shape={shape}];", dot_id(a));
         }

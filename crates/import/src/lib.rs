@@ -13,8 +13,10 @@
 mod databases;
 mod env;
 mod infra;
+mod schedules;
 mod select;
 mod servers;
+mod subusers;
 mod templates;
 mod users;
 
@@ -72,6 +74,16 @@ impl Imported {
     fn count(&mut self, what: &'static str, n: usize) {
         *self.counts.entry(what).or_default() += n;
     }
+}
+
+/// The servers an import with `opts` writes (panel id, Client-API identifier): the caller reads
+/// their schedules through the Client API (one request each) before importing.
+pub fn chosen_servers(live: &Live, opts: &ImportOptions) -> Vec<(u64, String)> {
+    select::select(live, opts)
+        .servers
+        .iter()
+        .map(|s| (s.id, s.identifier.clone()))
+        .collect()
 }
 
 pub fn import(live: &Live, opts: &ImportOptions) -> Imported {

@@ -3,7 +3,7 @@
 use crate::infra::unsigned;
 use crate::select::Chosen;
 use crate::templates::Shared;
-use crate::{Imported, databases, env};
+use crate::{Imported, databases, env, schedules, subusers};
 use roost_manifest::{Block, Item};
 use roost_model::{
     AdoptServer, EggRef, Endpoint, FeatureLimits, Limits, Live, LiveEgg, LiveFeatureLimits,
@@ -70,6 +70,8 @@ pub(crate) fn servers(
             skip_scripts: false,
             depends_on: Vec::new(),
             databases: databases::of_server(live, s, out),
+            schedules: schedules::of_server(live, s, out),
+            subusers: subusers::of_server(live, s, out),
             depends_on_origins: Vec::new(),
             template: None,
             protect: false,

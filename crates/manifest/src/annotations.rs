@@ -54,7 +54,10 @@ pub fn check(r: &mut Reader, doc: &KdlDocument) {
 
 /// Fields that are blocks of their own.
 fn nests_blocks(block: &str, field: &str) -> bool {
-    matches!((block, field), ("server" | "template", "database"))
+    matches!(
+        (block, field),
+        ("server" | "template", "database" | "schedule" | "subuser")
+    )
 }
 
 /// The annotations of one node and of its entries, `accepts` saying what each entry takes.

@@ -116,6 +116,8 @@ fn test_names(kind: Kind) -> Vec<&'static str> {
         Kind::User => vec!["email", "language"],
         Kind::Server => vec!["name", "description", "limits.memory", "startup"],
         Kind::Database => vec!["host", "remote"],
+        Kind::Schedule => vec!["cron", "enabled", "only-when-online"],
+        Kind::Subuser => vec!["permissions"],
     }
 }
 

@@ -56,7 +56,27 @@ impl Desired {
                 .keys()
                 .map(move |db| Address::child(&parent, Kind::Database, db.clone()))
         });
-        l.chain(n).chain(a).chain(u).chain(s).chain(databases)
+        let schedules = self.servers.iter().flat_map(|(key, server)| {
+            let parent = Address::new(Kind::Server, key.clone());
+            server
+                .schedules
+                .keys()
+                .map(move |x| Address::child(&parent, Kind::Schedule, x.clone()))
+        });
+        let subusers = self.servers.iter().flat_map(|(key, server)| {
+            let parent = Address::new(Kind::Server, key.clone());
+            server
+                .subusers
+                .keys()
+                .map(move |x| Address::child(&parent, Kind::Subuser, x.clone()))
+        });
+        l.chain(n)
+            .chain(a)
+            .chain(u)
+            .chain(s)
+            .chain(databases)
+            .chain(schedules)
+            .chain(subusers)
     }
 
     /// The external id that marks a server as roost's: the manifest's own, or the namespace

@@ -6,6 +6,7 @@
 use crate::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Live {
@@ -23,6 +24,32 @@ pub struct Live {
     pub databases: Vec<LiveDatabase>,
     /// Pelican only: the database hosts its Application API lists.
     pub database_hosts: Vec<LiveDatabaseHost>,
+    /// Schedules of the servers whose server-level state was read (`server_level`).
+    #[serde(default)]
+    pub schedules: Vec<LiveSchedule>,
+    /// Subusers of the servers whose server-level state was read (`server_level`).
+    #[serde(default)]
+    pub subusers: Vec<LiveSubuser>,
+    /// Per server id: whether its server-level state (through the Client API) was read. A
+    /// server absent here was not read (it declares no such children, or no client key).
+    #[serde(default)]
+    pub server_level: BTreeMap<u64, ServerLevelRead>,
+    /// Client API requests made to read the server-level state.
+    #[serde(default)]
+    pub refresh_requests: usize,
+    /// Whether a client key was at hand to read and write server-level state.
+    #[serde(default)]
+    pub client_key: bool,
+}
+
+/// How reading one server's server-level state (its schedules, …) went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "state", content = "detail")]
+pub enum ServerLevelRead {
+    /// Read: these kinds (one request each).
+    Read(Vec<Kind>),
+    /// The panel refused (e.g. 409: the server is still installing); the reason, for messages.
+    Unreadable(String),
 }
 
 impl Live {
@@ -39,6 +66,11 @@ impl Live {
             roles: Vec::new(),
             databases: Vec::new(),
             database_hosts: Vec::new(),
+            schedules: Vec::new(),
+            subusers: Vec::new(),
+            server_level: BTreeMap::new(),
+            refresh_requests: 0,
+            client_key: false,
         }
     }
 }

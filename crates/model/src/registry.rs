@@ -18,6 +18,8 @@ macro_rules! for_each_kind {
             User       user       "user"       "users"       [],
             Server     server     "server"     "servers"     [],
             Database   database   "database"   "databases"   [Server],
+            Schedule   schedule   "schedule"   "schedules"   [Server],
+            Subuser    subuser    "subuser"    "subusers"    [Server],
         }
     };
 }

@@ -66,10 +66,12 @@ pub use kinds::allocation::AllocationBody;
 pub use kinds::database::DatabaseBody;
 pub use kinds::location::LocationBody;
 pub use kinds::node::NodeBody;
+pub use kinds::schedule::{live_schedule, live_task, read_server_level};
 pub use kinds::server::{
     AllocationSpec, DeploySpec, FeatureLimitsBody, LimitsBody, ServerBuildBody, ServerCreateBody,
     ServerDetailsBody, ServerStartupBody,
 };
+pub use kinds::subuser::live_subuser;
 pub use kinds::user::{RolesBody, UserBody};
 pub use limiter::{RateLimitWait, WaitObserver, WaitReason};
 pub use retry::{AfterReread, Decision, Failure, Idempotency, OperationRule, Reread, RetryPolicy};

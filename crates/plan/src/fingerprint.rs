@@ -54,6 +54,33 @@ pub fn fingerprints(live: &Live, sensitive: &BTreeSet<String>) -> BTreeMap<Strin
     for x in &live.databases {
         add("database", x.id, hash(x));
     }
+    // Per server and kind of server-level state read: the whole list at once, so that one
+    // created, changed or deleted since is noticed (`schedules:12`, `subusers:12`).
+    for (server, read) in &live.server_level {
+        let roost_model::ServerLevelRead::Read(kinds) = read else {
+            continue;
+        };
+        for kind in kinds {
+            let h = match kind {
+                roost_model::Kind::Schedule => hash(
+                    &live
+                        .schedules
+                        .iter()
+                        .filter(|s| s.server_id == *server)
+                        .collect::<Vec<_>>(),
+                ),
+                roost_model::Kind::Subuser => hash(
+                    &live
+                        .subusers
+                        .iter()
+                        .filter(|s| s.server_id == *server)
+                        .collect::<Vec<_>>(),
+                ),
+                _ => continue,
+            };
+            add(kind.plural(), *server, h);
+        }
+    }
     for (kind, n) in [
         ("location", live.locations.len()),
         ("node", live.nodes.len()),

@@ -28,6 +28,7 @@ pub mod rails;
 mod releases;
 pub mod render;
 mod sensitive;
+mod server_level;
 mod summary;
 mod target;
 mod threshold;
@@ -41,6 +42,7 @@ pub use ops::{ApiCall, OpSpec, Ref, Retry};
 pub use options::Options;
 pub use plan::plan;
 pub use sensitive::{REDACTED, needed_secrets, recheck as recheck_secrets};
+pub use server_level::{ServerLevelNeed, server_level_reads};
 pub use types::*;
 
 /// JSON Schema of the drift report (`schemas/drift.schema.json`).

@@ -37,6 +37,7 @@ pub fn plan(desired: &Desired, live: &Live, opts: &Options) -> Result<Plan, Vec<
     }
     (plan.threshold, plan.user_threshold) = crate::threshold::thresholds(&desired, live, &plan);
     crate::summary::summarise(&mut plan);
+    plan.summary.refresh_requests = live.refresh_requests;
     Ok(plan)
 }
 

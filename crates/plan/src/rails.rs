@@ -13,7 +13,9 @@ pub const ADMIN_REMOVAL_FLAG: &str = "--allow-admin-removal";
 /// needs `--allow-destroy` for it.
 pub fn is_destructive(c: &Change) -> bool {
     let deletes_data = match c.address.kind {
-        Kind::Server | Kind::User | Kind::Database => c.action == Action::Delete,
+        Kind::Server | Kind::User | Kind::Database | Kind::Schedule | Kind::Subuser => {
+            c.action == Action::Delete
+        }
         Kind::Location | Kind::Node | Kind::Allocation => false,
     };
     deletes_data

@@ -223,6 +223,13 @@ pub struct Unmanaged {
     /// left alone because `prune` does not list `databases`.
     #[serde(default)]
     pub databases: Vec<String>,
+    /// Schedules of managed servers that the manifests do not declare, left alone (`prune` does
+    /// not list `schedules`, or the server is not roost's).
+    #[serde(default)]
+    pub schedules: Vec<String>,
+    /// Subusers of managed servers that the manifests do not declare, left alone.
+    #[serde(default)]
+    pub subusers: Vec<String>,
 }
 
 impl Unmanaged {
@@ -233,6 +240,8 @@ impl Unmanaged {
             + self.users.len()
             + self.servers.len()
             + self.databases.len()
+            + self.schedules.len()
+            + self.subusers.len()
     }
 }
 
@@ -262,4 +271,8 @@ pub struct Summary {
     /// HTTP requests apply will make, and how long they take at the rate limit.
     pub requests: usize,
     pub seconds_at_rate_limit: u64,
+    /// Client API requests made to read the server-level state this plan compares (one per
+    /// server and kind, only for servers that declare such children or prune them).
+    #[serde(default)]
+    pub refresh_requests: usize,
 }

@@ -9,7 +9,12 @@ use super::*;
 #[test]
 fn minecraft_network_converges_then_converges_after_edits() {
     let ex = example("minecraft-network");
-    let panel = fresh(&ex, Dialect::Pterodactyl);
+    // Its survival server declares a schedule, read and written with the client key.
+    let panel = Panel::start(Dialect::Pterodactyl);
+    panel.use_client_key();
+    panel.apply_ok(&ex);
+    panel.assert_converged(&ex, "first apply");
+    assert_no_duplicates(&panel.state(), "first apply");
     assert_eq!(managed_servers(&panel.state()).len(), 4);
 
     let m = Fleet::copy(&ex);

@@ -9,6 +9,9 @@ use std::process::{Child, Command, Stdio};
 pub struct Panel {
     pub sim: SimHandle,
     rt: tokio::runtime::Runtime,
+    /// Whether roost runs with the admin's client key in `ROOST_CLIENT_TOKEN` (needed by
+    /// manifests with schedules or subusers); off by default, as for a user who has none.
+    client_key: std::sync::atomic::AtomicBool,
 }
 
 impl Panel {
@@ -31,7 +34,18 @@ impl Panel {
         // roost reads servers right after creating them; snapshots want them installed at
         // once rather than after the simulator's (wall-clock) install time.
         sim.mutate(|s| s.settings.install_ms = 0);
-        Panel { sim, rt }
+        Panel {
+            sim,
+            rt,
+            client_key: Default::default(),
+        }
+    }
+
+    /// From now on roost runs with the admin's client key in `ROOST_CLIENT_TOKEN`.
+    pub fn use_client_key(&self) -> &Self {
+        self.client_key
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -69,7 +83,11 @@ impl Panel {
         let url = self.sim.url();
         let mut all: Vec<&str> = args.to_vec();
         all.extend(["--panel", &url, "--rate-limit", "0"]);
-        self.command(&all)
+        let mut cmd = self.command(&all);
+        if self.client_key.load(std::sync::atomic::Ordering::Relaxed) {
+            cmd.env("ROOST_CLIENT_TOKEN", self.sim.client_token());
+        }
+        cmd
     }
 
     /// `roost-test ARGS --panel URL --rate-limit 0`; it must not print a password.

@@ -99,12 +99,16 @@ fn cycle(name: &str, templates: &BTreeMap<String, ServerDecl>, chain: &[String])
     p
 }
 
-/// Fields set in `over` win; limits, features and env merge key by key, databases name by name.
+/// Fields set in `over` win; limits, features and env merge key by key, databases and schedules name by name.
 pub(crate) fn overlay(base: ServerDraft, over: ServerDraft) -> ServerDraft {
     let mut env = base.env;
     env.extend(over.env);
     let mut databases = base.databases;
     databases.extend(over.databases);
+    let mut schedules = base.schedules;
+    schedules.extend(over.schedules);
+    let mut subusers = base.subusers;
+    subusers.extend(over.subusers);
     let mut written = base.written;
     written.extend(over.written);
     ServerDraft {
@@ -149,6 +153,8 @@ pub(crate) fn overlay(base: ServerDraft, over: ServerDraft) -> ServerDraft {
         adopt: over.adopt.or(base.adopt),
         moved_from: over.moved_from.or(base.moved_from),
         databases,
+        schedules,
+        subusers,
         written,
     }
 }

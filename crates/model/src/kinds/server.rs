@@ -140,6 +140,14 @@ pub struct Server {
     pub depends_on: Vec<Address>,
     /// The server's databases, by declared name (`database "NAME" { … }` blocks).
     pub databases: BTreeMap<String, Database>,
+    /// The server's schedules, by name (`schedule "NAME" cron="…" { … }` blocks), managed
+    /// through the Client API.
+    #[serde(default)]
+    pub schedules: BTreeMap<String, Schedule>,
+    /// The server's subusers, by e-mail address in lower case (`subuser "EMAIL" { … }`
+    /// blocks), managed through the Client API.
+    #[serde(default)]
+    pub subusers: BTreeMap<String, Subuser>,
     /// Where each `depends-on` entry is written (same order; not serialised).
     #[serde(skip)]
     #[schemars(skip)]

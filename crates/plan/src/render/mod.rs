@@ -121,6 +121,8 @@ pub(super) fn unmanaged_lines(un: &Unmanaged) -> Vec<String> {
             .collect(),
     );
     list("database", un.databases.clone());
+    list("schedule", un.schedules.clone());
+    list("subuser", un.subusers.clone());
     list("user", un.users.clone());
     list("node", un.nodes.clone());
     list("location", un.locations.clone());

@@ -78,6 +78,14 @@ pub fn text(plan: &Plan, opts: TextOptions) -> String {
             plan.rate_limit
         );
     }
+    if plan.summary.refresh_requests > 0 {
+        let n = plan.summary.refresh_requests;
+        let _ = writeln!(
+            o,
+            "Reading server-level state (schedules, subusers) took {n} Client API request{}.",
+            if n == 1 { "" } else { "s" }
+        );
+    }
     o
 }
 
@@ -141,7 +149,8 @@ fn change_text(o: &mut String, p: &Paint, c: &Change, opts: TextOptions) {
                 }
                 let _ = writeln!(o, "        EOT");
             }
-            (Action::Create, _, Some(new)) => {
+            // A value the update adds where there was none (a schedule's task appended).
+            (Action::Create, _, Some(new)) | (Action::Update, None, Some(new)) => {
                 let _ = writeln!(
                     o,
                     "      {} {:width$} = {}",

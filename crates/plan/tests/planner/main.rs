@@ -12,5 +12,7 @@ mod location;
 mod markdown;
 mod node;
 mod plan;
+mod schedule;
 mod server;
+mod subuser;
 mod user;

@@ -3,7 +3,7 @@
 
 use super::{ServerDecl, ServerDraft, endpoints};
 use crate::diag::{Problem, Span};
-use crate::kinds::database;
+use crate::kinds::{database, schedule, subuser};
 use crate::parse::Rules;
 use crate::resolve::undefined;
 use crate::value::Sp;
@@ -221,6 +221,8 @@ fn assemble(
             .map(|a| a.v)
             .collect::<Vec<Address>>(),
         databases: database::resolved(d.databases),
+        schedules: schedule::resolved(d.schedules),
+        subusers: subuser::resolved(d.subusers),
         template: decl.from.as_ref().map(|f| f.v.clone()),
         protect: d.protect.map(|x| x.v).unwrap_or(false),
         adopt: d.adopt.map(|x| x.v),

@@ -14,6 +14,8 @@ pub(crate) use print::{feature_props, joined, limit_props, print, print_egg};
 use crate::diag::Problem;
 use crate::ignore;
 use crate::kinds::database::{self, DatabaseDecl};
+use crate::kinds::schedule::{self, ScheduleDecl};
+use crate::kinds::subuser::{self, SubuserDecl};
 use crate::parse::{Rules, bool_field, fields as block_fields, resource_name, string_field};
 use crate::value::{Entries, Reader, Sp};
 use kdl::KdlNode;
@@ -43,6 +45,8 @@ pub const FIELDS: &[&str] = &[
     "moved",
     "ignore",
     "database",
+    "schedule",
+    "subuser",
 ];
 pub const LIMIT_PROPS: &[&str] = &[
     "memory",
@@ -106,6 +110,10 @@ pub struct ServerDraft {
     pub ignore: Option<Vec<String>>,
     /// The `database` blocks, by name.
     pub databases: BTreeMap<String, DatabaseDecl>,
+    /// The `schedule` blocks, by name.
+    pub schedules: BTreeMap<String, ScheduleDecl>,
+    /// The `subuser` blocks, by e-mail address in lower case.
+    pub subusers: BTreeMap<String, SubuserDecl>,
     /// Required fields that were written, even if with a typo or a rejected value: those
     /// problems are reported where they are, so the field is not reported as missing too.
     /// `limits memory` and `limits disk` stand for the two required limits.
@@ -145,7 +153,7 @@ pub fn parse(r: &mut Reader, rules: Rules, node: &KdlNode, template: bool) -> Op
         check_key(r, &key);
     }
     let mut d = ServerDraft::default();
-    let found = block_fields(r, node, kind, FIELDS, &["database"]);
+    let found = block_fields(r, node, kind, FIELDS, &["database", "schedule", "subuser"]);
     for meant in &found.misspelt {
         match *meant {
             "limits" => d.written.extend(["limits memory", "limits disk"]),
@@ -246,6 +254,16 @@ fn parse_field(
         "database" => {
             if let Some(db) = database::parse(r, rules, child, owner) {
                 database::insert_once(r, &mut d.databases, db, owner);
+            }
+        }
+        "schedule" => {
+            if let Some(s) = schedule::parse(r, rules, child, owner) {
+                schedule::insert_once(r, &mut d.schedules, s, owner);
+            }
+        }
+        "subuser" => {
+            if let Some(s) = subuser::parse(r, rules, child, owner) {
+                subuser::insert_once(r, &mut d.subusers, s, owner);
             }
         }
         _ => {}

@@ -1,6 +1,6 @@
 //! A server block as KDL; with a template, only what the template does not already say.
 
-use crate::kinds::database;
+use crate::kinds::{database, schedule, subuser};
 use crate::print::{Out, Template, b, endpoint, env_value, prop_key, q, size, text_block};
 use roost_model::{AdoptServer, EggRef, FeatureLimits, Limits, Server};
 
@@ -56,6 +56,12 @@ pub(crate) fn print(o: &mut Out, s: &Server, from: Option<&Template>) {
     print_flags_and_identity(o, s);
     for db in s.databases.values() {
         database::print(o, db);
+    }
+    for s in s.schedules.values() {
+        schedule::print(o, s);
+    }
+    for u in s.subusers.values() {
+        subuser::print(o, u);
     }
     o.close();
 }

@@ -1,0 +1,51 @@
+//! Which servers' server-level state (schedules, subusers: read through the Client API) a plan
+//! needs:
+//! only servers that declare such children, or whose children are pruned because the server is
+//! roost's. Pure: the caller reads them (one request per server and kind) before planning.
+
+use crate::identity::Identity;
+use crate::lookup::Lookup;
+use crate::ownership;
+use roost_model::{Desired, Kind, Live, ResolvedSecrets};
+use std::collections::BTreeSet;
+
+/// A live server whose server-level state the plan needs, and the kinds to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerLevelNeed {
+    pub server_id: u64,
+    /// The Client API's name for it.
+    pub identifier: String,
+    pub kinds: Vec<Kind>,
+}
+
+/// The reads `plan` needs from the Client API, in server order; each is one request per kind.
+pub fn server_level_reads(desired: &Desired, live: &Live) -> Vec<ServerLevelNeed> {
+    let desired = crate::normalize::as_panel_stores(desired);
+    let secrets = ResolvedSecrets::default();
+    let lookup = Lookup::new(live, BTreeSet::new(), &secrets);
+    let identity = Identity::new(&desired, &lookup, &mut Vec::new());
+    let prunes = |k: Kind| desired.panel.prune.contains(&k);
+    let mut out: Vec<ServerLevelNeed> = desired
+        .servers
+        .iter()
+        .filter_map(|(key, s)| {
+            let l = identity.server(key)?;
+            let ours = ownership::is_ours(&desired.panel, l.external_id.as_deref());
+            let mut kinds = Vec::new();
+            if !s.schedules.is_empty() || (ours && prunes(Kind::Schedule)) {
+                kinds.push(Kind::Schedule);
+            }
+            if !s.subusers.is_empty() || (ours && prunes(Kind::Subuser)) {
+                kinds.push(Kind::Subuser);
+            }
+            (!kinds.is_empty()).then(|| ServerLevelNeed {
+                server_id: l.id,
+                identifier: l.identifier.clone(),
+                kinds,
+            })
+        })
+        .collect();
+    out.sort_by_key(|n| n.server_id);
+    out.dedup_by_key(|n| n.server_id);
+    out
+}
