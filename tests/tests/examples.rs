@@ -35,6 +35,7 @@ fn examples() -> Vec<PathBuf> {
         .map(|e| e.unwrap().path())
         // examples/ci/ holds CI pipelines, not manifests (tested by ci_examples.rs).
         .filter(|p| p.is_dir() && !p.ends_with("ci"))
+        .flat_map(|p| common::example_sets(&p))
         .collect();
     dirs.sort();
     assert!(

@@ -18,12 +18,13 @@ use std::path::{Path, PathBuf};
 /// The examples with their dialect.
 fn examples() -> Vec<(PathBuf, Dialect)> {
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(common::repo().join("examples")).unwrap() {
-        let dir = entry.unwrap().path();
+    let dirs = std::fs::read_dir(common::repo().join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
         // examples/ci/ holds CI pipelines, not manifests.
-        if !dir.is_dir() || dir.ends_with("ci") {
-            continue;
-        }
+        .filter(|p| p.is_dir() && !p.ends_with("ci"))
+        .flat_map(|p| common::example_sets(&p));
+    for dir in dirs {
         let panel = kdl_files(&dir)
             .iter()
             .map(|f| std::fs::read_to_string(f).unwrap())
@@ -244,9 +245,17 @@ fn top_level_blocks(text: &str) -> Vec<String> {
 /// a subdirectory.
 fn relayout(dir: &Path, seed: u64) -> tempfile::TempDir {
     let mut rng = Rng::new(seed);
-    let mut blocks: Vec<String> = kdl_files(dir)
+    // Included files (examples/environments) are dealt in with the rest, their `include`
+    // lines dropped: the relaid set must stand on its own.
+    let mut files = kdl_files(dir);
+    let common = dir.join("../common");
+    if dir.parent().is_some_and(|p| p.ends_with("environments")) && common.is_dir() {
+        files.extend(kdl_files(&common));
+    }
+    let mut blocks: Vec<String> = files
         .iter()
         .flat_map(|f| top_level_blocks(&std::fs::read_to_string(f).unwrap()))
+        .filter(|b| !b.lines().any(|l| l.starts_with("include ")))
         .collect();
     rng.shuffle(&mut blocks);
     let files = 1 + rng.below(4);

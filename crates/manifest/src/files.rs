@@ -83,7 +83,9 @@ pub(crate) fn read_dir(dir: &Path) -> Result<(Sources, Vec<Skipped>), ManifestEr
             Some("roost reads every *.kdl file under the directory you give it".into()),
         )));
     }
-    Ok((Sources { files }, skipped))
+    let mut sources = Sources { files };
+    crate::include::resolve(dir, &mut sources)?;
+    Ok((sources, skipped))
 }
 
 /// Read one manifest file on its own, named as given (`roost validate FILE`). Like the
@@ -103,9 +105,14 @@ pub(crate) fn read_file(path: &Path) -> Result<Sources, ManifestErrors> {
     }
     let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(Sources {
-            files: vec![(name, Arc::from(text))],
-        }),
+        Ok(text) => {
+            let mut sources = Sources {
+                files: vec![(name, Arc::from(text))],
+            };
+            // Labels are the paths as given, so includes resolve from the current directory.
+            crate::include::resolve(Path::new(""), &mut sources)?;
+            Ok(sources)
+        }
         Err(e) => Err(alone(not_utf8(name, e.as_bytes(), e.utf8_error()))),
     }
 }

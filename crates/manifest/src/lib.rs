@@ -19,6 +19,7 @@ mod fmt;
 mod guard;
 mod holdback;
 mod ignore;
+mod include;
 mod kinds;
 mod number;
 mod ownership;
@@ -283,7 +284,8 @@ fn panel_block(
 /// One top-level block, parsed by its kind's module into `decls`.
 fn declare(r: &mut Reader, rules: Rules, node: &kdl::KdlNode, decls: &mut Decls) {
     match node.name().value() {
-        "panel" => {}
+        // Followed when the files are read (`include.rs`).
+        "panel" | "include" => {}
         "location" => decls
             .locations
             .extend(kinds::location::parse(r, rules, node)),

@@ -13,7 +13,9 @@ use kdl::{KdlDocument, KdlNode};
 use roost_model::{Dialect, DialectChoice, PanelSettings};
 use std::collections::{BTreeMap, BTreeSet};
 
-pub const TOP_LEVEL: &[&str] = &["panel", "location", "node", "user", "template", "server"];
+pub const TOP_LEVEL: &[&str] = &[
+    "panel", "location", "node", "user", "template", "server", "include",
+];
 
 /// Validation limits of the dialects the manifests target (the strictest of both under `auto`),
 /// and the attribute names `ignore` rules may use.

@@ -49,8 +49,12 @@ fn examples_and_valid_fixtures_print_and_load_back_the_same() {
     for parent in ["examples", "tests/fixtures/valid"] {
         for entry in std::fs::read_dir(root.join(parent)).unwrap() {
             let path = entry.unwrap().path();
-            // examples/ci/ holds CI pipelines, not manifests.
-            if path.is_dir() && !path.ends_with("examples/ci") {
+            // examples/ci/ holds CI pipelines, not manifests; examples/environments/ one set
+            // per environment (common/ is included by them).
+            if path.ends_with("examples/environments") {
+                dirs.push(path.join("staging"));
+                dirs.push(path.join("production"));
+            } else if path.is_dir() && !path.ends_with("examples/ci") {
                 dirs.push(path);
             }
         }

@@ -52,6 +52,21 @@ pub fn fleet(d: Dialect) -> PathBuf {
     fixture("plan", dialect_name(d))
 }
 
+/// The manifest sets of one `examples/` folder: itself, or for `examples/environments/` each
+/// environment (`common/` is included by them, not a set of its own).
+pub fn example_sets(dir: &Path) -> Vec<PathBuf> {
+    if !dir.ends_with("environments") {
+        return vec![dir.to_path_buf()];
+    }
+    let mut sets: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir() && !p.ends_with("common"))
+        .collect();
+    sets.sort();
+    sets
+}
+
 /// A path as a command-line argument.
 pub fn p(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
