@@ -185,7 +185,9 @@ fn console_follow_survives_a_token_expiry_and_a_dropped_socket() {
             }
         });
         loop {
-            let line = erx.recv_timeout(Duration::from_secs(15)).expect("the console opens");
+            let line = erx
+                .recv_timeout(Duration::from_secs(15))
+                .expect("the console opens");
             if line.starts_with("[state: running]") {
                 break;
             }
