@@ -100,8 +100,19 @@ pub async fn run(args: PowerArgs) -> Result<u8, BoxDiag> {
         }
     }
     let wait = args.wait.then_some(args.timeout);
+    let total = session.targets.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
     let outcomes = each(&session.targets, args.parallel, |t| {
-        act(session.api.clone(), t, signal, args.ensure, wait)
+        let (api, done) = (session.api.clone(), &done);
+        async move {
+            let o = act(api, t, signal, args.ensure, wait).await;
+            // Progress on stderr as each server finishes; the results follow on stdout.
+            if total > 1 {
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                output::status(&format!("[{n}/{total}] {}", line(&o)));
+            }
+            o
+        }
     })
     .await;
     Session::close(session).await;
