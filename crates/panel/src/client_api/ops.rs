@@ -340,53 +340,10 @@ impl ClientOp {
 mod tests {
     use super::*;
 
-    /// The permission names of `/api/client/permissions` per dialect (client/subusers.md).
-    fn known(dialect: Dialect) -> Vec<&'static str> {
-        let mut names = vec![
-            "websocket.connect",
-            "control.console",
-            "control.start",
-            "control.stop",
-            "control.restart",
-            "user.create",
-            "user.read",
-            "user.update",
-            "user.delete",
-            "file.create",
-            "file.read",
-            "file.read-content",
-            "file.update",
-            "file.delete",
-            "file.archive",
-            "file.sftp",
-            "backup.create",
-            "backup.read",
-            "backup.delete",
-            "backup.download",
-            "backup.restore",
-            "allocation.read",
-            "allocation.create",
-            "allocation.update",
-            "allocation.delete",
-            "startup.read",
-            "startup.update",
-            "startup.docker-image",
-            "database.create",
-            "database.read",
-            "database.update",
-            "database.delete",
-            "schedule.create",
-            "schedule.read",
-            "schedule.update",
-            "schedule.delete",
-            "settings.rename",
-            "settings.reinstall",
-            "activity.read",
-        ];
-        if dialect == Dialect::Pelican {
-            names.push("settings.description");
-        }
-        names
+    /// The permission names of `/api/client/permissions` per dialect (client/subusers.md),
+    /// declared once in the model.
+    fn known(dialect: Dialect) -> &'static [&'static str] {
+        roost_model::subuser_permissions(dialect)
     }
 
     #[test]
