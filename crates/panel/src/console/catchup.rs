@@ -44,10 +44,10 @@ pub(crate) struct Unseen {
 /// that come after the last line in `recent`.
 ///
 /// The replay is a window of the server's console; `recent` ends at some line inside it. The
-/// end of that overlap is the latest position `j` in `replay` whose preceding lines equal the
-/// last lines of `recent` (as many as both have). Taking the latest `j` prefers showing a
-/// repeated line once too few times over showing old output again; with a few distinct lines
-/// of context the overlap is unambiguous in practice.
+/// end of that overlap is found by the longest run of `recent`'s last lines that appears in
+/// the replay, at its latest place. The longest run makes the match unambiguous where lines
+/// repeat; not requiring all of `recent` keeps one odd line far back in it (a line the caller
+/// saw twice) from making the whole tail look new.
 pub(crate) fn unseen(recent: &Recent, replay: &[String]) -> Unseen {
     let seen = &recent.lines;
     if seen.is_empty() || replay.is_empty() {
@@ -56,10 +56,12 @@ pub(crate) fn unseen(recent: &Recent, replay: &[String]) -> Unseen {
             gap: false,
         };
     }
-    for end in (1..=replay.len()).rev() {
-        let overlap = end.min(seen.len());
-        let tail = seen.iter().skip(seen.len() - overlap);
-        if tail.eq(replay[end - overlap..end].iter()) {
+    for run in (1..=seen.len().min(replay.len())).rev() {
+        let tail: Vec<&String> = seen.iter().skip(seen.len() - run).collect();
+        let end = (run..=replay.len())
+            .rev()
+            .find(|&end| replay[end - run..end].iter().eq(tail.iter().copied()));
+        if let Some(end) = end {
             return Unseen {
                 lines: replay[end..].to_vec(),
                 gap: false,
@@ -141,6 +143,14 @@ mod tests {
         let r = recent(&["tick", "tick"]);
         let got = unseen(&r, &owned(&["tick", "tick", "tick"]));
         assert!(got.lines.is_empty(), "{:?}", got.lines);
+    }
+
+    #[test]
+    fn a_line_seen_twice_does_not_make_the_whole_tail_look_new() {
+        let r = recent(&["a", "b", "b", "c"]);
+        let got = unseen(&r, &owned(&["x", "a", "b", "c", "d"]));
+        assert_eq!(got.lines, owned(&["d"]));
+        assert!(!got.gap);
     }
 
     #[test]

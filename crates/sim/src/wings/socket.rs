@@ -399,8 +399,15 @@ impl Session {
                 .await;
         }
         let first = self.claims.is_none();
+        // Wings sends each event the moment it happens and drops it while the token is
+        // invalid. This socket polls, so events from the invalid spell may still be queued:
+        // they are dropped now, not delivered under the new token.
+        let was_invalid = !first && self.token_error(d).is_some();
         self.claims = Some(claims);
         self.expired_by_fault = false;
+        if was_invalid {
+            self.cursor = d.head(&self.uuid);
+        }
         self.raw(socket, "auth success", vec![]).await?;
         if !first {
             return Ok(());
