@@ -7,7 +7,6 @@
 
 mod common;
 
-use common::cli::Run;
 use common::manifests::Fleet;
 use common::panel::Panel;
 use common::sim_state::server_by_name;
@@ -40,38 +39,6 @@ fn key(panel: &Panel) -> String {
     panel.sim.client_token()
 }
 
-/// `roost ARGS` with the admin's client key in `ROOST_CLIENT_TOKEN`.
-fn roost(panel: &Panel, args: &[&str]) -> Run {
-    panel.roost_env(args, &[("ROOST_CLIENT_TOKEN", key(panel).as_str())])
-}
-
-fn apply_ok(panel: &Panel, f: &Fleet) -> Run {
-    let run = roost(
-        panel,
-        &["apply", p(f.path()), "--auto-approve", "--allow-destroy"],
-    );
-    assert_eq!(
-        run.code,
-        Some(0),
-        "apply on {}:\n{}",
-        panel.dialect(),
-        run.show()
-    );
-    run
-}
-
-fn assert_converged(panel: &Panel, f: &Fleet, context: &str) {
-    let run = roost(panel, &["plan", p(f.path()), "--detailed-exitcode"]);
-    assert_eq!(
-        run.code,
-        Some(0),
-        "{context} ({}): not converged:\n{}",
-        panel.dialect(),
-        run.show()
-    );
-    assert!(run.stdout.contains("No changes"), "{}", run.show());
-}
-
 /// The lobby's schedules on the panel: (name, cron, tasks as `action payload offset`).
 fn lobby_schedules(st: &SimState) -> Vec<(String, String, Vec<String>)> {
     let lobby = server_by_name(st, "Lobby").id;
@@ -98,9 +65,9 @@ fn lobby_schedules(st: &SimState) -> Vec<(String, String, Vec<String>)> {
 }
 
 fn created_edited_converged(dialect: Dialect) {
-    let panel = Panel::start(dialect);
+    let panel = Panel::with_client_key(dialect);
     let f = with_schedules(dialect, NIGHTLY);
-    let plan = roost(&panel, &["plan", p(f.path())]).expect(0, "plan");
+    let plan = panel.roost(&["plan", p(f.path())]).expect(0, "plan");
     assert!(
         plan.stdout
             .contains("server.lobby/schedule.nightly will be created"),
@@ -108,7 +75,7 @@ fn created_edited_converged(dialect: Dialect) {
         plan.show()
     );
     assert!(plan.stdout.contains("tasks.3"), "{}", plan.show());
-    apply_ok(&panel, &f);
+    panel.apply_ok(f.path());
     assert_eq!(
         lobby_schedules(&panel.state()),
         [(
@@ -121,7 +88,7 @@ fn created_edited_converged(dialect: Dialect) {
             ]
         )]
     );
-    assert_converged(&panel, &f, "after the create");
+    panel.assert_converged(f.path(), "after the create");
 
     // The cron changes, a task is added, two swap places, one leaves.
     f.edit("servers.kdl", "cron=\"0 4 * * *\"", "cron=\"30 5 * * 1-5\"")
@@ -135,14 +102,16 @@ fn created_edited_converged(dialect: Dialect) {
             "        task \"power\" \"restart\" offset=60\n",
             "        task \"power\" \"restart\" offset=60\n        task \"command\" \"say back\" offset=30\n",
         );
-    let plan = roost(&panel, &["plan", p(f.path())]).expect(0, "plan of the edit");
+    let plan = panel
+        .roost(&["plan", p(f.path())])
+        .expect(0, "plan of the edit");
     assert!(
         plan.stdout.contains("\"0 4 * * *\" -> \"30 5 * * 1-5\""),
         "{}",
         plan.show()
     );
     assert!(plan.stdout.contains("+ tasks.4"), "{}", plan.show());
-    apply_ok(&panel, &f);
+    panel.apply_ok(f.path());
     assert_eq!(
         lobby_schedules(&panel.state())[0].2,
         [
@@ -152,7 +121,7 @@ fn created_edited_converged(dialect: Dialect) {
             "command say back 30"
         ]
     );
-    assert_converged(&panel, &f, "after the edit");
+    panel.assert_converged(f.path(), "after the edit");
 
     // Two tasks leave.
     f.edit("servers.kdl", "        task \"backup\" \"*.log\"\n", "")
@@ -161,12 +130,12 @@ fn created_edited_converged(dialect: Dialect) {
             "        task \"command\" \"say back\" offset=30\n",
             "",
         );
-    apply_ok(&panel, &f);
+    panel.apply_ok(f.path());
     assert_eq!(
         lobby_schedules(&panel.state())[0].2,
         ["command say Restarting in 60s 0", "power restart 60"]
     );
-    assert_converged(&panel, &f, "after removing tasks");
+    panel.assert_converged(f.path(), "after removing tasks");
 }
 
 #[test]
@@ -215,11 +184,11 @@ fn change_behind_roosts_back(panel: &Panel) {
 }
 
 fn drift_shows(dialect: Dialect) {
-    let panel = Panel::start(dialect);
+    let panel = Panel::with_client_key(dialect);
     let f = with_schedules(dialect, NIGHTLY);
-    apply_ok(&panel, &f);
+    panel.apply_ok(f.path());
     change_behind_roosts_back(&panel);
-    let plan = roost(&panel, &["plan", p(f.path()), "--detailed-exitcode"]);
+    let plan = panel.roost(&["plan", p(f.path()), "--detailed-exitcode"]);
     assert_eq!(plan.code, Some(2), "{}", plan.show());
     assert!(
         plan.stdout.contains("\"15 3 * * *\" -> \"0 4 * * *\""),
@@ -227,15 +196,15 @@ fn drift_shows(dialect: Dialect) {
         plan.show()
     );
     assert!(plan.stdout.contains("enabled"), "{}", plan.show());
-    let drift = roost(&panel, &["drift", p(f.path())]);
+    let drift = panel.roost(&["drift", p(f.path())]);
     assert_eq!(drift.code, Some(3), "{}", drift.show());
     assert!(
         drift.stdout.contains("server.lobby/schedule.nightly"),
         "{}",
         drift.show()
     );
-    apply_ok(&panel, &f);
-    assert_converged(&panel, &f, "after repairing the drift");
+    panel.apply_ok(f.path());
+    panel.assert_converged(f.path(), "after repairing the drift");
 }
 
 #[test]
@@ -249,12 +218,12 @@ fn a_schedule_changed_behind_roosts_back_shows_as_drift_on_pelican() {
 }
 
 fn import_round_trip(dialect: Dialect) {
-    let panel = Panel::start(dialect);
+    let panel = Panel::with_client_key(dialect);
     let f = with_schedules(dialect, NIGHTLY);
-    apply_ok(&panel, &f);
+    panel.apply_ok(f.path());
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().join("imported");
-    let run = roost(&panel, &["import", "--out", p(&dir)]);
+    let run = panel.roost(&["import", "--out", p(&dir)]);
     assert_eq!(run.code, Some(0), "{}", run.show());
     assert!(run.stderr.contains("1 schedules"), "{}", run.show());
     let text = common::manifests::read_tree(&dir)
@@ -269,7 +238,7 @@ fn import_round_trip(dialect: Dialect) {
         "{text}"
     );
     // Planned against the panel it came from, the schedule is as declared.
-    let plan = roost(&panel, &["plan", p(&dir)]);
+    let plan = panel.roost(&["plan", p(&dir)]);
     assert_eq!(plan.code, Some(0), "{}", plan.show());
     assert!(!plan.stdout.contains("schedule."), "{}", plan.show());
 }
@@ -285,13 +254,13 @@ fn import_writes_schedules_that_plan_as_unchanged_on_pelican() {
 }
 
 fn installing(dialect: Dialect) {
-    let panel = Panel::start(dialect);
+    let panel = Panel::with_client_key(dialect);
     // The servers stay installing for an hour of the simulator's clock.
     panel.mutate(|s| s.settings.install_ms = 3_600_000);
     let bare = Fleet::copy(&fleet(dialect));
-    apply_ok(&panel, &bare);
+    panel.apply_ok(bare.path());
     let f = with_schedules(dialect, NIGHTLY);
-    let plan = roost(&panel, &["plan", p(f.path())]);
+    let plan = panel.roost(&["plan", p(f.path())]);
     assert_eq!(plan.code, Some(1), "{}", plan.show());
     assert!(
         plan.stderr.contains("roost::server-level-unreadable")
@@ -303,8 +272,8 @@ fn installing(dialect: Dialect) {
     panel
         .sim
         .advance_clock(std::time::Duration::from_secs(3_601));
-    apply_ok(&panel, &f);
-    assert_converged(&panel, &f, "after the install");
+    panel.apply_ok(f.path());
+    panel.assert_converged(f.path(), "after the install");
 }
 
 #[test]
@@ -319,17 +288,17 @@ fn schedules_of_a_server_still_installing_wait_on_pelican() {
 
 #[test]
 fn apply_waits_for_a_new_servers_install_before_its_schedules() {
-    let panel = Panel::start(PL);
+    let panel = Panel::with_client_key(PL);
     panel.mutate(|s| s.settings.install_ms = 2_500);
     let f = with_schedules(PL, NIGHTLY);
-    let run = apply_ok(&panel, &f);
+    let run = panel.apply_ok(f.path());
     assert!(
         run.stderr.contains("its server is still installing"),
         "{}",
         run.show()
     );
     assert_eq!(lobby_schedules(&panel.state()).len(), 1);
-    assert_converged(&panel, &f, "after waiting for the install");
+    panel.assert_converged(f.path(), "after waiting for the install");
 }
 
 #[test]
@@ -373,9 +342,9 @@ fn validation_errors_name_the_place_and_the_fix() {
 }
 
 fn pruned_only_under_the_child_ownership_rule(dialect: Dialect) {
-    let panel = Panel::start(dialect);
+    let panel = Panel::with_client_key(dialect);
     let f = with_schedules(dialect, NIGHTLY);
-    apply_ok(&panel, &f);
+    panel.apply_ok(f.path());
     // The customer's own schedule, made in the panel.
     let extra = with_schedules(
         dialect,
@@ -383,17 +352,17 @@ fn pruned_only_under_the_child_ownership_rule(dialect: Dialect) {
             "{NIGHTLY}    schedule \"customer\" cron=\"0 0 * * *\" {{\n        task \"command\" \"say hi\"\n    }}\n"
         ),
     );
-    apply_ok(&panel, &extra);
+    panel.apply_ok(extra.path());
     assert_eq!(lobby_schedules(&panel.state()).len(), 2);
     // Without `prune "schedules"` it is left alone and listed.
-    let plan = roost(&panel, &["plan", p(f.path())]).expect(0, "plan");
+    let plan = panel.roost(&["plan", p(f.path())]).expect(0, "plan");
     assert!(
         plan.stdout
             .contains("schedule server.lobby/schedule.customer"),
         "{}",
         plan.show()
     );
-    apply_ok(&panel, &f);
+    panel.apply_ok(f.path());
     assert_eq!(lobby_schedules(&panel.state()).len(), 2);
     // With it, the delete needs --allow-destroy.
     f.edit(
@@ -401,16 +370,16 @@ fn pruned_only_under_the_child_ownership_rule(dialect: Dialect) {
         "prune \"servers\" \"allocations\"",
         "prune \"servers\" \"allocations\" \"schedules\"",
     );
-    let refused = roost(&panel, &["apply", p(f.path()), "--auto-approve"]);
+    let refused = panel.roost(&["apply", p(f.path()), "--auto-approve"]);
     assert_ne!(refused.code, Some(0), "{}", refused.show());
     assert_eq!(lobby_schedules(&panel.state()).len(), 2);
-    apply_ok(&panel, &f);
+    panel.apply_ok(f.path());
     let left: Vec<String> = lobby_schedules(&panel.state())
         .into_iter()
         .map(|s| s.0)
         .collect();
     assert_eq!(left, ["nightly"]);
-    assert_converged(&panel, &f, "after the prune");
+    panel.assert_converged(f.path(), "after the prune");
 }
 
 #[test]
@@ -426,13 +395,15 @@ fn an_undeclared_schedule_is_deleted_only_when_pruned_on_pelican() {
 #[test]
 fn a_saved_plan_is_refused_when_a_schedule_changed_since() {
     for dialect in [PT, PL] {
-        let panel = Panel::start(dialect);
+        let panel = Panel::with_client_key(dialect);
         let f = with_schedules(dialect, NIGHTLY);
-        apply_ok(&panel, &f);
+        panel.apply_ok(f.path());
         f.edit("servers.kdl", "cron=\"0 4 * * *\"", "cron=\"0 6 * * *\"");
         let out = tempfile::tempdir().unwrap();
         let saved = out.path().join("plan.json");
-        roost(&panel, &["plan", p(f.path()), "-o", p(&saved)]).expect(0, "plan -o");
+        panel
+            .roost(&["plan", p(f.path()), "-o", p(&saved)])
+            .expect(0, "plan -o");
         assert!(
             std::fs::read_to_string(&saved)
                 .unwrap()
@@ -440,14 +411,16 @@ fn a_saved_plan_is_refused_when_a_schedule_changed_since() {
             "the saved plan fingerprints the schedules it read"
         );
         // Unchanged since: it applies.
-        let run = roost(&panel, &["apply", p(&saved), "--auto-approve"]);
+        let run = panel.roost(&["apply", p(&saved), "--auto-approve"]);
         assert_eq!(run.code, Some(0), "{}", run.show());
         assert_eq!(lobby_schedules(&panel.state())[0].1, "0 6 * * *");
         // Changed since: refused, nothing applied.
         f.edit("servers.kdl", "cron=\"0 6 * * *\"", "cron=\"0 7 * * *\"");
-        roost(&panel, &["plan", p(f.path()), "-o", p(&saved)]).expect(0, "plan -o");
+        panel
+            .roost(&["plan", p(f.path()), "-o", p(&saved)])
+            .expect(0, "plan -o");
         change_behind_roosts_back(&panel);
-        let run = roost(&panel, &["apply", p(&saved), "--auto-approve"]);
+        let run = panel.roost(&["apply", p(&saved), "--auto-approve"]);
         assert_eq!(run.code, Some(5), "{}", run.show());
         assert_eq!(lobby_schedules(&panel.state())[0].1, "15 3 * * *");
     }

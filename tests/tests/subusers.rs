@@ -6,7 +6,6 @@
 
 mod common;
 
-use common::cli::Run;
 use common::manifests::Fleet;
 use common::panel::Panel;
 use common::sim_state::server_by_name;
@@ -26,37 +25,6 @@ fn with_subusers(dialect: Dialect, blocks: &str) -> Fleet {
         &format!("    allocation 25565\n{blocks}"),
     );
     f
-}
-
-fn roost(panel: &Panel, args: &[&str]) -> Run {
-    let key = panel.sim.client_token();
-    panel.roost_env(args, &[("ROOST_CLIENT_TOKEN", key.as_str())])
-}
-
-fn apply_ok(panel: &Panel, f: &Fleet) -> Run {
-    let run = roost(
-        panel,
-        &["apply", p(f.path()), "--auto-approve", "--allow-destroy"],
-    );
-    assert_eq!(
-        run.code,
-        Some(0),
-        "apply on {}:\n{}",
-        panel.dialect(),
-        run.show()
-    );
-    run
-}
-
-fn assert_converged(panel: &Panel, f: &Fleet, context: &str) {
-    let run = roost(panel, &["plan", p(f.path()), "--detailed-exitcode"]);
-    assert_eq!(
-        run.code,
-        Some(0),
-        "{context} ({}): not converged:\n{}",
-        panel.dialect(),
-        run.show()
-    );
 }
 
 /// The lobby's subusers: (e-mail, sorted permissions without `websocket.connect`).
@@ -91,16 +59,16 @@ fn lobby_subusers(st: &SimState) -> Vec<(String, Vec<String>)> {
 }
 
 fn invited_edited_converged(dialect: Dialect) {
-    let panel = Panel::start(dialect);
+    let panel = Panel::with_client_key(dialect);
     let f = with_subusers(dialect, MIRA);
-    let plan = roost(&panel, &["plan", p(f.path())]).expect(0, "plan");
+    let plan = panel.roost(&["plan", p(f.path())]).expect(0, "plan");
     assert!(
         plan.stdout
             .contains("server.lobby/subuser.mira@example.net will be created"),
         "{}",
         plan.show()
     );
-    apply_ok(&panel, &f);
+    panel.apply_ok(f.path());
     assert_eq!(
         lobby_subusers(&panel.state()),
         [(
@@ -108,18 +76,18 @@ fn invited_edited_converged(dialect: Dialect) {
             vec!["control.console".to_string(), "file.read".to_string()]
         )]
     );
-    assert_converged(&panel, &f, "after the invite");
+    panel.assert_converged(f.path(), "after the invite");
     f.edit(
         "servers.kdl",
         "\"file.read\"",
         "\"file.read\" \"file.update\"",
     );
-    apply_ok(&panel, &f);
+    panel.apply_ok(f.path());
     assert_eq!(
         lobby_subusers(&panel.state())[0].1,
         ["control.console", "file.read", "file.update"]
     );
-    assert_converged(&panel, &f, "after the edit");
+    panel.assert_converged(f.path(), "after the edit");
     // Drift: the permissions changed in the panel.
     panel.mutate(|st| {
         let lobby = server_by_name(st, "Lobby").id;
@@ -130,17 +98,17 @@ fn invited_edited_converged(dialect: Dialect) {
             .unwrap();
         s.permissions = serde_json::json!(["websocket.connect", "control.console"]);
     });
-    let plan = roost(&panel, &["plan", p(f.path()), "--detailed-exitcode"]);
+    let plan = panel.roost(&["plan", p(f.path()), "--detailed-exitcode"]);
     assert_eq!(plan.code, Some(2), "{}", plan.show());
     assert!(plan.stdout.contains("~ permissions"), "{}", plan.show());
-    let drift = roost(&panel, &["drift", p(f.path())]);
+    let drift = panel.roost(&["drift", p(f.path())]);
     assert_eq!(drift.code, Some(3), "{}", drift.show());
-    apply_ok(&panel, &f);
-    assert_converged(&panel, &f, "after repairing the drift");
+    panel.apply_ok(f.path());
+    panel.assert_converged(f.path(), "after repairing the drift");
     // Import writes the subuser back, and the import plans without changes to it.
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().join("imported");
-    let run = roost(&panel, &["import", "--out", p(&dir)]);
+    let run = panel.roost(&["import", "--out", p(&dir)]);
     assert_eq!(run.code, Some(0), "{}", run.show());
     let text = common::manifests::read_tree(&dir)
         .into_values()
@@ -150,7 +118,7 @@ fn invited_edited_converged(dialect: Dialect) {
             && text.contains("permissions \"control.console\" \"file.read\" \"file.update\""),
         "{text}"
     );
-    let plan = roost(&panel, &["plan", p(&dir)]);
+    let plan = panel.roost(&["plan", p(&dir)]);
     assert_eq!(plan.code, Some(0), "{}", plan.show());
     assert!(!plan.stdout.contains("subuser."), "{}", plan.show());
 }
@@ -166,33 +134,33 @@ fn subusers_are_invited_edited_drift_and_import_on_pelican() {
 }
 
 fn pruned_only_when_told(dialect: Dialect) {
-    let panel = Panel::start(dialect);
+    let panel = Panel::with_client_key(dialect);
     let both = with_subusers(
         dialect,
         &format!(
             "{MIRA}    subuser \"friend@example.net\" {{ permissions \"control.console\"; }}\n"
         ),
     );
-    apply_ok(&panel, &both);
+    panel.apply_ok(both.path());
     assert_eq!(lobby_subusers(&panel.state()).len(), 2);
     let f = with_subusers(dialect, MIRA);
-    let plan = roost(&panel, &["plan", p(f.path())]).expect(0, "plan");
+    let plan = panel.roost(&["plan", p(f.path())]).expect(0, "plan");
     assert!(
         plan.stdout
             .contains("subuser server.lobby/subuser.friend@example.net"),
         "{}",
         plan.show()
     );
-    apply_ok(&panel, &f);
+    panel.apply_ok(f.path());
     assert_eq!(lobby_subusers(&panel.state()).len(), 2);
     f.edit(
         "panel.kdl",
         "prune \"servers\" \"allocations\"",
         "prune \"servers\" \"allocations\" \"subusers\"",
     );
-    let refused = roost(&panel, &["apply", p(f.path()), "--auto-approve"]);
+    let refused = panel.roost(&["apply", p(f.path()), "--auto-approve"]);
     assert_ne!(refused.code, Some(0), "{}", refused.show());
-    apply_ok(&panel, &f);
+    panel.apply_ok(f.path());
     let left: Vec<String> = lobby_subusers(&panel.state())
         .into_iter()
         .map(|s| s.0)

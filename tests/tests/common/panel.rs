@@ -41,6 +41,13 @@ impl Panel {
         }
     }
 
+    /// A stock panel whose every roost run has the admin's client key (server-level kinds).
+    pub fn with_client_key(dialect: Dialect) -> Panel {
+        let panel = Panel::start(dialect);
+        panel.use_client_key();
+        panel
+    }
+
     /// From now on roost runs with the admin's client key in `ROOST_CLIENT_TOKEN`.
     pub fn use_client_key(&self) -> &Self {
         self.client_key
