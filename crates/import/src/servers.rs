@@ -72,6 +72,7 @@ pub(crate) fn servers(
             databases: databases::of_server(live, s, out),
             schedules: schedules::of_server(live, s, out),
             subusers: subusers::of_server(live, s, out),
+            files: Default::default(),
             depends_on_origins: Vec::new(),
             template: None,
             protect: false,

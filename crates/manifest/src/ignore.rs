@@ -118,6 +118,7 @@ fn test_names(kind: Kind) -> Vec<&'static str> {
         Kind::Database => vec!["host", "remote"],
         Kind::Schedule => vec!["cron", "enabled", "only-when-online"],
         Kind::Subuser => vec!["permissions"],
+        Kind::File => vec!["content"],
     }
 }
 
@@ -144,7 +145,7 @@ server "s" {{ owner "alice"; node "n"; egg "Paper"; limits memory=1024 disk=1024
         let sources = Sources {
             files: vec![("fleet.kdl".into(), Arc::from(text))],
         };
-        match load_with(sources, &LoadOptions { attributes }) {
+        match load_with(sources, &LoadOptions { attributes, sources: None }) {
             Ok(_) => Vec::new(),
             Err(e) => e
                 .diagnostics

@@ -43,6 +43,7 @@ mod contention;
 mod detect;
 mod endpoint;
 mod error;
+mod file_cache;
 mod kinds;
 mod lenient;
 mod limiter;
@@ -62,7 +63,9 @@ pub use console::{
 };
 pub use contention::observe_contention;
 pub use error::{FieldError, PanelError, PanelSaid};
+pub use file_cache::{ChecksumCache, FileKey};
 pub use kinds::allocation::AllocationBody;
+pub use kinds::file::{FileReadError, FilesToRead, read_files};
 pub use kinds::database::DatabaseBody;
 pub use kinds::location::LocationBody;
 pub use kinds::node::NodeBody;

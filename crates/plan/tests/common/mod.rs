@@ -20,6 +20,7 @@ pub fn desired(kdl: &str) -> Desired {
             known: roost_plan::attribute_known,
             names: roost_plan::attribute_names,
         },
+        sources: None,
     };
     match roost_manifest::load_with(sources, &options) {
         Ok(m) => m.desired,
