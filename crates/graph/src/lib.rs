@@ -92,6 +92,9 @@ impl Graph {
             // A restart after the server's file writes (`restart-on-change`) waits for all.
             let restart = Address::child(&me, Kind::File, "/");
             let restarts = s.files.values().any(|f| f.restart_on_change);
+            if restarts {
+                g.add(restart.clone());
+            }
             for path in s.files.keys() {
                 let file = Address::child(&me, Kind::File, path);
                 g.edge(&me, &file, EdgeKind::Requires);

@@ -8,6 +8,7 @@ mod case;
 
 mod allocation;
 mod database;
+mod file;
 mod location;
 mod markdown;
 mod node;
