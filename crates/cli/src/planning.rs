@@ -133,7 +133,9 @@ fn load_base(dir: &Path, base: &str) -> Result<roost_model::Desired, BoxDiag> {
             return Err(roost_manifest::SourceError::Unreadable(why));
         }
         if out.stdout.len() as u64 > limit {
-            return Err(roost_manifest::SourceError::TooLarge(out.stdout.len() as u64));
+            return Err(roost_manifest::SourceError::TooLarge(
+                out.stdout.len() as u64
+            ));
         }
         Ok(out.stdout)
     };
@@ -142,14 +144,14 @@ fn load_base(dir: &Path, base: &str) -> Result<roost_model::Desired, BoxDiag> {
         ..crate::manifest_options()
     };
     roost_manifest::load_with(roost_manifest::Sources { files }, &options)
-    .map(|m| m.desired)
-    .map_err(|e| {
-        diag(
-            "roost::base",
-            format!("the manifests at `{base}` are not valid ({e})"),
-            "choose a base whose manifests validate",
-        )
-    })
+        .map(|m| m.desired)
+        .map_err(|e| {
+            diag(
+                "roost::base",
+                format!("the manifests at `{base}` are not valid ({e})"),
+                "choose a base whose manifests validate",
+            )
+        })
 }
 
 pub fn parse_ignores(list: &[String]) -> Result<Vec<Ignore>, BoxDiag> {

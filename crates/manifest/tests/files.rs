@@ -11,7 +11,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// The fleet written as `fleet.kdl` in `dir` (with `extra` files beside it), loaded from disk.
-fn on_disk(dir: &Path, sources: Sources, extra: &[(&str, &[u8])]) -> Result<Desired, ManifestErrors> {
+fn on_disk(
+    dir: &Path,
+    sources: Sources,
+    extra: &[(&str, &[u8])],
+) -> Result<Desired, ManifestErrors> {
     for (name, text) in &sources.files {
         std::fs::write(dir.join(name), text.as_bytes()).unwrap();
     }
@@ -47,12 +51,23 @@ fn text_and_binary_sources_and_inline_content_load_with_their_checksums() {
     .unwrap();
     let files = &d.servers["lobby"].files;
     let keys: Vec<&str> = files.keys().map(String::as_str).collect();
-    assert_eq!(keys, ["motd.txt", "plugins/x.jar", "secret.yml", "server.properties"]);
+    assert_eq!(
+        keys,
+        [
+            "motd.txt",
+            "plugins/x.jar",
+            "secret.yml",
+            "server.properties"
+        ]
+    );
     let props = &files["server.properties"];
     assert_eq!(props.body.text.as_deref(), Some("motd=hi\n"));
     assert_eq!(props.body.sha256, sha256_hex(b"motd=hi\n"));
     assert!(props.restart_on_change);
-    assert_eq!(props.source, FileSource::Source("files/server.properties".into()));
+    assert_eq!(
+        props.source,
+        FileSource::Source("files/server.properties".into())
+    );
     let bin = &files["plugins/x.jar"];
     assert_eq!(bin.body.text, None);
     assert_eq!(bin.body.size, jar.len() as u64);
@@ -117,12 +132,22 @@ fn every_mistake_is_reported_with_its_place_and_a_fix() {
     ] {
         assert!(codes.contains(&want), "{want} missing: {codes:?}\n{text}");
     }
-    assert_eq!(codes.iter().filter(|c| **c == "roost::bad-path").count(), 2, "{text}");
-    assert!(text.contains("`..` would leave the server's directory"), "{text}");
+    assert_eq!(
+        codes.iter().filter(|c| **c == "roost::bad-path").count(),
+        2,
+        "{text}"
+    );
+    assert!(
+        text.contains("`..` would leave the server's directory"),
+        "{text}"
+    );
     assert!(text.contains("fleet.kdl:15:"), "{text}");
     assert!(text.contains("did you mean `content`?"), "{text}");
     assert!(text.contains("files/missing.txt"), "{text}");
-    assert!(text.contains("move it to a file and write `source"), "{text}");
+    assert!(
+        text.contains("move it to a file and write `source"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -132,8 +157,11 @@ fn an_oversized_source_is_refused_before_it_is_read() {
         sources: Some(roost_manifest::SourceReader(&read)),
         ..LoadOptions::default()
     };
-    let e = load_with(lobby(r#"    file "/world.zip" { source "world.zip"; }"#), &options)
-        .unwrap_err();
+    let e = load_with(
+        lobby(r#"    file "/world.zip" { source "world.zip"; }"#),
+        &options,
+    )
+    .unwrap_err();
     let (codes, text) = report(&e);
     assert_eq!(codes[0].0, "roost::file-too-large", "{text}");
     assert!(text.contains("100 MiB"), "{text}");
@@ -181,6 +209,9 @@ fn templates_pass_their_files_on_and_the_server_wins() {
     );
     let d = common::desired(fleet("pelican", &text));
     let files = &d.servers["lobby"].files;
-    assert_eq!(files["motd.txt"].source, FileSource::Content("from the server".into()));
+    assert_eq!(
+        files["motd.txt"].source,
+        FileSource::Content("from the server".into())
+    );
     assert_eq!(files["eula.txt"].body.text.as_deref(), Some("eula=true"));
 }

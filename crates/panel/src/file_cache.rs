@@ -60,7 +60,11 @@ impl ChecksumCache {
     /// The cache file's place: `$ROOST_CACHE_DIR`, `$XDG_CACHE_HOME/roost` or
     /// `$HOME/.cache/roost` (the first set), `None` when none is.
     pub fn default_path() -> Option<PathBuf> {
-        let var = |n: &str| std::env::var_os(n).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let var = |n: &str| {
+            std::env::var_os(n)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
         let dir = var("ROOST_CACHE_DIR")
             .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("roost")))
             .or_else(|| var("HOME").map(|d| d.join(".cache").join("roost")))?;

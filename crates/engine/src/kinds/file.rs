@@ -9,7 +9,7 @@
 //! picks the files up when it next starts.
 
 use crate::context::ApplyCx;
-use crate::server_level::{client_api, explain, identifier, when_installed};
+use crate::server_level::{INSTALL_POLL, client_api, explain, identifier, when_installed};
 use roost_model::{Address, file_directory, sha256_hex};
 use roost_panel::{ClientApi, FileKey, PanelError, PowerSignal};
 use roost_plan::Change;
@@ -30,6 +30,11 @@ pub(crate) async fn execute(op: &Op, cx: &ApplyCx, change: &Change) -> Result<()
         } => {
             let bytes = bytes_of(cx, content, *size, sha256, path)?;
             let ident = identifier(cx, server, known).await?;
+            if known.is_none() {
+                // A server this run created: Pelican lets an admin write files while it
+                // installs, and the install script could then overwrite them.
+                until_installed(cx, address, api, &ident).await?;
+            }
             let absolute = format!("/{path}");
             when_installed(cx, address, api, &ident, || {
                 api.write_file(&ident, &absolute, bytes.clone())
@@ -57,6 +62,38 @@ pub(crate) async fn execute(op: &Op, cx: &ApplyCx, change: &Change) -> Result<()
                 .await
                 .map_err(|e| format!("cannot restart the server after its file writes: {}", explain(cx, e)))
         }
+    }
+}
+
+/// Waits, reading the server's details, until its install has finished.
+async fn until_installed(
+    cx: &ApplyCx,
+    address: &Address,
+    api: &ClientApi,
+    ident: &str,
+) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    loop {
+        let d = api.server(ident).await.map_err(|e| explain(cx, e))?;
+        match d.server.status.as_deref() {
+            Some("installing") => {}
+            Some(s @ ("install_failed" | "reinstall_failed")) => {
+                return Err(format!("{address}: its server's install failed ({s}): nothing was written"));
+            }
+            _ if !d.server.is_installing => return Ok(()),
+            _ => {}
+        }
+        if started.elapsed() + INSTALL_POLL > cx.install_wait {
+            return Err(format!(
+                "{address}: its server had not finished installing after {} s; run `roost apply` again once it has",
+                cx.install_wait.as_secs()
+            ));
+        }
+        cx.reporter.report(crate::Event::Waiting {
+            seconds: INSTALL_POLL.as_secs_f64(),
+            reason: format!("{address}: its server is still installing"),
+        });
+        tokio::time::sleep(INSTALL_POLL).await;
     }
 }
 

@@ -91,14 +91,12 @@ async fn read_server(
     for f in &s.files {
         by_dir.entry(file_directory(&f.path)).or_default().push(f);
     }
+    let listings = list_directories(api, s, by_dir.keys(), live).await?;
     let mut out = Vec::new();
     for (dir, wants) in by_dir {
-        live.refresh_requests += 1;
-        let listing = match api.list_files(&s.identifier, &dir).await {
-            Ok(l) => l,
+        let Some(listing) = listings.get(&dir) else {
             // A missing directory holds none of them.
-            Err(PanelError::NotFound { .. }) => continue,
-            Err(e) => return Err((dir, e)),
+            continue;
         };
         for want in wants {
             let name = want.path.rsplit('/').next().unwrap_or(&want.path);
@@ -112,6 +110,51 @@ async fn read_server(
         }
     }
     Ok(out)
+}
+
+/// The listings of `dirs`, each listed only once its parent's listing shows it exists: Wings
+/// answers a missing directory with 404, which Pelican's panel turns into a 500 like any other
+/// daemon error, so a missing one must never be asked for. Missing directories are left out.
+async fn list_directories<'a>(
+    api: &ClientApi,
+    s: &FilesToRead,
+    dirs: impl Iterator<Item = &'a String>,
+    live: &mut Live,
+) -> Result<BTreeMap<String, Vec<FileObject>>, Failed> {
+    // Every directory on the way, parents first.
+    let mut all: Vec<String> = Vec::new();
+    for d in dirs {
+        let mut at = String::new();
+        all.push("/".to_string());
+        for part in d.split('/').filter(|p| !p.is_empty()) {
+            at = format!("{at}/{part}");
+            all.push(at.clone());
+        }
+    }
+    all.sort_by_key(|d| (d.matches('/').count(), d.clone()));
+    all.dedup();
+    let mut listings: BTreeMap<String, Vec<FileObject>> = BTreeMap::new();
+    for dir in all {
+        if dir != "/" {
+            let (parent, name) = dir.rsplit_once('/').unwrap_or(("", &dir));
+            let parent = if parent.is_empty() { "/" } else { parent };
+            let exists = listings
+                .get(parent)
+                .is_some_and(|l| l.iter().any(|e| e.name == name && !e.is_file));
+            if !exists {
+                continue;
+            }
+        }
+        live.refresh_requests += 1;
+        match api.list_files(&s.identifier, &dir).await {
+            Ok(l) => {
+                listings.insert(dir, l);
+            }
+            Err(e) if e.status() == Some(404) => {}
+            Err(e) => return Err((dir.trim_start_matches('/').to_string(), e)),
+        }
+    }
+    Ok(listings)
 }
 
 /// One listed file: its checksum and text as far as they are needed.

@@ -125,6 +125,12 @@ pub(crate) fn plan(cx: &mut PlanCx) {
         let Some(read) = server_level_state(cx, s, live_server, (Kind::File, "files"), true) else {
             continue;
         };
+        // Pelican lets an admin's key reach the files of a server that is installing (the
+        // install script may still overwrite them): wait for the install either way.
+        if let Some(l) = live_server.filter(|l| !l.installed) {
+            cx.error(PlanError::new("roost::server-level-unreadable", format!("the files of server `{key}` wait for its install to finish (the panel reports it {})", l.status.as_deref().unwrap_or("not installed")), Some(s.origin)).help("a server that is still installing has its files planned once it has installed: run `roost plan` again in a minute"));
+            continue;
+        }
         let live_files: Vec<&LiveFile> = match (read, live_server) {
             (true, Some(l)) => cx
                 .lookup

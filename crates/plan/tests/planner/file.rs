@@ -5,9 +5,7 @@
 
 use crate::case::*;
 use crate::common::{live_server, live_user, server_block, user_block};
-use roost_model::{
-    Desired, FileBody, FileSource, Live, LiveFile, ServerLevelRead, sha256_hex,
-};
+use roost_model::{Desired, FileBody, FileSource, Live, LiveFile, ServerLevelRead, sha256_hex};
 use roost_plan::render::{TextOptions, markdown, text};
 
 const PROPS: &str = "    file \"/server.properties\" { content \"motd=hi\\nmax-players=20\\n\"; }";
@@ -290,9 +288,15 @@ fn only_servers_declaring_files_read_them() {
     let reads = roost_plan::server_level_reads(&d, &live);
     assert_eq!(reads.len(), 1, "{reads:?}");
     assert_eq!(reads[0].server_id, 7);
-    assert!(reads[0].kinds.is_empty(), "files are not a listing per kind");
+    assert!(
+        reads[0].kinds.is_empty(),
+        "files are not a listing per kind"
+    );
     assert_eq!(reads[0].uuid, "uuid-server-7");
     let f = &reads[0].files[0];
-    assert_eq!((f.path.as_str(), f.size), ("server.properties", NEW.len() as u64));
+    assert_eq!(
+        (f.path.as_str(), f.size),
+        ("server.properties", NEW.len() as u64)
+    );
     assert!(f.text && f.diff);
 }
