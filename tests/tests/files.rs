@@ -365,3 +365,64 @@ fn a_denylisted_path_fails_naming_server_and_file_on_pterodactyl() {
 fn a_denylisted_path_fails_naming_server_and_file_on_pelican() {
     denylisted(PL);
 }
+
+fn import_round_trip(dialect: Dialect) {
+    let panel = Panel::with_client_key(dialect);
+    let f = with_files(dialect, FILES);
+    panel.apply_ok(f.path());
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("imported");
+    // Without --files no file is imported.
+    let plain = out.path().join("plain");
+    panel
+        .roost(&["import", "--out", p(&plain)])
+        .expect(0, "import");
+    let text = common::manifests::read_tree(&plain)
+        .into_values()
+        .collect::<String>();
+    assert!(!text.contains("file \""), "{text}");
+    let run = panel.roost(&[
+        "import",
+        "--out",
+        p(&dir),
+        "--files",
+        "server.properties,config/*.yml,plugins/*.jar,nothing/*.txt",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.show());
+    assert!(
+        run.stderr.contains("/plugins/x.jar: not a text file"),
+        "{}",
+        run.show()
+    );
+    let text = common::manifests::read_tree(&dir)
+        .into_values()
+        .collect::<String>();
+    assert!(
+        text.contains("file \"/server.properties\"")
+            && text.contains("source \"files/lobby/server.properties\"")
+            && text.contains("file \"/config/secret.yml\""),
+        "{text}"
+    );
+    assert!(
+        !text.contains("motd.txt") && !text.contains("x.jar"),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("files/lobby/server.properties")).unwrap(),
+        "motd=Lobby\nmax-players=20\n"
+    );
+    // The imported files plan as they are.
+    let plan = panel.roost(&["plan", p(&dir)]);
+    assert_eq!(plan.code, Some(0), "{}", plan.show());
+    assert!(!plan.stdout.contains("file."), "{}", plan.show());
+}
+
+#[test]
+fn import_writes_the_files_asked_for_on_pterodactyl() {
+    import_round_trip(PT);
+}
+
+#[test]
+fn import_writes_the_files_asked_for_on_pelican() {
+    import_round_trip(PL);
+}
