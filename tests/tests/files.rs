@@ -426,3 +426,39 @@ fn import_writes_the_files_asked_for_on_pterodactyl() {
 fn import_writes_the_files_asked_for_on_pelican() {
     import_round_trip(PL);
 }
+
+#[test]
+fn a_saved_plan_applies_its_sources_only_while_their_checksums_hold() {
+    for dialect in [PT, PL] {
+        let panel = Panel::with_client_key(dialect);
+        let f = with_files(dialect, FILES);
+        let out = tempfile::tempdir().unwrap();
+        let saved = out.path().join("plan.json");
+        panel
+            .roost(&["plan", p(f.path()), "-o", p(&saved)])
+            .expect(0, "plan -o");
+        let json = std::fs::read_to_string(&saved).unwrap();
+        assert!(!json.contains("s3cret"), "{json}");
+        // The sensitive source changed after the plan: its write is refused, nothing written.
+        std::fs::write(f.path().join("files/secret.yml"), "token: s3cret-newer\n").unwrap();
+        let run = panel.roost(&["apply", p(&saved), "--auto-approve"]);
+        assert_eq!(run.code, Some(1), "{}", run.show());
+        no_secret(&run);
+        assert!(
+            run.stderr.contains("changed since the plan was made")
+                || run.stdout.contains("changed since the plan was made"),
+            "{}",
+            run.show()
+        );
+        let out_dir = tempfile::tempdir().unwrap();
+        let to = out_dir.path().join("back");
+        files(
+            &panel,
+            f.path(),
+            &["get", "server.lobby", "config/secret.yml", "-o", p(&to)],
+        )
+        .expect(1, "the stale write did not happen");
+        // The other files of the plan were written as planned.
+        assert_eq!(read_back(&panel, f.path(), "motd.txt"), b"hello\n");
+    }
+}
