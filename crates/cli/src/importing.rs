@@ -120,46 +120,11 @@ pub async fn run(args: ImportArgs) -> Result<u8, BoxDiag> {
         panel_url: Some(label),
         template_min: 3,
     };
-    // Schedules and subusers come through the Client API, one request per server and kind.
-    if let Some(api) = &panel.client_api {
-        let kinds = vec![roost_model::Kind::Schedule, roost_model::Kind::Subuser];
-        let servers: Vec<_> = roost_import::chosen_servers(&live, &opts)
-            .into_iter()
-            .map(|(id, identifier)| (id, identifier, kinds.clone()))
-            .collect();
-        if let Err(e) = roost_panel::read_server_level(api, &servers, &mut live).await {
-            let err = crate::planning::client_read_error(&panel.client_token_env, e);
-            panel.close().await;
-            return Err(err);
-        }
-        for (id, r) in &live.server_level {
-            if let roost_model::ServerLevelRead::Unreadable(why) = r {
-                output::status(&format!(
-                    "warning: the schedules and subusers of server id {id} were not imported: {why}"
-                ));
-            }
-        }
-        if !args.files.is_empty() {
-            let servers = roost_import::chosen_servers(&live, &opts);
-            if let Err(e) = import_files(api, &servers, &args.files, &mut live).await {
-                panel.close().await;
-                return Err(e);
-            }
-        }
-    } else {
-        output::status(&format!(
-            "note: schedules and subusers are not imported: ${} (the client key) is not set",
-            panel.client_token_env
-        ));
-        if !args.files.is_empty() {
-            let var = panel.client_token_env.clone();
-            panel.close().await;
-            return Err(diag(
-                "roost::no-client-key",
-                "--files reads the servers' files through the Client API, but no client key is set",
-                format!("export {var}=<client API key of a root admin>"),
-            ));
-        }
+    // Schedules and subusers come through the Client API, one request per server and kind;
+    // files only when asked.
+    if let Err(e) = read_client_children(&panel, &opts, &args.files, &mut live).await {
+        panel.close().await;
+        return Err(e);
     }
     waits.clear();
     panel.close().await;
@@ -327,6 +292,54 @@ async fn import_files(
         }
     }
     Ok(())
+}
+
+/// What an import reads through the Client API: the chosen servers' schedules and subusers, and
+/// with `--files` their matching files; without a client key only a note (an error with
+/// `--files`).
+async fn read_client_children(
+    panel: &crate::connect::Panel,
+    opts: &ImportOptions,
+    patterns: &[String],
+    live: &mut roost_model::Live,
+) -> Result<(), BoxDiag> {
+    let Some(api) = &panel.client_api else {
+        output::status(&format!(
+            "note: schedules and subusers are not imported: ${} (the client key) is not set",
+            panel.client_token_env
+        ));
+        if patterns.is_empty() {
+            return Ok(());
+        }
+        return Err(diag(
+            "roost::no-client-key",
+            "--files reads the servers' files through the Client API, but no client key is set",
+            format!(
+                "export {}=<client API key of a root admin>",
+                panel.client_token_env
+            ),
+        ));
+    };
+    let kinds = vec![roost_model::Kind::Schedule, roost_model::Kind::Subuser];
+    let servers: Vec<_> = roost_import::chosen_servers(live, opts)
+        .into_iter()
+        .map(|(id, identifier)| (id, identifier, kinds.clone()))
+        .collect();
+    roost_panel::read_server_level(api, &servers, live)
+        .await
+        .map_err(|e| crate::planning::client_read_error(&panel.client_token_env, e))?;
+    for (id, r) in &live.server_level {
+        if let roost_model::ServerLevelRead::Unreadable(why) = r {
+            output::status(&format!(
+                "warning: the schedules and subusers of server id {id} were not imported: {why}"
+            ));
+        }
+    }
+    if patterns.is_empty() {
+        return Ok(());
+    }
+    let servers = roost_import::chosen_servers(live, opts);
+    import_files(api, &servers, patterns, live).await
 }
 
 #[cfg(test)]
