@@ -462,3 +462,35 @@ fn a_saved_plan_applies_its_sources_only_while_their_checksums_hold() {
         assert_eq!(read_back(&panel, f.path(), "motd.txt"), b"hello\n");
     }
 }
+
+fn disk_full(dialect: Dialect) {
+    let panel = Panel::with_client_key(dialect);
+    let f = with_files(
+        dialect,
+        "    file \"/world/big.bin\" { source \"files/big.bin\"; }\n",
+    );
+    f.edit("servers.kdl", "disk=\"10GiB\" cpu=100\n    features databases=0 allocations=0 backups=1\n    allocation 25565", "disk=\"1MiB\" cpu=100\n    features databases=0 allocations=0 backups=1\n    allocation 25565");
+    std::fs::write(f.path().join("files/big.bin"), vec![7u8; 2 * 1024 * 1024]).unwrap();
+    let run = panel.apply(f.path(), &["--auto-approve"]);
+    assert_eq!(run.code, Some(1), "{}", run.show());
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        all.contains("writing /world/big.bin of server `lobby` failed"),
+        "{}",
+        run.show()
+    );
+    if dialect == PT {
+        // Pelican's panel reports every daemon failure as a generic 500.
+        assert!(all.contains("disk is full"), "{}", run.show());
+    }
+}
+
+#[test]
+fn a_full_disk_fails_naming_server_and_file_on_pterodactyl() {
+    disk_full(PT);
+}
+
+#[test]
+fn a_full_disk_fails_naming_server_and_file_on_pelican() {
+    disk_full(PL);
+}
