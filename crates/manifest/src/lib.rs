@@ -20,6 +20,7 @@ mod guard;
 mod holdback;
 mod ignore;
 mod include;
+pub use include::{FileSystem, IncludeSource, relative_label};
 mod kinds;
 mod number;
 mod ownership;
@@ -89,6 +90,16 @@ impl Sources {
     /// files (for a warning).
     pub fn read_dir_with_skipped(dir: &Path) -> Result<(Sources, Vec<Skipped>), ManifestErrors> {
         files::read_dir(dir)
+    }
+
+    /// Follow the `include` lines of files already in memory (labels relative to `base`),
+    /// reading the included files from `from`: how `plan --base REF` reads a git revision.
+    pub fn resolve_includes(
+        &mut self,
+        base: &Path,
+        from: &dyn IncludeSource,
+    ) -> Result<(), ManifestErrors> {
+        include::resolve(base, self, from)
     }
 
     /// Read a single manifest file, as if it were the only one (no templates from elsewhere).
