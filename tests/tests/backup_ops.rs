@@ -39,7 +39,28 @@ fn backups(d: Dialect) {
         list.show()
     );
 
-    ops(&panel, &["backup", "lock", "server.alpha", "before-update"]).expect(0, "lock");
+    let lock = ops(
+        &panel,
+        &[
+            "backup",
+            "lock",
+            "server.alpha",
+            "before-update",
+            "--format",
+            "json",
+        ],
+    )
+    .expect(0, "lock")
+    .json();
+    assert_eq!(
+        (
+            &lock["action"],
+            &lock["backup"]["locked"],
+            &lock["backup"]["uuid"]
+        ),
+        (&"locked".into(), &true.into(), &uuid.as_str().into()),
+        "{d}: {lock}"
+    );
     let locked = ops(
         &panel,
         &["backup", "delete", "server.alpha", &uuid, "--yes"],
@@ -84,11 +105,22 @@ fn backups(d: Dialect) {
     )
     .expect(0, "restore");
 
-    ops(
+    let deleted = ops(
         &panel,
-        &["backup", "delete", "server.alpha", &uuid, "--yes"],
+        &[
+            "backup",
+            "delete",
+            "server.alpha",
+            &uuid,
+            "--yes",
+            "--format",
+            "json",
+        ],
     )
-    .expect(0, "delete");
+    .expect(0, "delete")
+    .json();
+    assert_eq!(deleted["action"], "deleted", "{d}: {deleted}");
+    assert_eq!(deleted["format_version"], 1, "{d}: {deleted}");
     let after = ops(
         &panel,
         &["backup", "list", "server.alpha", "--format", "json"],

@@ -55,8 +55,15 @@ fn children(d: Dialect) {
     });
 
     // The password changes; it is printed only with --show-password.
-    let quiet = ops(&panel, &["db", "rotate", "server.alpha/main"]).expect(0, "rotate");
+    let quiet = ops(
+        &panel,
+        &["db", "rotate", "server.alpha/main", "--format", "json"],
+    )
+    .expect(0, "rotate");
     assert!(quiet.stderr.contains("Not shown"), "{}", quiet.show());
+    let report = quiet.json();
+    assert_eq!(report["action"], "rotated", "{d}: {report}");
+    assert_eq!(report["password"], serde_json::Value::Null, "{d}: {report}");
     let db_password = |panel: &common::panel::Panel| {
         panel
             .state()
@@ -109,7 +116,23 @@ fn children(d: Dialect) {
         &["server", "power", "server.alpha", "start", "--wait"],
     )
     .expect(0, "start");
-    ops(&panel, &["schedule", "run", "server.alpha/say-hello"]).expect(0, "run");
+    let run = ops(
+        &panel,
+        &[
+            "schedule",
+            "run",
+            "server.alpha/say-hello",
+            "--format",
+            "json",
+        ],
+    )
+    .expect(0, "run")
+    .json();
+    assert_eq!(
+        (&run["action"], &run["schedule"]),
+        (&"started".into(), &"say-hello".into()),
+        "{d}: {run}"
+    );
     assert!(
         panel
             .sim

@@ -69,15 +69,48 @@ fn files(d: Dialect) {
         "{d}: the bytes round-trip"
     );
 
-    f(&[
+    let moved = f(&[
         "mv",
         "server.alpha",
         "config/motd.txt",
         "config/welcome.txt",
+        "--format",
+        "json",
     ])
-    .expect(0, "mv");
+    .expect(0, "mv")
+    .json();
+    assert_eq!(
+        (&moved["action"], &moved["server"], &moved["to"]),
+        (
+            &"moved".into(),
+            &"server.alpha".into(),
+            &"/config/welcome.txt".into()
+        ),
+        "{d}: {moved}"
+    );
     f(&["cp", "server.alpha", "config/welcome.txt"]).expect(0, "cp");
-    f(&["chmod", "server.alpha", "600", "config/welcome.txt"]).expect(0, "chmod");
+    let changed = f(&[
+        "chmod",
+        "server.alpha",
+        "600",
+        "config/welcome.txt",
+        "--format",
+        "json",
+    ])
+    .expect(0, "chmod")
+    .json();
+    assert_eq!(changed["mode"], "600", "{d}: {changed}");
+    let both = f(&[
+        "get",
+        "server.alpha",
+        "config/welcome.txt",
+        "-o",
+        "-",
+        "--format",
+        "json",
+    ]);
+    assert_ne!(both.code, Some(0), "{d}: -o - and JSON both want stdout");
+    assert!(both.stdout.is_empty(), "{}", both.show());
     f(&["mkdir", "server.alpha", "world/region"]).expect(0, "mkdir");
     let ls = f(&["ls", "server.alpha", "config", "--format", "json"]).expect(0, "ls");
     let entries = ls.json()["entries"].as_array().unwrap().clone();
@@ -107,6 +140,31 @@ fn files(d: Dialect) {
     f(&["decompress", "server.alpha", &format!("config/{name}")]).expect(0, "decompress");
     let cat = f(&["get", "server.alpha", "config/welcome.txt", "-o", "-"]).expect(0, "unpacked");
     assert_eq!(cat.stdout, "Welcome to Alpha\n", "{d}");
+
+    let put = f(&[
+        "put",
+        "server.alpha",
+        motd.to_str().unwrap(),
+        "config/again.txt",
+        "--format",
+        "json",
+    ])
+    .expect(0, "put as JSON")
+    .json();
+    assert_eq!(put["results"][0]["bytes"], 17, "{d}: {put}");
+    assert_eq!(put["results"][0]["path"], "/config/again.txt", "{d}: {put}");
+    let removed = f(&[
+        "rm",
+        "server.alpha",
+        "config/again.txt",
+        "--yes",
+        "--format",
+        "json",
+    ])
+    .expect(0, "rm as JSON")
+    .json();
+    assert_eq!(removed["action"], "deleted", "{d}: {removed}");
+    assert_eq!(removed["paths"][0], "/config/again.txt", "{d}: {removed}");
 
     let refused = f(&["rm", "server.alpha", "plugins/Foo.jar"]).expect(1, "rm without --yes");
     assert!(refused.stderr.contains("pass --yes"), "{}", refused.show());
