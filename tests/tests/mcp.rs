@@ -207,3 +207,77 @@ fn mcp_session_pterodactyl() {
 fn mcp_session_pelican() {
     session(Dialect::Pelican);
 }
+
+/// The manifests' panel block allows a changing tool as `--allow` does; a tool name it
+/// misspells is caught where it is written, by `validate` and by `roost mcp` alike.
+#[test]
+fn the_panel_block_allows_tools_and_names_a_misspelt_one() {
+    let d = Dialect::Pterodactyl;
+    let panel = ready(d);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("fleet");
+    common::manifests::copy_dir(&small(d), &dir);
+    let with_allow = |tools: &str| {
+        let file = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("panel {")))
+            .expect("a file with the panel block");
+        let text = std::fs::read_to_string(&file).unwrap();
+        let start = text.find("panel {").unwrap() + "panel {".len();
+        let mut edited = text.clone();
+        edited.insert_str(start, &format!("\n    mcp-allow {tools}"));
+        std::fs::write(&file, edited).unwrap();
+        move || std::fs::write(&file, &text).unwrap()
+    };
+
+    let restore = with_allow("\"backup_creat\"");
+    let bad = common::cli::offline(&["validate", common::p(&dir)]);
+    assert_ne!(bad.code, Some(0), "{}", bad.show());
+    assert!(
+        bad.stderr.contains("did you mean `backup_create`?"),
+        "{}",
+        bad.show()
+    );
+    let started = panel.roost(&["mcp", "--dir", common::p(&dir)]);
+    assert_ne!(started.code, Some(0), "{}", started.show());
+    assert!(
+        started.stderr.contains("backup_creat"),
+        "{}",
+        started.show()
+    );
+    restore();
+
+    let _restore = with_allow("\"backup_create\"");
+    let mut child = panel
+        .command(&["mcp", "--dir", common::p(&dir), "--rate-limit", "0"])
+        .env("ROOST_CLIENT_TOKEN", panel.sim.client_token())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut c = Client {
+        stdin: child.stdin.take().unwrap(),
+        stdout: BufReader::new(child.stdout.take().unwrap()),
+        next: 0,
+    };
+    c.request(
+        "initialize",
+        json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "roost-test", "version": "0"}}),
+    );
+    c.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    let (err, text) = c.call("backup_create", json!({"servers": ["server.alpha"]}));
+    assert!(!err, "allowed by the panel block: {text}");
+    let first: Value = serde_json::from_str(&text).unwrap();
+    assert!(first["confirmation"].is_string(), "{first}");
+    let (err, text) = c.call(
+        "server_power",
+        json!({"servers": ["server.alpha"], "signal": "stop"}),
+    );
+    assert!(err && text.contains("mcp-allow"), "not allowed: {text}");
+    drop(c);
+    let _ = child.kill();
+    let _ = child.wait();
+}

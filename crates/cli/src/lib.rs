@@ -316,6 +316,7 @@ pub fn manifest_options() -> roost_manifest::LoadOptions {
             known: roost_plan::attribute_known,
             names: roost_plan::attribute_names,
         },
+        mcp_tools: Some(mcp::changing_tools),
     }
 }
 

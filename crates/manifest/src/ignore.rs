@@ -144,7 +144,13 @@ server "s" {{ owner "alice"; node "n"; egg "Paper"; limits memory=1024 disk=1024
         let sources = Sources {
             files: vec![("fleet.kdl".into(), Arc::from(text))],
         };
-        match load_with(sources, &LoadOptions { attributes }) {
+        match load_with(
+            sources,
+            &LoadOptions {
+                attributes,
+                ..LoadOptions::default()
+            },
+        ) {
             Ok(_) => Vec::new(),
             Err(e) => e
                 .diagnostics

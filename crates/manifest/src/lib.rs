@@ -69,6 +69,9 @@ pub struct LoadOptions {
     /// The attribute names `ignore` rules may use: the planner's, which declares them once in
     /// its attribute tables. The default checks the rules' shape only.
     pub attributes: AttributeNames,
+    /// The MCP tools that change the panel, which `mcp-allow` in the panel block may name:
+    /// `roost mcp`'s, which declares them once in its tool table. `None` accepts any name.
+    pub mcp_tools: Option<fn() -> Vec<&'static str>>,
 }
 
 /// The text of a manifest set: each file's path (relative to the manifest directory, with `/`)
@@ -264,7 +267,7 @@ fn panel_block(
         };
         for node in doc.nodes().iter().filter(|n| n.name().value() == "panel") {
             let span = r.span(node.name().span());
-            let panel = kinds::panel::parse(&mut r, options.attributes, node);
+            let panel = kinds::panel::parse(&mut r, options, node);
             match &found {
                 Some((_, first)) => {
                     let p = Problem::new(
