@@ -6,6 +6,7 @@
 mod common;
 
 use common::ops::{ops, ready};
+use common::panel::Panel;
 use roost_sim::Dialect;
 
 fn backups(d: Dialect) {
@@ -68,12 +69,16 @@ fn backups(d: Dialect) {
     .expect(1, "locked");
     assert!(locked.stderr.contains("is locked"), "{}", locked.show());
     ops(&panel, &["backup", "unlock", "server.alpha", &uuid]).expect(0, "unlock");
+    download_restore_delete(&panel, d, &uuid);
+}
 
+/// The backup downloaded through its signed URL, restored (only with --yes), deleted.
+fn download_restore_delete(panel: &Panel, d: Dialect, uuid: &str) {
     let dir = tempfile::tempdir().unwrap();
     let archive = dir.path().join("alpha.tar.gz");
     let archive_arg = archive.to_str().unwrap();
     let got = ops(
-        &panel,
+        panel,
         &[
             "backup",
             "download",
@@ -90,28 +95,21 @@ fn backups(d: Dialect) {
         "{d}: the signed URL is never printed"
     );
 
-    let refused = ops(&panel, &["backup", "restore", "server.alpha", &uuid]).expect(1, "no --yes");
+    let refused = ops(panel, &["backup", "restore", "server.alpha", uuid]).expect(1, "no --yes");
     assert!(refused.stderr.contains("pass --yes"), "{}", refused.show());
     ops(
-        &panel,
-        &[
-            "backup",
-            "restore",
-            "server.alpha",
-            &uuid,
-            "--yes",
-            "--wait",
-        ],
+        panel,
+        &["backup", "restore", "server.alpha", uuid, "--yes", "--wait"],
     )
     .expect(0, "restore");
 
     let deleted = ops(
-        &panel,
+        panel,
         &[
             "backup",
             "delete",
             "server.alpha",
-            &uuid,
+            uuid,
             "--yes",
             "--format",
             "json",
@@ -122,7 +120,7 @@ fn backups(d: Dialect) {
     assert_eq!(deleted["action"], "deleted", "{d}: {deleted}");
     assert_eq!(deleted["format_version"], 1, "{d}: {deleted}");
     let after = ops(
-        &panel,
+        panel,
         &["backup", "list", "server.alpha", "--format", "json"],
     )
     .expect(0, "list");

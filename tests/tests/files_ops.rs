@@ -5,8 +5,18 @@
 
 mod common;
 
+use common::cli::Run;
 use common::ops::{ops, ready};
+use common::panel::Panel;
 use roost_sim::Dialect;
+use std::path::Path;
+
+/// `roost files ARGS…` against `panel`.
+fn run_files(panel: &Panel, args: &[&str]) -> Run {
+    let mut all = vec!["files"];
+    all.extend_from_slice(args);
+    ops(panel, &all)
+}
 
 fn files(d: Dialect) {
     let panel = ready(d);
@@ -16,11 +26,7 @@ fn files(d: Dialect) {
     let jar = dir.path().join("Foo.jar");
     let binary: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
     std::fs::write(&jar, &binary).unwrap();
-    let f = |args: &[&str]| {
-        let mut all = vec!["files"];
-        all.extend_from_slice(args);
-        ops(&panel, &all)
-    };
+    let f = |args: &[&str]| run_files(&panel, args);
 
     f(&[
         "put",
@@ -68,7 +74,13 @@ fn files(d: Dialect) {
         binary,
         "{d}: the bytes round-trip"
     );
+    edits(&panel, d);
+    archives_and_removal(&panel, d, &motd, &back);
+}
 
+/// mv, cp, chmod and mkdir, reported as JSON where asked.
+fn edits(panel: &Panel, d: Dialect) {
+    let f = |args: &[&str]| run_files(panel, args);
     let moved = f(&[
         "mv",
         "server.alpha",
@@ -132,7 +144,11 @@ fn files(d: Dialect) {
         "{d}"
     );
     assert_eq!(mode_of("motd.txt"), None, "{d}: moved away");
+}
 
+/// compress, rm, decompress, JSON uploads, and removal refused without --yes.
+fn archives_and_removal(panel: &Panel, d: Dialect, motd: &Path, back: &Path) {
+    let f = |args: &[&str]| run_files(panel, args);
     let archive = f(&["compress", "server.alpha", "config/welcome.txt"]).expect(0, "compress");
     let name = archive.stdout.trim().to_string();
     assert!(!name.is_empty(), "{}", archive.show());

@@ -6,12 +6,14 @@
 mod common;
 
 use common::ops::{ops, ready};
+use common::panel::Panel;
 use common::sim_state::server_by_name;
 use common::small;
 use roost_sim::Dialect;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
-use std::process::{ChildStdin, ChildStdout, Stdio};
+use std::path::Path;
+use std::process::{Child, ChildStdin, ChildStdout, Stdio};
 
 struct Client {
     stdin: ChildStdin,
@@ -54,29 +56,13 @@ impl Client {
     }
 }
 
-fn session(d: Dialect) {
-    let panel = ready(d);
-    ops(
-        &panel,
-        &["server", "power", "server.alpha", "start", "--wait"],
-    )
-    .expect(0, "start");
-    let dir = small(d);
-    let url = panel.sim.url();
-    let token = panel.sim.client_token();
+/// `roost mcp --dir DIR ARGS…` started with the admin's client key, past the MCP handshake.
+fn start(panel: &Panel, dir: &Path, args: &[&str]) -> (Child, Client) {
+    let mut all = vec!["mcp", "--dir", common::p(dir)];
+    all.extend_from_slice(args);
     let mut child = panel
-        .command(&[
-            "mcp",
-            "--dir",
-            common::p(&dir),
-            "--panel",
-            &url,
-            "--rate-limit",
-            "0",
-            "--allow",
-            "server_command",
-        ])
-        .env("ROOST_CLIENT_TOKEN", &token)
+        .command(&all)
+        .env("ROOST_CLIENT_TOKEN", panel.sim.client_token())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -93,6 +79,31 @@ fn session(d: Dialect) {
     );
     assert_eq!(init["serverInfo"]["name"], "roost", "{init}");
     c.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    (child, c)
+}
+
+fn session(d: Dialect) {
+    let panel = ready(d);
+    ops(
+        &panel,
+        &["server", "power", "server.alpha", "start", "--wait"],
+    )
+    .expect(0, "start");
+    let dir = small(d);
+    let url = panel.sim.url();
+    let token = panel.sim.client_token();
+    let (child, mut c) = start(
+        &panel,
+        &dir,
+        &[
+            "--panel",
+            &url,
+            "--rate-limit",
+            "0",
+            "--allow",
+            "server_command",
+        ],
+    );
 
     let list = c.request("tools/list", json!({}));
     let names: Vec<&str> = list["tools"]
@@ -167,6 +178,11 @@ fn session(d: Dialect) {
     assert!(err && text.contains("already used"), "{text}");
 
     drop(c);
+    check_audits(d, child, &[&token2, &token]);
+}
+
+/// One audit line per call on stderr, with these outcomes, and no secret in any.
+fn check_audits(d: Dialect, child: Child, secrets: &[&str]) {
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
     let audits: Vec<Value> = stderr
@@ -176,7 +192,7 @@ fn session(d: Dialect) {
         .collect();
     assert_eq!(audits.len(), 7, "{d}: one line per call:\n{stderr}");
     assert!(
-        !stderr.contains(&token2) && !stderr.contains(&token),
+        secrets.iter().all(|s| !stderr.contains(s)),
         "{d}: secrets redacted"
     );
     let outcomes: Vec<&str> = audits
@@ -250,24 +266,7 @@ fn the_panel_block_allows_tools_and_names_a_misspelt_one() {
     restore();
 
     let _restore = with_allow("\"backup_create\"");
-    let mut child = panel
-        .command(&["mcp", "--dir", common::p(&dir), "--rate-limit", "0"])
-        .env("ROOST_CLIENT_TOKEN", panel.sim.client_token())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut c = Client {
-        stdin: child.stdin.take().unwrap(),
-        stdout: BufReader::new(child.stdout.take().unwrap()),
-        next: 0,
-    };
-    c.request(
-        "initialize",
-        json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "roost-test", "version": "0"}}),
-    );
-    c.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    let (mut child, mut c) = start(&panel, &dir, &["--rate-limit", "0"]);
     let (err, text) = c.call("backup_create", json!({"servers": ["server.alpha"]}));
     assert!(!err, "allowed by the panel block: {text}");
     let first: Value = serde_json::from_str(&text).unwrap();
