@@ -20,6 +20,8 @@ pub fn desired(kdl: &str) -> Desired {
             known: roost_plan::attribute_known,
             names: roost_plan::attribute_names,
         },
+        // The planner's cases write no `mcp-allow`.
+        mcp_tools: None,
     };
     match roost_manifest::load_with(sources, &options) {
         Ok(m) => m.desired,
