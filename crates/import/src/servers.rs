@@ -6,8 +6,9 @@ use crate::templates::Shared;
 use crate::{Imported, databases, env, schedules, subusers};
 use roost_manifest::{Block, Item};
 use roost_model::{
-    AdoptServer, AllocationNote, EggRef, Endpoint, FeatureLimits, Limits, Live, LiveEgg, LiveFeatureLimits,
-    LiveLimits, LiveNode, LiveServer, LiveUser, Server, parse_marker, stored_username,
+    AdoptServer, AllocationNote, EggRef, Endpoint, FeatureLimits, Limits, Live, LiveEgg,
+    LiveFeatureLimits, LiveLimits, LiveNode, LiveServer, LiveUser, Server, parse_marker,
+    stored_username,
 };
 use std::collections::{HashMap, HashSet};
 

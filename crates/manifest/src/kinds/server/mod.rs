@@ -161,7 +161,13 @@ pub fn parse(r: &mut Reader, rules: Rules, node: &KdlNode, template: bool) -> Op
         check_key(r, &key);
     }
     let mut d = ServerDraft::default();
-    let found = block_fields(r, node, kind, FIELDS, &["database", "schedule", "subuser"]);
+    let found = block_fields(
+        r,
+        node,
+        kind,
+        FIELDS,
+        &["database", "schedule", "subuser", "allocation-note"],
+    );
     for meant in &found.misspelt {
         match *meant {
             "limits" => d.written.extend(["limits memory", "limits disk"]),
