@@ -305,3 +305,57 @@ fn validation_errors_name_the_place_and_the_fix() {
         run.show()
     );
 }
+
+/// The panel answers 500 after saving the note: the engine re-reads the server's allocations,
+/// finds the note in place and counts the write as applied; nothing is left to do.
+fn an_answer_lost_after_the_write(dialect: Dialect) {
+    let panel = Panel::with_client_key(dialect);
+    let bare = Fleet::copy(&fleet(dialect));
+    panel.apply_ok(bare.path());
+    let st = panel.state();
+    let identifier = server_by_name(&st, "Survival").uuid[..8].to_string();
+    panel.sim.set_faults(roost_sim::Faults {
+        rules: vec![roost_sim::FaultRule {
+            method: Some("POST".into()),
+            path: format!("/api/client/servers/{identifier}/network/allocations/"),
+            nth: 1,
+            times: 1,
+            action: roost_sim::FaultAction::Status {
+                status: 500,
+                after_commit: true,
+            },
+        }],
+        ..roost_sim::Faults::default()
+    });
+    let f = with_notes(dialect);
+    let run = panel.apply(f.path(), &["--auto-approve"]);
+    assert_eq!(run.code, Some(0), "{}", run.show());
+    let st = panel.state();
+    assert_eq!(note(&st, 25566).as_deref(), Some("game port"));
+    assert_eq!(note(&st, 25567).as_deref(), Some("query port"));
+    let failed = panel
+        .log()
+        .iter()
+        .filter(|r| {
+            r.method == "POST" && r.path.contains("/network/allocations/") && r.status == 500
+        })
+        .count();
+    assert_eq!(failed, 1, "the fault fired once");
+    assert!(
+        run.stderr
+            .contains("a re-read shows the change in place: counted as applied"),
+        "{}",
+        run.show()
+    );
+    panel.assert_converged(f.path(), "after the lost answer");
+}
+
+#[test]
+fn a_lost_answer_after_the_note_is_saved_counts_as_applied_on_pterodactyl() {
+    an_answer_lost_after_the_write(PT);
+}
+
+#[test]
+fn a_lost_answer_after_the_note_is_saved_counts_as_applied_on_pelican() {
+    an_answer_lost_after_the_write(PL);
+}

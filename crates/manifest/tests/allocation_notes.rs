@@ -141,10 +141,7 @@ fn a_templates_primary_note_goes_with_its_allocation_line() {
     let rest = format!(
         "template \"t\" {{\n    allocation \"10.0.0.5:25566\" notes=\"template's\"\n}}\n{}\n{}",
         server("lobby", 25565, Some("t"), ""),
-        server("other", 25565, Some("t"), "").replace(
-            "    allocation \"10.0.0.5:25565\"\n",
-            ""
-        )
+        server("other", 25565, Some("t"), "").replace("    allocation \"10.0.0.5:25565\"\n", "")
     );
     let rest = rest.replacen("server \"other\"", "server \"second\"", 1);
     // Two servers cannot hold 25565: the second inherits the template's 25566 instead.

@@ -194,11 +194,7 @@ cases! {
 
 #[test]
 fn notes_need_no_server_level_read() {
-    let d = crate::common::desired(&format!(
-        "{}{}",
-        crate::common::head(PT, ""),
-        noted(PT)
-    ));
+    let d = crate::common::desired(&format!("{}{}", crate::common::head(PT, ""), noted(PT)));
     let mut live = crate::common::panel(PT);
     live_lobby_noted(&mut live, None);
     assert!(roost_plan::server_level_reads(&d, &live).is_empty());
