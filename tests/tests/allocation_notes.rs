@@ -359,3 +359,26 @@ fn a_lost_answer_after_the_note_is_saved_counts_as_applied_on_pterodactyl() {
 fn a_lost_answer_after_the_note_is_saved_counts_as_applied_on_pelican() {
     an_answer_lost_after_the_write(PL);
 }
+
+#[test]
+fn a_saved_plan_is_refused_when_a_note_changed_since() {
+    for dialect in [PT, PL] {
+        let panel = Panel::with_client_key(dialect);
+        let f = with_notes(dialect);
+        panel.apply_ok(f.path());
+        f.edit("servers.kdl", "\"query port\"", "\"rcon\"");
+        let out = tempfile::tempdir().unwrap();
+        let saved = out.path().join("plan.json");
+        panel
+            .roost(&["plan", p(f.path()), "-o", p(&saved)])
+            .expect(0, "plan -o");
+        // The allocation (its note included) is fingerprinted with the plan.
+        note_behind_roosts_back(&panel, "Survival", 25567, "by hand");
+        let run = panel.roost(&["apply", p(&saved), "--auto-approve"]);
+        assert_eq!(run.code, Some(5), "{}", run.show());
+        assert_eq!(note(&panel.state(), 25567).as_deref(), Some("by hand"));
+        // Planned again, it applies.
+        panel.apply_ok(f.path());
+        assert_eq!(note(&panel.state(), 25567).as_deref(), Some("rcon"));
+    }
+}
