@@ -382,3 +382,19 @@ fn a_saved_plan_is_refused_when_a_note_changed_since() {
         assert_eq!(note(&panel.state(), 25567).as_deref(), Some("rcon"));
     }
 }
+
+#[test]
+fn apply_waits_for_a_new_servers_install_before_its_notes() {
+    // The Client API answers 409 while the server installs: apply waits by reading.
+    let panel = Panel::with_client_key(PT);
+    panel.mutate(|s| s.settings.install_ms = 2_500);
+    let f = with_notes(PT);
+    let run = panel.apply_ok(f.path());
+    assert!(
+        run.stderr.contains("its server is still installing"),
+        "{}",
+        run.show()
+    );
+    assert_eq!(note(&panel.state(), 25567).as_deref(), Some("query port"));
+    panel.assert_converged(f.path(), "after waiting for the install");
+}
