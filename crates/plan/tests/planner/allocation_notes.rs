@@ -199,3 +199,29 @@ fn notes_need_no_server_level_read() {
     live_lobby_noted(&mut live, None);
     assert!(roost_plan::server_level_reads(&d, &live).is_empty());
 }
+
+#[test]
+fn a_note_for_a_server_that_stays_suspended_warns_that_it_cannot_be_written() {
+    let d = crate::common::desired(&format!(
+        "{}{}",
+        crate::common::head(PT, ""),
+        lobby(
+            PT,
+            "    allocation-note 25567 \"query port\"\n    suspended #true"
+        )
+    ));
+    let mut live = crate::common::panel(PT);
+    live_lobby_noted(&mut live, None);
+    live.servers[0].suspended = true;
+    let p = crate::common::ok(crate::common::planned(&d, &live));
+    let c = crate::common::change(&p, "server.lobby");
+    assert!(
+        c.warnings.iter().any(|w| w.contains("suspended #false")),
+        "{:?}",
+        c.warnings
+    );
+    // Without a note to write, no warning.
+    live.allocations[2].notes = Some("query port".into());
+    let p = crate::common::ok(crate::common::planned(&d, &live));
+    assert!(p.changes.is_empty(), "{:?}", p.changes);
+}

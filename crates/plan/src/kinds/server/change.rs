@@ -132,23 +132,13 @@ pub(super) fn plan_server(cx: &mut PlanCx, s: &Server, egg: &LiveEgg, live: Opti
         Action::Adopt
     };
     let mut ops = update_ops(cx, &diff, &t, live);
-    if diff.needs(Write::AllocationNotes) {
-        let notes = notes::ops(cx, s, &t, &Ref::Id(live.id), Some(&live.identifier));
-        // After the build (which assigns the allocations), while the server is not suspended
-        // (the Client API refuses a suspended server), before a reinstall.
-        let at = ops
-            .iter()
-            .position(|o| {
-                matches!(
-                    o,
-                    kinds::Op::Server(Op::Suspend { .. } | Op::Reinstall { .. })
-                )
-            })
-            .unwrap_or(ops.len());
-        ops.splice(at..at, notes);
-    }
+    let notes_warning = diff
+        .needs(Write::AllocationNotes)
+        .then(|| notes::insert_update_ops(cx, s, &t, live, &mut ops))
+        .flatten();
     let mut c = change(address, action, Some(live.id), diff, origin);
     c.ops = ops;
+    c.warnings.extend(notes_warning);
     if t.egg_changed {
         c.warnings.push(format!(
             "changing the egg reinstalls server `{}`: its files are at risk",
@@ -204,7 +194,7 @@ fn create_ops(cx: &mut PlanCx, s: &Server, address: &Address, t: &ServerTarget) 
     }
     // The notes go through the Client API, which refuses a suspended server: before the
     // suspension.
-    ops.extend(notes::ops(cx, s, t, &created, None));
+    ops.extend(notes::ops_for(cx, s, t, &created, None));
     if t.suspended {
         ops.push(Op::Suspend { server: created }.into());
     }

@@ -80,7 +80,7 @@ pub(super) fn keep_panel(t: &mut ServerTarget, key: &str) {
 /// allocations): one per allocation whose note differs. `server` is the server (pending when
 /// this plan creates it), `identifier` its Client-API name when it exists. Without a client
 /// key they cannot be sent: an error naming `client-token-env`.
-pub(super) fn ops(
+pub(super) fn ops_for(
     cx: &mut PlanCx,
     s: &Server,
     t: &ServerTarget,
@@ -110,6 +110,36 @@ pub(super) fn ops(
         return Vec::new();
     }
     ops
+}
+
+/// Puts the note writes of an update among its other operations: after the build (which
+/// assigns the allocations) and an unsuspension, before a suspension and a reinstall (the Client
+/// API refuses a suspended or installing server). A server that stays suspended cannot take
+/// them: the warning that says so.
+pub(super) fn insert_update_ops(
+    cx: &mut PlanCx,
+    s: &Server,
+    t: &ServerTarget,
+    live: &LiveServer,
+    ops: &mut Vec<kinds::Op>,
+) -> Option<String> {
+    let notes = ops_for(cx, s, t, &Ref::Id(live.id), Some(&live.identifier));
+    if notes.is_empty() {
+        return None;
+    }
+    let at = ops
+        .iter()
+        .position(|o| {
+            matches!(
+                o,
+                kinds::Op::Server(Op::Suspend { .. } | Op::Reinstall { .. })
+            )
+        })
+        .unwrap_or(ops.len());
+    ops.splice(at..at, notes);
+    let stays_suspended =
+        t.suspended && (live.suspended || live.status.as_deref() == Some("suspended"));
+    stays_suspended.then(|| format!("server `{}` is suspended, and the Client API refuses to write a suspended server's allocation notes (409): unsuspend it (`suspended #false`) for the notes to be written, or `ignore` them until then", s.key))
 }
 
 fn no_client_key(cx: &PlanCx, s: &Server) -> PlanError {
