@@ -24,7 +24,7 @@ pub struct NoteDecl {
 /// The `notes=` value of an `allocation` line, checked.
 pub(super) fn notes_value(r: &mut Reader, entry: &KdlEntry) -> Option<Sp<String>> {
     let s = r.string(entry, "notes=\"game port\"")?;
-    check_len(r, &s, "an allocation's notes", 0, MAX_NOTES)?;
+    check_len(r, &s, "this note", 0, MAX_NOTES)?;
     Some(s)
 }
 
