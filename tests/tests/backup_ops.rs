@@ -6,6 +6,7 @@
 mod common;
 
 use common::ops::{ops, ready};
+use common::panel::Panel;
 use roost_sim::Dialect;
 
 fn backups(d: Dialect) {
@@ -39,7 +40,28 @@ fn backups(d: Dialect) {
         list.show()
     );
 
-    ops(&panel, &["backup", "lock", "server.alpha", "before-update"]).expect(0, "lock");
+    let lock = ops(
+        &panel,
+        &[
+            "backup",
+            "lock",
+            "server.alpha",
+            "before-update",
+            "--format",
+            "json",
+        ],
+    )
+    .expect(0, "lock")
+    .json();
+    assert_eq!(
+        (
+            &lock["action"],
+            &lock["backup"]["locked"],
+            &lock["backup"]["uuid"]
+        ),
+        (&"locked".into(), &true.into(), &uuid.as_str().into()),
+        "{d}: {lock}"
+    );
     let locked = ops(
         &panel,
         &["backup", "delete", "server.alpha", &uuid, "--yes"],
@@ -47,12 +69,16 @@ fn backups(d: Dialect) {
     .expect(1, "locked");
     assert!(locked.stderr.contains("is locked"), "{}", locked.show());
     ops(&panel, &["backup", "unlock", "server.alpha", &uuid]).expect(0, "unlock");
+    download_restore_delete(&panel, d, &uuid);
+}
 
+/// The backup downloaded through its signed URL, restored (only with --yes), deleted.
+fn download_restore_delete(panel: &Panel, d: Dialect, uuid: &str) {
     let dir = tempfile::tempdir().unwrap();
     let archive = dir.path().join("alpha.tar.gz");
     let archive_arg = archive.to_str().unwrap();
     let got = ops(
-        &panel,
+        panel,
         &[
             "backup",
             "download",
@@ -69,28 +95,32 @@ fn backups(d: Dialect) {
         "{d}: the signed URL is never printed"
     );
 
-    let refused = ops(&panel, &["backup", "restore", "server.alpha", &uuid]).expect(1, "no --yes");
+    let refused = ops(panel, &["backup", "restore", "server.alpha", uuid]).expect(1, "no --yes");
     assert!(refused.stderr.contains("pass --yes"), "{}", refused.show());
     ops(
-        &panel,
-        &[
-            "backup",
-            "restore",
-            "server.alpha",
-            &uuid,
-            "--yes",
-            "--wait",
-        ],
+        panel,
+        &["backup", "restore", "server.alpha", uuid, "--yes", "--wait"],
     )
     .expect(0, "restore");
 
-    ops(
-        &panel,
-        &["backup", "delete", "server.alpha", &uuid, "--yes"],
+    let deleted = ops(
+        panel,
+        &[
+            "backup",
+            "delete",
+            "server.alpha",
+            uuid,
+            "--yes",
+            "--format",
+            "json",
+        ],
     )
-    .expect(0, "delete");
+    .expect(0, "delete")
+    .json();
+    assert_eq!(deleted["action"], "deleted", "{d}: {deleted}");
+    assert_eq!(deleted["format_version"], 1, "{d}: {deleted}");
     let after = ops(
-        &panel,
+        panel,
         &["backup", "list", "server.alpha", "--format", "json"],
     )
     .expect(0, "list");

@@ -6,6 +6,7 @@
 mod common;
 
 use common::ops::{ops, ready};
+use common::panel::Panel;
 use common::sim_state::server_by_name;
 use roost_sim::{Cron, Dialect, Schedule, Task};
 
@@ -21,6 +22,14 @@ fn cron() -> Cron {
 
 fn children(d: Dialect) {
     let panel = ready(d);
+    let (alpha, uuid, old) = seed(&panel);
+    rotations(&panel, d, alpha, &old);
+    schedule_run(&panel, d, &uuid);
+    node_config(&panel, d);
+}
+
+/// A database and a schedule on Alpha; its id, uuid and the database's password.
+fn seed(panel: &Panel) -> (u64, String, String) {
     let alpha = server_by_name(&panel.state(), "Alpha").id;
     let uuid = server_by_name(&panel.state(), "Alpha").uuid.clone();
     let old = panel.mutate(|s| {
@@ -53,10 +62,20 @@ fn children(d: Dialect) {
         });
         s.databases[&id].password.clone()
     });
+    (alpha, uuid, old)
+}
 
-    // The password changes; it is printed only with --show-password.
-    let quiet = ops(&panel, &["db", "rotate", "server.alpha/main"]).expect(0, "rotate");
+/// The password changes; it is printed only with --show-password.
+fn rotations(panel: &Panel, d: Dialect, alpha: u64, old: &str) {
+    let quiet = ops(
+        panel,
+        &["db", "rotate", "server.alpha/main", "--format", "json"],
+    )
+    .expect(0, "rotate");
     assert!(quiet.stderr.contains("Not shown"), "{}", quiet.show());
+    let report = quiet.json();
+    assert_eq!(report["action"], "rotated", "{d}: {report}");
+    assert_eq!(report["password"], serde_json::Value::Null, "{d}: {report}");
     let db_password = |panel: &common::panel::Panel| {
         panel
             .state()
@@ -67,7 +86,7 @@ fn children(d: Dialect) {
             .password
             .clone()
     };
-    let after = db_password(&panel);
+    let after = db_password(panel);
     assert_ne!(after, old, "{d}: rotated");
     assert!(
         !quiet.stdout.contains(&after) && !quiet.stderr.contains(&after),
@@ -76,7 +95,7 @@ fn children(d: Dialect) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("pw");
     ops(
-        &panel,
+        panel,
         &[
             "db",
             "rotate",
@@ -88,46 +107,67 @@ fn children(d: Dialect) {
     .expect(0, "rotate to a file");
     assert_eq!(
         std::fs::read_to_string(&file).unwrap(),
-        format!("{}\n", db_password(&panel))
+        format!("{}\n", db_password(panel))
     );
     let shown = ops(
-        &panel,
+        panel,
         &["db", "rotate", "server.alpha/main", "--show-password"],
     )
     .expect(0, "show");
-    assert_eq!(shown.stdout, format!("{}\n", db_password(&panel)), "{d}");
-    let missing = ops(&panel, &["db", "rotate", "server.alpha/nope"]).expect(1, "no such db");
+    assert_eq!(shown.stdout, format!("{}\n", db_password(panel)), "{d}");
+    let missing = ops(panel, &["db", "rotate", "server.alpha/nope"]).expect(1, "no such db");
     assert!(
         missing.stderr.contains("no database `nope`"),
         "{}",
         missing.show()
     );
+}
 
-    // Running a schedule runs its first task in the request (a command needs a running server).
+/// Running a schedule runs its first task in the request (a command needs a running server).
+fn schedule_run(panel: &Panel, d: Dialect, uuid: &str) {
     ops(
-        &panel,
+        panel,
         &["server", "power", "server.alpha", "start", "--wait"],
     )
     .expect(0, "start");
-    ops(&panel, &["schedule", "run", "server.alpha/say-hello"]).expect(0, "run");
+    let run = ops(
+        panel,
+        &[
+            "schedule",
+            "run",
+            "server.alpha/say-hello",
+            "--format",
+            "json",
+        ],
+    )
+    .expect(0, "run")
+    .json();
+    assert_eq!(
+        (&run["action"], &run["schedule"]),
+        (&"started".into(), &"say-hello".into()),
+        "{d}: {run}"
+    );
     assert!(
         panel
             .sim
-            .console(&uuid)
+            .console(uuid)
             .contains(&"say scheduled hello".to_string()),
         "{d}"
     );
-    let unknown = ops(&panel, &["schedule", "run", "server.alpha/nightly"]).expect(1, "unknown");
+    let unknown = ops(panel, &["schedule", "run", "server.alpha/nightly"]).expect(1, "unknown");
     assert!(
         unknown.stderr.contains("its schedules: say-hello"),
         "{}",
         unknown.show()
     );
+}
 
-    // The node's configuration: to a 0600 file, or to a pipe (the test's stdout).
+/// The node's configuration: to a 0600 file, or to a pipe (the test's stdout).
+fn node_config(panel: &Panel, d: Dialect) {
+    let dir = tempfile::tempdir().unwrap();
     let conf = dir.path().join("config.yml");
     ops(
-        &panel,
+        panel,
         &["node", "config", "node.n1", "-o", conf.to_str().unwrap()],
     )
     .expect(0, "config");
@@ -143,7 +183,7 @@ fn children(d: Dialect) {
         let mode = std::fs::metadata(&conf).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{d}");
     }
-    let piped = ops(&panel, &["node", "config", "n1"]).expect(0, "piped");
+    let piped = ops(panel, &["node", "config", "n1"]).expect(0, "piped");
     assert_eq!(piped.stdout, text, "{d}");
 }
 

@@ -6,12 +6,14 @@
 mod common;
 
 use common::ops::{ops, ready};
+use common::panel::Panel;
 use common::sim_state::server_by_name;
 use common::small;
 use roost_sim::Dialect;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
-use std::process::{ChildStdin, ChildStdout, Stdio};
+use std::path::Path;
+use std::process::{Child, ChildStdin, ChildStdout, Stdio};
 
 struct Client {
     stdin: ChildStdin,
@@ -54,29 +56,13 @@ impl Client {
     }
 }
 
-fn session(d: Dialect) {
-    let panel = ready(d);
-    ops(
-        &panel,
-        &["server", "power", "server.alpha", "start", "--wait"],
-    )
-    .expect(0, "start");
-    let dir = small(d);
-    let url = panel.sim.url();
-    let token = panel.sim.client_token();
+/// `roost mcp --dir DIR ARGS…` started with the admin's client key, past the MCP handshake.
+fn start(panel: &Panel, dir: &Path, args: &[&str]) -> (Child, Client) {
+    let mut all = vec!["mcp", "--dir", common::p(dir)];
+    all.extend_from_slice(args);
     let mut child = panel
-        .command(&[
-            "mcp",
-            "--dir",
-            common::p(&dir),
-            "--panel",
-            &url,
-            "--rate-limit",
-            "0",
-            "--allow",
-            "server_command",
-        ])
-        .env("ROOST_CLIENT_TOKEN", &token)
+        .command(&all)
+        .env("ROOST_CLIENT_TOKEN", panel.sim.client_token())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -93,6 +79,31 @@ fn session(d: Dialect) {
     );
     assert_eq!(init["serverInfo"]["name"], "roost", "{init}");
     c.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    (child, c)
+}
+
+fn session(d: Dialect) {
+    let panel = ready(d);
+    ops(
+        &panel,
+        &["server", "power", "server.alpha", "start", "--wait"],
+    )
+    .expect(0, "start");
+    let dir = small(d);
+    let url = panel.sim.url();
+    let token = panel.sim.client_token();
+    let (child, mut c) = start(
+        &panel,
+        &dir,
+        &[
+            "--panel",
+            &url,
+            "--rate-limit",
+            "0",
+            "--allow",
+            "server_command",
+        ],
+    );
 
     let list = c.request("tools/list", json!({}));
     let names: Vec<&str> = list["tools"]
@@ -167,6 +178,11 @@ fn session(d: Dialect) {
     assert!(err && text.contains("already used"), "{text}");
 
     drop(c);
+    check_audits(d, child, &[&token2, &token]);
+}
+
+/// One audit line per call on stderr, with these outcomes, and no secret in any.
+fn check_audits(d: Dialect, child: Child, secrets: &[&str]) {
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
     let audits: Vec<Value> = stderr
@@ -176,7 +192,7 @@ fn session(d: Dialect) {
         .collect();
     assert_eq!(audits.len(), 7, "{d}: one line per call:\n{stderr}");
     assert!(
-        !stderr.contains(&token2) && !stderr.contains(&token),
+        secrets.iter().all(|s| !stderr.contains(s)),
         "{d}: secrets redacted"
     );
     let outcomes: Vec<&str> = audits
@@ -206,4 +222,61 @@ fn mcp_session_pterodactyl() {
 #[test]
 fn mcp_session_pelican() {
     session(Dialect::Pelican);
+}
+
+/// The manifests' panel block allows a changing tool as `--allow` does; a tool name it
+/// misspells is caught where it is written, by `validate` and by `roost mcp` alike.
+#[test]
+fn the_panel_block_allows_tools_and_names_a_misspelt_one() {
+    let d = Dialect::Pterodactyl;
+    let panel = ready(d);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("fleet");
+    common::manifests::copy_dir(&small(d), &dir);
+    let with_allow = |tools: &str| {
+        let file = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("panel {")))
+            .expect("a file with the panel block");
+        let text = std::fs::read_to_string(&file).unwrap();
+        let start = text.find("panel {").unwrap() + "panel {".len();
+        let mut edited = text.clone();
+        edited.insert_str(start, &format!("\n    mcp-allow {tools}"));
+        std::fs::write(&file, edited).unwrap();
+        move || std::fs::write(&file, &text).unwrap()
+    };
+
+    let restore = with_allow("\"backup_creat\"");
+    let bad = common::cli::offline(&["validate", common::p(&dir)]);
+    assert_ne!(bad.code, Some(0), "{}", bad.show());
+    assert!(
+        bad.stderr.contains("did you mean `backup_create`?"),
+        "{}",
+        bad.show()
+    );
+    let started = panel.roost(&["mcp", "--dir", common::p(&dir)]);
+    assert_ne!(started.code, Some(0), "{}", started.show());
+    assert!(
+        started.stderr.contains("backup_creat"),
+        "{}",
+        started.show()
+    );
+    restore();
+
+    let _restore = with_allow("\"backup_create\"");
+    let (mut child, mut c) = start(&panel, &dir, &["--rate-limit", "0"]);
+    let (err, text) = c.call("backup_create", json!({"servers": ["server.alpha"]}));
+    assert!(!err, "allowed by the panel block: {text}");
+    let first: Value = serde_json::from_str(&text).unwrap();
+    assert!(first["confirmation"].is_string(), "{first}");
+    let (err, text) = c.call(
+        "server_power",
+        json!({"servers": ["server.alpha"], "signal": "stop"}),
+    );
+    assert!(err && text.contains("mcp-allow"), "not allowed: {text}");
+    drop(c);
+    let _ = child.kill();
+    let _ = child.wait();
 }

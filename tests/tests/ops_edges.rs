@@ -239,3 +239,74 @@ fn console_follow_survives_a_token_expiry_and_a_dropped_socket() {
         );
     }
 }
+
+/// A suspended server: the panel answers 409 to a power signal and a backup alike, and roost
+/// says the server is suspended rather than a bare status.
+#[test]
+fn a_suspended_server_is_named_as_suspended() {
+    for d in DIALECTS {
+        let panel = ready(d);
+        let alpha = server_by_name(&panel.state(), "Alpha").id;
+        panel.mutate(|s| {
+            if let Some(x) = s.servers.get_mut(&alpha) {
+                x.status = Some("suspended".into());
+            }
+        });
+        let power = ops(&panel, &["server", "power", "server.alpha", "start"]).expect(1, "power");
+        assert!(
+            power.stdout.to_lowercase().contains("suspended"),
+            "{d}: {}",
+            power.show()
+        );
+        let backup = ops(&panel, &["backup", "create", "server.alpha"]).expect(1, "backup");
+        assert!(
+            backup.stdout.to_lowercase().contains("suspended"),
+            "{d}: {}",
+            backup.show()
+        );
+    }
+}
+
+/// `server status --watch` prints one JSON document per refresh until Ctrl-C, then exits 0.
+#[test]
+fn status_watch_refreshes_until_interrupted() {
+    let panel = ready(Dialect::Pelican);
+    let dir = common::small(Dialect::Pelican);
+    let url = panel.sim.url();
+    let mut child = panel
+        .command(&[
+            "server",
+            "status",
+            "server.alpha",
+            "--watch",
+            "--interval",
+            "100ms",
+            "--format",
+            "json",
+            "--dir",
+            p(&dir),
+            "--panel",
+            &url,
+        ])
+        .env("ROOST_CLIENT_TOKEN", panel.sim.client_token())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for refresh in 0..3 {
+        let line = lines.next().expect("a refresh").unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(
+            doc["servers"][0]["server"], "server.alpha",
+            "{refresh}: {line}"
+        );
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "Ctrl-C ends --watch cleanly");
+}

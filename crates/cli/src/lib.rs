@@ -317,6 +317,7 @@ pub fn manifest_options() -> roost_manifest::LoadOptions<'static> {
             names: roost_plan::attribute_names,
         },
         sources: None,
+        mcp_tools: Some(mcp::changing_tools),
     }
 }
 

@@ -73,54 +73,42 @@ pub fn load(dir: &Path) -> Result<Manifest, BoxDiag> {
 }
 
 /// The manifests as they were at `base`: a directory, or a git ref of the repository holding
-/// `dir`.
+/// `dir`. Included files are read at the same revision, wherever they are in the repository.
 fn load_base(dir: &Path, base: &str) -> Result<roost_model::Desired, BoxDiag> {
     let as_dir = Path::new(base);
     if as_dir.is_dir() {
         return load(as_dir).map(|m| m.desired);
     }
-    let git = |args: &[&str]| -> Result<String, BoxDiag> {
-        let out = std::process::Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args(args)
-            .output()
-            .map_err(|e| {
-                diag(
-                    "roost::base",
-                    format!("cannot run git: {e}"),
-                    "install git, or pass a directory as --base",
-                )
-            })?;
-        if !out.status.success() {
-            return Err(diag(
-                "roost::base",
-                format!(
-                    "git {} failed: {}",
-                    args.join(" "),
-                    String::from_utf8_lossy(&out.stderr).trim()
-                ),
-                format!(
-                    "`{base}` must be a directory or a git ref (commit, branch, tag) of the repository holding {}",
-                    dir.display()
-                ),
-            ));
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    };
-    // Run from inside `dir`, ls-tree lists paths relative to it, and `REF:./PATH` resolves
-    // them the same way.
-    let listing = git(&["ls-tree", "-r", "--name-only", base, "--", "."])?;
+    let git = GitRevision::new(dir, base)?;
+    // Run from inside `dir`, ls-tree lists paths relative to it.
+    let listing = git.run(&["ls-tree", "-r", "--name-only", base, "--", "."])?;
     let mut files = Vec::new();
     for path in listing.lines().filter(|p| p.ends_with(".kdl")) {
-        let text = git(&["show", &format!("{base}:./{path}")])?;
+        let text = git.run(&["show", &format!("{base}:./{path}")])?;
         files.push((path.to_string(), std::sync::Arc::from(text)));
     }
     // At the base the directory may not have existed yet: then everything is intended.
     if files.is_empty() {
         return Ok(roost_model::Desired::default());
     }
-    // `file` sources as they were at the base too, so that an edited source is intended.
+    let mut sources = roost_manifest::Sources { files };
+    // The problems themselves, rendered plainly: their labels name files at the base, which the
+    // working tree may not have.
+    let invalid = |e: roost_manifest::ManifestErrors| {
+        diag(
+            "roost::base",
+            format!(
+                "the manifests at `{base}` are not valid ({e}):\n{}",
+                e.render_plain(100).trim_end()
+            ),
+            "choose a base whose manifests validate",
+        )
+    };
+    sources
+        .resolve_includes(Path::new(""), &git)
+        .map_err(invalid)?;
+    // `file` sources as they were at the base too (raw bytes: binaries included), so that an
+    // edited source shows as intended.
     let read = |rel: &str, limit: u64| {
         let out = std::process::Command::new("git")
             .arg("-C")
@@ -143,15 +131,83 @@ fn load_base(dir: &Path, base: &str) -> Result<roost_model::Desired, BoxDiag> {
         sources: Some(roost_manifest::SourceReader(&read)),
         ..crate::manifest_options()
     };
-    roost_manifest::load_with(roost_manifest::Sources { files }, &options)
+    roost_manifest::load_with(sources, &options)
         .map(|m| m.desired)
-        .map_err(|e| {
-            diag(
+        .map_err(invalid)
+}
+
+/// A revision of the git repository holding the manifest directory, read with `git`.
+struct GitRevision {
+    dir: std::path::PathBuf,
+    rev: String,
+    /// The manifest directory's path inside the repository (`envs/prod/`).
+    prefix: String,
+}
+
+impl GitRevision {
+    fn new(dir: &Path, rev: &str) -> Result<Self, BoxDiag> {
+        let mut git = GitRevision {
+            dir: dir.to_path_buf(),
+            rev: rev.to_string(),
+            prefix: String::new(),
+        };
+        git.prefix = git.run(&["rev-parse", "--show-prefix"])?.trim().to_string();
+        Ok(git)
+    }
+
+    fn run(&self, args: &[&str]) -> Result<String, BoxDiag> {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&self.dir)
+            .args(args)
+            .output()
+            .map_err(|e| {
+                diag(
+                    "roost::base",
+                    format!("cannot run git: {e}"),
+                    "install git, or pass a directory as --base",
+                )
+            })?;
+        if !out.status.success() {
+            return Err(diag(
                 "roost::base",
-                format!("the manifests at `{base}` are not valid ({e})"),
-                "choose a base whose manifests validate",
-            )
-        })
+                format!(
+                    "git {} failed: {}",
+                    args.join(" "),
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ),
+                format!(
+                    "`{}` must be a directory or a git ref (commit, branch, tag) of the repository holding {}",
+                    self.rev,
+                    self.dir.display()
+                ),
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}
+
+impl roost_manifest::IncludeSource for GitRevision {
+    /// The file's path from the repository's root, if the revision has it.
+    fn identify(&self, path: &Path) -> Option<std::path::PathBuf> {
+        let from_root =
+            roost_manifest::relative_label(Path::new(""), &Path::new(&self.prefix).join(path));
+        if from_root.is_empty() || from_root.starts_with("..") {
+            return None;
+        }
+        let object = format!("{}:{from_root}", self.rev);
+        self.run(&["cat-file", "-e", &object]).ok()?;
+        Some(from_root.into())
+    }
+
+    fn read(&self, file: &Path) -> Option<String> {
+        let object = format!("{}:{}", self.rev, file.display());
+        let kind = self.run(&["cat-file", "-t", &object]).ok()?;
+        if kind.trim() != "blob" {
+            return None;
+        }
+        self.run(&["show", &object]).ok()
+    }
 }
 
 pub fn parse_ignores(list: &[String]) -> Result<Vec<Ignore>, BoxDiag> {

@@ -17,6 +17,7 @@
 //! * Progress goes to a [`Reporter`] as [`Event`]s; the engine never prints.
 
 mod adapt;
+mod allocation_notes;
 mod checked;
 mod context;
 mod create;

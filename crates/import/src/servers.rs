@@ -6,8 +6,9 @@ use crate::templates::Shared;
 use crate::{Imported, databases, env, files, schedules, subusers};
 use roost_manifest::{Block, Item};
 use roost_model::{
-    AdoptServer, EggRef, Endpoint, FeatureLimits, Limits, Live, LiveEgg, LiveFeatureLimits,
-    LiveLimits, LiveNode, LiveServer, LiveUser, Server, parse_marker, stored_username,
+    AdoptServer, AllocationNote, EggRef, Endpoint, FeatureLimits, Limits, Live, LiveEgg,
+    LiveFeatureLimits, LiveLimits, LiveNode, LiveServer, LiveUser, Server, parse_marker,
+    stored_username,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -63,6 +64,7 @@ pub(crate) fn servers(
             features: features(&s.feature_limits),
             allocation: None,
             additional_allocations: Vec::new(),
+            allocation_notes: Vec::new(),
             environment: environment.values,
             environment_origins: Default::default(),
             suspended: s.suspended || s.status.as_deref() == Some("suspended"),
@@ -134,26 +136,37 @@ fn references<'a>(
     Some((egg, owner, node))
 }
 
-/// The allocations the panel lists, as endpoints when their IP is literal.
-struct Endpoints(HashMap<u64, Endpoint>);
+/// The allocations the panel lists, as endpoints when their IP is literal, and their notes.
+struct Endpoints {
+    at: HashMap<u64, Endpoint>,
+    notes: HashMap<u64, String>,
+}
 
 impl Endpoints {
     fn new(live: &Live) -> Self {
-        Endpoints(
-            live.allocations
-                .iter()
-                .filter_map(|a| {
-                    let ip = a.ip.parse().ok()?;
-                    Some((a.id, Endpoint { ip, port: a.port }))
-                })
-                .collect(),
-        )
+        let at = live
+            .allocations
+            .iter()
+            .filter_map(|a| {
+                let ip = a.ip.parse().ok()?;
+                Some((a.id, Endpoint { ip, port: a.port }))
+            })
+            .collect();
+        let notes = live
+            .allocations
+            .iter()
+            .filter_map(|a| {
+                let n = a.notes.as_deref()?.trim();
+                (!n.is_empty()).then(|| (a.id, n.to_string()))
+            })
+            .collect();
+        Endpoints { at, notes }
     }
 
     /// The primary and additional allocations of `server` from `s`'s allocation ids.
     fn fill(&self, s: &LiveServer, server: &mut Server, out: &mut Imported) {
         if let Some(primary) = s.allocation {
-            match self.0.get(&primary) {
+            match self.at.get(&primary) {
                 Some(ep) => server.allocation = Some(*ep),
                 None => out.warnings.push(format!(
                     "server \"{}\": its primary allocation id {primary} is not a literal ip:port",
@@ -165,8 +178,26 @@ impl Endpoints {
             .allocations
             .iter()
             .filter(|id| Some(**id) != s.allocation)
-            .filter_map(|id| self.0.get(id).copied())
+            .filter_map(|id| self.at.get(id).copied())
             .collect();
+        // The notes the panel holds on the server's allocations (an allocation without one is
+        // left unmanaged, as roost leaves it).
+        let mut notes: Vec<AllocationNote> = s
+            .allocations
+            .iter()
+            .chain(s.allocation.iter())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .filter_map(|id| {
+                Some(AllocationNote {
+                    endpoint: *self.at.get(id)?,
+                    notes: self.notes.get(id)?.clone(),
+                    origin: Default::default(),
+                })
+            })
+            .collect();
+        notes.sort_by_key(|n| n.endpoint);
+        server.allocation_notes = notes;
     }
 }
 

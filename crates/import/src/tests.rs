@@ -344,3 +344,50 @@ fn the_panel_block_and_the_users_file_say_what_to_do() {
         "// panel id 1\nlocation \"fra\"\n"
     );
 }
+
+#[test]
+fn allocation_notes_are_written_for_the_servers_allocations_that_have_one() {
+    let mut live = live(Dialect::Pterodactyl);
+    live.allocations[0].notes = Some("  game port ".into());
+    let extra = |id: u64, notes: &str, server_id: Option<u64>| LiveAllocation {
+        id,
+        node_id: 1,
+        ip: "10.0.0.5".into(),
+        alias: None,
+        port: 25564 + id as u16,
+        notes: Some(notes.into()),
+        assigned: server_id.is_some(),
+        server_id,
+    };
+    // 25567 holds a note but is no server's; 25568 is the lobby's, with an empty note.
+    live.allocations.push(extra(3, "query port", Some(1)));
+    live.allocations.push(extra(4, "spare", None));
+    live.allocations.push(extra(5, "", Some(1)));
+    live.servers[0].allocations.extend([3, 5]);
+    let imported = import(&live, &ImportOptions::default());
+    let servers = file(&imported, "servers.kdl");
+    assert!(
+        servers.contains("allocation \"10.0.0.5:25565\" notes=\"game port\"\n"),
+        "{servers}"
+    );
+    assert!(
+        servers.contains("allocation-note \"10.0.0.5:25567\" \"query port\"\n"),
+        "{servers}"
+    );
+    assert!(!servers.contains("spare"), "{servers}");
+    assert!(!servers.contains("25569\" \"\""), "{servers}");
+    let desired = load(&imported);
+    let notes: Vec<(String, String)> = desired.servers["lobby"]
+        .allocation_notes
+        .iter()
+        .map(|n| (n.endpoint.to_string(), n.notes.clone()))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            ("10.0.0.5:25565".to_string(), "game port".to_string()),
+            ("10.0.0.5:25567".to_string(), "query port".to_string())
+        ]
+    );
+    assert!(desired.servers["survival"].allocation_notes.is_empty());
+}

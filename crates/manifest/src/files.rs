@@ -84,7 +84,7 @@ pub(crate) fn read_dir(dir: &Path) -> Result<(Sources, Vec<Skipped>), ManifestEr
         )));
     }
     let mut sources = Sources { files };
-    crate::include::resolve(dir, &mut sources)?;
+    crate::include::resolve(dir, &mut sources, &crate::include::FileSystem)?;
     Ok((sources, skipped))
 }
 
@@ -110,7 +110,7 @@ pub(crate) fn read_file(path: &Path) -> Result<Sources, ManifestErrors> {
                 files: vec![(name, Arc::from(text))],
             };
             // Labels are the paths as given, so includes resolve from the current directory.
-            crate::include::resolve(Path::new(""), &mut sources)?;
+            crate::include::resolve(Path::new(""), &mut sources, &crate::include::FileSystem)?;
             Ok(sources)
         }
         Err(e) => Err(alone(not_utf8(name, e.as_bytes(), e.utf8_error()))),

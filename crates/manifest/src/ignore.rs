@@ -149,7 +149,7 @@ server "s" {{ owner "alice"; node "n"; egg "Paper"; limits memory=1024 disk=1024
             sources,
             &LoadOptions {
                 attributes,
-                sources: None,
+                ..LoadOptions::default()
             },
         ) {
             Ok(_) => Vec::new(),

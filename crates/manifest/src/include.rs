@@ -4,6 +4,9 @@
 //! include others; each file is read once however often it is included (so a cycle is
 //! harmless). The included file's blocks count as if written in the manifest directory, and
 //! errors in it name it as `../common/templates.kdl:3:5`.
+//!
+//! Included files come from an [`IncludeSource`]: the file system, or (for `plan --base REF`)
+//! the same paths at a git revision, so a base and the working tree read the same set.
 
 use crate::Sources;
 use crate::diag::{ManifestErrors, Problem, Span};
@@ -12,14 +15,43 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// Where the files named by `include` lines are read from.
+pub trait IncludeSource {
+    /// One name per file however it is reached (`a/../b.kdl` and `b.kdl` alike), so that each
+    /// file is read once; `None` when there is no such file.
+    fn identify(&self, path: &Path) -> Option<PathBuf>;
+    /// The file's text; `None` when it is not a regular UTF-8 file.
+    fn read(&self, file: &Path) -> Option<String>;
+}
+
+/// Included files read from the file system.
+pub struct FileSystem;
+
+impl IncludeSource for FileSystem {
+    fn identify(&self, path: &Path) -> Option<PathBuf> {
+        std::fs::canonicalize(path).ok()
+    }
+
+    fn read(&self, file: &Path) -> Option<String> {
+        if !file.is_file() {
+            return None;
+        }
+        std::fs::read_to_string(file).ok()
+    }
+}
+
 /// Follows the `include` lines of `sources`, whose labels are relative to `base`, adding each
 /// included file once. Problems (a missing file, a path that is not a string) point at the
 /// `include` line.
-pub(crate) fn resolve(base: &Path, sources: &mut Sources) -> Result<(), ManifestErrors> {
+pub(crate) fn resolve(
+    base: &Path,
+    sources: &mut Sources,
+    from: &dyn IncludeSource,
+) -> Result<(), ManifestErrors> {
     let mut seen: BTreeSet<PathBuf> = sources
         .files
         .iter()
-        .filter_map(|(label, _)| canonical(&base.join(label)))
+        .filter_map(|(label, _)| from.identify(&base.join(label)))
         .collect();
     let mut problems = Vec::new();
     let mut next = 0;
@@ -34,7 +66,7 @@ pub(crate) fn resolve(base: &Path, sources: &mut Sources) -> Result<(), Manifest
                 .map(Path::to_path_buf)
                 .unwrap_or_default();
             let path = from_dir.join(&target);
-            let Some(real) = canonical(&path) else {
+            let Some(real) = from.identify(&path) else {
                 problems.push(
                     Problem::new(
                         "roost::include",
@@ -52,13 +84,13 @@ pub(crate) fn resolve(base: &Path, sources: &mut Sources) -> Result<(), Manifest
             if !seen.insert(real.clone()) {
                 continue;
             }
-            match std::fs::read_to_string(&real) {
-                Ok(text) if real.is_file() => {
+            match from.read(&real) {
+                Some(text) => {
                     sources
                         .files
                         .push((relative_label(base, &path), Arc::from(text)));
                 }
-                Ok(_) | Err(_) => problems.push(
+                None => problems.push(
                     Problem::new(
                         "roost::include",
                         format!("cannot read `{target}` as a UTF-8 KDL file"),
@@ -111,12 +143,8 @@ fn includes(file: u32, text: &str, problems: &mut Vec<Problem>) -> Vec<(String, 
     out
 }
 
-fn canonical(p: &Path) -> Option<PathBuf> {
-    std::fs::canonicalize(p).ok()
-}
-
 /// A label for an included file: relative to the manifest directory, `..` kept, with `/`.
-fn relative_label(base: &Path, path: &Path) -> String {
+pub fn relative_label(base: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(base).unwrap_or(path);
     let mut parts: Vec<String> = Vec::new();
     for c in rel.components() {

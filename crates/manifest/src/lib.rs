@@ -20,6 +20,7 @@ mod guard;
 mod holdback;
 mod ignore;
 mod include;
+pub use include::{FileSystem, IncludeSource, relative_label};
 mod kinds;
 mod number;
 mod ownership;
@@ -68,6 +69,9 @@ pub struct LoadOptions<'a> {
     /// The attribute names `ignore` rules may use: the planner's, which declares them once in
     /// its attribute tables. The default checks the rules' shape only.
     pub attributes: AttributeNames,
+    /// The MCP tools that change the panel, which `mcp-allow` in the panel block may name:
+    /// `roost mcp`'s, which declares them once in its tool table. `None` accepts any name.
+    pub mcp_tools: Option<fn() -> Vec<&'static str>>,
     /// How `file` blocks' `source` files are read (the manifest directory, or a git revision);
     /// without one a `source` is an error (the manifests are not on disk).
     pub sources: Option<SourceReader<'a>>,
@@ -108,6 +112,16 @@ impl Sources {
     /// files (for a warning).
     pub fn read_dir_with_skipped(dir: &Path) -> Result<(Sources, Vec<Skipped>), ManifestErrors> {
         files::read_dir(dir)
+    }
+
+    /// Follow the `include` lines of files already in memory (labels relative to `base`),
+    /// reading the included files from `from`: how `plan --base REF` reads a git revision.
+    pub fn resolve_includes(
+        &mut self,
+        base: &Path,
+        from: &dyn IncludeSource,
+    ) -> Result<(), ManifestErrors> {
+        include::resolve(base, self, from)
     }
 
     /// Read a single manifest file, as if it were the only one (no templates from elsewhere).
@@ -279,7 +293,7 @@ fn panel_block(
         };
         for node in doc.nodes().iter().filter(|n| n.name().value() == "panel") {
             let span = r.span(node.name().span());
-            let panel = kinds::panel::parse(&mut r, options.attributes, node);
+            let panel = kinds::panel::parse(&mut r, options, node);
             match &found {
                 Some((_, first)) => {
                     let p = Problem::new(

@@ -152,6 +152,10 @@ pub struct PanelSettings {
     /// Attributes roost never compares, as `KIND.*.FIELD` or `KIND.NAME.FIELD`
     /// (e.g. `server.*.description` when a billing system owns descriptions).
     pub ignore: Vec<String>,
+    /// Changing tools of `roost mcp` (e.g. `server_power`) an agent may call, each call still
+    /// confirmed with a token; `roost mcp --allow TOOL` adds to them.
+    #[serde(default)]
+    pub mcp_allow: Vec<String>,
 }
 
 /// The change threshold of the `panel` block (`delete-threshold percent=10 count=20`).
@@ -196,6 +200,7 @@ impl Default for PanelSettings {
             allow_destroy: false,
             delete_threshold: DeleteThreshold::default(),
             ignore: Vec::new(),
+            mcp_allow: Vec::new(),
         }
     }
 }

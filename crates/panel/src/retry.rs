@@ -32,6 +32,12 @@ pub enum Failure {
     /// Pterodactyl passing on a Wings 4xx, or its 502 for a console command to a stopped
     /// server. Sending again changes nothing.
     Refused,
+    /// The panel answered that it could not reach Wings (Pterodactyl's 504
+    /// `DaemonConnectionException`, Pelican's 500 `ConnectionException`), whatever the status:
+    /// Wings restarting is usually back within seconds, so a read is worth another try; a write
+    /// may have reached Wings before the connection failed (a timeout), so its outcome is not
+    /// known.
+    DaemonUnreachable,
     /// Any other HTTP error status.
     Status(u16),
 }
@@ -94,6 +100,12 @@ impl RetryPolicy {
             Failure::ConnectFailed | Failure::RateLimited => true,
             Failure::TimedOut | Failure::ConnectionDropped => kind == Idempotency::Idempotent,
             Failure::DatabaseBusy => {
+                if kind == Idempotency::NonIdempotent {
+                    return Decision::Ambiguous;
+                }
+                true
+            }
+            Failure::DaemonUnreachable => {
                 if kind == Idempotency::NonIdempotent {
                     return Decision::Ambiguous;
                 }
@@ -262,6 +274,7 @@ mod tests {
             Status(503),
             Status(504),
             DatabaseBusy,
+            DaemonUnreachable,
         ] {
             assert!(
                 matches!(p().decide(Idempotent, f, 0, Z, None, 0.0), RetryAfter(_)),
@@ -282,6 +295,7 @@ mod tests {
     #[test]
     fn ambiguous_posts_are_never_resent() {
         for f in [
+            DaemonUnreachable,
             TimedOut,
             ConnectionDropped,
             Status(500),

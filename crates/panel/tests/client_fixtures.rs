@@ -13,8 +13,8 @@ use roost_panel::{
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 
-/// Not API answers: the decoded claims of a JWT and frames of the Wings console socket, which
-/// roost does not speak.
+/// Not API answers: the decoded claims of a JWT, and frames of the Wings console socket (those
+/// are decoded by the console's own test, `console::event::recorded`).
 const OUT_OF_SCOPE: [&str; 2] = ["websocket.jwt-claims.json", "websocket.session.json"];
 
 /// `ROOST_PANEL_API_DIR` (the `panel-api` folder) overrides the default location: `shared/`

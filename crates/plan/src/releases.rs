@@ -60,6 +60,14 @@ pub fn reports_daemon_connect(live: Option<&LiveNode>, release: PelicanRelease) 
     }
 }
 
+/// Whether the panel may not keep node `tags` written through its API. Pelican's node
+/// validation rules gained `tags` in 1.0.0-beta19; before, Laravel's validated input drops them
+/// (the update answers success, the tags stay as they were). No response tells beta17–18 from
+/// beta19–21, so every panel older than beta22 may drop them.
+pub fn may_drop_node_tags(release: PelicanRelease) -> bool {
+    release == PelicanRelease::BeforeBeta22
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -180,16 +180,7 @@ async fn server_lifecycle() {
 }
 
 fn fixture(d: Dialect, name: &str) -> Value {
-    let p = format!(
-        "{}/../../../shared/panel-api/fixtures/{}/{name}.json",
-        env!("CARGO_MANIFEST_DIR"),
-        d.as_str()
-    );
-    let p2 = format!("/work/shared/panel-api/fixtures/{}/{name}.json", d.as_str());
-    let s = std::fs::read_to_string(&p)
-        .or_else(|_| std::fs::read_to_string(&p2))
-        .expect("fixture");
-    serde_json::from_str(&s).unwrap()
+    common::panel_fixture(d, name)
 }
 
 #[tokio::test]

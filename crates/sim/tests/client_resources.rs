@@ -539,3 +539,54 @@ async fn resources_are_cached_twenty_seconds() {
         );
     }
 }
+
+/// A note written through the Client API is the allocation's `notes` in the Application API
+/// (the node's listing and the server's `include=allocations`), as on the real panels; `""`
+/// clears it (the panels turn empty strings into null); more than 256 characters are refused.
+#[tokio::test]
+async fn allocation_notes_show_in_the_application_api() {
+    for d in both() {
+        let w = world(d).await;
+        let a2 = w.allocs[1];
+        let path = w.srv(&format!("/network/allocations/{a2}"));
+        let long = w
+            .post(&w.owner_key, &path, json!({"notes": "n".repeat(257)}))
+            .await;
+        assert_eq!(
+            (long.code(), long.rules()),
+            (422, vec![("notes".into(), "max".into())]),
+            "{d}"
+        );
+        let r = w
+            .post(&w.owner_key, &path, json!({"notes": "  query port "}))
+            .await;
+        assert_eq!(
+            r.json()["attributes"]["notes"],
+            "query port",
+            "{d}: trimmed"
+        );
+        let listed = w.t.get(&format!("/nodes/{}/allocations", w.node)).await;
+        let of = |v: &serde_json::Value| {
+            v["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["attributes"]["id"] == a2)
+                .map(|a| a["attributes"]["notes"].clone())
+        };
+        assert_eq!(of(&listed.json()), Some(json!("query port")), "{d}");
+        let server =
+            w.t.get(&format!("/servers/{}?include=allocations", w.server))
+                .await
+                .json();
+        assert_eq!(
+            of(&server["attributes"]["relationships"]["allocations"]),
+            Some(json!("query port")),
+            "{d}: {server}"
+        );
+        let r = w.post(&w.owner_key, &path, json!({"notes": ""})).await;
+        assert!(r.json()["attributes"]["notes"].is_null(), "{d}");
+        let listed = w.t.get(&format!("/nodes/{}/allocations", w.node)).await;
+        assert_eq!(of(&listed.json()), Some(json!(null)), "{d}");
+    }
+}

@@ -34,6 +34,8 @@ fn minecraft_network_converges_then_converges_after_edits() {
         "additional-allocations 25568",
         "additional-allocations 25570 25585",
     );
+    // the swapped allocation's note follows it (written after the build assigns it)
+    m.edit(f, "allocation-note 25568", "allocation-note 25570");
     // suspend
     m.edit(
         f,

@@ -59,7 +59,7 @@ impl Gate {
         }
         if !self.is_allowed(tool) {
             return Decision::Refuse(format!(
-                "`{tool}` changes the panel and is not allowed: the operator starts `roost mcp --allow {tool}` to allow it"
+                "`{tool}` changes the panel and is not allowed: the operator allows it with `roost mcp --allow {tool}` or `mcp-allow \"{tool}\"` in the panel block"
             ));
         }
         self.pending

@@ -38,6 +38,26 @@ pub struct McpArgs {
     pub allow: Vec<String>,
 }
 
+/// The tools that change the panel: what `--allow` and the panel block's `mcp-allow` may name.
+pub fn changing_tools() -> Vec<&'static str> {
+    TOOLS.iter().filter(|t| t.changes).map(|t| t.name).collect()
+}
+
+/// The allowances of the manifests' panel block (`mcp-allow "server_power"`), checked when the
+/// manifests load; none when `dir` holds no manifests.
+fn panel_allowances(dir: &std::path::Path) -> Result<Vec<String>, BoxDiag> {
+    let has_kdl = std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.path().extension().is_some_and(|x| x == "kdl"))
+    });
+    if !has_kdl {
+        return Ok(Vec::new());
+    }
+    let manifest = crate::planning::load(dir)?;
+    Ok(manifest.desired.panel.mcp_allow.clone())
+}
+
 struct Roost {
     cx: Context,
     gate: Arc<Mutex<Gate>>,
@@ -56,16 +76,16 @@ pub async fn run(args: McpArgs) -> Result<u8, BoxDiag> {
                 ));
             }
             None => {
-                let changing: Vec<&str> =
-                    TOOLS.iter().filter(|t| t.changes).map(|t| t.name).collect();
                 return Err(diag(
                     "roost::mcp",
                     format!("no tool `{a}`"),
-                    format!("changing tools: {}", changing.join(", ")),
+                    format!("changing tools: {}", changing_tools().join(", ")),
                 ));
             }
         }
     }
+    let mut allowed = panel_allowances(&args.dir)?;
+    allowed.extend(args.allow.iter().cloned());
     let program = std::env::current_exe().map_err(|e| {
         diag(
             "roost::mcp",
@@ -83,7 +103,7 @@ pub async fn run(args: McpArgs) -> Result<u8, BoxDiag> {
             panel: args.panel,
             rate_limit: args.rate_limit,
         },
-        gate: Arc::new(Mutex::new(Gate::new(args.allow, seed))),
+        gate: Arc::new(Mutex::new(Gate::new(allowed, seed))),
         program,
     };
     let running = server.serve(rmcp::transport::stdio()).await.map_err(|e| {

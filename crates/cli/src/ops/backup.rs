@@ -5,7 +5,7 @@
 //! out, which is never printed.
 
 use super::select::Target;
-use super::{Format, Reach, Session, confirm, each, open};
+use super::{Format, Progress, Reach, Session, confirm, each, open};
 use crate::connect::{BoxDiag, diag, panel_error};
 use crate::exit;
 use crate::output;
@@ -100,6 +100,9 @@ pub struct OneBackup {
     pub backup: String,
     #[command(flatten)]
     pub reach: Reach,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 pub async fn run(command: BackupCommand) -> Result<u8, BoxDiag> {
@@ -224,12 +227,24 @@ async fn create(
     format: Format,
 ) -> Result<u8, BoxDiag> {
     let session = open(reach, servers).await?;
+    let progress = Progress::new(session.targets.len());
     let results = each(&session.targets, 4, |t| {
-        let (api, body) = (session.api.clone(), body.clone());
-        async move { (create_one(&api, &t, &body, wait).await, t) }
+        let (api, body, progress) = (session.api.clone(), body.clone(), &progress);
+        async move {
+            let r = create_one(&api, &t, &body, wait).await;
+            match &r {
+                Ok(b) => progress.tick(
+                    state(b) != "failed",
+                    &format!("{}: {}", t.label, backup_line(b)),
+                ),
+                Err(e) => progress.tick(false, &format!("{}: backup failed: {e}", t.label)),
+            }
+            (r, t)
+        }
     })
     .await;
     Session::close(session).await;
+    progress.summary();
     let mut failed = false;
     let mut docs = Vec::new();
     for (r, t) in results {
@@ -358,7 +373,15 @@ async fn lock(one: &OneBackup, locked: bool) -> Result<u8, BoxDiag> {
         .await;
     Session::close(session).await;
     let b = r.map_err(panel_error)?;
-    output::stdout(&format!("{}: {}\n", t.label, backup_line(&b)));
+    match one.format {
+        Format::Text => output::stdout(&format!("{}: {}\n", t.label, backup_line(&b))),
+        Format::Json => one.format.done(
+            &t,
+            if locked { "locked" } else { "unlocked" },
+            "",
+            json!({ "backup": backup_json(&b) }),
+        ),
+    }
     Ok(exit::OK)
 }
 
@@ -384,7 +407,12 @@ async fn delete(one: &OneBackup, yes: bool) -> Result<u8, BoxDiag> {
     let r = session.api.delete_backup(&t.handle, &b.uuid).await;
     Session::close(session).await;
     r.map_err(panel_error)?;
-    output::status(&format!("{}: backup `{}` deleted", t.label, b.name));
+    one.format.done(
+        &t,
+        "deleted",
+        &format!("backup `{}` deleted", b.name),
+        json!({ "backup": backup_json(&b) }),
+    );
     Ok(exit::OK)
 }
 
@@ -418,12 +446,17 @@ async fn restore(
     }
     Session::close(session).await;
     r?;
-    let done = if wait.is_some() {
-        "restored"
+    let (action, done) = if wait.is_some() {
+        ("restored", "restored")
     } else {
-        "restore started"
+        ("restore_started", "restore started")
     };
-    output::status(&format!("{}: backup `{}` {done}", t.label, b.name));
+    one.format.done(
+        &t,
+        action,
+        &format!("backup `{}` {done}", b.name),
+        json!({ "backup": backup_json(&b), "truncated": truncate }),
+    );
     Ok(exit::OK)
 }
 
@@ -459,11 +492,12 @@ async fn download(one: &OneBackup, output_path: Option<PathBuf>) -> Result<u8, B
     .await;
     Session::close(session).await;
     let bytes = r.map_err(panel_error)?;
-    output::status(&format!(
-        "{}: wrote {} ({bytes} bytes)",
-        t.label,
-        dest.display()
-    ));
+    one.format.done(
+        &t,
+        "downloaded",
+        &format!("wrote {} ({bytes} bytes)", dest.display()),
+        json!({ "backup": backup_json(&b), "written_to": dest, "bytes": bytes }),
+    );
     Ok(exit::OK)
 }
 

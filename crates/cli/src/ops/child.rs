@@ -3,11 +3,12 @@
 //! database password, Wings' configuration with the node's daemon token) is a secret: shown
 //! only when asked, and written to files readable by their owner alone.
 
-use super::{Reach, Session, open};
+use super::{Format, Reach, Session, json_text, open};
 use crate::connect::{BoxDiag, ConnectOptions, connect, diag, panel_error};
 use crate::exit;
 use crate::output;
 use roost_model::Secret;
+use serde_json::json;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -26,6 +27,9 @@ pub enum DbCommand {
         /// Write the new password to FILE (created readable by its owner only).
         #[arg(long, value_name = "FILE")]
         password_file: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
 }
 
@@ -37,6 +41,9 @@ pub enum ScheduleCommand {
         target: String,
         #[command(flatten)]
         reach: Reach,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
 }
 
@@ -62,6 +69,10 @@ pub enum NodeCommand {
         /// Application API requests per minute (0 = off; default: the panel's own limit).
         #[arg(long)]
         rate_limit: Option<u32>,
+        /// Output format of the report when -o writes the file (the configuration itself is
+        /// JSON).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
 }
 
@@ -111,6 +122,7 @@ pub async fn db(command: DbCommand) -> Result<u8, BoxDiag> {
         reach,
         show_password,
         password_file,
+        format,
     } = command;
     let (server, name) = split_child(&target, "database")?;
     let (session, label, handle) = one_server(&reach, &server).await?;
@@ -134,27 +146,54 @@ pub async fn db(command: DbCommand) -> Result<u8, BoxDiag> {
             "the panel names databases s<server id>_<name>; `roost plan` shows the declared ones",
         ));
     };
-    output::status(&format!(
-        "{label}: new password for database {} (user {})",
-        db.name, db.username
-    ));
-    let Some(password) = db.password else {
+    let target = super::select::Target {
+        label: label.clone(),
+        handle: handle.clone(),
+    };
+    let report = |password_file: Option<&Path>, password: Option<&str>| {
+        format.done(
+            &target,
+            "rotated",
+            &format!(
+                "new password for database {} (user {})",
+                db.name, db.username
+            ),
+            json!({
+                "database": db.name, "username": db.username,
+                "password_file": password_file, "password": password,
+            }),
+        )
+    };
+    let Some(password) = &db.password else {
+        report(None, None);
         output::status("The panel did not return the password (the key may not view passwords).");
         return Ok(exit::OK);
     };
     if let Some(file) = password_file {
         write_private(&file, &format!("{}\n", password.expose()))?;
+        report(Some(&file), None);
         output::status(&format!("Password written to {}.", file.display()));
     } else if show_password {
-        output::stdout(&format!("{}\n", password.expose()));
+        match format {
+            Format::Text => {
+                report(None, None);
+                output::stdout(&format!("{}\n", password.expose()));
+            }
+            Format::Json => report(None, Some(password.expose())),
+        }
     } else {
+        report(None, None);
         output::status("Not shown: pass --show-password or --password-file FILE.");
     }
     Ok(exit::OK)
 }
 
 pub async fn schedule(command: ScheduleCommand) -> Result<u8, BoxDiag> {
-    let ScheduleCommand::Run { target, reach } = command;
+    let ScheduleCommand::Run {
+        target,
+        reach,
+        format,
+    } = command;
     let (server, name) = split_child(&target, "schedule")?;
     let (session, label, handle) = one_server(&reach, &server).await?;
     let result = async {
@@ -173,7 +212,13 @@ pub async fn schedule(command: ScheduleCommand) -> Result<u8, BoxDiag> {
     Session::close(session).await;
     match result.map_err(panel_error)? {
         Ok(sname) => {
-            output::status(&format!("{label}: schedule `{sname}` started"));
+            let t = super::select::Target { label, handle };
+            format.done(
+                &t,
+                "started",
+                &format!("schedule `{sname}` started"),
+                json!({ "schedule": sname }),
+            );
             Ok(exit::OK)
         }
         Err(names) => Err(diag(
@@ -199,6 +244,7 @@ pub async fn node(command: NodeCommand) -> Result<u8, BoxDiag> {
         output: file,
         show,
         rate_limit,
+        format,
     } = command;
     if file.is_none() && !show && std::io::stdout().is_terminal() {
         return Err(diag(
@@ -248,10 +294,15 @@ pub async fn node(command: NodeCommand) -> Result<u8, BoxDiag> {
     match file {
         Some(f) => {
             write_private(&f, config.expose())?;
-            output::status(&format!(
-                "Wings configuration of {wanted} written to {} (0600).",
-                f.display()
-            ));
+            match format {
+                Format::Text => output::status(&format!(
+                    "Wings configuration of {wanted} written to {} (0600).",
+                    f.display()
+                )),
+                Format::Json => output::stdout(&json_text(&json!({
+                    "format_version": 1, "node": wanted, "action": "written", "written_to": f,
+                }))),
+            }
         }
         None => output::stdout(config.expose()),
     }

@@ -4,7 +4,7 @@
 //! scripts. `put … --restart` is the brief's "upload a plugin, then restart".
 
 use super::select::Target;
-use super::{Format, Reach, Session, confirm, each, open};
+use super::{Format, Progress, Reach, Session, confirm, each, json_text, open};
 use crate::connect::{BoxDiag, diag, panel_error};
 use crate::exit;
 use crate::output;
@@ -35,6 +35,9 @@ pub enum FilesCommand {
         path: String,
         #[command(flatten)]
         reach: Reach,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
         /// Where to write it (default: its name, here; `-` for stdout).
         #[arg(short, long)]
         output: Option<PathBuf>,
@@ -49,6 +52,9 @@ pub enum FilesCommand {
         remote: Option<String>,
         #[command(flatten)]
         reach: Reach,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
         /// Restart each server after its upload.
         #[arg(long)]
         restart: bool,
@@ -62,6 +68,9 @@ pub enum FilesCommand {
         paths: Vec<String>,
         #[command(flatten)]
         reach: Reach,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
         /// Confirm without a prompt (needed in scripts).
         #[arg(long)]
         yes: bool,
@@ -76,6 +85,9 @@ pub enum FilesCommand {
         to: String,
         #[command(flatten)]
         reach: Reach,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Copy a file beside itself (Wings names the copy, e.g. `server copy.properties`).
     Cp {
@@ -85,6 +97,9 @@ pub enum FilesCommand {
         path: String,
         #[command(flatten)]
         reach: Reach,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Change the mode of files (octal, e.g. 644 or 755).
     Chmod {
@@ -97,6 +112,9 @@ pub enum FilesCommand {
         paths: Vec<String>,
         #[command(flatten)]
         reach: Reach,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Create a folder (and its parents).
     Mkdir {
@@ -106,6 +124,9 @@ pub enum FilesCommand {
         path: String,
         #[command(flatten)]
         reach: Reach,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Pack files into an archive beside them.
     Compress {
@@ -116,6 +137,9 @@ pub enum FilesCommand {
         paths: Vec<String>,
         #[command(flatten)]
         reach: Reach,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Unpack an archive beside itself.
     Decompress {
@@ -125,6 +149,9 @@ pub enum FilesCommand {
         archive: String,
         #[command(flatten)]
         reach: Reach,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
 }
 
@@ -141,19 +168,22 @@ pub async fn run(command: FilesCommand) -> Result<u8, BoxDiag> {
             path,
             reach,
             output,
-        } => get(&reach, &server, &path, output).await,
+            format,
+        } => get(&reach, &server, &path, output, format).await,
         FilesCommand::Put {
             server,
             local,
             remote,
             reach,
             restart,
-        } => put(&reach, &server, &local, remote, restart).await,
+            format,
+        } => put(&reach, &server, &local, remote, restart, format).await,
         FilesCommand::Rm {
             server,
             paths,
             reach,
             yes,
+            format,
         } => {
             let (one, t) = single(&reach, &server).await?;
             let question = format!("Delete {} on {}", paths.join(", "), t.label);
@@ -163,7 +193,9 @@ pub async fn run(command: FilesCommand) -> Result<u8, BoxDiag> {
                 return Ok(exit::ERROR);
             }
             let files: Vec<String> = paths.iter().map(|p| rel(p)).collect();
-            finish(one, &t, "deleted", |api, h| async move {
+            let shown: Vec<String> = paths.iter().map(|p| abs(p)).collect();
+            let done = Done::new(format, "deleted", json!({ "paths": shown }));
+            finish(one, &t, done, |api, h| async move {
                 api.delete_files(&h, "/", &files).await
             })
             .await
@@ -176,28 +208,39 @@ pub async fn run(command: FilesCommand) -> Result<u8, BoxDiag> {
             server,
             paths,
             reach,
+            format,
         } => {
             let (one, t) = single(&reach, &server).await?;
             let (root, files) = common_root(&paths);
             let body = CompressBody {
-                root,
+                root: root.clone(),
                 files,
                 ..CompressBody::default()
             };
             let r = one.api.compress_files(&t.handle, &body).await;
             Session::close(one).await;
             let archive = r.map_err(panel_error)?;
-            output::stdout(&format!("{}\n", archive.name));
+            match format {
+                Format::Text => output::stdout(&format!("{}\n", archive.name)),
+                Format::Json => format.done(
+                    &t,
+                    "compressed",
+                    "",
+                    json!({ "archive": abs(&format!("{}/{}", rel(&root), archive.name)), "size": archive.size }),
+                ),
+            }
             Ok(exit::OK)
         }
         FilesCommand::Decompress {
             server,
             archive,
             reach,
+            format,
         } => {
             let (one, t) = single(&reach, &server).await?;
             let (root, name) = split(&archive);
-            finish(one, &t, "unpacked", |api, h| async move {
+            let done = Done::new(format, "unpacked", json!({ "archive": abs(&archive) }));
+            finish(one, &t, done, |api, h| async move {
                 api.decompress_file(&h, &root, &name).await
             })
             .await
@@ -213,13 +256,19 @@ async fn edit(command: FilesCommand) -> Result<u8, BoxDiag> {
             from,
             to,
             reach,
+            format,
         } => {
             let (one, t) = single(&reach, &server).await?;
             let entry = vec![RenameEntry {
                 from: rel(&from),
                 to: rel(&to),
             }];
-            finish(one, &t, "moved", |api, h| async move {
+            let done = Done::new(
+                format,
+                "moved",
+                json!({ "from": abs(&from), "to": abs(&to) }),
+            );
+            finish(one, &t, done, |api, h| async move {
                 api.rename_files(&h, "/", &entry).await
             })
             .await
@@ -228,9 +277,11 @@ async fn edit(command: FilesCommand) -> Result<u8, BoxDiag> {
             server,
             path,
             reach,
+            format,
         } => {
             let (one, t) = single(&reach, &server).await?;
-            finish(one, &t, "copied", |api, h| async move {
+            let done = Done::new(format, "copied", json!({ "path": abs(&path) }));
+            finish(one, &t, done, |api, h| async move {
                 api.copy_file(&h, &abs(&path)).await
             })
             .await
@@ -240,6 +291,7 @@ async fn edit(command: FilesCommand) -> Result<u8, BoxDiag> {
             mode,
             paths,
             reach,
+            format,
         } => {
             let bits = u32::from_str_radix(&mode, 8)
                 .ok()
@@ -259,7 +311,13 @@ async fn edit(command: FilesCommand) -> Result<u8, BoxDiag> {
                     mode: bits,
                 })
                 .collect();
-            finish(one, &t, "changed", |api, h| async move {
+            let paths: Vec<String> = paths.iter().map(|p| abs(p)).collect();
+            let done = Done::new(
+                format,
+                "changed",
+                json!({ "mode": format!("{bits:o}"), "paths": paths }),
+            );
+            finish(one, &t, done, |api, h| async move {
                 api.chmod_files(&h, "/", &entries).await
             })
             .await
@@ -268,9 +326,11 @@ async fn edit(command: FilesCommand) -> Result<u8, BoxDiag> {
             server,
             path,
             reach,
+            format,
         } => {
             let (one, t) = single(&reach, &server).await?;
-            finish(one, &t, "created", |api, h| async move {
+            let done = Done::new(format, "created", json!({ "path": abs(&path) }));
+            finish(one, &t, done, |api, h| async move {
                 api.create_folder(&h, "/", &rel(&path)).await
             })
             .await
@@ -299,8 +359,25 @@ async fn single(reach: &Reach, server: &str) -> Result<(Session, Target), BoxDia
     }
 }
 
+/// How an operation that answers nothing reports what it did.
+struct Done {
+    format: Format,
+    action: &'static str,
+    details: serde_json::Value,
+}
+
+impl Done {
+    fn new(format: Format, action: &'static str, details: serde_json::Value) -> Self {
+        Done {
+            format,
+            action,
+            details,
+        }
+    }
+}
+
 /// Runs one operation, closes the session, reports.
-async fn finish<F, Fut>(session: Session, t: &Target, done: &str, op: F) -> Result<u8, BoxDiag>
+async fn finish<F, Fut>(session: Session, t: &Target, done: Done, op: F) -> Result<u8, BoxDiag>
 where
     F: FnOnce(ClientApi, String) -> Fut,
     Fut: std::future::Future<Output = Result<(), PanelError>>,
@@ -308,7 +385,7 @@ where
     let r = op(session.api.clone(), t.handle.clone()).await;
     Session::close(session).await;
     r.map_err(panel_error)?;
-    output::status(&format!("{}: {done}", t.label));
+    done.format.done(t, done.action, done.action, done.details);
     Ok(exit::OK)
 }
 
@@ -372,12 +449,26 @@ async fn ls(reach: &Reach, server: &str, path: &str, format: Format) -> Result<u
     Ok(exit::OK)
 }
 
-async fn get(reach: &Reach, server: &str, path: &str, to: Option<PathBuf>) -> Result<u8, BoxDiag> {
+async fn get(
+    reach: &Reach,
+    server: &str,
+    path: &str,
+    to: Option<PathBuf>,
+    format: Format,
+) -> Result<u8, BoxDiag> {
+    let to_stdout = to.as_ref().is_some_and(|p| p.as_os_str() == "-");
+    if to_stdout && matches!(format, Format::Json) {
+        return Err(diag(
+            "roost::usage",
+            "`-o -` writes the file itself to stdout, where --format json would write its report",
+            "write the file somewhere with -o FILE, or drop --format json",
+        ));
+    }
     let (session, t) = single(reach, server).await?;
     let api = session.api.clone();
     let file = abs(path);
     let result = match &to {
-        Some(p) if p.as_os_str() == "-" => api.file_contents(&t.handle, &file).await.map(|bytes| {
+        Some(_) if to_stdout => api.file_contents(&t.handle, &file).await.map(|bytes| {
             use std::io::Write;
             let _ = std::io::stdout().lock().write_all(&bytes);
             None
@@ -395,11 +486,12 @@ async fn get(reach: &Reach, server: &str, path: &str, to: Option<PathBuf>) -> Re
     };
     Session::close(session).await;
     if let Some((dest, n)) = result.map_err(panel_error)? {
-        output::status(&format!(
-            "{}: wrote {} ({n} bytes)",
-            t.label,
-            dest.display()
-        ));
+        format.done(
+            &t,
+            "downloaded",
+            &format!("wrote {} ({n} bytes)", dest.display()),
+            json!({ "path": file, "written_to": dest, "bytes": n }),
+        );
     }
     Ok(exit::OK)
 }
@@ -410,6 +502,7 @@ async fn put(
     local: &std::path::Path,
     remote: Option<String>,
     restart: bool,
+    format: Format,
 ) -> Result<u8, BoxDiag> {
     let content = std::fs::read(local).map_err(|e| {
         diag(
@@ -429,8 +522,10 @@ async fn put(
         }
     });
     let session = open(reach, &[server.to_string()]).await?;
+    let progress = Progress::new(session.targets.len());
     let results = each(&session.targets, 4, |t| {
         let (api, content, file) = (session.api.clone(), content.clone(), abs(&remote));
+        let progress = &progress;
         async move {
             let r = async {
                 api.write_file(&t.handle, &file, content).await?;
@@ -440,25 +535,43 @@ async fn put(
                 Ok::<(), PanelError>(())
             }
             .await;
-            (t, r)
+            let shown = rel(&file);
+            let line = match &r {
+                Ok(()) if restart => format!("{}: wrote {shown}, restarting", t.label),
+                Ok(()) => format!("{}: wrote {shown}", t.label),
+                Err(e) => format!("{}: failed: {e}", t.label),
+            };
+            progress.tick(r.is_ok(), &line);
+            (t, r, line)
         }
     })
     .await;
     Session::close(session).await;
-    let mut failed = 0;
-    for (t, r) in &results {
-        match r {
-            Ok(()) if restart => {
-                output::stdout(&format!("{}: wrote {remote}, restarting\n", t.label))
-            }
-            Ok(()) => output::stdout(&format!("{}: wrote {remote}\n", t.label)),
-            Err(e) => {
-                failed += 1;
-                output::stdout(&format!("{}: failed: {e}\n", t.label));
-            }
+    let mut docs = Vec::new();
+    for (t, r, line) in &results {
+        match format {
+            Format::Text => output::stdout(&format!("{line}\n")),
+            Format::Json => docs.push(match r {
+                Ok(()) => json!({
+                    "server": t.label, "identifier": t.handle, "path": abs(&remote),
+                    "bytes": content.len(), "restarted": restart,
+                }),
+                Err(e) => json!({
+                    "server": t.label, "identifier": t.handle, "path": abs(&remote),
+                    "error": e.to_string(),
+                }),
+            }),
         }
     }
-    Ok(if failed > 0 { exit::ERROR } else { exit::OK })
+    if let Format::Json = format {
+        output::stdout(&json_text(&json!({ "format_version": 1, "results": docs })));
+    }
+    progress.summary();
+    Ok(if progress.failed() > 0 {
+        exit::ERROR
+    } else {
+        exit::OK
+    })
 }
 
 #[cfg(test)]

@@ -48,6 +48,82 @@ pub enum Format {
     Json,
 }
 
+impl Format {
+    /// What one command did to one server: a line on stderr for people (silenced by
+    /// `--quiet`), or the JSON document on stdout, `{format_version, server, identifier,
+    /// action, ...details}`.
+    pub fn done(self, t: &Target, action: &str, text: &str, details: serde_json::Value) {
+        match self {
+            Format::Text => output::status(&format!("{}: {text}", t.label)),
+            Format::Json => {
+                let mut doc = serde_json::json!({
+                    "format_version": 1,
+                    "server": t.label,
+                    "identifier": t.handle,
+                    "action": action,
+                });
+                if let (Some(doc), serde_json::Value::Object(more)) = (doc.as_object_mut(), details)
+                {
+                    doc.extend(more);
+                }
+                output::stdout(&json_text(&doc));
+            }
+        }
+    }
+}
+
+/// A JSON document as printed on stdout: pretty, one trailing newline.
+pub fn json_text(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default() + "\n"
+}
+
+/// `[k/N] text` on stderr as each of N servers finishes, and a summary at the end; nothing for
+/// a single server (its result says it all) or under `--quiet`.
+pub struct Progress {
+    total: usize,
+    finished: std::sync::atomic::AtomicUsize,
+    failed: std::sync::atomic::AtomicUsize,
+}
+
+impl Progress {
+    pub fn new(total: usize) -> Self {
+        Progress {
+            total,
+            finished: 0.into(),
+            failed: 0.into(),
+        }
+    }
+
+    /// One server finished (`ok` or not) with `text`.
+    pub fn tick(&self, ok: bool, text: &str) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let n = self.finished.fetch_add(1, Relaxed) + 1;
+        if !ok {
+            self.failed.fetch_add(1, Relaxed);
+        }
+        if self.total > 1 {
+            output::status(&format!("[{n}/{}] {text}", self.total));
+        }
+    }
+
+    /// How many failed.
+    pub fn failed(&self) -> usize {
+        self.failed.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// `N server(s): X done, Y failed.` when more than one server was acted on.
+    pub fn summary(&self) {
+        if self.total > 1 {
+            let failed = self.failed();
+            output::status(&format!(
+                "{} server(s): {} done, {failed} failed.",
+                self.total,
+                self.total - failed
+            ));
+        }
+    }
+}
+
 /// Where the servers are: the manifests, the panel, and which servers.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Reach {

@@ -4,6 +4,7 @@
 
 use crate::context::ApplyCx;
 use crate::run::{failed, gone_is_done};
+use crate::allocation_notes::NotesWrite;
 use crate::verify::json;
 use crate::{checked, create};
 use roost_model::LiveServer;
@@ -60,6 +61,24 @@ pub(crate) async fn execute(op: &Op, cx: &ApplyCx, change: &Change) -> Result<()
         Op::Unsuspend { id } => cx.client.unsuspend_server(*id).await.map_err(|e| failed(op, e)),
         Op::Reinstall { id } => cx.client.reinstall_server(*id).await.map_err(|e| failed(op, e)),
         Op::Delete { id } => gone_is_done(op, cx.client.delete_server(*id, false).await),
+        Op::AllocationNotes {
+            server,
+            identifier,
+            allocation,
+            endpoint,
+            notes,
+            was,
+        } => {
+            let w = NotesWrite {
+                server,
+                identifier,
+                allocation,
+                endpoint,
+                notes,
+                was,
+            };
+            crate::allocation_notes::write(cx, change, w).await
+        }
     }
 }
 

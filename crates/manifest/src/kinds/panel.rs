@@ -1,10 +1,11 @@
 //! The `panel` block: connection defaults and policy, at most one in the whole set.
 
+use crate::LoadOptions;
 use crate::diag::{Problem, suggest};
 use crate::ignore::{self, AttributeNames};
 use crate::parse::{bool_field, fields, literal_secret, no_children, string_field, strings_field};
 use crate::print::{Out, Style, q};
-use crate::value::{Entries, Reader, expect_args};
+use crate::value::{Entries, Reader, Sp, expect_args};
 use kdl::KdlNode;
 use roost_model::{Dialect, DialectChoice, Kind, PanelSettings};
 
@@ -19,9 +20,11 @@ pub const FIELDS: &[&str] = &[
     "delete-threshold",
     "ignore",
     "allow-destroy",
+    "mcp-allow",
 ];
 
-pub fn parse(r: &mut Reader, attributes: AttributeNames, node: &KdlNode) -> PanelSettings {
+pub fn parse(r: &mut Reader, options: &LoadOptions, node: &KdlNode) -> PanelSettings {
+    let attributes: AttributeNames = options.attributes;
     let mut panel = PanelSettings::default();
     let e = Entries::of(r, node, &[]);
     if let Some(a) = e.args.first() {
@@ -69,6 +72,13 @@ pub fn parse(r: &mut Reader, attributes: AttributeNames, node: &KdlNode) -> Pane
                 panel.allow_destroy = bool_field(r, child).map(|b| b.v).unwrap_or(false)
             }
             "delete-threshold" => parse_delete_threshold(r, child, &mut panel),
+            "mcp-allow" => {
+                for s in strings_field(r, child, "mcp-allow \"server_power\"") {
+                    if check_mcp_tool(r, options.mcp_tools, &s) {
+                        panel.mcp_allow.push(s.v);
+                    }
+                }
+            }
             "ignore" => {
                 for s in strings_field(r, child, "ignore \"server.*.description\"") {
                     if ignore::check_pattern(r, attributes, &s) {
@@ -80,6 +90,34 @@ pub fn parse(r: &mut Reader, attributes: AttributeNames, node: &KdlNode) -> Pane
         }
     }
     panel
+}
+
+/// An `mcp-allow` entry names one of `roost mcp`'s changing tools (when the caller says which).
+fn check_mcp_tool(
+    r: &mut Reader,
+    tools: Option<fn() -> Vec<&'static str>>,
+    s: &Sp<String>,
+) -> bool {
+    let Some(tools) = tools else { return true };
+    let known = tools();
+    if known.contains(&s.v.as_str()) {
+        return true;
+    }
+    let mut p = Problem::new(
+        "roost::unknown-tool",
+        format!("`{}` is not a changing tool of `roost mcp`", s.v),
+        s.span,
+        "unknown tool",
+    );
+    p = match suggest(&s.v, known.iter().copied()) {
+        Some(best) => p.help(format!("did you mean `{best}`?")),
+        None => p.help(format!(
+            "changing tools: {} (read-only tools need no allowance)",
+            known.join(", ")
+        )),
+    };
+    r.push(p);
+    false
 }
 
 fn parse_url(r: &mut Reader, child: &KdlNode, panel: &mut PanelSettings) {
@@ -250,5 +288,9 @@ pub(crate) fn print(o: &mut Out, p: &PanelSettings) {
         o.field("delete-threshold", v);
     }
     o.ignore(&p.ignore);
+    if !p.mcp_allow.is_empty() {
+        let tools: Vec<String> = p.mcp_allow.iter().map(|t| q(t)).collect();
+        o.field("mcp-allow", tools.join(" "));
+    }
     o.close();
 }

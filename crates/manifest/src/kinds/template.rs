@@ -135,7 +135,12 @@ pub(crate) fn overlay(base: ServerDraft, over: ServerDraft) -> ServerDraft {
             allocations: over.features.allocations.or(base.features.allocations),
             backups: over.features.backups.or(base.features.backups),
         },
+        primary_note: match &over.allocation {
+            Some(_) => over.primary_note,
+            None => base.primary_note,
+        },
         allocation: over.allocation.or(base.allocation),
+        allocation_notes: server::overlay_notes(base.allocation_notes, over.allocation_notes),
         additional: over.additional.or(base.additional),
         env,
         suspended: over.suspended.or(base.suspended),

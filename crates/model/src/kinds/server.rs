@@ -96,6 +96,18 @@ impl std::fmt::Display for Endpoint {
     }
 }
 
+/// The note declared on one of a server's allocations (the panel keeps at most 256 characters;
+/// `""` clears it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AllocationNote {
+    pub endpoint: Endpoint,
+    pub notes: String,
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub origin: Origin,
+}
+
 /// How an existing panel server is taken over instead of created.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -127,6 +139,11 @@ pub struct Server {
     /// The primary allocation (required on Pterodactyl).
     pub allocation: Option<Endpoint>,
     pub additional_allocations: Vec<Endpoint>,
+    /// Notes on some of the server's allocations (`allocation "…" notes="…"`,
+    /// `allocation-note "…" "…"`), sorted by endpoint, each allocation once. Managed through the
+    /// Client API; an allocation without a declared note keeps the panel's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allocation_notes: Vec<AllocationNote>,
     /// Egg variables. Variables not listed keep the egg's default.
     pub environment: BTreeMap<String, EnvValue>,
     /// Where each variable is written (not serialised).

@@ -405,6 +405,10 @@ impl ClientApi {
                 b.user_bucket.observe_headers(limit, remaining);
                 Failure::Refused
             }
+            PanelError::DaemonUnreachable { .. } => {
+                b.user_bucket.observe_headers(limit, remaining);
+                Failure::DaemonUnreachable
+            }
             other => {
                 b.user_bucket.observe_headers(limit, remaining);
                 if other.is_database_contention() {

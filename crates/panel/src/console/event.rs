@@ -376,3 +376,46 @@ mod tests {
         );
     }
 }
+
+/// The socket sessions recorded in `shared/panel-api/client/fixtures/*/websocket.session.json`
+/// (frames Wings sent, in both dialects) decode to typed events, none left as unknown.
+#[cfg(test)]
+mod recorded {
+    use super::*;
+    use std::path::{Path, PathBuf};
+
+    fn fixtures() -> PathBuf {
+        match std::env::var_os("ROOST_PANEL_API_DIR") {
+            Some(d) => PathBuf::from(d),
+            None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/panel-api"),
+        }
+        .join("client/fixtures")
+    }
+
+    #[test]
+    fn every_recorded_frame_from_wings_is_typed() {
+        for dialect in ["pterodactyl", "pelican"] {
+            let path = fixtures().join(dialect).join("websocket.session.json");
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let session: Value = serde_json::from_str(&text).expect("the fixture is JSON");
+            let frames = session["frames"].as_array().expect("frames");
+            let received: Vec<&Value> = frames
+                .iter()
+                .filter(|f| f["dir"] == "recv")
+                .map(|f| &f["frame"])
+                .collect();
+            assert!(received.len() >= 5, "{dialect}: {} frames", received.len());
+            for frame in received {
+                let decoded = decode(&frame.to_string());
+                assert!(
+                    !matches!(
+                        decoded,
+                        Inbound::Event(ConsoleEvent::Other { .. } | ConsoleEvent::Malformed(_))
+                    ),
+                    "{dialect}: {frame} decoded as {decoded:?}"
+                );
+            }
+        }
+    }
+}

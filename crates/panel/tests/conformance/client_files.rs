@@ -155,6 +155,28 @@ async fn daemon_failures_on_file_routes_are_typed_per_dialect() {
             matches!(e, PanelError::DaemonUnreachable { status, .. } if status == expected),
             "{d}: {e:?}"
         );
+        // Wings unreachable: a read is tried again (the client allows 2 retries here), a
+        // write is not (it may have reached Wings before the connection failed).
+        p.disk.fail("list-directory", WingsError::Unreachable);
+        let before = p.logged("GET", "/files/list");
+        let e = c.list_files(&id, "/").await.unwrap_err();
+        assert!(
+            matches!(e, PanelError::DaemonUnreachable { status, .. } if status == expected),
+            "{d}: {e:?}"
+        );
+        assert_eq!(
+            p.logged("GET", "/files/list") - before,
+            3,
+            "{d}: tried 3 times"
+        );
+        p.disk.fail("copy", WingsError::Unreachable);
+        let before = p.logged("POST", "/files/copy");
+        let e = c.copy_file(&id, "/eula.txt").await.unwrap_err();
+        assert_eq!(
+            p.logged("POST", "/files/copy") - before,
+            1,
+            "{d}: sent once: {e}"
+        );
         p.shutdown().await;
     }
 }

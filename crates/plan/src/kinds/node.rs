@@ -364,6 +364,7 @@ pub(crate) fn plan(cx: &mut PlanCx) {
     let desired = cx.desired;
     let release = PelicanRelease::of_nodes(&cx.lookup.live.nodes);
     let mut connect_unreported: Vec<&str> = Vec::new();
+    let mut tags_maybe_dropped: Vec<&str> = Vec::new();
     for (name, n) in &desired.nodes {
         let address = Address::new(Kind::Node, name);
         let origin = Some(n.origin);
@@ -387,6 +388,13 @@ pub(crate) fn plan(cx: &mut PlanCx) {
         }
         let mut target = target(cx, n, reports_connect);
         let mut diff = TABLE.diff(&target, live, &cx.lookup);
+        if cx.is_pelican()
+            && live.is_some()
+            && releases::may_drop_node_tags(release)
+            && diff.changed.iter().any(|a| a.name == "tags")
+        {
+            tags_maybe_dropped.push(name);
+        }
         if cx.is_pelican() {
             let updating = live.is_some() && !diff.changed.is_empty();
             match releases::node_fqdn(name, &n.fqdn, live, updating, release) {
@@ -432,6 +440,13 @@ pub(crate) fn plan(cx: &mut PlanCx) {
             "this panel does not report `daemon_connect` ({}): `daemon connect=` of node(s) {} is not planned",
             release.describe().unwrap_or("an older Pelican"),
             connect_unreported.join(", ")
+        ));
+    }
+    if !tags_maybe_dropped.is_empty() {
+        cx.notes.push(format!(
+            "this panel is {}: Pelican before 1.0.0-beta19 does not keep node `tags` sent through its API, so the tags of node(s) {} may show again after apply; if they do, add `ignore \"node.*.tags\"` to the panel block",
+            release.describe().unwrap_or("an older Pelican"),
+            tags_maybe_dropped.join(", ")
         ));
     }
     for n in &cx.lookup.live.nodes {

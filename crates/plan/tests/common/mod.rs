@@ -21,6 +21,8 @@ pub fn desired(kdl: &str) -> Desired {
             names: roost_plan::attribute_names,
         },
         sources: None,
+        // The planner's cases write no `mcp-allow`.
+        mcp_tools: None,
     };
     match roost_manifest::load_with(sources, &options) {
         Ok(m) => m.desired,

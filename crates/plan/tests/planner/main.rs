@@ -7,6 +7,7 @@ mod common;
 mod case;
 
 mod allocation;
+mod allocation_notes;
 mod database;
 mod file;
 mod location;

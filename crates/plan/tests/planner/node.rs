@@ -132,4 +132,25 @@ cases! {
         },
         ..CASE
     };
+    tags_on_a_panel_that_may_drop_them_are_planned_with_a_note: Case {
+        dialect: PL,
+        desired: |d| n1(d).tags = vec!["eu".into()],
+        live: |l| l.nodes[0].daemon_connect = None,
+        plan: &["~ node.n1 [node update]"],
+        check: |p| {
+            assert!(
+                p.notes.iter().any(|n| n.contains("1.0.0-beta19") && n.contains("node.*.tags")),
+                "{:?}",
+                p.notes
+            );
+        },
+        ..CASE
+    };
+    tags_on_a_recent_panel_get_no_note: Case {
+        dialect: PL,
+        desired: |d| n1(d).tags = vec!["eu".into()],
+        plan: &["~ node.n1 [node update]"],
+        check: |p| assert!(p.notes.iter().all(|n| !n.contains("tags")), "{:?}", p.notes),
+        ..CASE
+    };
 }

@@ -6,32 +6,17 @@ use serde_json::Value;
 
 /// A body of `shared/panel-api/client/fixtures/<dialect>/<name>.json`.
 pub fn client_fixture(d: Dialect, name: &str) -> Value {
-    let rel = format!(
-        "{}/../../../shared/panel-api/client/fixtures/{}/{name}.json",
-        env!("CARGO_MANIFEST_DIR"),
-        d.as_str()
-    );
-    let abs = format!(
-        "/work/shared/panel-api/client/fixtures/{}/{name}.json",
-        d.as_str()
-    );
-    let s = std::fs::read_to_string(&rel)
-        .or_else(|_| std::fs::read_to_string(&abs))
-        .unwrap_or_else(|e| panic!("client fixture {name}: {e}"));
+    let path = super::panel_api_dir().join(format!("client/fixtures/{}/{name}.json", d.as_str()));
+    let s = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("client fixture {}: {e}", path.display()));
     serde_json::from_str(&s).unwrap_or_else(|e| panic!("client fixture {name}: {e}"))
 }
 
 /// Every fixture file name of a dialect (without `.json`).
 pub fn client_fixture_names(d: Dialect) -> Vec<String> {
-    let rel = format!(
-        "{}/../../../shared/panel-api/client/fixtures/{}",
-        env!("CARGO_MANIFEST_DIR"),
-        d.as_str()
-    );
-    let abs = format!("/work/shared/panel-api/client/fixtures/{}", d.as_str());
-    let dir = std::fs::read_dir(&rel)
-        .or_else(|_| std::fs::read_dir(&abs))
-        .expect("client fixtures");
+    let path = super::panel_api_dir().join(format!("client/fixtures/{}", d.as_str()));
+    let dir = std::fs::read_dir(&path)
+        .unwrap_or_else(|e| panic!("client fixtures {}: {e}", path.display()));
     let mut names: Vec<String> = dir
         .filter_map(|e| e.ok())
         .filter_map(|e| {

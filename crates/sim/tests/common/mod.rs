@@ -132,17 +132,20 @@ pub fn both() -> [Dialect; 2] {
     Dialect::ALL
 }
 
+/// The `panel-api` folder: `$ROOST_PANEL_API_DIR`, else `shared/panel-api` beside the checkout
+/// (where CI has it).
+pub fn panel_api_dir() -> std::path::PathBuf {
+    match std::env::var_os("ROOST_PANEL_API_DIR") {
+        Some(d) => d.into(),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/panel-api"),
+    }
+}
+
 /// A body of `shared/panel-api/fixtures/<dialect>/<name>.json`.
 pub fn panel_fixture(d: Dialect, name: &str) -> Value {
-    let rel = format!(
-        "{}/../../../shared/panel-api/fixtures/{}/{name}.json",
-        env!("CARGO_MANIFEST_DIR"),
-        d.as_str()
-    );
-    let abs = format!("/work/shared/panel-api/fixtures/{}/{name}.json", d.as_str());
-    let s = std::fs::read_to_string(&rel)
-        .or_else(|_| std::fs::read_to_string(&abs))
-        .unwrap_or_else(|e| panic!("fixture {name}: {e}"));
+    let path = panel_api_dir().join(format!("fixtures/{}/{name}.json", d.as_str()));
+    let s = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
     serde_json::from_str(&s).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
 }
 

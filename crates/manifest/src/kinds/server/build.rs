@@ -1,7 +1,7 @@
 //! A server's merged draft → `roost_model::Server`: required fields, references to users and
 //! nodes, allocations resolved and claimed once, defaults filled in.
 
-use super::{ServerDecl, ServerDraft, endpoints};
+use super::{ServerDecl, ServerDraft, endpoints, notes};
 use crate::diag::{Problem, Span};
 use crate::kinds::{database, file, schedule, subuser};
 use crate::parse::Rules;
@@ -52,7 +52,13 @@ pub(crate) fn build(
     if problems.len() != before {
         return None;
     }
-    assemble(key, decl, d, owner?, node?.v, allocation, additional)
+    let allocation_notes = notes::resolve(key, &d, allocation, &additional, problems);
+    if problems.len() != before {
+        return None;
+    }
+    let mut s = assemble(key, decl, d, owner?, node?.v, allocation, additional)?;
+    s.allocation_notes = allocation_notes;
+    Some(s)
 }
 
 /// "server `KEY` has no `FIELD`", unless the field was written with a typo or a rejected value
@@ -199,6 +205,7 @@ fn assemble(
         },
         allocation,
         additional_allocations,
+        allocation_notes: Vec::new(),
         environment_origins: d
             .env
             .iter()

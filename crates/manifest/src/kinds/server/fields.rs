@@ -67,13 +67,18 @@ pub(super) fn image(r: &mut Reader, rules: Rules, child: &KdlNode) -> Option<Sp<
     Some(s)
 }
 
-pub(super) fn allocation(r: &mut Reader, child: &KdlNode) -> Option<Sp<AllocSpec>> {
+/// `allocation "10.0.0.5:25565" [notes="game port"]`: the primary, and its notes.
+pub(super) fn allocation(
+    r: &mut Reader,
+    child: &KdlNode,
+) -> (Option<Sp<AllocSpec>>, Option<Sp<String>>) {
     no_children(r, child);
-    let e = Entries::of(r, child, &[]);
+    let e = Entries::of(r, child, &["notes"]);
+    let notes = e.prop("notes").and_then(|n| super::notes::notes_value(r, n));
     if expect_args(r, child, &e.args, 1, "allocation \"10.0.0.5:25565\"") {
-        alloc_spec(r, e.args[0])
+        (alloc_spec(r, e.args[0]), notes)
     } else {
-        None
+        (None, notes)
     }
 }
 
@@ -83,7 +88,7 @@ pub(super) fn additional(r: &mut Reader, child: &KdlNode) -> Vec<Sp<AllocSpec>> 
     e.args.iter().filter_map(|a| alloc_spec(r, a)).collect()
 }
 
-fn alloc_spec(r: &mut Reader, entry: &KdlEntry) -> Option<Sp<AllocSpec>> {
+pub(super) fn alloc_spec(r: &mut Reader, entry: &KdlEntry) -> Option<Sp<AllocSpec>> {
     let span = r.span(entry.span());
     let bad = |what: &str| {
         Problem::new("roost::bad-allocation", format!("`{what}` is not an allocation"), span, "expected ip:port")

@@ -6,9 +6,11 @@
 mod build;
 mod endpoints;
 mod fields;
+mod notes;
 mod print;
 
 pub(crate) use build::{ServerContext, build};
+pub(crate) use notes::{NoteDecl, overlay as overlay_notes};
 pub(crate) use print::{feature_props, joined, limit_props, print, print_egg};
 
 use crate::diag::Problem;
@@ -36,6 +38,7 @@ pub const FIELDS: &[&str] = &[
     "features",
     "allocation",
     "additional-allocations",
+    "allocation-note",
     "env",
     "suspended",
     "external-id",
@@ -100,6 +103,11 @@ pub struct ServerDraft {
     pub features: FeaturesDraft,
     pub allocation: Option<Sp<AllocSpec>>,
     pub additional: Option<Vec<Sp<AllocSpec>>>,
+    /// `notes=` on the `allocation` line: part of that line (a block's `allocation` replaces a
+    /// template's, notes included).
+    pub primary_note: Option<Sp<String>>,
+    /// The `allocation-note` lines, merged with a template's allocation by allocation.
+    pub allocation_notes: Vec<NoteDecl>,
     pub env: BTreeMap<String, Sp<EnvValue>>,
     pub suspended: Option<Sp<bool>>,
     pub external_id: Option<Sp<String>>,
@@ -157,7 +165,13 @@ pub fn parse(r: &mut Reader, rules: Rules, node: &KdlNode, template: bool) -> Op
         check_key(r, &key);
     }
     let mut d = ServerDraft::default();
-    let found = block_fields(r, node, kind, FIELDS, &["database", "schedule", "subuser", "file"]);
+    let found = block_fields(
+        r,
+        node,
+        kind,
+        FIELDS,
+        &["database", "schedule", "subuser", "allocation-note", "file"],
+    );
     for meant in &found.misspelt {
         match *meant {
             "limits" => d.written.extend(["limits memory", "limits disk"]),
@@ -242,7 +256,12 @@ fn parse_field(
         }
         "limits" => fields::limits(r, rules, child, &mut d.limits, &mut d.written),
         "features" => fields::features(r, child, &mut d.features),
-        "allocation" => d.allocation = fields::allocation(r, child),
+        "allocation" => (d.allocation, d.primary_note) = fields::allocation(r, child),
+        "allocation-note" => {
+            if let Some(n) = notes::parse(r, child) {
+                notes::insert_once(r, d, n);
+            }
+        }
         "additional-allocations" => d.additional = Some(fields::additional(r, child)),
         "env" => fields::env(r, child, &mut d.env),
         "suspended" => d.suspended = bool_field(r, child),

@@ -39,12 +39,13 @@ pub(crate) fn print(o: &mut Out, s: &Server, from: Option<&Template>) {
         None => o.field("features", joined(&features)),
     }
     if let Some(a) = &s.allocation {
-        o.field("allocation", endpoint(a));
+        o.field("allocation", endpoint(a) + &super::notes::primary_suffix(s));
     }
     if !s.additional_allocations.is_empty() {
         let list: Vec<String> = s.additional_allocations.iter().map(endpoint).collect();
         o.field("additional-allocations", list.join(" "));
     }
+    super::notes::print(o, s);
     if !s.environment.is_empty() {
         let vars: Vec<String> = s
             .environment

@@ -5,7 +5,7 @@
 use super::table::{ServerTarget, TABLE};
 use super::{
     Build, BuildWas, CreateFields, Details, Environment, FeatureLimits, Limits, Op, Startup,
-    StartupWas, Write, checks,
+    StartupWas, Write, checks, notes,
 };
 use crate::context::{PlanCx, change};
 use crate::error::PlanError;
@@ -83,6 +83,7 @@ fn target(cx: &PlanCx, s: &Server, egg: &LiveEgg, live: Option<&LiveServer>) -> 
         allocation: s.allocation.as_ref().map(allocation),
         additional_shown,
         additional_allocations: s.additional_allocations.iter().map(allocation).collect(),
+        allocation_notes: notes::targets(cx, s),
         suspended: s.suspended,
         skip_scripts: s.skip_scripts,
     }
@@ -130,9 +131,14 @@ pub(super) fn plan_server(cx: &mut PlanCx, s: &Server, egg: &LiveEgg, live: Opti
     } else {
         Action::Adopt
     };
-    let ops = update_ops(cx, &diff, &t, live);
+    let mut ops = update_ops(cx, &diff, &t, live);
+    let notes_warning = diff
+        .needs(Write::AllocationNotes)
+        .then(|| notes::insert_update_ops(cx, s, &t, live, &mut ops))
+        .flatten();
     let mut c = change(address, action, Some(live.id), diff, origin);
     c.ops = ops;
+    c.warnings.extend(notes_warning);
     if t.egg_changed {
         c.warnings.push(format!(
             "changing the egg reinstalls server `{}`: its files are at risk",
@@ -186,6 +192,9 @@ fn create_ops(cx: &mut PlanCx, s: &Server, address: &Address, t: &ServerTarget) 
             .into(),
         );
     }
+    // The notes go through the Client API, which refuses a suspended server: before the
+    // suspension.
+    ops.extend(notes::ops_for(cx, s, t, &created, None));
     if t.suspended {
         ops.push(Op::Suspend { server: created }.into());
     }

@@ -6,9 +6,11 @@ mod change;
 mod checks;
 mod delete;
 mod environment;
+mod notes;
 mod rename;
 mod table;
 
+pub use notes::attribute as allocation_notes_attribute;
 pub(crate) use table::TABLE;
 
 use crate::context::PlanCx;
@@ -152,6 +154,17 @@ pub enum Op {
     Unsuspend { id: u64 },
     /// Runs the egg's install script again (the egg changed).
     Reinstall { id: u64 },
+    /// One allocation's notes, through the Client API (the Application API cannot write them):
+    /// `server` is pending (and `identifier` unknown) when this run creates it; `notes` `None`
+    /// clears them; `endpoint` is the allocation as shown (`allocation_notes.ENDPOINT`).
+    AllocationNotes {
+        server: Ref,
+        identifier: Option<String>,
+        allocation: Ref,
+        endpoint: String,
+        notes: Option<String>,
+        was: Option<String>,
+    },
     Delete { id: u64 },
 }
 
@@ -166,6 +179,18 @@ impl OpSpec for Op {
             Op::Unsuspend { id } => ApiCall::new("POST", &routes::unsuspend(id)),
             Op::Reinstall { id } => ApiCall::new("POST", &routes::reinstall(id)),
             Op::Delete { id } => ApiCall::new("DELETE", &routes::one(id)),
+            Op::AllocationNotes {
+                server,
+                identifier,
+                allocation,
+                ..
+            } => crate::kinds::schedule::client_call(
+                "POST",
+                roost_model::client_network_routes::one(
+                    crate::kinds::schedule::server_label(server, identifier),
+                    allocation,
+                ),
+            ),
         })
     }
 
@@ -179,6 +204,7 @@ impl OpSpec for Op {
             | Op::Startup { .. }
             | Op::Suspend { .. }
             | Op::Unsuspend { .. }
+            | Op::AllocationNotes { .. }
             | Op::Delete { .. } => Retry::Idempotent,
             // A second reinstall would wipe and install again.
             Op::Reinstall { .. } => Retry::Never,
@@ -194,6 +220,7 @@ impl OpSpec for Op {
             | Op::Suspend { .. }
             | Op::Unsuspend { .. }
             | Op::Reinstall { .. }
+            | Op::AllocationNotes { .. }
             | Op::Delete { .. } => Vec::new(),
         }
     }
@@ -206,6 +233,8 @@ pub(crate) enum Write {
     Build,
     Startup,
     Suspension,
+    /// Allocation notes, through the Client API (`notes.rs`).
+    AllocationNotes,
     /// The panel's API cannot move a server: delete it and create it again.
     Move,
 }

@@ -35,6 +35,8 @@ pub(crate) struct ServerTarget {
     /// The other allocations, shown sorted, and the allocations themselves.
     pub additional_shown: Vec<String>,
     pub additional_allocations: Vec<Ref>,
+    /// The declared allocation notes (`notes.rs`).
+    pub allocation_notes: Vec<super::notes::NoteTarget>,
     pub suspended: bool,
     pub skip_scripts: bool,
 }
@@ -256,11 +258,20 @@ pub(crate) const TABLE: Table<ServerTarget, LiveServer, Write> = Table {
             keep_live: |t, l| t.suspended = l.suspended,
         },
     ],
-    maps: &[MapAttr {
-        prefix: "environment",
-        compare: super::environment::compare,
-        impact: Impact::Restart,
-        write: Write::Startup,
-        keep_live: |t, _, var| super::environment::keep_panel(&mut t.environment, var),
-    }],
+    maps: &[
+        MapAttr {
+            prefix: "environment",
+            compare: super::environment::compare,
+            impact: Impact::Restart,
+            write: Write::Startup,
+            keep_live: |t, _, var| super::environment::keep_panel(&mut t.environment, var),
+        },
+        MapAttr {
+            prefix: super::notes::PREFIX,
+            compare: super::notes::compare,
+            impact: Impact::None,
+            write: Write::AllocationNotes,
+            keep_live: |t, _, key| super::notes::keep_panel(t, key),
+        },
+    ],
 };
