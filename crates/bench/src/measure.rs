@@ -157,6 +157,8 @@ async fn apply(
         secrets: roost_engine::env_and_file_secrets(std::path::PathBuf::from(".")),
         client_api: None,
         install_wait: roost_engine::DEFAULT_INSTALL_WAIT,
+        file_cache: None,
+        manifests: None,
     };
     let outcome = roost_engine::apply(plan, client, opts, Arc::new(Quiet::default())).await;
     ensure!(
@@ -607,6 +609,8 @@ async fn limited_run(panel: &Seeded<'_>, wplan: &Plan, limit: u32) -> anyhow::Re
         secrets: roost_engine::env_and_file_secrets(std::path::PathBuf::from(".")),
         client_api: None,
         install_wait: roost_engine::DEFAULT_INSTALL_WAIT,
+        file_cache: None,
+        manifests: None,
     };
     panel.sim.set_rate_limit(Some(limit));
     let t = Instant::now();

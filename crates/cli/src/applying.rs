@@ -530,11 +530,14 @@ async fn execute(
         Arc::new(Lines::new(json, plan.changes.len()))
     };
     *reporter_slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(reporter.clone());
+    let file_cache = crate::planning::file_cache();
     let opts = ApplyOptions {
         parallelism: args.parallelism,
-        secrets: roost_engine::env_and_file_secrets(base_dir),
+        secrets: roost_engine::env_and_file_secrets(base_dir.clone()),
         client_api: panel.client_api.clone(),
         install_wait: roost_engine::DEFAULT_INSTALL_WAIT,
+        file_cache: Some(file_cache.clone()),
+        manifests: Some(base_dir),
     };
     // Ctrl-C from here on stops the engine gracefully, a second one at once.
     let interrupt = roost_engine::Interrupt::default();
@@ -544,6 +547,11 @@ async fn execute(
             .await;
     if let Some(w) = watcher {
         w.stop();
+    }
+    if let Err(e) = file_cache.save() {
+        output::warn(&format!(
+            "warning: cannot save the file checksum cache ({e}): the next plan reads the written files again"
+        ));
     }
     if live_display {
         // Clear the status line before the summary.

@@ -49,6 +49,11 @@ pub struct ImportArgs {
     /// per_page of the panel listings.
     #[arg(long)]
     pub page_size: Option<u32>,
+    /// Also import the servers' files matching these paths, comma-separated; `*` and `?` match
+    /// within a file name (`server.properties,config/*.yml`). Text files are written beside the
+    /// manifests as `source` files (files/SERVER/PATH); binary or too-large ones are skipped.
+    #[arg(long, value_delimiter = ',')]
+    pub files: Vec<String>,
 }
 
 pub async fn run(args: ImportArgs) -> Result<u8, BoxDiag> {
@@ -115,35 +120,17 @@ pub async fn run(args: ImportArgs) -> Result<u8, BoxDiag> {
         panel_url: Some(label),
         template_min: 3,
     };
-    // Schedules and subusers come through the Client API, one request per server and kind.
-    if let Some(api) = &panel.client_api {
-        let kinds = vec![roost_model::Kind::Schedule, roost_model::Kind::Subuser];
-        let servers: Vec<_> = roost_import::chosen_servers(&live, &opts)
-            .into_iter()
-            .map(|(id, identifier)| (id, identifier, kinds.clone()))
-            .collect();
-        if let Err(e) = roost_panel::read_server_level(api, &servers, &mut live).await {
-            let err = crate::planning::client_read_error(&panel.client_token_env, e);
-            panel.close().await;
-            return Err(err);
-        }
-        for (id, r) in &live.server_level {
-            if let roost_model::ServerLevelRead::Unreadable(why) = r {
-                output::status(&format!(
-                    "warning: the schedules and subusers of server id {id} were not imported: {why}"
-                ));
-            }
-        }
-    } else {
-        output::status(&format!(
-            "note: schedules and subusers are not imported: ${} (the client key) is not set",
-            panel.client_token_env
-        ));
+    // Schedules and subusers come through the Client API, one request per server and kind;
+    // files only when asked.
+    if let Err(e) = read_client_children(&panel, &opts, &args.files, &mut live).await {
+        panel.close().await;
+        return Err(e);
     }
     waits.clear();
     panel.close().await;
     let imported = roost_import::import(&live, &opts);
-    for (path, text) in &imported.files {
+    let sources = imported.sources.iter().map(|(p, t)| (p, t));
+    for (path, text) in imported.files.iter().map(|(p, t)| (p, t)).chain(sources) {
         let full = args.out.join(path);
         if let Some(parent) = full.parent() {
             std::fs::create_dir_all(parent).map_err(|e| {
@@ -196,4 +183,184 @@ pub async fn run(args: ImportArgs) -> Result<u8, BoxDiag> {
         args.out.display()
     ));
     Ok(exit::OK)
+}
+
+/// `*` and `?` within one name (no `/`), everything else literally.
+fn glob_matches(pattern: &str, name: &str) -> bool {
+    fn go(p: &[char], n: &[char]) -> bool {
+        match (p.first(), n.first()) {
+            (None, None) => true,
+            (Some('*'), _) => go(&p[1..], n) || (!n.is_empty() && go(p, &n[1..])),
+            (Some('?'), Some(_)) => go(&p[1..], &n[1..]),
+            (Some(a), Some(b)) if a == b => go(&p[1..], &n[1..]),
+            _ => false,
+        }
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    go(&p, &n)
+}
+
+/// `config/*.yml` → (`/config`, `*.yml`): wildcards only in the file name.
+fn split_pattern(pattern: &str) -> Result<(String, String), BoxDiag> {
+    let path = pattern.trim().trim_start_matches('/');
+    let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+    let bad = dir.contains(['*', '?']) || name.is_empty() || dir.split('/').any(|p| p == "..");
+    if bad {
+        return Err(diag(
+            "roost::bad-pattern",
+            format!(
+                "--files `{pattern}`: wildcards may only stand in the file name, below the server's root"
+            ),
+            "write a directory, then a name pattern: `config/*.yml`, `server.properties`",
+        ));
+    }
+    Ok((format!("/{dir}"), name.to_string()))
+}
+
+/// Reads the files of `servers` matching `patterns` into `live.files` (text ones with their
+/// text), and says which matching files are skipped and why.
+async fn import_files(
+    api: &roost_panel::ClientApi,
+    servers: &[(u64, String)],
+    patterns: &[String],
+    live: &mut roost_model::Live,
+) -> Result<(), BoxDiag> {
+    let split: Vec<(String, String)> = patterns
+        .iter()
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| split_pattern(p))
+        .collect::<Result<_, _>>()?;
+    let read_error = |e: roost_panel::PanelError| {
+        diag(
+            "roost::file-read",
+            format!("cannot read files through the Client API: {e}"),
+            "the client key needs `file.read` and `file.read-content` on the servers",
+        )
+    };
+    for (id, identifier) in servers {
+        let mut dirs: Vec<&String> = split.iter().map(|(d, _)| d).collect();
+        dirs.sort();
+        dirs.dedup();
+        for dir in dirs {
+            let listing = match api.list_files(identifier, dir).await {
+                Ok(l) => l,
+                // No such directory on this server (Pelican reports Wings' 404 as a 500).
+                Err(e) if matches!(e.status(), Some(404 | 500)) => continue,
+                Err(e) => return Err(read_error(e)),
+            };
+            for entry in listing.iter().filter(|e| e.is_file) {
+                let wanted = split
+                    .iter()
+                    .any(|(d, n)| d == dir && glob_matches(n, &entry.name));
+                if !wanted {
+                    continue;
+                }
+                let path = format!("{}/{}", dir.trim_start_matches('/'), entry.name)
+                    .trim_start_matches('/')
+                    .to_string();
+                let shown = format!("server {identifier}: /{path}");
+                if entry.size > roost_model::FILE_EDIT_LIMIT {
+                    output::status(&format!(
+                        "skipped {shown}: {} bytes, over the panels' 4 MiB edit limit (declare it with a `source` file you keep yourself)",
+                        entry.size
+                    ));
+                    continue;
+                }
+                let bytes = api
+                    .file_contents(identifier, &format!("/{path}"))
+                    .await
+                    .map_err(read_error)?;
+                let text =
+                    roost_model::file_text(&bytes).filter(|_| bytes.len() as u64 == entry.size);
+                let Some(text) = text else {
+                    output::status(&format!(
+                        "skipped {shown}: not a text file (binary files are declared by hand with `source`)"
+                    ));
+                    continue;
+                };
+                live.files.push(roost_model::LiveFile {
+                    server_id: *id,
+                    path,
+                    size: entry.size,
+                    modified_at: entry.modified_at.clone().unwrap_or_default(),
+                    mode: entry.mode_bits.clone(),
+                    sha256: Some(roost_model::sha256_hex(&bytes)),
+                    text: Some(text.to_string()),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What an import reads through the Client API: the chosen servers' schedules and subusers, and
+/// with `--files` their matching files; without a client key only a note (an error with
+/// `--files`).
+async fn read_client_children(
+    panel: &crate::connect::Panel,
+    opts: &ImportOptions,
+    patterns: &[String],
+    live: &mut roost_model::Live,
+) -> Result<(), BoxDiag> {
+    let Some(api) = &panel.client_api else {
+        output::status(&format!(
+            "note: schedules and subusers are not imported: ${} (the client key) is not set",
+            panel.client_token_env
+        ));
+        if patterns.is_empty() {
+            return Ok(());
+        }
+        return Err(diag(
+            "roost::no-client-key",
+            "--files reads the servers' files through the Client API, but no client key is set",
+            format!(
+                "export {}=<client API key of a root admin>",
+                panel.client_token_env
+            ),
+        ));
+    };
+    let kinds = vec![roost_model::Kind::Schedule, roost_model::Kind::Subuser];
+    let servers: Vec<_> = roost_import::chosen_servers(live, opts)
+        .into_iter()
+        .map(|(id, identifier)| (id, identifier, kinds.clone()))
+        .collect();
+    roost_panel::read_server_level(api, &servers, live)
+        .await
+        .map_err(|e| crate::planning::client_read_error(&panel.client_token_env, e))?;
+    for (id, r) in &live.server_level {
+        if let roost_model::ServerLevelRead::Unreadable(why) = r {
+            output::status(&format!(
+                "warning: the schedules and subusers of server id {id} were not imported: {why}"
+            ));
+        }
+    }
+    if patterns.is_empty() {
+        return Ok(());
+    }
+    let servers = roost_import::chosen_servers(live, opts);
+    import_files(api, &servers, patterns, live).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_within_a_name() {
+        assert!(glob_matches("*.yml", "paper.yml"));
+        assert!(glob_matches("server.properties", "server.properties"));
+        assert!(!glob_matches("*.yml", "paper.yaml"));
+        assert!(glob_matches("?aper.*", "paper.yml"));
+        assert_eq!(
+            split_pattern("config/*.yml").unwrap(),
+            ("/config".to_string(), "*.yml".to_string())
+        );
+        assert_eq!(
+            split_pattern("/server.properties").unwrap(),
+            ("/".to_string(), "server.properties".to_string())
+        );
+        assert!(split_pattern("*/x.yml").is_err());
+        assert!(split_pattern("../x").is_err());
+    }
 }

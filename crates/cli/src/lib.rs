@@ -310,19 +310,25 @@ pub(crate) fn read_sources(dir: &Path) -> Result<roost_manifest::Sources, Manife
 
 /// How roost loads manifests. `ignore` rules may name the attributes plans show; the manifest
 /// crate does not depend on the planner, so this is the one place it learns them.
-pub fn manifest_options() -> roost_manifest::LoadOptions {
+pub fn manifest_options() -> roost_manifest::LoadOptions<'static> {
     roost_manifest::LoadOptions {
         attributes: roost_manifest::AttributeNames {
             known: roost_plan::attribute_known,
             names: roost_plan::attribute_names,
         },
+        sources: None,
         mcp_tools: Some(mcp::changing_tools),
     }
 }
 
 /// The manifests under `dir`, validated.
 pub(crate) fn load_manifests(dir: &Path) -> Result<Manifest, ManifestErrors> {
-    roost_manifest::load_with(read_sources(dir)?, &manifest_options())
+    let read = |rel: &str, limit: u64| roost_manifest::read_source_in(dir, rel, limit);
+    let options = roost_manifest::LoadOptions {
+        sources: Some(roost_manifest::SourceReader(&read)),
+        ..manifest_options()
+    };
+    roost_manifest::load_with(read_sources(dir)?, &options)
 }
 
 /// Load the manifests and check the dependency graph: every problem in one report.
@@ -398,8 +404,14 @@ pub(crate) fn cycle_problem(m: &Manifest, cycle: &roost_graph::CycleError) -> Pr
 fn validate(path: &Path, print: bool, format: PrintFormat) -> CmdResult {
     // Anything but a directory is read as one file (which refuses FIFOs and devices).
     let loaded = if path.exists() && !path.is_dir() {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let read = |rel: &str, limit: u64| roost_manifest::read_source_in(dir, rel, limit);
+        let options = roost_manifest::LoadOptions {
+            sources: Some(roost_manifest::SourceReader(&read)),
+            ..manifest_options()
+        };
         roost_manifest::Sources::read_file(path)
-            .and_then(|sources| roost_manifest::load_with(sources, &manifest_options()))
+            .and_then(|sources| roost_manifest::load_with(sources, &options))
             .and_then(checked_graph)
     } else {
         load(path)

@@ -107,7 +107,31 @@ fn load_base(dir: &Path, base: &str) -> Result<roost_model::Desired, BoxDiag> {
     sources
         .resolve_includes(Path::new(""), &git)
         .map_err(invalid)?;
-    roost_manifest::load_with(sources, &crate::manifest_options())
+    // `file` sources as they were at the base too (raw bytes: binaries included), so that an
+    // edited source shows as intended.
+    let read = |rel: &str, limit: u64| {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["show", &format!("{base}:./{rel}")])
+            .output()
+            .map_err(|e| roost_manifest::SourceError::Unreadable(e.to_string()))?;
+        if !out.status.success() {
+            let why = String::from_utf8_lossy(&out.stderr).trim().to_string();
+            return Err(roost_manifest::SourceError::Unreadable(why));
+        }
+        if out.stdout.len() as u64 > limit {
+            return Err(roost_manifest::SourceError::TooLarge(
+                out.stdout.len() as u64
+            ));
+        }
+        Ok(out.stdout)
+    };
+    let options = roost_manifest::LoadOptions {
+        sources: Some(roost_manifest::SourceReader(&read)),
+        ..crate::manifest_options()
+    };
+    roost_manifest::load_with(sources, &options)
         .map(|m| m.desired)
         .map_err(invalid)
 }
@@ -285,14 +309,57 @@ pub async fn read_server_level(
         return Ok(());
     };
     live.client_key = true;
-    let servers: Vec<(u64, String, Vec<roost_model::Kind>)> =
-        roost_plan::server_level_reads(desired, live)
-            .into_iter()
-            .map(|n| (n.server_id, n.identifier, n.kinds))
-            .collect();
+    let needs = roost_plan::server_level_reads(desired, live);
+    let servers: Vec<(u64, String, Vec<roost_model::Kind>)> = needs
+        .iter()
+        .filter(|n| !n.kinds.is_empty())
+        .map(|n| (n.server_id, n.identifier.clone(), n.kinds.clone()))
+        .collect();
     roost_panel::read_server_level(api, &servers, live)
         .await
-        .map_err(|e| client_read_error(&panel.client_token_env, e))
+        .map_err(|e| client_read_error(&panel.client_token_env, e))?;
+    // Files of servers already found busy (409) are not read: the plan says why.
+    let files: Vec<roost_panel::FilesToRead> = needs
+        .into_iter()
+        .filter(|n| !n.files.is_empty())
+        .filter(|n| {
+            !matches!(
+                live.server_level.get(&n.server_id),
+                Some(roost_model::ServerLevelRead::Unreadable(_))
+            )
+        })
+        .map(|n| roost_panel::FilesToRead {
+            server_id: n.server_id,
+            identifier: n.identifier,
+            uuid: n.uuid,
+            files: n.files,
+        })
+        .collect();
+    if files.is_empty() {
+        return Ok(());
+    }
+    let cache = file_cache();
+    roost_panel::read_files(api, &cache, &files, live)
+        .await
+        .map_err(|e| {
+            diag(
+                "roost::file-read",
+                e.to_string(),
+                "the client key needs `file.read` and `file.read-content` on the server; a file the egg's denylist hides from Pelican's Wings cannot be managed",
+            )
+        })?;
+    if let Err(e) = cache.save() {
+        crate::output::warn(&format!(
+            "warning: cannot save the file checksum cache ({e}): the next plan reads these files again"
+        ));
+    }
+    Ok(())
+}
+
+/// The checksums of server files roost computed, kept between runs (`ROOST_CACHE_DIR`,
+/// `XDG_CACHE_HOME/roost` or `~/.cache/roost`).
+pub fn file_cache() -> roost_panel::ChecksumCache {
+    roost_panel::ChecksumCache::open(roost_panel::ChecksumCache::default_path())
 }
 
 /// A Client-API read that failed, with what to do about it.

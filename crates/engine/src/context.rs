@@ -25,6 +25,10 @@ pub(crate) struct ApplyCx {
     pub identifiers: Mutex<HashMap<u64, String>>,
     /// How long a server-level write waits for its server to finish installing.
     pub install_wait: std::time::Duration,
+    /// The manifest directory the plan was made from: `file` sources are read from it.
+    pub manifests: Option<std::path::PathBuf>,
+    /// Checksums of the files this run writes, for the next plan.
+    pub file_cache: Option<roost_panel::ChecksumCache>,
 }
 
 impl ApplyCx {

@@ -110,6 +110,10 @@ pub struct ApplyOptions {
     pub client_api: Option<roost_panel::ClientApi>,
     /// How long writes of a server's children wait for the server to finish installing.
     pub install_wait: Duration,
+    /// Where the checksums of written files are remembered (`None`: nowhere).
+    pub file_cache: Option<roost_panel::ChecksumCache>,
+    /// The manifest directory `file` sources are read from (default: the plan's).
+    pub manifests: Option<std::path::PathBuf>,
 }
 
 /// How long, by default, a server's schedules wait for the server's install to finish.
@@ -174,6 +178,10 @@ pub async fn apply_interruptible(
         client_api: opts.client_api,
         identifiers: Mutex::new(HashMap::new()),
         install_wait: opts.install_wait,
+        manifests: opts
+            .manifests
+            .or_else(|| plan.manifests.as_ref().map(std::path::PathBuf::from)),
+        file_cache: opts.file_cache,
     });
     let mut outcome = Outcome::default();
     let by_address: HashMap<&Address, &Change> =

@@ -10,7 +10,7 @@ use roost_plan::Ref;
 use std::time::{Duration, Instant};
 
 /// How often a server that is still installing is asked again.
-const INSTALL_POLL: Duration = Duration::from_secs(2);
+pub(crate) const INSTALL_POLL: Duration = Duration::from_secs(2);
 
 /// The run's Client API, or why it has none.
 pub(crate) fn client_api<'a>(cx: &'a ApplyCx, address: &Address) -> Result<&'a ClientApi, String> {

@@ -57,6 +57,8 @@ async fn interrupted_apply(
         secrets: roost_engine::env_and_file_secrets(dir),
         client_api: None,
         install_wait: roost_engine::DEFAULT_INSTALL_WAIT,
+        file_cache: None,
+        manifests: None,
     };
     let outcome =
         roost_engine::apply_interruptible(&plan, client, opts, recorder.clone(), &interrupt).await;

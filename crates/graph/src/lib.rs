@@ -89,6 +89,19 @@ impl Graph {
                     EdgeKind::Requires,
                 );
             }
+            // A restart after the server's file writes (`restart-on-change`) waits for all.
+            let restart = Address::child(&me, Kind::File, "/");
+            let restarts = s.files.values().any(|f| f.restart_on_change);
+            if restarts {
+                g.add(restart.clone());
+            }
+            for path in s.files.keys() {
+                let file = Address::child(&me, Kind::File, path);
+                g.edge(&me, &file, EdgeKind::Requires);
+                if restarts {
+                    g.edge(&file, &restart, EdgeKind::Requires);
+                }
+            }
         }
         g
     }
@@ -285,6 +298,7 @@ impl Graph {
                 Kind::Database => "cylinder",
                 Kind::Schedule => "note",
                 Kind::Subuser => "component",
+                Kind::File => "tab",
             };
             let _ = writeln!(o, "    {} [shape={shape}];", dot_id(a));
         }

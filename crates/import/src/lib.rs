@@ -12,6 +12,7 @@
 
 mod databases;
 mod env;
+mod files;
 mod infra;
 mod schedules;
 mod select;
@@ -68,6 +69,11 @@ pub struct Imported {
     /// Environment variables the manifests read secret egg variables from: the admin sets each
     /// to the value the panel holds (it is never written to a file).
     pub secrets: Vec<String>,
+    /// `roost import --files`: the text of each imported file, by path relative to the output
+    /// directory (`files/SERVER/PATH`), for the caller to write beside the manifests.
+    pub sources: Vec<(String, String)>,
+    /// How a manifest file reaches the output directory (`../` from `nodes/NODE.kdl`).
+    pub(crate) source_prefix: String,
 }
 
 impl Imported {
@@ -87,7 +93,13 @@ pub fn chosen_servers(live: &Live, opts: &ImportOptions) -> Vec<(u64, String)> {
 }
 
 pub fn import(live: &Live, opts: &ImportOptions) -> Imported {
-    let mut out = Imported::default();
+    let mut out = Imported {
+        source_prefix: match opts.layout {
+            Layout::PerNode => "../".into(),
+            Layout::PerKind => String::new(),
+        },
+        ..Imported::default()
+    };
     let chosen = select::select(live, opts);
     let mut doc = Document::default();
     doc.headers.insert(

@@ -3,7 +3,7 @@
 use crate::infra::unsigned;
 use crate::select::Chosen;
 use crate::templates::Shared;
-use crate::{Imported, databases, env, schedules, subusers};
+use crate::{Imported, databases, env, files, schedules, subusers};
 use roost_manifest::{Block, Item};
 use roost_model::{
     AdoptServer, AllocationNote, EggRef, Endpoint, FeatureLimits, Limits, Live, LiveEgg,
@@ -74,6 +74,7 @@ pub(crate) fn servers(
             databases: databases::of_server(live, s, out),
             schedules: schedules::of_server(live, s, out),
             subusers: subusers::of_server(live, s, out),
+            files: files::of_server(live, s, &key, out),
             depends_on_origins: Vec::new(),
             template: None,
             protect: false,

@@ -56,7 +56,10 @@ pub fn check(r: &mut Reader, doc: &KdlDocument) {
 fn nests_blocks(block: &str, field: &str) -> bool {
     matches!(
         (block, field),
-        ("server" | "template", "database" | "schedule" | "subuser")
+        (
+            "server" | "template",
+            "database" | "schedule" | "subuser" | "file"
+        )
     )
 }
 

@@ -38,7 +38,9 @@ pub(crate) fn check(
                 Kind::Server => servers.contains_key(&dep.v.name),
                 Kind::Allocation => allocations.contains(&dep.v),
                 Kind::Database => databases.contains(&dep.v),
-                Kind::Schedule | Kind::Subuser => desired.addresses().any(|a| a == dep.v),
+                Kind::Schedule | Kind::Subuser | Kind::File => {
+                    desired.addresses().any(|a| a == dep.v)
+                }
             };
             if exists {
                 continue;

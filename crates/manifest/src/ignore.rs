@@ -118,6 +118,7 @@ fn test_names(kind: Kind) -> Vec<&'static str> {
         Kind::Database => vec!["host", "remote"],
         Kind::Schedule => vec!["cron", "enabled", "only-when-online"],
         Kind::Subuser => vec!["permissions"],
+        Kind::File => vec!["content"],
     }
 }
 

@@ -65,13 +65,32 @@ pub mod names {
 
 /// What loading needs from outside this crate.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct LoadOptions {
+pub struct LoadOptions<'a> {
     /// The attribute names `ignore` rules may use: the planner's, which declares them once in
     /// its attribute tables. The default checks the rules' shape only.
     pub attributes: AttributeNames,
     /// The MCP tools that change the panel, which `mcp-allow` in the panel block may name:
     /// `roost mcp`'s, which declares them once in its tool table. `None` accepts any name.
     pub mcp_tools: Option<fn() -> Vec<&'static str>>,
+    /// How `file` blocks' `source` files are read (the manifest directory, or a git revision);
+    /// without one a `source` is an error (the manifests are not on disk).
+    pub sources: Option<SourceReader<'a>>,
+}
+
+pub use kinds::file::{ReadSource, SourceError, SourceReader};
+
+/// A [`SourceReader`] body over the manifest directory `dir`: a path relative to it, refused
+/// when larger than `limit` (before reading) or not a regular file.
+pub fn read_source_in(dir: &Path, rel: &str, limit: u64) -> Result<Vec<u8>, SourceError> {
+    let path = dir.join(rel);
+    let meta = std::fs::metadata(&path).map_err(|e| SourceError::Unreadable(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(SourceError::Unreadable("not a regular file".into()));
+    }
+    if meta.len() > limit {
+        return Err(SourceError::TooLarge(meta.len()));
+    }
+    std::fs::read(&path).map_err(|e| SourceError::Unreadable(e.to_string()))
 }
 
 /// The text of a manifest set: each file's path (relative to the manifest directory, with `/`)
@@ -170,12 +189,17 @@ impl Manifest {
 /// Load and validate the manifests under `dir`, `ignore` rules checked for their shape only
 /// (see [`load_dir_with`]).
 pub fn load_dir(dir: &Path) -> Result<Manifest, ManifestErrors> {
-    load(Sources::read_dir(dir)?)
+    load_dir_with(dir, &LoadOptions::default())
 }
 
 /// Load and validate the manifests under `dir`.
 pub fn load_dir_with(dir: &Path, options: &LoadOptions) -> Result<Manifest, ManifestErrors> {
-    load_with(Sources::read_dir(dir)?, options)
+    let read = |rel: &str, limit: u64| read_source_in(dir, rel, limit);
+    let options = LoadOptions {
+        sources: options.sources.or(Some(SourceReader(&read))),
+        ..*options
+    };
+    load_with(Sources::read_dir(dir)?, &options)
 }
 
 /// Check that every file is KDL that roost can read, as `roost fmt` must before it rewrites
@@ -236,7 +260,9 @@ pub fn load_with(sources: Sources, options: &LoadOptions) -> Result<Manifest, Ma
         }
     }
     // Pass 3: the fleet as a whole.
-    let desired = resolve::resolve(decls, rules, &mut problems);
+    let mut desired = resolve::resolve(decls, rules, &mut problems);
+    let names: Vec<&str> = sources.files.iter().map(|(n, _)| n.as_str()).collect();
+    kinds::file::read_sources(&mut desired, &names, options.sources, &mut problems);
     let (problems, note) = holdback::hold_back(problems, &failed);
     let (mut warnings, errors): (Vec<Problem>, Vec<Problem>) =
         problems.into_iter().partition(|p| p.warning);

@@ -109,17 +109,24 @@ impl FromStr for Address {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || AddressParseError(s.to_string());
-        // A child address: the last `/CHILD.` whose kind lives inside the kind before it.
+        // A child address: the first `/CHILD.` after which the part before is the child's
+        // parent (a file's name may hold `/file.` itself: `server.a/file.x/file.txt`).
+        let mut child_seen = false;
         for child in Kind::ALL.iter().filter(|k| k.parent().is_some()) {
             let marker = format!("/{}.", child.as_str());
-            if let Some(at) = s.rfind(&marker) {
-                let parent: Address = s[..at].parse().map_err(|_| bad())?;
+            for (at, _) in s.match_indices(&marker) {
+                child_seen = true;
+                let Ok(parent) = s[..at].parse::<Address>() else {
+                    continue;
+                };
                 let name = &s[at + marker.len()..];
-                if Some(parent.kind) != child.parent() || name.is_empty() {
-                    return Err(bad());
+                if Some(parent.kind) == child.parent() && !name.is_empty() {
+                    return Ok(Address::child(&parent, *child, name));
                 }
-                return Ok(Address::child(&parent, *child, name));
             }
+        }
+        if child_seen {
+            return Err(bad());
         }
         let (kind, name) = s.split_once('.').ok_or_else(bad)?;
         let kind = Kind::parse(kind).ok_or_else(bad)?;
@@ -154,6 +161,9 @@ mod tests {
             "node.fra-1",
             "allocation.fra-1/10.0.0.5:25565",
             "user.alice",
+            "server.lobby/file.config/paper.yml",
+            "server.lobby/file.plugins/file.jar",
+            "server.lobby/file.server.properties",
         ] {
             let a: Address = text.parse().unwrap();
             assert_eq!(a.to_string(), text);

@@ -70,6 +70,13 @@ impl Desired {
                 .keys()
                 .map(move |x| Address::child(&parent, Kind::Subuser, x.clone()))
         });
+        let files = self.servers.iter().flat_map(|(key, server)| {
+            let parent = Address::new(Kind::Server, key.clone());
+            server
+                .files
+                .keys()
+                .map(move |x| Address::child(&parent, Kind::File, x.clone()))
+        });
         l.chain(n)
             .chain(a)
             .chain(u)
@@ -77,6 +84,7 @@ impl Desired {
             .chain(databases)
             .chain(schedules)
             .chain(subusers)
+            .chain(files)
     }
 
     /// The external id that marks a server as roost's: the manifest's own, or the namespace

@@ -30,6 +30,10 @@ pub struct Live {
     /// Subusers of the servers whose server-level state was read (`server_level`).
     #[serde(default)]
     pub subusers: Vec<LiveSubuser>,
+    /// The declared files of the servers whose files were read (`server_level`): present ones
+    /// only (a declared path absent here does not exist on the server).
+    #[serde(default)]
+    pub files: Vec<LiveFile>,
     /// Per server id: whether its server-level state (through the Client API) was read. A
     /// server absent here was not read (it declares no such children, or no client key).
     #[serde(default)]
@@ -68,6 +72,7 @@ impl Live {
             database_hosts: Vec::new(),
             schedules: Vec::new(),
             subusers: Vec::new(),
+            files: Vec::new(),
             server_level: BTreeMap::new(),
             refresh_requests: 0,
             client_key: false,

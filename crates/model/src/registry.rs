@@ -20,6 +20,7 @@ macro_rules! for_each_kind {
             Database   database   "database"   "databases"   [Server],
             Schedule   schedule   "schedule"   "schedules"   [Server],
             Subuser    subuser    "subuser"    "subusers"    [Server],
+            File       file       "file"       "files"       [Server],
         }
     };
 }

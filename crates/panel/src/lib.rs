@@ -43,6 +43,7 @@ mod contention;
 mod detect;
 mod endpoint;
 mod error;
+mod file_cache;
 mod kinds;
 mod lenient;
 mod limiter;
@@ -62,8 +63,10 @@ pub use console::{
 };
 pub use contention::observe_contention;
 pub use error::{FieldError, PanelError, PanelSaid};
+pub use file_cache::{ChecksumCache, FileKey};
 pub use kinds::allocation::AllocationBody;
 pub use kinds::database::DatabaseBody;
+pub use kinds::file::{FileReadError, FilesToRead, read_files};
 pub use kinds::location::LocationBody;
 pub use kinds::node::NodeBody;
 pub use kinds::schedule::{live_schedule, live_task, read_server_level};

@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 fn delete_rank(k: Kind) -> u8 {
     match k {
         Kind::Server => 0,
-        Kind::Database | Kind::Schedule | Kind::Subuser => 1,
+        Kind::Database | Kind::Schedule | Kind::Subuser | Kind::File => 1,
         Kind::Allocation => 2,
         Kind::User => 3,
         Kind::Node => 4,

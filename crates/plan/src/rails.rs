@@ -16,7 +16,8 @@ pub fn is_destructive(c: &Change) -> bool {
         Kind::Server | Kind::User | Kind::Database | Kind::Schedule | Kind::Subuser => {
             c.action == Action::Delete
         }
-        Kind::Location | Kind::Node | Kind::Allocation => false,
+        // Never deleted; a write replaces content the manifests declare.
+        Kind::Location | Kind::Node | Kind::Allocation | Kind::File => false,
     };
     deletes_data
         || (c.address.kind == Kind::Server && c.action == Action::Replace)

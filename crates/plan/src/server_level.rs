@@ -1,12 +1,13 @@
-//! Which servers' server-level state (schedules, subusers: read through the Client API) a plan
-//! needs:
-//! only servers that declare such children, or whose children are pruned because the server is
-//! roost's. Pure: the caller reads them (one request per server and kind) before planning.
+//! Which servers' server-level state (schedules, subusers, files: read through the Client API) a
+//! plan needs: only servers that declare such children, or whose children are pruned because the
+//! server is roost's (files are never pruned: only servers declaring files read them). Pure: the
+//! caller reads them (one request per server and kind; for files one listing per directory
+//! holding declared files, plus what `roost_panel::read_files` needs) before planning.
 
 use crate::identity::Identity;
 use crate::lookup::Lookup;
 use crate::ownership;
-use roost_model::{Desired, Kind, Live, ResolvedSecrets};
+use roost_model::{Desired, FileWant, Kind, Live, ResolvedSecrets};
 use std::collections::BTreeSet;
 
 /// A live server whose server-level state the plan needs, and the kinds to read.
@@ -15,7 +16,11 @@ pub struct ServerLevelNeed {
     pub server_id: u64,
     /// The Client API's name for it.
     pub identifier: String,
+    pub uuid: String,
+    /// Schedules, subusers: one listing each.
     pub kinds: Vec<Kind>,
+    /// The declared files to read (`roost_panel::read_files`).
+    pub files: Vec<FileWant>,
 }
 
 /// The reads `plan` needs from the Client API, in server order; each is one request per kind.
@@ -38,10 +43,13 @@ pub fn server_level_reads(desired: &Desired, live: &Live) -> Vec<ServerLevelNeed
             if !s.subusers.is_empty() || (ours && prunes(Kind::Subuser)) {
                 kinds.push(Kind::Subuser);
             }
-            (!kinds.is_empty()).then(|| ServerLevelNeed {
+            let files: Vec<FileWant> = s.files.values().map(FileWant::from).collect();
+            (!kinds.is_empty() || !files.is_empty()).then(|| ServerLevelNeed {
                 server_id: l.id,
                 identifier: l.identifier.clone(),
+                uuid: l.uuid.clone(),
                 kinds,
+                files,
             })
         })
         .collect();

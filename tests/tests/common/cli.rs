@@ -86,6 +86,11 @@ pub fn command(args: &[&str]) -> Command {
         .env_remove("CLICOLOR_FORCE")
         .env_remove("ROOST_PANEL")
         .env_remove("ROOST_CLIENT_TOKEN")
+        // The file checksum cache of this test process, never the user's.
+        .env(
+            "ROOST_CACHE_DIR",
+            std::env::temp_dir().join(format!("roost-e2e-cache-{}", std::process::id())),
+        )
         .stdin(Stdio::null());
     for var in PASSWORD_VARS {
         cmd.env(var, SECRET);

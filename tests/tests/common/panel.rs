@@ -12,6 +12,9 @@ pub struct Panel {
     /// Whether roost runs with the admin's client key in `ROOST_CLIENT_TOKEN` (needed by
     /// manifests with schedules or subusers); off by default, as for a user who has none.
     client_key: std::sync::atomic::AtomicBool,
+    /// roost's file checksum cache for this panel alone: another test's simulator may get the
+    /// same port, server uuids and clock, so a shared cache could answer for it.
+    cache: tempfile::TempDir,
 }
 
 impl Panel {
@@ -38,6 +41,7 @@ impl Panel {
             sim,
             rt,
             client_key: Default::default(),
+            cache: tempfile::tempdir().expect("a cache directory"),
         }
     }
 
@@ -81,7 +85,8 @@ impl Panel {
         let mut cmd = command(args);
         cmd.env("ROOST_TOKEN", self.sim.token())
             // pelican-tags names its own variable.
-            .env("PELICAN_APP_TOKEN", self.sim.token());
+            .env("PELICAN_APP_TOKEN", self.sim.token())
+            .env("ROOST_CACHE_DIR", self.cache.path());
         cmd
     }
 

@@ -191,11 +191,24 @@ fn parse_dialect(r: &mut Reader, child: &KdlNode, panel: &mut PanelSettings) {
 fn parse_prune(r: &mut Reader, child: &KdlNode, panel: &mut PanelSettings) {
     for s in strings_field(r, child, "prune \"servers\" \"users\"") {
         match Kind::parse(&s.v) {
+            Some(Kind::File) => r.push(
+                Problem::new(
+                    "roost::bad-value",
+                    "roost never deletes files: `files` cannot be pruned",
+                    s.span,
+                    "not prunable",
+                )
+                .help("only declared files are written; a file whose block left the manifests stays on the server (delete it with `roost files rm` if it must go)"),
+            ),
             Some(k) => {
                 panel.prune.insert(k);
             }
             None => {
-                let plurals: Vec<&str> = Kind::ALL.iter().map(|k| k.plural()).collect();
+                let plurals: Vec<&str> = Kind::ALL
+                    .iter()
+                    .filter(|k| **k != Kind::File)
+                    .map(|k| k.plural())
+                    .collect();
                 let mut p = Problem::new(
                     "roost::bad-value",
                     format!("`{}` is not a kind of resource", s.v),

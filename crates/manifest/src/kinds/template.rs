@@ -109,6 +109,8 @@ pub(crate) fn overlay(base: ServerDraft, over: ServerDraft) -> ServerDraft {
     schedules.extend(over.schedules);
     let mut subusers = base.subusers;
     subusers.extend(over.subusers);
+    let mut files = base.files;
+    files.extend(over.files);
     let mut written = base.written;
     written.extend(over.written);
     ServerDraft {
@@ -160,6 +162,7 @@ pub(crate) fn overlay(base: ServerDraft, over: ServerDraft) -> ServerDraft {
         databases,
         schedules,
         subusers,
+        files,
         written,
     }
 }

@@ -165,6 +165,10 @@ pub struct Server {
     /// blocks), managed through the Client API.
     #[serde(default)]
     pub subusers: BTreeMap<String, Subuser>,
+    /// The server's files, by normalised path (`file "/server.properties" { … }` blocks),
+    /// written through the Client API; never deleted by roost.
+    #[serde(default)]
+    pub files: BTreeMap<String, ServerFile>,
     /// Where each `depends-on` entry is written (same order; not serialised).
     #[serde(skip)]
     #[schemars(skip)]

@@ -18,8 +18,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 const READ_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl ClientApi {
-    /// Fetches `url` into `dest`; the number of bytes written.
-    pub async fn download_signed(&self, url: &Secret, dest: &Path) -> Result<u64, PanelError> {
+    /// Opens `url`: the response, once its status says the body follows.
+    async fn open_signed(&self, url: &Secret) -> Result<reqwest::Response, PanelError> {
         let shown = without_query(url.expose());
         let transport = |message: String, connect: bool| PanelError::Transport {
             method: "GET".into(),
@@ -33,7 +33,7 @@ impl ClientApi {
             .user_agent(concat!("roost-panel/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| PanelError::Config(format!("HTTP client: {e}")))?;
-        let mut response = http
+        let response = http
             .get(url.expose())
             .send()
             .await
@@ -51,6 +51,44 @@ impl ClientApi {
                 },
             });
         }
+        Ok(response)
+    }
+
+    /// Streams `url` through SHA-256 without keeping it: (bytes, sha256 hex).
+    pub async fn hash_signed(&self, url: &Secret) -> Result<(u64, String), PanelError> {
+        let mut response = self.open_signed(url).await?;
+        let mut hash = roost_model::Sha256Stream::new();
+        let mut read = 0u64;
+        loop {
+            match response.chunk().await {
+                Ok(Some(c)) => {
+                    hash.update(&c);
+                    read += c.len() as u64;
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    return Err(PanelError::Transport {
+                        method: "GET".into(),
+                        path: without_query(url.expose()),
+                        message: scrub(&e.to_string(), url),
+                        connect: false,
+                    });
+                }
+            }
+        }
+        Ok((read, hash.finish()))
+    }
+
+    /// Fetches `url` into `dest`; the number of bytes written.
+    pub async fn download_signed(&self, url: &Secret, dest: &Path) -> Result<u64, PanelError> {
+        let shown = without_query(url.expose());
+        let transport = |message: String, connect: bool| PanelError::Transport {
+            method: "GET".into(),
+            path: shown.clone(),
+            message,
+            connect,
+        };
+        let mut response = self.open_signed(url).await?;
         let partial = dest.with_extension(match dest.extension() {
             Some(x) => format!("{}.part", x.to_string_lossy()),
             None => "part".into(),

@@ -44,6 +44,13 @@ pub async fn panel(d: Dialect) -> Panel {
 }
 
 pub async fn panel_with(cfg: SimConfig) -> Panel {
+    let p = panel_emulated(cfg).await;
+    p.sim.set_wings(p.disk.clone());
+    p
+}
+
+/// [`panel_with`], the daemon being the sim's emulated Wings (file times, signed downloads).
+pub async fn panel_emulated(cfg: SimConfig) -> Panel {
     let sim = Sim::start(cfg).await.expect("sim starts");
     let (node, allocs, owner, sub, stranger, server) = sim.mutate(seed);
     let key = |u| sim.mint_client_key(u).expect("user exists");
@@ -51,7 +58,6 @@ pub async fn panel_with(cfg: SimConfig) -> Panel {
     let admin_key = sim.client_token();
     let uuid = sim.state().servers[&server].uuid.clone();
     let disk = FakeWings::new();
-    sim.set_wings(disk.clone());
     Panel {
         node,
         allocs,

@@ -12,6 +12,7 @@ mod client_backups;
 mod client_common;
 mod client_conflicts;
 mod client_databases;
+mod client_file_reads;
 mod client_files;
 mod client_limits;
 mod client_schedules;

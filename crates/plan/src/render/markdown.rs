@@ -106,6 +106,9 @@ fn head(plan: &Plan) -> String {
 
 /// One change as a collapsible section with a diff of its attributes.
 fn change_section(c: &Change) -> String {
+    if c.attributes.iter().any(|a| is_file_text(c, a)) {
+        return file_section(c);
+    }
     let mut sec = String::new();
     let _ = writeln!(
         sec,
@@ -131,6 +134,38 @@ fn change_section(c: &Change) -> String {
         let _ = writeln!(sec, "\nAPI calls: {}", calls.join(", "));
     }
     sec.push_str("\n</details>\n");
+    sec
+}
+
+/// A file's text change as a unified diff.
+fn file_section(c: &Change) -> String {
+    let mut sec = String::new();
+    let _ = writeln!(
+        sec,
+        "<details><summary><code>{} {}</code> {}{}</summary>\n",
+        c.action.symbol(),
+        c.address,
+        c.action.verb(),
+        cause_note(c.cause)
+    );
+    sec.push_str("```diff\n");
+    let _ = writeln!(sec, "--- a/{}\n+++ b/{}", c.address.name, c.address.name);
+    for a in c.attributes.iter().filter(|a| is_file_text(c, a)) {
+        for (sign, line) in unified_lines(a) {
+            match sign {
+                '@' => {
+                    let _ = writeln!(sec, "{line}");
+                }
+                '\\' => {
+                    let _ = writeln!(sec, "\\ {line}");
+                }
+                s => {
+                    let _ = writeln!(sec, "{s}{line}");
+                }
+            }
+        }
+    }
+    sec.push_str("```\n\n</details>\n");
     sec
 }
 

@@ -135,6 +135,35 @@ pub(super) fn unmanaged_lines(un: &Unmanaged) -> Vec<String> {
     out
 }
 
+/// A declared file's text change (`content` of a file), shown as a unified diff.
+pub(super) fn is_file_text(c: &crate::Change, a: &AttrChange) -> bool {
+    c.address.kind == roost_model::Kind::File && a.name == "content" && !a.sensitive
+}
+
+/// Old and new text as a unified line diff with 3 lines of context: each line with its sign
+/// (`-`, `+`, ` `, or `@` for a hunk header `@@ -1,3 +1,4 @@`).
+pub(super) fn unified_lines(a: &AttrChange) -> Vec<(char, String)> {
+    let text = |v: &Option<Value>| v.as_ref().and_then(Value::as_str).unwrap_or("").to_string();
+    let (old, new) = (text(&a.old), text(&a.new));
+    let diff = similar::TextDiff::from_lines(&old, &new);
+    let mut out = Vec::new();
+    for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
+        out.push(('@', hunk.header().to_string()));
+        for ch in hunk.iter_changes() {
+            let sign = match ch.tag() {
+                similar::ChangeTag::Delete => '-',
+                similar::ChangeTag::Insert => '+',
+                similar::ChangeTag::Equal => ' ',
+            };
+            out.push((sign, ch.value().trim_end_matches(['\n', '\r']).to_string()));
+            if ch.missing_newline() {
+                out.push(('\\', "No newline at end of file".to_string()));
+            }
+        }
+    }
+    out
+}
+
 pub(super) fn is_multiline(a: &AttrChange) -> bool {
     [&a.old, &a.new]
         .iter()

@@ -82,7 +82,7 @@ pub fn text(plan: &Plan, opts: TextOptions) -> String {
         let n = plan.summary.refresh_requests;
         let _ = writeln!(
             o,
-            "Reading server-level state (schedules, subusers) took {n} Client API request{}.",
+            "Reading server-level state (schedules, subusers, files) took {n} Client API request{}.",
             if n == 1 { "" } else { "s" }
         );
     }
@@ -128,6 +128,20 @@ fn change_text(o: &mut String, p: &Paint, c: &Change, opts: TextOptions) {
             continue;
         }
         match (c.action, &a.old, &a.new) {
+            _ if is_file_text(c, a) => {
+                let mark = p.action(c.action, c.action.symbol());
+                let _ = writeln!(o, "      {mark} {}:{cause}", a.name);
+                for (sign, line) in unified_lines(a) {
+                    let s = match sign {
+                        '-' => p.c("31", &format!("-{line}")),
+                        '+' => p.c("32", &format!("+{line}")),
+                        '@' => p.c("36", &line),
+                        '\\' => p.dim(&format!("\\ {line}")),
+                        _ => format!(" {line}"),
+                    };
+                    let _ = writeln!(o, "          {s}");
+                }
+            }
             (_, old, new) if is_multiline(a) => {
                 let old_s = old.as_ref().and_then(|v| v.as_str()).unwrap_or("");
                 let new_s = new.as_ref().and_then(|v| v.as_str()).unwrap_or("");

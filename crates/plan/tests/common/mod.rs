@@ -20,6 +20,7 @@ pub fn desired(kdl: &str) -> Desired {
             known: roost_plan::attribute_known,
             names: roost_plan::attribute_names,
         },
+        sources: None,
         // The planner's cases write no `mcp-allow`.
         mcp_tools: None,
     };

@@ -9,6 +9,7 @@ mod case;
 mod allocation;
 mod allocation_notes;
 mod database;
+mod file;
 mod location;
 mod markdown;
 mod node;

@@ -3,7 +3,7 @@
 
 use super::{ServerDecl, ServerDraft, endpoints, notes};
 use crate::diag::{Problem, Span};
-use crate::kinds::{database, schedule, subuser};
+use crate::kinds::{database, file, schedule, subuser};
 use crate::parse::Rules;
 use crate::resolve::undefined;
 use crate::value::Sp;
@@ -230,6 +230,7 @@ fn assemble(
         databases: database::resolved(d.databases),
         schedules: schedule::resolved(d.schedules),
         subusers: subuser::resolved(d.subusers),
+        files: file::resolved(d.files),
         template: decl.from.as_ref().map(|f| f.v.clone()),
         protect: d.protect.map(|x| x.v).unwrap_or(false),
         adopt: d.adopt.map(|x| x.v),

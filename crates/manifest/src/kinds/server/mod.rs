@@ -17,6 +17,7 @@ use crate::diag::Problem;
 use crate::ignore;
 use crate::kinds::database::{self, DatabaseDecl};
 use crate::kinds::schedule::{self, ScheduleDecl};
+use crate::kinds::file::{self, FileDecl};
 use crate::kinds::subuser::{self, SubuserDecl};
 use crate::parse::{Rules, bool_field, fields as block_fields, resource_name, string_field};
 use crate::value::{Entries, Reader, Sp};
@@ -50,6 +51,7 @@ pub const FIELDS: &[&str] = &[
     "database",
     "schedule",
     "subuser",
+    "file",
 ];
 pub const LIMIT_PROPS: &[&str] = &[
     "memory",
@@ -122,6 +124,8 @@ pub struct ServerDraft {
     pub schedules: BTreeMap<String, ScheduleDecl>,
     /// The `subuser` blocks, by e-mail address in lower case.
     pub subusers: BTreeMap<String, SubuserDecl>,
+    /// The `file` blocks, by normalised path.
+    pub files: BTreeMap<String, FileDecl>,
     /// Required fields that were written, even if with a typo or a rejected value: those
     /// problems are reported where they are, so the field is not reported as missing too.
     /// `limits memory` and `limits disk` stand for the two required limits.
@@ -166,7 +170,7 @@ pub fn parse(r: &mut Reader, rules: Rules, node: &KdlNode, template: bool) -> Op
         node,
         kind,
         FIELDS,
-        &["database", "schedule", "subuser", "allocation-note"],
+        &["database", "schedule", "subuser", "allocation-note", "file"],
     );
     for meant in &found.misspelt {
         match *meant {
@@ -283,6 +287,11 @@ fn parse_field(
         "subuser" => {
             if let Some(s) = subuser::parse(r, rules, child, owner) {
                 subuser::insert_once(r, &mut d.subusers, s, owner);
+            }
+        }
+        "file" => {
+            if let Some(f) = file::parse(r, rules, child, owner) {
+                file::insert_once(r, &mut d.files, f, owner);
             }
         }
         _ => {}

@@ -1,6 +1,6 @@
 //! A server block as KDL; with a template, only what the template does not already say.
 
-use crate::kinds::{database, schedule, subuser};
+use crate::kinds::{database, file, schedule, subuser};
 use crate::print::{Out, Template, b, endpoint, env_value, prop_key, q, size, text_block};
 use roost_model::{AdoptServer, EggRef, FeatureLimits, Limits, Server};
 
@@ -63,6 +63,9 @@ pub(crate) fn print(o: &mut Out, s: &Server, from: Option<&Template>) {
     }
     for u in s.subusers.values() {
         subuser::print(o, u);
+    }
+    for f in s.files.values() {
+        file::print(o, f);
     }
     o.close();
 }
