@@ -53,6 +53,16 @@ impl FleetSize {
 /// One file per kind, as a real fleet would be split. `extra` more servers (`extra-N`) are
 /// placed on allocations the fleet leaves free: the manifests of the create workload.
 pub fn generate(size: FleetSize, dialect: Dialect, extra: usize) -> Vec<(String, String)> {
+    generate_with(size, dialect, extra, &|_| String::new())
+}
+
+/// [`generate`], with `children(s)` (lines inside the block) added to fleet server `s`.
+pub fn generate_with(
+    size: FleetSize,
+    dialect: Dialect,
+    extra: usize,
+    children: &dyn Fn(usize) -> String,
+) -> Vec<(String, String)> {
     let pt = dialect == Dialect::Pterodactyl;
     assert!(
         extra <= size.free_allocations(),
@@ -121,10 +131,15 @@ pub fn generate(size: FleetSize, dialect: Dialect, extra: usize) -> Vec<(String,
     }
     let servers_per_node = size.servers_per_node();
     let mut servers = String::new();
-    let server = |servers: &mut String, name: String, s: usize, node: usize, port: usize| {
+    let server = |servers: &mut String,
+                  name: String,
+                  s: usize,
+                  node: usize,
+                  port: usize,
+                  inner: String| {
         let _ = write!(
             servers,
-            "\nserver \"{name}\" from=\"t{}\" {{\n    name \"Server {name}\"\n    owner \"user{}\"\n    node \"node-{node}\"\n    allocation \"10.{}.{}.1:{port}\"\n}}\n",
+            "\nserver \"{name}\" from=\"t{}\" {{\n    name \"Server {name}\"\n    owner \"user{}\"\n    node \"node-{node}\"\n    allocation \"10.{}.{}.1:{port}\"\n{inner}}}\n",
             s % 5,
             s % size.users,
             node / 256,
@@ -139,6 +154,7 @@ pub fn generate(size: FleetSize, dialect: Dialect, extra: usize) -> Vec<(String,
             s,
             node,
             20000 + (s % servers_per_node),
+            children(s),
         );
     }
     for e in 0..extra {
@@ -149,6 +165,7 @@ pub fn generate(size: FleetSize, dialect: Dialect, extra: usize) -> Vec<(String,
             e,
             node,
             20000 + servers_per_node + e / size.nodes,
+            String::new(),
         );
     }
     vec![

@@ -10,6 +10,7 @@
 mod fleet;
 mod measure;
 mod report;
+mod server_level;
 
 use roost_model::Dialect;
 
@@ -24,6 +25,8 @@ pub struct Args {
     pub page_size: u32,
     pub parallelism: usize,
     pub memory: bool,
+    /// Servers of the server-level figure (0: skip it).
+    pub server_level: usize,
 }
 
 const HELP: &str = "roost-bench: roost at fleet scale against the in-process simulator
@@ -42,7 +45,10 @@ usage: roost-bench [options]
   --page-size N       per_page of the listings (default: roost's default)
   --parallelism N     changes in flight during apply (default 4, as `roost apply`)
   --no-memory         skip the child process that measures roost's own peak memory
-  --quick             CI smoke run: 200 servers, 2 runs, 40 creates, 1 window";
+  --server-level N    servers of the server-level figure, each with 2 schedules, 1 subuser and
+                      2 files (default 1000; 0 skips it)
+  --quick             CI smoke run: 200 servers, 2 runs, 40 creates, 1 window, 20 servers of
+                      server-level state";
 
 fn parse_args() -> anyhow::Result<Args> {
     let mut args = Args {
@@ -55,6 +61,7 @@ fn parse_args() -> anyhow::Result<Args> {
         page_size: roost_panel::DEFAULT_PAGE_SIZE,
         parallelism: 4,
         memory: true,
+        server_level: 1000,
     };
     let mut it = std::env::args().skip(1);
     fn num<T: std::str::FromStr>(flag: &str, v: Option<String>) -> anyhow::Result<T> {
@@ -80,6 +87,7 @@ fn parse_args() -> anyhow::Result<Args> {
             "--page-size" => args.page_size = num("--page-size", it.next())?,
             "--parallelism" => args.parallelism = num("--parallelism", it.next())?,
             "--no-memory" => args.memory = false,
+            "--server-level" => args.server_level = num("--server-level", it.next())?,
             "--dialect" => {
                 let v = it.next().unwrap_or_default();
                 args.dialects = match v.as_str() {
@@ -95,6 +103,7 @@ fn parse_args() -> anyhow::Result<Args> {
                 args.limited_runs = Some(1);
                 args.creates = 40;
                 args.windows = 1;
+                args.server_level = 20;
             }
             "-h" | "--help" => {
                 println!("{HELP}");
@@ -152,6 +161,13 @@ fn main() -> anyhow::Result<()> {
             let rows: Vec<&measure::Figures> =
                 all.iter().filter(|f| f.dialect == dialect).collect();
             report::scaling(&rows);
+        }
+    }
+    if args.server_level > 0 {
+        for &dialect in &args.dialects {
+            eprintln!("[server-level, {} servers, {dialect}]", args.server_level);
+            let f = rt.block_on(server_level::run(args.server_level, dialect, args.runs))?;
+            server_level::print(&f);
         }
     }
     report::notes(&args);

@@ -160,6 +160,34 @@ async fn apply(
         file_cache: None,
         manifests: None,
     };
+    apply_with(plan, client, opts).await
+}
+
+/// Applies a plan with server-level children: through `api`, files read from `manifests`,
+/// checksums recorded in `cache`.
+pub async fn apply_with_client(
+    plan: &Plan,
+    client: Arc<PanelClient>,
+    api: roost_panel::ClientApi,
+    cache: roost_panel::ChecksumCache,
+    manifests: &std::path::Path,
+) -> anyhow::Result<Duration> {
+    let opts = ApplyOptions {
+        parallelism: 4,
+        secrets: roost_engine::env_and_file_secrets(manifests.to_path_buf()),
+        client_api: Some(api),
+        install_wait: roost_engine::DEFAULT_INSTALL_WAIT,
+        file_cache: Some(cache),
+        manifests: Some(manifests.to_path_buf()),
+    };
+    apply_with(plan, client, opts).await
+}
+
+async fn apply_with(
+    plan: &Plan,
+    client: Arc<PanelClient>,
+    opts: ApplyOptions,
+) -> anyhow::Result<Duration> {
     let outcome = roost_engine::apply(plan, client, opts, Arc::new(Quiet::default())).await;
     ensure!(
         outcome.success(),

@@ -148,7 +148,9 @@ async fn serve_one(
     }
     // The daemon's routes are not the panel's: no request log, no panel faults.
     if crate::wings::routes::is_daemon_path(&path) {
-        return Ok(crate::wings::socket::serve(sh, parts, &bytes).await);
+        let resp = crate::wings::socket::serve(sh.clone(), parts, &bytes).await;
+        sh.count_bytes(&resp);
+        return Ok(resp);
     }
     let full = if query.is_empty() {
         path.clone()
@@ -229,6 +231,7 @@ async fn serve_one(
         }
     };
     sh.log_finish(seq, resp.status().as_u16());
+    sh.count_bytes(&resp);
     Ok(resp)
 }
 

@@ -77,6 +77,8 @@ struct Shared {
     rt: Mutex<Runtime>,
     writes: db_lock::Writes,
     log: Mutex<(u64, Vec<(u64, LoggedRequest)>)>,
+    /// Response body bytes served (panel and daemon routes), for benchmarks.
+    bytes_served: std::sync::atomic::AtomicU64,
     /// The Client API's rate-limit windows (per user, per server and route).
     client_windows: Mutex<client::Windows>,
     /// The daemon the Client API hands work to.
@@ -111,6 +113,13 @@ impl Shared {
             },
         ));
         seq
+    }
+
+    fn count_bytes(&self, resp: &axum::http::Response<axum::body::Body>) {
+        use axum::body::HttpBody;
+        let n = resp.body().size_hint().exact().unwrap_or(0);
+        self.bytes_served
+            .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn log_finish(&self, seq: u64, status: u16) {
@@ -181,6 +190,7 @@ impl Sim {
             }),
             writes: db_lock::Writes::default(),
             log: Mutex::new((0, Vec::new())),
+            bytes_served: 0.into(),
             client_windows: Mutex::new(client::Windows::default()),
             wings: Mutex::new(Arc::new(Unreachable)),
         });
@@ -281,6 +291,13 @@ impl SimHandle {
     }
     pub fn clear_request_log(&self) {
         lock(&self.shared.log).1.clear();
+    }
+    /// Response body bytes served since the start (panel and daemon routes, the signed
+    /// downloads included).
+    pub fn bytes_served(&self) -> u64 {
+        self.shared
+            .bytes_served
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
     pub fn state(&self) -> SimState {
         let wings = lock(&self.shared.wings).clone();
