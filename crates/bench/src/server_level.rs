@@ -92,7 +92,7 @@ async fn read_server_level(
     live: &mut Live,
 ) -> anyhow::Result<()> {
     live.client_key = true;
-    let needs = roost_plan::server_level_reads(desired, &live);
+    let needs = roost_plan::server_level_reads(desired, live);
     let servers: Vec<_> = needs
         .iter()
         .filter(|n| !n.kinds.is_empty())
