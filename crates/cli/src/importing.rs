@@ -57,38 +57,7 @@ pub struct ImportArgs {
 }
 
 pub async fn run(args: ImportArgs) -> Result<u8, BoxDiag> {
-    let mut kinds = std::collections::BTreeSet::new();
-    for k in &args.kinds {
-        kinds.insert(roost_model::Kind::parse(k).ok_or_else(|| {
-            diag(
-                "roost::bad-kind",
-                format!("`{k}` is not a kind of resource"),
-                "use locations, nodes, users or servers",
-            )
-        })?);
-    }
-    if let Some(why) = roost_model::namespace_problem(&args.namespace) {
-        return Err(diag(
-            "roost::bad-namespace",
-            format!("--namespace `{}` {why}", args.namespace),
-            "end it with `:` or `/`, e.g. --namespace roost:",
-        ));
-    }
-    if args.out.exists() && !args.force {
-        let has_kdl = std::fs::read_dir(&args.out)
-            .map(|rd| {
-                rd.flatten()
-                    .any(|e| e.path().extension().is_some_and(|x| x == "kdl") || e.path().is_dir())
-            })
-            .unwrap_or(false);
-        if has_kdl {
-            return Err(diag(
-                "roost::out-exists",
-                format!("{} already holds manifests", args.out.display()),
-                "choose an empty directory, or pass --force to overwrite",
-            ));
-        }
-    }
+    let kinds = check_args(&args)?;
     let waits = crate::waits::WaitLine::new();
     let copts = ConnectOptions {
         panel: args.panel.clone(),
@@ -129,9 +98,15 @@ pub async fn run(args: ImportArgs) -> Result<u8, BoxDiag> {
     waits.clear();
     panel.close().await;
     let imported = roost_import::import(&live, &opts);
+    write_out(&args.out, &imported)?;
+    report(&args.out, &imported)
+}
+
+/// Writes the manifests and the files' sources under `out`, naming each on stdout.
+fn write_out(out: &std::path::Path, imported: &roost_import::Imported) -> Result<(), BoxDiag> {
     let sources = imported.sources.iter().map(|(p, t)| (p, t));
     for (path, text) in imported.files.iter().map(|(p, t)| (p, t)).chain(sources) {
-        let full = args.out.join(path);
+        let full = out.join(path);
         if let Some(parent) = full.parent() {
             std::fs::create_dir_all(parent).map_err(|e| {
                 diag(
@@ -150,6 +125,11 @@ pub async fn run(args: ImportArgs) -> Result<u8, BoxDiag> {
         })?;
         output::stdout(&format!("{path}\n"));
     }
+    Ok(())
+}
+
+/// What was imported, checked as `roost validate` would, and what to do next.
+fn report(out: &std::path::Path, imported: &roost_import::Imported) -> Result<u8, BoxDiag> {
     for w in &imported.warnings {
         output::warn(&format!("warning: {w}"));
     }
@@ -161,10 +141,10 @@ pub async fn run(args: ImportArgs) -> Result<u8, BoxDiag> {
     output::status(&format!(
         "Imported {} into {}.",
         counts.join(", "),
-        args.out.display()
+        out.display()
     ));
     // The output must be valid manifests: check it the way `roost validate` would.
-    if let Err(e) = crate::planning::load(&args.out) {
+    if let Err(e) = crate::planning::load(out) {
         output::status(
             "The imported manifests do not validate (a bug in roost import, please report it):",
         );
@@ -180,9 +160,47 @@ pub async fn run(args: ImportArgs) -> Result<u8, BoxDiag> {
     }
     output::status(&format!(
         "Next: review them, then `roost plan {}`: it should only adopt (set roost's markers).",
-        args.out.display()
+        out.display()
     ));
     Ok(exit::OK)
+}
+
+/// The arguments checked before anything is read: the kinds named, the namespace, and an
+/// output directory that holds no manifests (unless --force).
+fn check_args(args: &ImportArgs) -> Result<std::collections::BTreeSet<roost_model::Kind>, BoxDiag> {
+    let mut kinds = std::collections::BTreeSet::new();
+    for k in &args.kinds {
+        kinds.insert(roost_model::Kind::parse(k).ok_or_else(|| {
+            diag(
+                "roost::bad-kind",
+                format!("`{k}` is not a kind of resource"),
+                "use locations, nodes, users or servers",
+            )
+        })?);
+    }
+    if let Some(why) = roost_model::namespace_problem(&args.namespace) {
+        return Err(diag(
+            "roost::bad-namespace",
+            format!("--namespace `{}` {why}", args.namespace),
+            "end it with `:` or `/`, e.g. --namespace roost:",
+        ));
+    }
+    if args.out.exists() && !args.force {
+        let has_kdl = std::fs::read_dir(&args.out)
+            .map(|rd| {
+                rd.flatten()
+                    .any(|e| e.path().extension().is_some_and(|x| x == "kdl") || e.path().is_dir())
+            })
+            .unwrap_or(false);
+        if has_kdl {
+            return Err(diag(
+                "roost::out-exists",
+                format!("{} already holds manifests", args.out.display()),
+                "choose an empty directory, or pass --force to overwrite",
+            ));
+        }
+    }
+    Ok(kinds)
 }
 
 /// `*` and `?` within one name (no `/`), everything else literally.

@@ -128,41 +128,8 @@ fn change_text(o: &mut String, p: &Paint, c: &Change, opts: TextOptions) {
             continue;
         }
         match (c.action, &a.old, &a.new) {
-            _ if is_file_text(c, a) => {
-                let mark = p.action(c.action, c.action.symbol());
-                let _ = writeln!(o, "      {mark} {}:{cause}", a.name);
-                for (sign, line) in unified_lines(a) {
-                    let s = match sign {
-                        '-' => p.c("31", &format!("-{line}")),
-                        '+' => p.c("32", &format!("+{line}")),
-                        '@' => p.c("36", &line),
-                        '\\' => p.dim(&format!("\\ {line}")),
-                        _ => format!(" {line}"),
-                    };
-                    let _ = writeln!(o, "          {s}");
-                }
-            }
-            (_, old, new) if is_multiline(a) => {
-                let old_s = old.as_ref().and_then(|v| v.as_str()).unwrap_or("");
-                let new_s = new.as_ref().and_then(|v| v.as_str()).unwrap_or("");
-                let mark = if c.action == Action::Create {
-                    p.action(Action::Create, "+")
-                } else {
-                    p.action(Action::Update, "~")
-                };
-                let _ = writeln!(o, "      {mark} {} = <<-EOT{cause}", a.name);
-                let diff = similar::TextDiff::from_lines(old_s, new_s);
-                for ch in diff.iter_all_changes() {
-                    let line = ch.value().trim_end_matches('\n');
-                    let s = match ch.tag() {
-                        similar::ChangeTag::Delete => p.c("31", &format!("- {line}")),
-                        similar::ChangeTag::Insert => p.c("32", &format!("+ {line}")),
-                        similar::ChangeTag::Equal => format!("  {line}"),
-                    };
-                    let _ = writeln!(o, "          {s}");
-                }
-                let _ = writeln!(o, "        EOT");
-            }
+            _ if is_file_text(c, a) => file_diff(o, p, c, a, &cause),
+            _ if is_multiline(a) => multiline_diff(o, p, c, a, &cause),
             // A value the update adds where there was none (a schedule's task appended).
             (Action::Create, _, Some(new)) | (Action::Update, None, Some(new)) => {
                 let _ = writeln!(
@@ -217,4 +184,43 @@ fn change_text(o: &mut String, p: &Paint, c: &Change, opts: TextOptions) {
             let _ = writeln!(o, "      {} {call}", p.dim("->"));
         }
     }
+}
+
+/// A file's text change as a unified diff with context.
+fn file_diff(o: &mut String, p: &Paint, c: &Change, a: &AttrChange, cause: &str) {
+    let mark = p.action(c.action, c.action.symbol());
+    let _ = writeln!(o, "      {mark} {}:{cause}", a.name);
+    for (sign, line) in unified_lines(a) {
+        let s = match sign {
+            '-' => p.c("31", &format!("-{line}")),
+            '+' => p.c("32", &format!("+{line}")),
+            '@' => p.c("36", &line),
+            '\\' => p.dim(&format!("\\ {line}")),
+            _ => format!(" {line}"),
+        };
+        let _ = writeln!(o, "          {s}");
+    }
+}
+
+/// A multi-line value (a startup command, a description) as a heredoc with lines marked.
+fn multiline_diff(o: &mut String, p: &Paint, c: &Change, a: &AttrChange, cause: &str) {
+    let old_s = a.old.as_ref().and_then(|v| v.as_str()).unwrap_or("");
+    let new_s = a.new.as_ref().and_then(|v| v.as_str()).unwrap_or("");
+    let mark = if c.action == Action::Create {
+        p.action(Action::Create, "+")
+    } else {
+        p.action(Action::Update, "~")
+    };
+    let _ = writeln!(o, "      {mark} {} = <<-EOT{cause}", a.name);
+    let diff = similar::TextDiff::from_lines(old_s, new_s);
+    for ch in diff.iter_all_changes() {
+        let line = ch.value().trim_end_matches('\n');
+        let s = match ch.tag() {
+            similar::ChangeTag::Delete => p.c("31", &format!("- {line}")),
+            similar::ChangeTag::Insert => p.c("32", &format!("+ {line}")),
+            similar::ChangeTag::Equal => format!("  {line}"),
+        };
+        let _ = writeln!(o, "          {s}");
+    }
+    let _ = writeln!(o, "        EOT");
 }
