@@ -272,6 +272,7 @@ pub(crate) fn plan(cx: &mut PlanCx) {
             continue;
         };
         checks::unknown_variables(cx, s, egg);
+        checks::power_note(cx, s);
         let Some(live) = cx.identity.servers.get(key).copied() else {
             continue;
         };
