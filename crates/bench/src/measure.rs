@@ -157,6 +157,7 @@ async fn apply(
         secrets: roost_engine::env_and_file_secrets(std::path::PathBuf::from(".")),
         client_api: None,
         install_wait: roost_engine::DEFAULT_INSTALL_WAIT,
+        power_timeout: roost_engine::DEFAULT_POWER_TIMEOUT,
     };
     let outcome = roost_engine::apply(plan, client, opts, Arc::new(Quiet::default())).await;
     ensure!(
@@ -607,6 +608,7 @@ async fn limited_run(panel: &Seeded<'_>, wplan: &Plan, limit: u32) -> anyhow::Re
         secrets: roost_engine::env_and_file_secrets(std::path::PathBuf::from(".")),
         client_api: None,
         install_wait: roost_engine::DEFAULT_INSTALL_WAIT,
+        power_timeout: roost_engine::DEFAULT_POWER_TIMEOUT,
     };
     panel.sim.set_rate_limit(Some(limit));
     let t = Instant::now();

@@ -25,6 +25,8 @@ pub(crate) struct ApplyCx {
     pub identifiers: Mutex<HashMap<u64, String>>,
     /// How long a server-level write waits for its server to finish installing.
     pub install_wait: std::time::Duration,
+    /// How long a power operation waits for its server to reach the declared state.
+    pub power_timeout: std::time::Duration,
 }
 
 impl ApplyCx {

@@ -24,6 +24,7 @@ mod create;
 mod deps;
 mod interrupt;
 mod kinds;
+mod power;
 mod run;
 mod schedule;
 mod secrets;
@@ -31,6 +32,7 @@ mod server_level;
 mod verify;
 
 pub use interrupt::{DEFAULT_GRACE, Interrupt};
+pub use power::DEFAULT_POWER_TIMEOUT;
 pub use secrets::{SecretResolver, env_and_file_secrets, read_secrets};
 
 use roost_model::Address;
@@ -110,6 +112,9 @@ pub struct ApplyOptions {
     pub client_api: Option<roost_panel::ClientApi>,
     /// How long writes of a server's children wait for the server to finish installing.
     pub install_wait: Duration,
+    /// How long a server's power operation waits for it to reach its declared state (after
+    /// its install, if it was installing).
+    pub power_timeout: Duration,
 }
 
 /// How long, by default, a server's schedules wait for the server's install to finish.
@@ -174,6 +179,7 @@ pub async fn apply_interruptible(
         client_api: opts.client_api,
         identifiers: Mutex::new(HashMap::new()),
         install_wait: opts.install_wait,
+        power_timeout: opts.power_timeout,
     });
     let mut outcome = Outcome::default();
     let by_address: HashMap<&Address, &Change> =

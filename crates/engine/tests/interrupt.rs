@@ -57,6 +57,7 @@ async fn interrupted_apply(
         secrets: roost_engine::env_and_file_secrets(dir),
         client_api: None,
         install_wait: roost_engine::DEFAULT_INSTALL_WAIT,
+        power_timeout: roost_engine::DEFAULT_POWER_TIMEOUT,
     };
     let outcome =
         roost_engine::apply_interruptible(&plan, client, opts, recorder.clone(), &interrupt).await;

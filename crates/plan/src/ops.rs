@@ -84,4 +84,11 @@ pub trait OpSpec {
     fn retry(&self) -> Retry;
     /// The secrets the engine reads to carry it out (never their values).
     fn secrets(&self) -> Vec<&SecretRef>;
+    /// Whether the operation runs after every other change within its resource (a server's
+    /// power signal, after the server's schedules, subusers, databases, files): the planner puts
+    /// it last in its change, and the engine holds it back until the changes of the resource's
+    /// children are over.
+    fn runs_last(&self) -> bool {
+        false
+    }
 }

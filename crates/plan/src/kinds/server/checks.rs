@@ -237,17 +237,3 @@ pub(super) fn unreadable_secrets(cx: &mut PlanCx, s: &Server, egg: &LiveEgg) {
         ));
     }
 }
-
-/// `power "running"` is read and validated, but this version does not yet compare or change a
-/// server's power state: say so in the plan rather than let the line pass silently.
-pub(super) fn power_note(cx: &mut PlanCx, s: &Server) {
-    if let Some(p) = s.power {
-        cx.notes.push(format!(
-            "server `{}` declares `power \"{}\"`: this version of roost validates it but does not yet read, compare or change power states (for now: `roost server power server.{} --ensure {} --wait`)",
-            s.key,
-            p.as_str(),
-            s.key,
-            p.as_str()
-        ));
-    }
-}
