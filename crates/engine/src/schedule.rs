@@ -334,3 +334,75 @@ impl Sched<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roost_model::{Kind, PowerState};
+    use roost_plan::{Action, Ref, kinds::server};
+
+    fn change(address: &str, ops: Vec<Op>, depends_on: &[&str]) -> Change {
+        Change {
+            address: address.parse().unwrap(),
+            action: Action::Update,
+            id: Some(7),
+            attributes: Vec::new(),
+            unchanged: 0,
+            impact: Default::default(),
+            cause: None,
+            calls: Vec::new(),
+            depends_on: depends_on.iter().map(|a| a.parse().unwrap()).collect(),
+            warnings: Vec::new(),
+            ops,
+            origin: None,
+        }
+    }
+
+    fn lobby() -> Change {
+        let power = server::Op::Power {
+            server: Ref::Id(7),
+            identifier: Some("srv00007".into()),
+            want: PowerState::Running,
+            was: Some("offline".into()),
+        };
+        change(
+            "server.lobby",
+            vec![server::Op::Unsuspend { id: 7 }.into(), power.into()],
+            &[],
+        )
+    }
+
+    #[test]
+    fn the_power_signal_waits_for_the_servers_children() {
+        let lobby = lobby();
+        let sched = change(
+            "server.lobby/schedule.nightly",
+            Vec::new(),
+            &["server.lobby"],
+        );
+        let other = change("server.hub", Vec::new(), &["server.lobby"]);
+        let (tasks, deps) = build_tasks(&[&lobby, &sched, &other]);
+        assert_eq!(tasks.len(), 4);
+        // The first part: everything but the signal; what depends on the server waits for it.
+        assert_eq!(tasks[0].changes[0].ops.len(), 1);
+        assert!(tasks[0].has_tail && tasks[0].tail_of.is_none());
+        assert_eq!(deps[1], [0]);
+        assert_eq!(deps[2], [0]);
+        // The last part: the signal, after the first part and the server's children only.
+        assert_eq!(tasks[3].tail_of, Some(0));
+        assert!(tasks[3].changes[0].ops[0].runs_last());
+        assert_eq!(tasks[3].changes[0].address.kind, Kind::Server);
+        assert_eq!(deps[3], [0, 1]);
+    }
+
+    #[test]
+    fn without_children_in_the_phase_a_change_runs_whole() {
+        let lobby = lobby();
+        let other = change("server.hub", Vec::new(), &["server.lobby"]);
+        let (tasks, deps) = build_tasks(&[&lobby, &other]);
+        assert_eq!(tasks.len(), 2);
+        assert_eq!(tasks[0].changes[0].ops.len(), 2);
+        assert!(!tasks[0].has_tail);
+        assert_eq!(deps[1], [0]);
+    }
+}
