@@ -89,14 +89,28 @@ fn stop_behind_roosts_back(panel: &Panel) {
 fn started_then_converged(d: Dialect) {
     let panel = Panel::with_client_key(d);
     let f = with_power(d, "running");
+    f.edit(
+        "servers.kdl",
+        "    power \"running\"\n",
+        "    power \"running\"\n    schedule \"hello\" cron=\"0 4 * * *\" {\n        task \"command\" \"say hello\"\n    }\n",
+    );
     let plan = panel.plan(f.path(), &[]).expect(0, "plan");
     assert!(plan.stdout.contains("power"), "{}", plan.show());
     let run = apply(&panel, f.path(), &[]);
     assert_eq!(run.code, Some(0), "{d}: {}", run.show());
     assert_eq!(lobby_state(&panel), "running", "{d}");
-    // Only the lobby's state is read (one request), and the plan counts it.
+    // The start came last: after the server's create and its schedule's task.
+    let log = panel.log();
+    let at = |method: &str, tail: &str| {
+        log.iter()
+            .rposition(|r| r.method == method && r.path.ends_with(tail))
+            .unwrap_or_else(|| panic!("no {method} …{tail} in the log"))
+    };
+    assert!(at("POST", "/power") > at("POST", "/tasks"), "{d}: {log:?}");
+    // Only the lobby's state and schedules are read (one request each), and the plan counts
+    // them.
     let json = panel.plan_as(f.path(), "json", &[]).expect(0, "plan json").json();
-    assert_eq!(json["summary"]["refresh_requests"], 1, "{d}");
+    assert_eq!(json["summary"]["refresh_requests"], 2, "{d}");
     panel.assert_converged(f.path(), "after starting the lobby");
 
     // Stopped behind roost's back: plan and drift show it; a plan saved before is refused.
