@@ -234,3 +234,28 @@ fn power_without_a_client_key_fails_naming_client_token_env() {
         assert!(plan.stderr.contains("client-token-env"), "{}", plan.show());
     }
 }
+
+fn waits_for_the_install(d: Dialect) {
+    let panel = Panel::with_client_key(d);
+    panel.mutate(|s| s.settings.install_ms = 60_000);
+    let f = with_power(d, "running");
+    let run = apply(&panel, f.path(), &[]);
+    assert_eq!(run.code, Some(0), "{d}: {}", run.show());
+    assert!(
+        run.stderr
+            .contains("server.lobby: still installing; its power state is set once it has installed"),
+        "{d}: {}",
+        run.show()
+    );
+    assert_eq!(lobby_state(&panel), "running", "{d}");
+}
+
+#[test]
+fn a_new_server_is_started_once_it_has_installed_pterodactyl() {
+    waits_for_the_install(PT);
+}
+
+#[test]
+fn a_new_server_is_started_once_it_has_installed_pelican() {
+    waits_for_the_install(PL);
+}
