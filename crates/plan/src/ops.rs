@@ -70,13 +70,14 @@ pub enum Retry {
     /// It may have acted: re-read by the resource's identity, and send it again only if the
     /// re-read proves it did not (creates).
     ReadBack,
-    /// Never sent twice: its effect cannot be checked (a reinstall; later a power signal or a
-    /// console command).
+    /// Never sent twice: a reinstall (its effect cannot be checked), a power signal (the
+    /// engine reads the state afterwards instead).
     Never,
 }
 
-/// What every kind's operation type tells the rest of roost. No default methods: a kind that
-/// forgets one does not compile.
+/// What every kind's operation type tells the rest of roost. One default method only,
+/// `runs_last` (false for nearly every operation); a kind that forgets another does not
+/// compile.
 pub trait OpSpec {
     /// The request a reviewer sees; `None` for an operation carried out by another change's
     /// request (an allocation created in the same batch as another).

@@ -64,6 +64,8 @@ fn starts_the_lobby(p: &Plan) {
         "POST /client/servers/srv00007/power"
     );
     assert!(c.ops[0].runs_last());
+    // Sent once: after an unknown outcome the engine reads the state instead.
+    assert_eq!(c.ops[0].retry(), roost_plan::Retry::Never);
     says_no_warning(p);
 }
 

@@ -233,10 +233,9 @@ impl OpSpec for Op {
             | Op::Unsuspend { .. }
             | Op::AllocationNotes { .. }
             | Op::Delete { .. } => Retry::Idempotent,
-            // A second reinstall would wipe and install again.
-            Op::Reinstall { .. } => Retry::Never,
-            // The state is read again before a signal is sent a second time.
-            Op::Power { .. } => Retry::ReadBack,
+            // A second reinstall would wipe and install again; a signal is sent once, and
+            // after an unknown outcome the state read afterwards tells whether it acted.
+            Op::Reinstall { .. } | Op::Power { .. } => Retry::Never,
         }
     }
 

@@ -9,7 +9,9 @@
 //! * The operation (`Op::Power`, a start or stop signal through the Client API) is the server
 //!   change's last and runs last of everything of that server: after its schedules, subusers,
 //!   databases (and any other child of the server: `OpSpec::runs_last`), so that a server starts
-//!   with its configuration in place.
+//!   with its configuration in place. (Deletes of its children run in the plan's last phase,
+//!   after every create and update, so after the signal: a pruned schedule does not hold a
+//!   server's start back.)
 //! * Stopping disconnects the players: the change carries a warning, so that it needs the same
 //!   explicit approval as other destructive changes (`--allow-destroy` with `--auto-approve`),
 //!   as `roost server power … stop` asks for confirmation. Starting needs none.
