@@ -156,7 +156,7 @@ cases! {
             assert_eq!(op(p, "server.lobby", 0)["was"], serde_json::Value::Null);
             let note = p.notes.iter().find(|n| n.contains("power state")).expect("a note");
             assert!(note.contains("server `lobby`") && note.contains("installing"), "{note}");
-            assert!(note.contains("apply waits until it has installed"), "{note}");
+            assert!(note.contains("waiting while the server installs"), "{note}");
             says_no_warning(p);
         },
         ..CASE
@@ -171,6 +171,16 @@ cases! {
         kdl: |d| lobby(d, "    power \"running\"\n    suspended #true"),
         live: |l| in_state(l, "offline"),
         error: Some("roost::power-while-suspended"),
+        ..CASE
+    };
+    a_server_declared_suspended_and_stopped_needs_no_signal: Case {
+        kdl: |d| lobby(d, "    power \"stopped\"\n    suspended #true"),
+        live: |l| in_state(l, "running"),
+        plan: &["~ server.lobby (restart) [server suspend]"],
+        check: |p| {
+            let c = change(p, "server.lobby");
+            assert!(!c.attributes.iter().any(|a| a.name == "power"), "{:?}", c.attributes);
+        },
         ..CASE
     };
     a_new_server_declared_running_is_started_after_its_create: Case {

@@ -20,6 +20,8 @@
 //!   the server is not already where it should be. A new server is offline after its install:
 //!   `power "running"` starts it, `power "stopped"` needs nothing.
 //! * Without a client key the plan fails, naming `client-token-env`, as for schedules.
+//! * A server declared `suspended #true` is kept offline by Wings: `power "stopped"` holds
+//!   without a signal, `power "running"` is an error.
 
 use super::Op;
 use crate::attr::json_of;
@@ -33,14 +35,16 @@ use roost_model::{Address, LiveServer, PowerRead, PowerState, Server};
 /// The attribute's name, in the server's table and in `ignore`.
 pub(crate) const ATTRIBUTE: &str = "power";
 
-/// The value to reach, for the table: none when the server declares no power, or when its
-/// state could not be read (then `plan` says why).
+/// The value to reach, for the table: none when the server declares no power or is declared
+/// suspended (Wings keeps it offline), or when its state could not be read (then `plan` says
+/// why).
 pub(super) fn want(
     power: Option<PowerState>,
+    suspended: bool,
     live: Option<&LiveServer>,
     lk: &Lookup,
 ) -> Option<serde_json::Value> {
-    let p = power?;
+    let p = power.filter(|_| !suspended)?;
     match live {
         None => Some(json_of(p.wings_state())),
         Some(l) => lk
@@ -75,8 +79,11 @@ pub(super) fn plan(cx: &mut PlanCx, s: &Server, live: Option<&LiveServer>, c: &m
         ));
         return;
     }
-    if s.suspended && want == PowerState::Running {
-        cx.error(PlanError::new("roost::power-while-suspended", format!("server `{}` is declared `suspended #true` and `power \"running\"`: the panel refuses to start a suspended server", s.key), Some(s.origin)).help("remove `suspended #true`, or write `power \"stopped\"` (or leave `power` out)"));
+    if s.suspended {
+        // Wings keeps a suspended server offline: `stopped` holds, `running` cannot.
+        if want == PowerState::Running {
+            cx.error(PlanError::new("roost::power-while-suspended", format!("server `{}` is declared `suspended #true` and `power \"running\"`: the panel refuses to start a suspended server", s.key), Some(s.origin)).help("remove `suspended #true`, or write `power \"stopped\"` (or leave `power` out)"));
+        }
         return;
     }
     let Some(l) = live else {
@@ -105,7 +112,7 @@ pub(super) fn plan(cx: &mut PlanCx, s: &Server, live: Option<&LiveServer>, c: &m
         }
         Some(PowerRead::Unreadable(reason)) => {
             cx.notes.push(format!(
-                "server `{}` cannot report its power state ({reason}): apply waits until it has installed, then brings it to {} if it is not already",
+                "server `{}` cannot report its power state now ({reason}): apply reads it again, waiting while the server installs, and brings it to {} if it is not already",
                 s.key,
                 want.wings_state()
             ));

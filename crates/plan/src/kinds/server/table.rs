@@ -262,7 +262,7 @@ pub(crate) const TABLE: Table<ServerTarget, LiveServer, Write> = Table {
         Attr {
             name: super::power::ATTRIBUTE,
             compare: Compare::Always,
-            want: |t, live, lk| super::power::want(t.power, live, lk),
+            want: |t, live, lk| super::power::want(t.power, t.suspended, live, lk),
             have: |l, _, lk| super::power::have(l, lk),
             impact: Impact::None,
             sensitive: false,
