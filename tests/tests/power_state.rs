@@ -109,13 +109,18 @@ fn started_then_converged(d: Dialect) {
     assert!(at("POST", "/power") > at("POST", "/tasks"), "{d}: {log:?}");
     // Only the lobby's state and schedules are read (one request each), and the plan counts
     // them.
-    let json = panel.plan_as(f.path(), "json", &[]).expect(0, "plan json").json();
+    let json = panel
+        .plan_as(f.path(), "json", &[])
+        .expect(0, "plan json")
+        .json();
     assert_eq!(json["summary"]["refresh_requests"], 2, "{d}");
     panel.assert_converged(f.path(), "after starting the lobby");
 
     // Stopped behind roost's back: plan and drift show it; a plan saved before is refused.
     let saved = f.path().join("saved.json");
-    panel.plan(f.path(), &["-o", p(&saved)]).expect(0, "a plan saved while running");
+    panel
+        .plan(f.path(), &["-o", p(&saved)])
+        .expect(0, "a plan saved while running");
     stop_behind_roosts_back(&panel);
     let plan = panel.plan_detailed(f.path(), &[]);
     assert_eq!(plan.code, Some(2), "{d}: {}", plan.show());
@@ -168,11 +173,19 @@ fn stopped_with_approval(d: Dialect) {
         "{d}: {}",
         plan.show()
     );
-    assert!(plan.stdout.contains("stops server `lobby`"), "{}", plan.show());
+    assert!(
+        plan.stdout.contains("stops server `lobby`"),
+        "{}",
+        plan.show()
+    );
     // Stopping disconnects players: --auto-approve alone is refused, nothing is sent.
     let refused = apply(&panel, f.path(), &[]);
     assert_ne!(refused.code, Some(0), "{d}: {}", refused.show());
-    assert!(refused.stderr.contains("--allow-destroy"), "{}", refused.show());
+    assert!(
+        refused.stderr.contains("--allow-destroy"),
+        "{}",
+        refused.show()
+    );
     assert_eq!(lobby_state(&panel), "running", "{d}: nothing sent");
     let run = apply(&panel, f.path(), &["--allow-destroy"]);
     assert_eq!(run.code, Some(0), "{d}: {}", run.show());
@@ -200,7 +213,8 @@ fn times_out(d: Dialect) {
     let run = apply(&panel, f.path(), &["--power-timeout", "2s"]);
     assert_eq!(run.code, Some(1), "{d}: {}", run.show());
     assert!(
-        run.stderr.contains("server.lobby: did not reach running within 2 s"),
+        run.stderr
+            .contains("server.lobby: did not reach running within 2 s"),
         "{d}: {}",
         run.show()
     );
@@ -242,8 +256,9 @@ fn waits_for_the_install(d: Dialect) {
     let run = apply(&panel, f.path(), &[]);
     assert_eq!(run.code, Some(0), "{d}: {}", run.show());
     assert!(
-        run.stderr
-            .contains("server.lobby: still installing; its power state is set once it has installed"),
+        run.stderr.contains(
+            "server.lobby: still installing; its power state is set once it has installed"
+        ),
         "{d}: {}",
         run.show()
     );

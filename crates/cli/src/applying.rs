@@ -202,10 +202,7 @@ async fn reread_schedules(
             wanted.entry(id).or_default().push(kind);
         }
     }
-    let (Some(api), false) = (
-        &panel.client_api,
-        wanted.is_empty() && power.is_empty(),
-    ) else {
+    let (Some(api), false) = (&panel.client_api, wanted.is_empty() && power.is_empty()) else {
         return Ok(());
     };
     live.client_key = true;

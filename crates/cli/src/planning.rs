@@ -303,7 +303,9 @@ pub async fn read_server_level(
 pub fn client_read_error(var: &str, e: roost_panel::PanelError) -> BoxDiag {
     diag(
         "roost::client-api",
-        format!("cannot read the servers' schedules, subusers and power states through the Client API: {e}"),
+        format!(
+            "cannot read the servers' schedules, subusers and power states through the Client API: {e}"
+        ),
         format!(
             "${var} (the panel block's `client-token-env`) must hold a client API key of a root admin (Account → API Credentials), so that it reaches every server roost manages"
         ),

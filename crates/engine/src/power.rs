@@ -57,7 +57,13 @@ pub(crate) async fn execute(
         Ok(()) => {}
         // Whether Wings acted is unknown: never sent again, the reads below tell.
         Err(PanelError::Ambiguous { .. }) => {}
-        Err(e) => return Err(format!("{address}: {} failed: {}", signal.as_str(), explain(cx, e))),
+        Err(e) => {
+            return Err(format!(
+                "{address}: {} failed: {}",
+                signal.as_str(),
+                explain(cx, e)
+            ));
+        }
     }
     watch.pause = FIRST_POLL;
     watch.until(|s| s == target, &state).await.map(|_| ())
@@ -108,7 +114,11 @@ impl Watch<'_> {
 
     /// Reads until `reached` holds for the state, or the power timeout passes (`last`: the
     /// state seen before).
-    async fn until(&mut self, reached: impl Fn(&str) -> bool, last: &str) -> Result<String, String> {
+    async fn until(
+        &mut self,
+        reached: impl Fn(&str) -> bool,
+        last: &str,
+    ) -> Result<String, String> {
         let timeout = self.cx.power_timeout;
         let mut last = last.to_string();
         loop {

@@ -103,12 +103,7 @@ pub(crate) fn build_tasks(changes: &[&Change]) -> (Vec<Task>, Vec<Vec<usize>>) {
 /// `c`, and its trailing operations that run last (`OpSpec::runs_last`) as a change of their
 /// own, when changes of its children are among `changes` (else `c` runs whole).
 fn split_tail(c: &Change, changes: &[&Change]) -> (Change, Option<Change>) {
-    let keep = c.ops.len()
-        - c.ops
-            .iter()
-            .rev()
-            .take_while(|op| op.runs_last())
-            .count();
+    let keep = c.ops.len() - c.ops.iter().rev().take_while(|op| op.runs_last()).count();
     let children = changes
         .iter()
         .any(|o| o.address != c.address && o.address.is_within(&c.address));
@@ -145,7 +140,11 @@ pub(crate) async fn run_phase(
         waiting: &mut waiting,
         ready: &mut ready,
     };
-    for (i, task) in tasks.iter().enumerate().filter(|(_, t)| t.tail_of.is_none()) {
+    for (i, task) in tasks
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.tail_of.is_none())
+    {
         let cause = task
             .changes
             .iter()
@@ -177,8 +176,7 @@ pub(crate) async fn run_phase(
                     last: !task.has_tail,
                 };
                 let (r, contention) =
-                    roost_panel::observe_contention(run::run_task(&ctx, &task.changes, part))
-                        .await;
+                    roost_panel::observe_contention(run::run_task(&ctx, &task.changes, part)).await;
                 (i, level, contention, r)
             });
         }
