@@ -357,7 +357,12 @@ fn an_answer_lost_after_the_write(dialect: Dialect) {
             .iter()
             .filter(|r| r.method == "POST" && r.path.contains("/network/allocations/"))
             .count();
-        assert_eq!(posts, 3, "two notes, one of them sent twice: {}", run.show());
+        assert_eq!(
+            posts,
+            3,
+            "two notes, one of them sent twice: {}",
+            run.show()
+        );
     }
     panel.assert_converged(f.path(), "after the lost answer");
 }
