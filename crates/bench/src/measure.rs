@@ -159,6 +159,7 @@ async fn apply(
         install_wait: roost_engine::DEFAULT_INSTALL_WAIT,
         file_cache: None,
         manifests: None,
+        power_timeout: roost_engine::DEFAULT_POWER_TIMEOUT,
     };
     apply_with(plan, client, opts).await
 }
@@ -179,6 +180,7 @@ pub async fn apply_with_client(
         install_wait: roost_engine::DEFAULT_INSTALL_WAIT,
         file_cache: Some(cache),
         manifests: Some(manifests.to_path_buf()),
+        power_timeout: roost_engine::DEFAULT_POWER_TIMEOUT,
     };
     apply_with(plan, client, opts).await
 }
@@ -639,6 +641,7 @@ async fn limited_run(panel: &Seeded<'_>, wplan: &Plan, limit: u32) -> anyhow::Re
         install_wait: roost_engine::DEFAULT_INSTALL_WAIT,
         file_cache: None,
         manifests: None,
+        power_timeout: roost_engine::DEFAULT_POWER_TIMEOUT,
     };
     panel.sim.set_rate_limit(Some(limit));
     let t = Instant::now();

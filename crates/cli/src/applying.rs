@@ -34,6 +34,10 @@ pub struct ApplyArgs {
     /// Changes in flight at once.
     #[arg(long, default_value_t = 4)]
     pub parallelism: usize,
+    /// How long a server declaring `power` may take to reach that state (after its install,
+    /// if it was installing) before its change fails.
+    #[arg(long, default_value = "5m", value_parser = crate::ops::parse_duration)]
+    pub power_timeout: std::time::Duration,
 }
 
 /// The `plan` flags that `apply` shares.
@@ -172,17 +176,23 @@ fn saved_plan_secrets(
 }
 
 /// Reads again, through the Client API, the server-level state the saved plan was made from
-/// (its `schedules:ID` and `subusers:ID` fingerprints), so that changes since are noticed.
+/// (its `schedules:ID`, `subusers:ID` and `power:ID` fingerprints), so that changes since are
+/// noticed.
 async fn reread_schedules(
     plan: &Plan,
     panel: &crate::connect::Panel,
     live: &mut roost_model::Live,
 ) -> Result<(), BoxDiag> {
     let mut wanted: std::collections::BTreeMap<u64, Vec<roost_model::Kind>> = Default::default();
+    let mut power: std::collections::BTreeSet<u64> = Default::default();
     for key in plan.fingerprints.keys() {
         let Some((kind, id)) = key.split_once(':') else {
             continue;
         };
+        if kind == "power" {
+            power.extend(id.parse::<u64>().ok());
+            continue;
+        }
         let kind = match kind {
             "schedules" => roost_model::Kind::Schedule,
             "subusers" => roost_model::Kind::Subuser,
@@ -192,7 +202,7 @@ async fn reread_schedules(
             wanted.entry(id).or_default().push(kind);
         }
     }
-    let (Some(api), false) = (&panel.client_api, wanted.is_empty()) else {
+    let (Some(api), false) = (&panel.client_api, wanted.is_empty() && power.is_empty()) else {
         return Ok(());
     };
     live.client_key = true;
@@ -201,8 +211,17 @@ async fn reread_schedules(
         .iter()
         .filter_map(|s| Some((s.id, s.identifier.clone(), wanted.get(&s.id)?.clone())))
         .collect();
-    roost_panel::read_server_level(api, &servers, live)
-        .await
+    let power: Vec<(u64, String)> = live
+        .servers
+        .iter()
+        .filter(|s| power.contains(&s.id))
+        .map(|s| (s.id, s.identifier.clone()))
+        .collect();
+    let read = async {
+        roost_panel::read_server_level(api, &servers, live).await?;
+        roost_panel::read_power(api, &power, live).await
+    };
+    read.await
         .map_err(|e| planning::client_read_error(&panel.client_token_env, e))
 }
 
@@ -215,6 +234,11 @@ fn stale_objects(plan: &Plan, live: &roost_model::Live) -> Vec<String> {
         let (kind, id) = key.split_once(':').unwrap_or((key, ""));
         let id: u64 = id.parse().unwrap_or(0);
         let name = match kind {
+            "power" => live
+                .servers
+                .iter()
+                .find(|s| s.id == id)
+                .map(|s| format!("the power state of server \"{}\"", s.name)),
             "schedules" | "subusers" => live
                 .servers
                 .iter()
@@ -538,6 +562,7 @@ async fn execute(
         install_wait: roost_engine::DEFAULT_INSTALL_WAIT,
         file_cache: Some(file_cache.clone()),
         manifests: Some(base_dir),
+        power_timeout: args.power_timeout,
     };
     // Ctrl-C from here on stops the engine gracefully, a second one at once.
     let interrupt = roost_engine::Interrupt::default();

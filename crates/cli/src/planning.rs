@@ -298,8 +298,8 @@ pub fn read_secrets(
     roost_engine::read_secrets(&resolver, refs)
 }
 
-/// Reads the server-level state (schedules, subusers) the plan needs through the Client API: only for the
-/// servers that declare it or prune it, one request per server and kind.
+/// Reads the server-level state (schedules, subusers, power states) the plan needs through the
+/// Client API: only for the servers that declare it or prune it, one request per server and kind.
 pub async fn read_server_level(
     panel: &Panel,
     desired: &roost_model::Desired,
@@ -315,8 +315,12 @@ pub async fn read_server_level(
         .filter(|n| !n.kinds.is_empty())
         .map(|n| (n.server_id, n.identifier.clone(), n.kinds.clone()))
         .collect();
-    roost_panel::read_server_level(api, &servers, live)
-        .await
+    let power = roost_plan::power_reads(desired, live);
+    let read = async {
+        roost_panel::read_server_level(api, &servers, live).await?;
+        roost_panel::read_power(api, &power, live).await
+    };
+    read.await
         .map_err(|e| client_read_error(&panel.client_token_env, e))?;
     // Files of servers already found busy (409) are not read: the plan says why.
     let files: Vec<roost_panel::FilesToRead> = needs
@@ -366,7 +370,9 @@ pub fn file_cache() -> roost_panel::ChecksumCache {
 pub fn client_read_error(var: &str, e: roost_panel::PanelError) -> BoxDiag {
     diag(
         "roost::client-api",
-        format!("cannot read the servers' schedules and subusers through the Client API: {e}"),
+        format!(
+            "cannot read the servers' schedules, subusers and power states through the Client API: {e}"
+        ),
         format!(
             "${var} (the panel block's `client-token-env`) must hold a client API key of a root admin (Account → API Credentials), so that it reaches every server roost manages"
         ),

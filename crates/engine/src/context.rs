@@ -29,6 +29,8 @@ pub(crate) struct ApplyCx {
     pub manifests: Option<std::path::PathBuf>,
     /// Checksums of the files this run writes, for the next plan.
     pub file_cache: Option<roost_panel::ChecksumCache>,
+    /// How long a power operation waits for its server to reach the declared state.
+    pub power_timeout: std::time::Duration,
 }
 
 impl ApplyCx {

@@ -93,7 +93,8 @@ pub(crate) fn settle(
 ) {
     outcome.interrupted = true;
     for (i, task) in tasks.iter().enumerate() {
-        if done[i] {
+        // The last part of a change whose first part has not finished: that part says it.
+        if done[i] || task.tail_of.is_some_and(|h| !done[h]) {
             continue;
         }
         for c in &task.changes {

@@ -24,6 +24,7 @@ mod create;
 mod deps;
 mod interrupt;
 mod kinds;
+mod power;
 mod run;
 mod schedule;
 mod secrets;
@@ -31,6 +32,7 @@ mod server_level;
 mod verify;
 
 pub use interrupt::{DEFAULT_GRACE, Interrupt};
+pub use power::DEFAULT_POWER_TIMEOUT;
 pub use secrets::{SecretResolver, env_and_file_secrets, read_secrets};
 
 use roost_model::Address;
@@ -114,6 +116,9 @@ pub struct ApplyOptions {
     pub file_cache: Option<roost_panel::ChecksumCache>,
     /// The manifest directory `file` sources are read from (default: the plan's).
     pub manifests: Option<std::path::PathBuf>,
+    /// How long a server's power operation waits for it to reach its declared state (after
+    /// its install, if it was installing).
+    pub power_timeout: Duration,
 }
 
 /// How long, by default, a server's schedules wait for the server's install to finish.
@@ -182,6 +187,7 @@ pub async fn apply_interruptible(
             .manifests
             .or_else(|| plan.manifests.as_ref().map(std::path::PathBuf::from)),
         file_cache: opts.file_cache,
+        power_timeout: opts.power_timeout,
     });
     let mut outcome = Outcome::default();
     let by_address: HashMap<&Address, &Change> =

@@ -8,10 +8,18 @@ use roost_panel::PanelError;
 use roost_plan::{Change, OpSpec, Retry};
 use std::time::Instant;
 
+/// Which part of its changes a task is: a change whose last operations run as a task of
+/// their own (`schedule.rs`) is started by its first part and finished by its last.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Part {
+    pub first: bool,
+    pub last: bool,
+}
+
 /// Run the changes of one task, reporting each.
-pub(crate) async fn run_task(cx: &ApplyCx, changes: &[Change]) -> Result<(), String> {
+pub(crate) async fn run_task(cx: &ApplyCx, changes: &[Change], part: Part) -> Result<(), String> {
     let started = Instant::now();
-    for c in changes {
+    for c in changes.iter().filter(|_| part.first) {
         cx.reporter.report(Event::Started {
             address: c.address.clone(),
             action: c.action,
@@ -28,6 +36,7 @@ pub(crate) async fn run_task(cx: &ApplyCx, changes: &[Change]) -> Result<(), Str
     }
     for c in changes {
         match &result {
+            Ok(()) if !part.last => {}
             Ok(()) => cx.reporter.report(Event::Finished {
                 address: c.address.clone(),
                 action: c.action,

@@ -1,19 +1,27 @@
 //! The kind-agnostic scheduler: tasks (a change, or allocation creates made by one request)
 //! run as soon as what they depend on is done, within the concurrency limit; a task that did
-//! not happen skips what it holds back (`deps.rs`).
+//! not happen skips what it holds back (`deps.rs`). Operations that run last in their resource
+//! (`OpSpec::runs_last`: a server's power signal) become a task of their own when changes of
+//! the resource's children are in the phase: it waits for them, and what depends on the
+//! resource waits only for the rest of its change.
 
 use crate::context::ApplyCx;
 use crate::interrupt::{self, Interrupt};
 use crate::{Event, Outcome, adapt, deps, run};
 use roost_model::Address;
-use roost_plan::{Change, Op, kinds::allocation};
+use roost_plan::{Change, Op, OpSpec, kinds::allocation};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use tokio::task::JoinSet;
 
-/// A unit of work: one change, or a group of allocation creates made by one request.
+/// A unit of work: one change, or a group of allocation creates made by one request, or the
+/// operations that run last of a change (`tail_of`: the task with the rest of that change).
+/// A change split in two reports `Started` from its first part and `Finished` from its last.
 pub(crate) struct Task {
     pub(crate) changes: Vec<Change>,
+    pub(crate) tail_of: Option<usize>,
+    /// The first part of a change whose last operations are a task of their own.
+    pub(crate) has_tail: bool,
 }
 
 impl Task {
@@ -35,6 +43,7 @@ fn batched_with(c: &Change) -> Option<&Address> {
 pub(crate) fn build_tasks(changes: &[&Change]) -> (Vec<Task>, Vec<Vec<usize>>) {
     let mut tasks: Vec<Task> = Vec::new();
     let mut task_of: HashMap<&Address, usize> = HashMap::new();
+    let mut tails: Vec<(usize, Change)> = Vec::new();
     for c in changes {
         let idx = match batched_with(c).and_then(|with| task_of.get(with)) {
             Some(&i) => {
@@ -42,9 +51,16 @@ pub(crate) fn build_tasks(changes: &[&Change]) -> (Vec<Task>, Vec<Vec<usize>>) {
                 i
             }
             None => {
+                let (head, tail) = split_tail(c, changes);
+                let has_tail = tail.is_some();
                 tasks.push(Task {
-                    changes: vec![(*c).clone()],
+                    changes: vec![head],
+                    tail_of: None,
+                    has_tail,
                 });
+                if let Some(t) = tail {
+                    tails.push((tasks.len() - 1, t));
+                }
                 tasks.len() - 1
             }
         };
@@ -62,7 +78,43 @@ pub(crate) fn build_tasks(changes: &[&Change]) -> (Vec<Task>, Vec<Vec<usize>>) {
             }
         }
     }
+    for (head, tail) in tails {
+        // After the rest of its change and every change of the resource's children.
+        let mut after = vec![head];
+        for c in changes {
+            if c.address != tail.address
+                && c.address.is_within(&tail.address)
+                && let Some(&t) = task_of.get(&c.address)
+                && !after.contains(&t)
+            {
+                after.push(t);
+            }
+        }
+        tasks.push(Task {
+            changes: vec![tail],
+            tail_of: Some(head),
+            has_tail: false,
+        });
+        deps.push(after);
+    }
     (tasks, deps)
+}
+
+/// `c`, and its trailing operations that run last (`OpSpec::runs_last`) as a change of their
+/// own, when changes of its children are among `changes` (else `c` runs whole).
+fn split_tail(c: &Change, changes: &[&Change]) -> (Change, Option<Change>) {
+    let keep = c.ops.len() - c.ops.iter().rev().take_while(|op| op.runs_last()).count();
+    let children = changes
+        .iter()
+        .any(|o| o.address != c.address && o.address.is_within(&c.address));
+    if keep == c.ops.len() || !children {
+        return (c.clone(), None);
+    }
+    let mut head = c.clone();
+    let tail_ops = head.ops.split_off(keep);
+    let mut tail = c.clone();
+    tail.ops = tail_ops;
+    (head, Some(tail))
 }
 
 pub(crate) async fn run_phase(
@@ -84,10 +136,15 @@ pub(crate) async fn run_phase(
         tasks: &tasks,
         dependents: &dependents,
         done: &mut done,
+        succeeded: vec![false; n],
         waiting: &mut waiting,
         ready: &mut ready,
     };
-    for (i, task) in tasks.iter().enumerate() {
+    for (i, task) in tasks
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.tail_of.is_none())
+    {
         let cause = task
             .changes
             .iter()
@@ -114,8 +171,12 @@ pub(crate) async fn run_phase(
             let ctx = ctx.clone();
             let level = concurrency.limit();
             running.spawn(async move {
+                let part = run::Part {
+                    first: task.tail_of.is_none(),
+                    last: !task.has_tail,
+                };
                 let (r, contention) =
-                    roost_panel::observe_contention(run::run_task(&ctx, &task.changes)).await;
+                    roost_panel::observe_contention(run::run_task(&ctx, &task.changes, part)).await;
                 (i, level, contention, r)
             });
         }
@@ -183,6 +244,8 @@ struct Sched<'a> {
     tasks: &'a [Arc<Task>],
     dependents: &'a [Vec<usize>],
     done: &'a mut [bool],
+    /// Tasks that ran and succeeded.
+    succeeded: Vec<bool>,
     /// Dependencies each task still waits for.
     waiting: &'a mut [usize],
     ready: &'a mut VecDeque<usize>,
@@ -199,12 +262,16 @@ impl Sched<'_> {
         outcome: &mut Outcome,
     ) {
         self.done[i] = true;
+        self.succeeded[i] = result.is_ok();
         let task = &self.tasks[i];
         match result {
             Ok(()) => {
-                outcome
-                    .applied
-                    .extend(task.changes.iter().map(|c| c.address.clone()));
+                // A change split in two is applied when its last part is.
+                if !task.has_tail {
+                    outcome
+                        .applied
+                        .extend(task.changes.iter().map(|c| c.address.clone()));
+                }
                 self.release_dependents(i);
             }
             Err(error) => {
@@ -247,7 +314,9 @@ impl Sched<'_> {
                 continue;
             }
             self.done[d] = true;
-            for c in &self.tasks[d].changes {
+            // The last part of a change whose first part did not happen: already reported.
+            let silent = self.tasks[d].tail_of.is_some_and(|h| !self.succeeded[h]);
+            for c in self.tasks[d].changes.iter().filter(|_| !silent) {
                 ctx.reporter.report(Event::Skipped {
                     address: c.address.clone(),
                     action: c.action,
@@ -261,5 +330,77 @@ impl Sched<'_> {
                 self.release_dependents(d);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roost_model::{Kind, PowerState};
+    use roost_plan::{Action, Ref, kinds::server};
+
+    fn change(address: &str, ops: Vec<Op>, depends_on: &[&str]) -> Change {
+        Change {
+            address: address.parse().unwrap(),
+            action: Action::Update,
+            id: Some(7),
+            attributes: Vec::new(),
+            unchanged: 0,
+            impact: Default::default(),
+            cause: None,
+            calls: Vec::new(),
+            depends_on: depends_on.iter().map(|a| a.parse().unwrap()).collect(),
+            warnings: Vec::new(),
+            ops,
+            origin: None,
+        }
+    }
+
+    fn lobby() -> Change {
+        let power = server::Op::Power {
+            server: Ref::Id(7),
+            identifier: Some("srv00007".into()),
+            want: PowerState::Running,
+            was: Some("offline".into()),
+        };
+        change(
+            "server.lobby",
+            vec![server::Op::Unsuspend { id: 7 }.into(), power.into()],
+            &[],
+        )
+    }
+
+    #[test]
+    fn the_power_signal_waits_for_the_servers_children() {
+        let lobby = lobby();
+        let sched = change(
+            "server.lobby/schedule.nightly",
+            Vec::new(),
+            &["server.lobby"],
+        );
+        let other = change("server.hub", Vec::new(), &["server.lobby"]);
+        let (tasks, deps) = build_tasks(&[&lobby, &sched, &other]);
+        assert_eq!(tasks.len(), 4);
+        // The first part: everything but the signal; what depends on the server waits for it.
+        assert_eq!(tasks[0].changes[0].ops.len(), 1);
+        assert!(tasks[0].has_tail && tasks[0].tail_of.is_none());
+        assert_eq!(deps[1], [0]);
+        assert_eq!(deps[2], [0]);
+        // The last part: the signal, after the first part and the server's children only.
+        assert_eq!(tasks[3].tail_of, Some(0));
+        assert!(tasks[3].changes[0].ops[0].runs_last());
+        assert_eq!(tasks[3].changes[0].address.kind, Kind::Server);
+        assert_eq!(deps[3], [0, 1]);
+    }
+
+    #[test]
+    fn without_children_in_the_phase_a_change_runs_whole() {
+        let lobby = lobby();
+        let other = change("server.hub", Vec::new(), &["server.lobby"]);
+        let (tasks, deps) = build_tasks(&[&lobby, &other]);
+        assert_eq!(tasks.len(), 2);
+        assert_eq!(tasks[0].changes[0].ops.len(), 2);
+        assert!(!tasks[0].has_tail);
+        assert_eq!(deps[1], [0]);
     }
 }

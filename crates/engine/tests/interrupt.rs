@@ -59,6 +59,7 @@ async fn interrupted_apply(
         install_wait: roost_engine::DEFAULT_INSTALL_WAIT,
         file_cache: None,
         manifests: None,
+        power_timeout: roost_engine::DEFAULT_POWER_TIMEOUT,
     };
     let outcome =
         roost_engine::apply_interruptible(&plan, client, opts, recorder.clone(), &interrupt).await;

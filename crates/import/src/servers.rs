@@ -70,6 +70,8 @@ pub(crate) fn servers(
             suspended: s.suspended || s.status.as_deref() == Some("suspended"),
             external_id: None,
             skip_scripts: false,
+            // The power state is transient: import never writes `power` (opt-in only).
+            power: None,
             depends_on: Vec::new(),
             databases: databases::of_server(live, s, out),
             schedules: schedules::of_server(live, s, out),

@@ -44,6 +44,53 @@ pub struct Live {
     /// Whether a client key was at hand to read and write server-level state.
     #[serde(default)]
     pub client_key: bool,
+    /// Per server id: its power state, read through the Client API only for the servers that
+    /// declare `power` (`roost_plan::power_reads`), one request each, counted in
+    /// `refresh_requests`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub power: BTreeMap<u64, PowerRead>,
+}
+
+/// How reading one server's power state went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "state", content = "detail")]
+pub enum PowerRead {
+    /// Wings' `current_state`: `offline`, `starting`, `running`, `stopping` (Pelican says
+    /// `missing` when Wings did not answer).
+    Read(String),
+    /// The panel refused (409: still installing, suspended, …); the reason, for messages.
+    Unreadable(String),
+}
+
+impl PowerRead {
+    /// Where the server is heading, as the plan compares it: `running` for `starting` and
+    /// `running`, `offline` for `stopping` and `offline`, else the state as read.
+    pub fn heading(&self) -> Option<&str> {
+        match self {
+            PowerRead::Read(s) => Some(power_heading(s)),
+            PowerRead::Unreadable(_) => None,
+        }
+    }
+}
+
+/// Where a server in Wings' state `state` is heading: a start under way counts as running, a
+/// stop under way as offline (each completes without another signal).
+pub fn power_heading(state: &str) -> &str {
+    match state {
+        "starting" | "running" => "running",
+        "stopping" | "offline" => "offline",
+        other => other,
+    }
+}
+
+impl PowerState {
+    /// The Wings state this desired state is reached in: `stopped` is Wings' `offline`.
+    pub fn wings_state(self) -> &'static str {
+        match self {
+            PowerState::Running => "running",
+            PowerState::Stopped => "offline",
+        }
+    }
 }
 
 /// How reading one server's server-level state (its schedules, …) went.
@@ -76,6 +123,7 @@ impl Live {
             server_level: BTreeMap::new(),
             refresh_requests: 0,
             client_key: false,
+            power: BTreeMap::new(),
         }
     }
 }

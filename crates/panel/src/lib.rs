@@ -72,7 +72,7 @@ pub use kinds::node::NodeBody;
 pub use kinds::schedule::{live_schedule, live_task, read_server_level};
 pub use kinds::server::{
     AllocationSpec, DeploySpec, FeatureLimitsBody, LimitsBody, ServerBuildBody, ServerCreateBody,
-    ServerDetailsBody, ServerStartupBody,
+    ServerDetailsBody, ServerStartupBody, read_power,
 };
 pub use kinds::subuser::live_subuser;
 pub use kinds::user::{RolesBody, UserBody};

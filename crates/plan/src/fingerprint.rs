@@ -81,6 +81,13 @@ pub fn fingerprints(live: &Live, sensitive: &BTreeSet<String>) -> BTreeMap<Strin
             add(kind.plural(), *server, h);
         }
     }
+    // Per server whose power state was read: where it is heading (`power:12`), so that a start
+    // that finished since (`starting` → `running`) is no change, a stop behind roost's back is.
+    for (server, read) in &live.power {
+        if let Some(heading) = read.heading() {
+            add("power", *server, hash(&heading));
+        }
+    }
     for (kind, n) in [
         ("location", live.locations.len()),
         ("node", live.nodes.len()),

@@ -42,7 +42,7 @@ pub use ops::{ApiCall, OpSpec, Ref, Retry};
 pub use options::Options;
 pub use plan::plan;
 pub use sensitive::{REDACTED, needed_secrets, recheck as recheck_secrets};
-pub use server_level::{ServerLevelNeed, server_level_reads};
+pub use server_level::{ServerLevelNeed, power_reads, server_level_reads};
 pub use types::*;
 
 /// JSON Schema of the drift report (`schemas/drift.schema.json`).

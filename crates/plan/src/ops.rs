@@ -70,13 +70,14 @@ pub enum Retry {
     /// It may have acted: re-read by the resource's identity, and send it again only if the
     /// re-read proves it did not (creates).
     ReadBack,
-    /// Never sent twice: its effect cannot be checked (a reinstall; later a power signal or a
-    /// console command).
+    /// Never sent twice: a reinstall (its effect cannot be checked), a power signal (the
+    /// engine reads the state afterwards instead).
     Never,
 }
 
-/// What every kind's operation type tells the rest of roost. No default methods: a kind that
-/// forgets one does not compile.
+/// What every kind's operation type tells the rest of roost. One default method only,
+/// `runs_last` (false for nearly every operation); a kind that forgets another does not
+/// compile.
 pub trait OpSpec {
     /// The request a reviewer sees; `None` for an operation carried out by another change's
     /// request (an allocation created in the same batch as another).
@@ -84,4 +85,11 @@ pub trait OpSpec {
     fn retry(&self) -> Retry;
     /// The secrets the engine reads to carry it out (never their values).
     fn secrets(&self) -> Vec<&SecretRef>;
+    /// Whether the operation runs after every other change within its resource (a server's
+    /// power signal, after the server's schedules, subusers, databases, files): the planner puts
+    /// it last in its change, and the engine holds it back until the changes of the resource's
+    /// children are over.
+    fn runs_last(&self) -> bool {
+        false
+    }
 }

@@ -57,3 +57,27 @@ pub fn server_level_reads(desired: &Desired, live: &Live) -> Vec<ServerLevelNeed
     out.dedup_by_key(|n| n.server_id);
     out
 }
+
+/// The servers whose power state `plan` needs, as (panel id, Client-API identifier), in id
+/// order: those that declare `power`, unless the manifests' `ignore` rules leave it alone (a
+/// command line `--ignore "power"` still reads it: the read comes before the options). One
+/// `GET …/resources` each.
+pub fn power_reads(desired: &Desired, live: &Live) -> Vec<(u64, String)> {
+    let desired = crate::normalize::as_panel_stores(desired);
+    let secrets = ResolvedSecrets::default();
+    let lookup = Lookup::new(live, BTreeSet::new(), &secrets);
+    let identity = Identity::new(&desired, &lookup, &mut Vec::new());
+    let ignores = crate::ignore::Ignores::new(&desired, &[]);
+    let mut out: Vec<(u64, String)> = desired
+        .servers
+        .iter()
+        .filter(|(key, s)| {
+            s.power.is_some()
+                && !ignores.ignores(&roost_model::Address::new(Kind::Server, *key), "power")
+        })
+        .filter_map(|(key, _)| identity.server(key).map(|l| (l.id, l.identifier.clone())))
+        .collect();
+    out.sort();
+    out.dedup_by_key(|n| n.0);
+    out
+}

@@ -59,6 +59,12 @@ pub(crate) async fn execute(op: &Op, cx: &ApplyCx, change: &Change) -> Result<()
             cx.client.suspend_server(id).await.map_err(|e| failed(op, e))
         }
         Op::Unsuspend { id } => cx.client.unsuspend_server(*id).await.map_err(|e| failed(op, e)),
+        Op::Power {
+            server,
+            identifier,
+            want,
+            ..
+        } => crate::power::execute(cx, &change.address, server, identifier, *want).await,
         Op::Reinstall { id } => cx.client.reinstall_server(*id).await.map_err(|e| failed(op, e)),
         Op::Delete { id } => gone_is_done(op, cx.client.delete_server(*id, false).await),
         Op::AllocationNotes {

@@ -146,6 +146,7 @@ pub(crate) fn overlay(base: ServerDraft, over: ServerDraft) -> ServerDraft {
         suspended: over.suspended.or(base.suspended),
         external_id: over.external_id.or(base.external_id),
         skip_scripts: over.skip_scripts.or(base.skip_scripts),
+        power: over.power.or(base.power),
         depends_on: over.depends_on.or(base.depends_on),
         protect: over.protect.or(base.protect),
         ignore: match (base.ignore, over.ignore) {

@@ -116,6 +116,36 @@ pub enum AdoptServer {
     Uuid(String),
 }
 
+/// A server's desired power state (`power "running"` / `power "stopped"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PowerState {
+    Running,
+    Stopped,
+}
+
+impl PowerState {
+    /// The values a manifest may write, as written.
+    pub const NAMES: &'static [&'static str] = &["running", "stopped"];
+
+    /// The manifest spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PowerState::Running => "running",
+            PowerState::Stopped => "stopped",
+        }
+    }
+
+    /// Parses the manifest spelling.
+    pub fn parse(text: &str) -> Option<PowerState> {
+        match text {
+            "running" => Some(PowerState::Running),
+            "stopped" => Some(PowerState::Stopped),
+            _ => None,
+        }
+    }
+}
+
 /// A game server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -154,6 +184,9 @@ pub struct Server {
     /// Overrides the namespaced external id.
     pub external_id: Option<String>,
     pub skip_scripts: bool,
+    /// The desired power state (`power "running"`), opt-in: `None` leaves the state alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power: Option<PowerState>,
     pub depends_on: Vec<Address>,
     /// The server's databases, by declared name (`database "NAME" { … }` blocks).
     pub databases: BTreeMap<String, Database>,

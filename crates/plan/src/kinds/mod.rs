@@ -47,6 +47,12 @@ macro_rules! declare_plan_kinds {
                     $(Op::$variant(op) => op.secrets(),)*
                 }
             }
+
+            fn runs_last(&self) -> bool {
+                match self {
+                    $(Op::$variant(op) => op.runs_last(),)*
+                }
+            }
         }
 
         $(

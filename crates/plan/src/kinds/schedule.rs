@@ -405,7 +405,7 @@ pub(crate) fn plan(cx: &mut PlanCx) {
     }
 }
 
-fn no_client_key(d: &roost_model::Desired, s: &Server, what: &str) -> PlanError {
+pub(crate) fn no_client_key(d: &roost_model::Desired, s: &Server, what: &str) -> PlanError {
     let var = &d.panel.client_token_env;
     PlanError::new(
         "roost::no-client-key",

@@ -14,6 +14,7 @@ mod location;
 mod markdown;
 mod node;
 mod plan;
+mod power;
 mod schedule;
 mod server;
 mod subuser;

@@ -215,6 +215,7 @@ fn assemble(
         suspended: d.suspended.map(|x| x.v).unwrap_or(false),
         external_id: d.external_id.map(|x| x.v),
         skip_scripts: d.skip_scripts.map(|x| x.v).unwrap_or(false),
+        power: d.power.map(|x| x.v),
         depends_on_origins: d
             .depends_on
             .iter()

@@ -6,7 +6,7 @@ use crate::number::{INT_MAX, UINT_MAX};
 use crate::parse::{Rules, no_children, string_field, strings_field};
 use crate::value::{Entries, Reader, Sp, env_value, expect_args};
 use kdl::{KdlEntry, KdlNode, KdlValue};
-use roost_model::{AdoptServer, Address, EggRef, EnvValue, Kind};
+use roost_model::{AdoptServer, Address, EggRef, EnvValue, Kind, PowerState};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// `egg "Paper" nest="Minecraft"` (nests: Pterodactyl only).
@@ -356,4 +356,26 @@ pub(super) fn features(r: &mut Reader, child: &KdlNode, f: &mut FeaturesDraft) {
             _ => {}
         }
     }
+}
+
+/// `power "running"` or `power "stopped"`: the desired power state (opt-in).
+pub(super) fn power(r: &mut Reader, child: &KdlNode) -> Option<Sp<PowerState>> {
+    let s = string_field(r, child, 1, 64, "power \"running\"")?;
+    if let Some(p) = PowerState::parse(&s.v) {
+        return Some(Sp::new(p, s.span));
+    }
+    let help = match crate::diag::suggest(&s.v, PowerState::NAMES.iter().copied()) {
+        Some(m) => format!("did you mean \"{m}\"? write `power \"running\"` or `power \"stopped\"`"),
+        None => "write `power \"running\"` or `power \"stopped\"`, or leave `power` out to leave the server's state alone".to_string(),
+    };
+    r.push(
+        Problem::new(
+            "roost::bad-value",
+            format!("`{}` is not a power state", s.v),
+            s.span,
+            "unknown power state",
+        )
+        .help(help),
+    );
+    None
 }

@@ -22,7 +22,7 @@ use crate::kinds::subuser::{self, SubuserDecl};
 use crate::parse::{Rules, bool_field, fields as block_fields, resource_name, string_field};
 use crate::value::{Entries, Reader, Sp};
 use kdl::KdlNode;
-use roost_model::{AdoptServer, Address, EggRef, EnvValue, Kind};
+use roost_model::{AdoptServer, Address, EggRef, EnvValue, Kind, PowerState};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
@@ -43,6 +43,7 @@ pub const FIELDS: &[&str] = &[
     "suspended",
     "external-id",
     "skip-scripts",
+    "power",
     "depends-on",
     "protect",
     "adopt",
@@ -112,6 +113,7 @@ pub struct ServerDraft {
     pub suspended: Option<Sp<bool>>,
     pub external_id: Option<Sp<String>>,
     pub skip_scripts: Option<Sp<bool>>,
+    pub power: Option<Sp<PowerState>>,
     pub depends_on: Option<Vec<Sp<Address>>>,
     pub protect: Option<Sp<bool>>,
     pub adopt: Option<Sp<AdoptServer>>,
@@ -270,6 +272,7 @@ fn parse_field(
                 string_field(r, child, 1, rules.max_len(), "external-id \"billing-42\"")
         }
         "skip-scripts" => d.skip_scripts = bool_field(r, child),
+        "power" => d.power = fields::power(r, child),
         "protect" => d.protect = bool_field(r, child),
         "depends-on" => d.depends_on = Some(fields::depends_on(r, child)),
         "adopt" => d.adopt = fields::adopt(r, child),

@@ -80,6 +80,9 @@ fn print_flags_and_identity(o: &mut Out, s: &Server) {
     if s.skip_scripts {
         o.flag("skip-scripts", true);
     }
+    if let Some(p) = s.power {
+        o.field("power", q(p.as_str()));
+    }
     if !s.depends_on.is_empty() {
         let deps: Vec<String> = s.depends_on.iter().map(|a| q(&a.to_string())).collect();
         o.field("depends-on", deps.join(" "));

@@ -1,8 +1,10 @@
 //! Servers: wire types (`wire.rs`), bodies (`body.rs`) and endpoints.
 
 mod body;
+mod power;
 mod wire;
 
+pub use power::read_power;
 pub use body::{
     AllocationSpec, DeploySpec, FeatureLimitsBody, LimitsBody, ServerBuildBody, ServerCreateBody,
     ServerDetailsBody, ServerStartupBody,

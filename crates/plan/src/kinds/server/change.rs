@@ -86,6 +86,7 @@ fn target(cx: &PlanCx, s: &Server, egg: &LiveEgg, live: Option<&LiveServer>) -> 
         allocation_notes: notes::targets(cx, s),
         suspended: s.suspended,
         skip_scripts: s.skip_scripts,
+        power: s.power,
     }
 }
 
@@ -106,6 +107,7 @@ pub(super) fn plan_server(cx: &mut PlanCx, s: &Server, egg: &LiveEgg, live: Opti
         let ops = create_ops(cx, s, &address, &t);
         let mut c = change(address, Action::Create, None, diff, origin);
         c.ops = ops;
+        super::power::plan(cx, s, None, &mut c);
         cx.push(c);
         return;
     };
@@ -121,6 +123,7 @@ pub(super) fn plan_server(cx: &mut PlanCx, s: &Server, egg: &LiveEgg, live: Opti
             cx.error(PlanError::new("roost::protected", format!("server `{}` is protected, but this plan would replace it (its node changes)", s.key), origin).help("remove `protect #true` if the data loss is intended, or keep the server on its node"));
         }
         cx.recreated.insert(address);
+        super::power::plan(cx, s, None, &mut c);
         cx.push(c);
         return;
     }
@@ -139,6 +142,7 @@ pub(super) fn plan_server(cx: &mut PlanCx, s: &Server, egg: &LiveEgg, live: Opti
     let mut c = change(address, action, Some(live.id), diff, origin);
     c.ops = ops;
     c.warnings.extend(notes_warning);
+    super::power::plan(cx, s, Some(live), &mut c);
     if t.egg_changed {
         c.warnings.push(format!(
             "changing the egg reinstalls server `{}`: its files are at risk",

@@ -7,6 +7,7 @@ mod checks;
 mod delete;
 mod environment;
 mod notes;
+pub(crate) mod power;
 mod rename;
 mod table;
 
@@ -16,7 +17,10 @@ pub(crate) use table::TABLE;
 use crate::context::PlanCx;
 use crate::error::PlanError;
 use crate::ops::{ApiCall, OpSpec, Ref, Retry};
-use roost_model::{Address, Desired, Kind, LiveServer, SecretRef, server_routes as routes};
+use roost_model::{
+    Address, Desired, Kind, LiveServer, PowerState, SecretRef, client_server_routes,
+    server_routes as routes,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -166,6 +170,17 @@ pub enum Op {
         was: Option<String>,
     },
     Delete { id: u64 },
+    /// Brings the server to its declared power state through the Client API (`POST
+    /// /client/servers/{identifier}/power`, start or stop), then waits until Wings reports it.
+    /// Always a change's last operation, run after every other change of the server
+    /// (`OpSpec::runs_last`). `identifier` is `None` for a server this run creates; `was` is
+    /// the state read when planning (`None`: it could not be read, the server was installing).
+    Power {
+        server: Ref,
+        identifier: Option<String>,
+        want: PowerState,
+        was: Option<String>,
+    },
 }
 
 impl OpSpec for Op {
@@ -191,7 +206,19 @@ impl OpSpec for Op {
                     allocation,
                 ),
             ),
+            Op::Power {
+                server, identifier, ..
+            } => crate::kinds::schedule::client_call(
+                "POST",
+                client_server_routes::power(crate::kinds::schedule::server_label(
+                    server, identifier,
+                )),
+            ),
         })
+    }
+
+    fn runs_last(&self) -> bool {
+        matches!(self, Op::Power { .. })
     }
 
     fn retry(&self) -> Retry {
@@ -206,8 +233,9 @@ impl OpSpec for Op {
             | Op::Unsuspend { .. }
             | Op::AllocationNotes { .. }
             | Op::Delete { .. } => Retry::Idempotent,
-            // A second reinstall would wipe and install again.
-            Op::Reinstall { .. } => Retry::Never,
+            // A second reinstall would wipe and install again; a signal is sent once, and
+            // after an unknown outcome the state read afterwards tells whether it acted.
+            Op::Reinstall { .. } | Op::Power { .. } => Retry::Never,
         }
     }
 
@@ -221,7 +249,8 @@ impl OpSpec for Op {
             | Op::Unsuspend { .. }
             | Op::Reinstall { .. }
             | Op::AllocationNotes { .. }
-            | Op::Delete { .. } => Vec::new(),
+            | Op::Delete { .. }
+            | Op::Power { .. } => Vec::new(),
         }
     }
 }
@@ -235,6 +264,8 @@ pub(crate) enum Write {
     Suspension,
     /// Allocation notes, through the Client API (`notes.rs`).
     AllocationNotes,
+    /// The power state: a signal through the Client API (`power.rs`).
+    Power,
     /// The panel's API cannot move a server: delete it and create it again.
     Move,
 }

@@ -39,6 +39,8 @@ pub(crate) struct ServerTarget {
     pub allocation_notes: Vec<super::notes::NoteTarget>,
     pub suspended: bool,
     pub skip_scripts: bool,
+    /// The declared power state (`None`: left alone).
+    pub power: Option<roost_model::PowerState>,
 }
 
 fn feature(x: Option<i64>) -> Value {
@@ -256,6 +258,17 @@ pub(crate) const TABLE: Table<ServerTarget, LiveServer, Write> = Table {
             sensitive: false,
             write: Write::Suspension,
             keep_live: |t, l| t.suspended = l.suspended,
+        },
+        Attr {
+            name: super::power::ATTRIBUTE,
+            compare: Compare::Always,
+            want: |t, live, lk| super::power::want(t.power, t.suspended, live, lk),
+            have: |l, _, lk| super::power::have(l, lk),
+            impact: Impact::None,
+            sensitive: false,
+            write: Write::Power,
+            // No write of the panel's carries it: nothing to keep.
+            keep_live: |_, _| {},
         },
     ],
     maps: &[

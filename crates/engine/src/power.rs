@@ -1,0 +1,163 @@
+//! A server's declared power state, reached through the Client API: read the state (waiting,
+//! by reading, while the server still installs), send the start or stop signal only when the
+//! server is not already heading there, then read `resources` with backoff until Wings reports
+//! the state, or fail when the run's power timeout passes, naming the server and the last state
+//! seen. Each read goes through the client's rate limiter. The signal is never sent twice:
+//! after an unknown outcome the reads tell whether it acted. The panel caches `resources` for
+//! 20 seconds, so the wait may see the state before the signal for that long.
+
+use crate::Event;
+use crate::context::ApplyCx;
+use crate::server_level::{client_api, explain, identifier};
+use roost_model::{Address, PowerState, power_heading};
+use roost_panel::{ClientApi, PanelError, PowerSignal, ServerState};
+use roost_plan::Ref;
+use std::time::{Duration, Instant};
+
+/// The first pause between reads; each pause doubles up to [`MAX_POLL`].
+const FIRST_POLL: Duration = Duration::from_millis(250);
+const MAX_POLL: Duration = Duration::from_secs(5);
+
+/// How long, by default, apply waits for a server to reach its declared power state.
+pub const DEFAULT_POWER_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Bring server `server` (at `address`) to `want`.
+pub(crate) async fn execute(
+    cx: &ApplyCx,
+    address: &Address,
+    server: &Ref,
+    known: &Option<String>,
+    want: PowerState,
+) -> Result<(), String> {
+    let api = client_api(cx, address)?;
+    let id = identifier(cx, server, known).await?;
+    let mut watch = Watch {
+        cx,
+        address,
+        api,
+        server: &id,
+        target: want.wings_state(),
+        pause: FIRST_POLL,
+        since: Instant::now(),
+    };
+    let target = watch.target;
+    let mut state = watch.installed().await?;
+    if power_heading(&state) == target {
+        return watch.until(|s| s == target, &state).await.map(|_| ());
+    }
+    // A start is refused while a stop is under way: let the stop finish first.
+    if want == PowerState::Running && state == "stopping" {
+        state = watch.until(|s| s == "offline", &state).await?;
+    }
+    let signal = match want {
+        PowerState::Running => PowerSignal::Start,
+        PowerState::Stopped => PowerSignal::Stop,
+    };
+    match api.power(&id, signal).await {
+        Ok(()) => {}
+        // Whether Wings acted is unknown: never sent again, the reads below tell.
+        Err(PanelError::Ambiguous { .. }) => {}
+        Err(e) => {
+            return Err(format!(
+                "{address}: {} failed: {}",
+                signal.as_str(),
+                explain(cx, e)
+            ));
+        }
+    }
+    watch.pause = FIRST_POLL;
+    watch.until(|s| s == target, &state).await.map(|_| ())
+}
+
+/// Reads of one server's state, paced and bounded by the run's power timeout.
+struct Watch<'a> {
+    cx: &'a ApplyCx,
+    address: &'a Address,
+    api: &'a ClientApi,
+    server: &'a str,
+    target: &'static str,
+    pause: Duration,
+    since: Instant,
+}
+
+impl Watch<'_> {
+    /// The state once the server can report it: while it is still installing (409), reads
+    /// again for at most the run's install wait.
+    async fn installed(&mut self) -> Result<String, String> {
+        let started = Instant::now();
+        loop {
+            match self.api.resources(self.server).await {
+                Ok(stats) => {
+                    self.since = Instant::now();
+                    return Ok(stats.current_state);
+                }
+                Err(PanelError::StateConflict {
+                    state: ServerState::Installing,
+                    ..
+                }) if started.elapsed() + self.pause <= self.cx.install_wait => {
+                    self.sleep(format!(
+                        "{}: still installing; its power state is set once it has installed",
+                        self.address
+                    ))
+                    .await;
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "{}: cannot read its power state: {}",
+                        self.address,
+                        explain(self.cx, e)
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Reads until `reached` holds for the state, or the power timeout passes (`last`: the
+    /// state seen before).
+    async fn until(
+        &mut self,
+        reached: impl Fn(&str) -> bool,
+        last: &str,
+    ) -> Result<String, String> {
+        let timeout = self.cx.power_timeout;
+        let mut last = last.to_string();
+        loop {
+            if reached(&last) {
+                return Ok(last);
+            }
+            if self.since.elapsed() + self.pause > timeout {
+                return Err(format!(
+                    "{}: did not reach {} within {} s (power timeout); the last state seen was {last}",
+                    self.address,
+                    self.target,
+                    timeout.as_secs()
+                ));
+            }
+            self.sleep(format!(
+                "{}: waiting for it to be {} (now {last})",
+                self.address, self.target
+            ))
+            .await;
+            last = match self.api.resources(self.server).await {
+                Ok(stats) => stats.current_state,
+                Err(e) => {
+                    return Err(format!(
+                        "{}: cannot read its power state (last seen {last}): {}",
+                        self.address,
+                        explain(self.cx, e)
+                    ));
+                }
+            };
+        }
+    }
+
+    /// Reports the wait, sleeps, and doubles the next pause (up to [`MAX_POLL`]).
+    async fn sleep(&mut self, reason: String) {
+        self.cx.reporter.report(Event::Waiting {
+            seconds: self.pause.as_secs_f64(),
+            reason,
+        });
+        tokio::time::sleep(self.pause).await;
+        self.pause = (self.pause * 2).min(MAX_POLL);
+    }
+}
