@@ -65,6 +65,8 @@ fn assert_print_round_trips(dir: &Path) {
     let printed = ok(&["validate", "--print"], dir).stdout;
     let json = ok(&["validate", "--print", "--format", "json"], dir).stdout;
     let tmp = tempfile::tempdir().unwrap();
+    // `file` sources, which the printed form names from the manifest directory.
+    common::manifests::copy_non_kdl(dir, tmp.path());
     std::fs::write(tmp.path().join("printed.kdl"), &printed).unwrap();
     let again = ok(&["validate", "--print", "--format", "json"], tmp.path()).stdout;
     let (again, json) = (

@@ -252,20 +252,36 @@ fn relayout(dir: &Path, seed: u64) -> tempfile::TempDir {
     if dir.parent().is_some_and(|p| p.ends_with("environments")) && common.is_dir() {
         files.extend(kdl_files(&common));
     }
-    let mut blocks: Vec<String> = files
+    // Each block with the folder of the file it came from (relative to `dir`), for its
+    // `source` paths, which are relative to the file that names them.
+    let mut blocks: Vec<(PathBuf, String)> = files
         .iter()
-        .flat_map(|f| top_level_blocks(&std::fs::read_to_string(f).unwrap()))
-        .filter(|b| !b.lines().any(|l| l.starts_with("include ")))
+        .flat_map(|f| {
+            let from = f
+                .parent()
+                .unwrap()
+                .strip_prefix(dir)
+                .unwrap_or(Path::new(""))
+                .to_path_buf();
+            top_level_blocks(&std::fs::read_to_string(f).unwrap())
+                .into_iter()
+                .map(move |b| (from.clone(), b))
+        })
+        .filter(|(_, b)| !b.lines().any(|l| l.starts_with("include ")))
         .collect();
     rng.shuffle(&mut blocks);
     let files = 1 + rng.below(4);
     let mut texts = vec![String::new(); files];
-    for b in blocks {
-        let t = &mut texts[rng.below(files)];
+    for (from, b) in blocks {
+        let i = rng.below(files);
+        // Odd parts go one folder down (`nested/`).
+        let b = with_sources_moved(&b, &from, i % 2);
+        let t = &mut texts[i];
         t.push_str(b.trim_start_matches('\n'));
         t.push('\n');
     }
     let out = tempfile::tempdir().unwrap();
+    common::manifests::copy_non_kdl(dir, out.path());
     for (i, text) in texts.iter().enumerate() {
         let path = if i % 2 == 1 {
             out.path().join(format!("nested/part-{i}.kdl"))
@@ -275,6 +291,35 @@ fn relayout(dir: &Path, seed: u64) -> tempfile::TempDir {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
+    out
+}
+
+/// `block`'s `source "PATH"` paths, written in a file in folder `from`, rewritten for a file
+/// `depth` folders below the manifest directory.
+fn with_sources_moved(block: &str, from: &Path, depth: usize) -> String {
+    let mut out = String::new();
+    let mut rest = block;
+    while let Some(at) = rest.find("source \"") {
+        let start = at + "source \"".len();
+        let Some(len) = rest[start..].find('"') else {
+            break;
+        };
+        let mut parts: Vec<String> = Vec::new();
+        for c in from.join(&rest[start..start + len]).components() {
+            match c {
+                std::path::Component::ParentDir => {
+                    parts.pop();
+                }
+                std::path::Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+                _ => {}
+            }
+        }
+        out.push_str(&rest[..start]);
+        out.push_str(&"../".repeat(depth));
+        out.push_str(&parts.join("/"));
+        rest = &rest[start + len..];
+    }
+    out.push_str(rest);
     out
 }
 

@@ -1,15 +1,21 @@
 //! The printer writes what the parser reads: a printed desired state loads back the same.
 
-use roost_manifest::{Sources, load, print_desired};
+use roost_manifest::{LoadOptions, SourceReader, Sources, load_with, print_desired};
 use roost_model::Desired;
 use std::path::Path;
 use std::sync::Arc;
 
-fn load_text(name: &str, text: String) -> Desired {
+/// Loads `text` as the one file of a manifest directory `dir` (where `file` sources are read).
+fn load_text(name: &str, text: String, dir: &Path) -> Desired {
     let sources = Sources {
         files: vec![(name.to_string(), Arc::from(text.as_str()))],
     };
-    match load(sources) {
+    let read = |rel: &str, limit: u64| roost_manifest::read_source_in(dir, rel, limit);
+    let options = LoadOptions {
+        sources: Some(SourceReader(&read)),
+        ..LoadOptions::default()
+    };
+    match load_with(sources, &options) {
         Ok(m) => m.desired,
         Err(e) => panic!(
             "{name} does not load:\n{}\n{text}",
@@ -28,9 +34,11 @@ fn comparable(d: &Desired) -> serde_json::Value {
     serde_json::to_value(&d).unwrap()
 }
 
-fn round_trip(what: &str, desired: &Desired) {
+fn round_trip(what: &str, desired: &Desired, dir: &Path) {
     let printed = print_desired(desired);
-    let again = load_text(&format!("{what} printed"), printed.clone());
+    // Named as a file of `dir` itself, so that `source` paths resolve from `dir`.
+    eprintln!("{what}: loading its printed form");
+    let again = load_text("printed.kdl", printed.clone(), dir);
     assert_eq!(
         comparable(&again),
         comparable(desired),
@@ -65,7 +73,7 @@ fn examples_and_valid_fixtures_print_and_load_back_the_same() {
         let desired = roost_manifest::load_dir(&dir)
             .unwrap_or_else(|e| panic!("{}: {}", dir.display(), e))
             .desired;
-        round_trip(&dir.display().to_string(), &desired);
+        round_trip(&dir.display().to_string(), &desired, &dir);
     }
 }
 
@@ -124,8 +132,8 @@ server "proxy" {
     database "logs" { host id=2; remote "10.0.%"; }
 }
 "#;
-    let desired = load_text("tricky.kdl", text.to_string());
-    round_trip("tricky.kdl", &desired);
+    let desired = load_text("tricky.kdl", text.to_string(), Path::new("."));
+    round_trip("tricky.kdl", &desired, Path::new("."));
     let printed = print_desired(&desired);
     for expected in [
         "env \"1ST\"=\"x\" KEY=(file)\"secrets/key\" \"MY VAR\"=\"a b\" RCON_PASS=(env)\"LOBBY_RCON\"",
@@ -145,6 +153,7 @@ location "fra"
 location "nyc" { description "New York"; }
 "#
         .to_string(),
+        Path::new("."),
     );
     let printed = print_desired(&desired);
     assert!(
@@ -153,5 +162,5 @@ location "nyc" { description "New York"; }
         ),
         "{printed}"
     );
-    round_trip("fleet.kdl", &desired);
+    round_trip("fleet.kdl", &desired, Path::new("."));
 }

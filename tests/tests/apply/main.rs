@@ -20,6 +20,8 @@ mod order;
 /// Apply `dir` to an empty panel, then check the panel matches it.
 fn fresh(dir: &std::path::Path, dialect: Dialect) -> Panel {
     let panel = Panel::start(dialect);
+    // The examples declare server-level state: run as a user with the client key would.
+    panel.use_client_key();
     panel.apply_ok(dir);
     panel.assert_converged(dir, "first apply");
     assert_no_duplicates(&panel.state(), "first apply");

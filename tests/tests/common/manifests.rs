@@ -82,6 +82,21 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Every file under `from` but the manifests themselves (`file` sources such as
+/// `files/survival/server.properties`), copied to the same place under `to`.
+pub fn copy_non_kdl(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("read the directory") {
+        let entry = entry.expect("a directory entry");
+        let (path, target) = (entry.path(), to.join(entry.file_name()));
+        if path.is_dir() {
+            copy_non_kdl(&path, &target);
+        } else if path.extension().is_none_or(|e| e != "kdl") {
+            std::fs::create_dir_all(to).expect("create the directory");
+            std::fs::copy(&path, &target).expect("copy a file");
+        }
+    }
+}
+
 /// Every `*.kdl` file under `dir`, relative path → text.
 pub fn read_tree(dir: &Path) -> BTreeMap<String, String> {
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
