@@ -54,6 +54,11 @@ impl Graph {
                 EdgeKind::Requires,
             );
         }
+        let user_by_email: std::collections::HashMap<String, &String> = d
+            .users
+            .iter()
+            .map(|(key, u)| (u.email.to_lowercase(), key))
+            .collect();
         for (name, s) in &d.servers {
             let me = Address::new(Kind::Server, name);
             g.edge(&Address::new(Kind::User, &s.owner), &me, EdgeKind::Requires);
@@ -76,11 +81,17 @@ impl Graph {
                 );
             }
             for name in s.subusers.keys() {
-                g.edge(
-                    &me,
-                    &Address::child(&me, Kind::Subuser, name),
-                    EdgeKind::Requires,
-                );
+                let subuser = Address::child(&me, Kind::Subuser, name);
+                g.edge(&me, &subuser, EdgeKind::Requires);
+                // A subuser who is a declared user is invited after that user exists: invited
+                // first, the panel would make an account of its own with the address.
+                if let Some(user) = user_by_email.get(name.to_lowercase().as_str()) {
+                    g.edge(
+                        &Address::new(Kind::User, user.as_str()),
+                        &subuser,
+                        EdgeKind::Requires,
+                    );
+                }
             }
             for name in s.schedules.keys() {
                 g.edge(

@@ -45,7 +45,33 @@ fn live_subuser(l: &mut Live, email: &str, permissions: &[&str]) {
     });
 }
 
+/// Mira is also a user the manifests create.
+fn with_mira_declared(d: roost_model::Dialect) -> String {
+    format!(
+        "{}{}",
+        user_block(d, "mira", "mira@example.net", ""),
+        with_mira(d)
+    )
+}
+
 cases! {
+    a_subuser_who_is_a_declared_user_waits_for_that_user: Case {
+        kdl: with_mira_declared,
+        live: live_lobby,
+        plan: &[
+            "+ user.mira [user create]",
+            "+ server.lobby/subuser.mira@example.net [subuser create]",
+        ],
+        check: |p| {
+            let c = crate::common::change(p, "server.lobby/subuser.mira@example.net");
+            assert!(
+                c.depends_on.iter().any(|a| a.to_string() == "user.mira"),
+                "invited only once the user exists: {:?}",
+                c.depends_on
+            );
+        },
+        ..CASE
+    };
     a_declared_subuser_is_invited: Case {
         kdl: with_mira,
         live: live_lobby,
