@@ -4,25 +4,10 @@
 
 mod common;
 
+use common::git;
 use common::panel::Panel;
 use roost_model::Dialect;
 use std::path::Path;
-use std::process::Command;
-
-fn git(repo: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(["-c", "user.name=ci", "-c", "user.email=ci@example.com"])
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// The causes the JSON plan gives the attribute `name` of every change.
 fn causes(plan: &serde_json::Value, name: &str) -> Vec<String> {

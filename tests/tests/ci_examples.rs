@@ -12,7 +12,7 @@ mod common;
 
 use common::cli::{PASSWORD_VARS, Run, SECRET, offline};
 use common::panel::Panel;
-use common::{DIALECTS, p, small};
+use common::{DIALECTS, git, p, small};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
@@ -295,21 +295,6 @@ fn gitlab_ci_example_has_the_expected_jobs() {
     let plan = roost_lines(&o, "roost-plan");
     let apply = roost_lines(&o, "roost-apply");
     assert_pipeline("gitlab-ci.yml", &text, &plan, &apply, "$ROOST_GITLAB_TOKEN");
-}
-
-fn git(repo: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(["-c", "user.name=ci", "-c", "user.email=ci@example.com"])
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// A CI script line run by `sh` in `repo`, with `roost` on the PATH and the CI's variables; the

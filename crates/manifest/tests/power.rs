@@ -1,57 +1,12 @@
 //! `power "running"` / `power "stopped"`: a server's opt-in desired power state, in server and
 //! template blocks.
 
+mod common;
+
+use common::{desired, fleet, server};
 use roost_manifest::{Sources, load, print_desired};
-use roost_model::{Desired, PowerState};
+use roost_model::PowerState;
 use std::sync::Arc;
-
-fn fleet(dialect: &str, rest: &str) -> Sources {
-    // Pterodactyl's required location and names, on the same lines (errors name lines).
-    let (location, at, names) = match dialect {
-        "pterodactyl" => (
-            " location \"fra\";",
-            " location \"fra\";",
-            " first-name \"A\"; last-name \"B\";",
-        ),
-        _ => ("", "", ""),
-    };
-    let text = format!(
-        r#"panel {{ dialect "{dialect}"; }};{location}
-node "fra-1" {{
-    fqdn "fra-1.example.com";{at}
-    memory 4096
-    disk 4096
-    allocations "10.0.0.5" 25565 25566
-}}
-user "alice" {{ email "alice@example.com";{names} }}
-{rest}
-"#
-    );
-    Sources {
-        files: vec![("fleet.kdl".into(), Arc::from(text))],
-    }
-}
-
-fn server(key: &str, port: u16, from: Option<&str>, body: &str) -> String {
-    let from = from.map(|t| format!(" from=\"{t}\"")).unwrap_or_default();
-    format!(
-        r#"server "{key}"{from} {{
-    owner "alice"
-    node "fra-1"
-    egg "Paper"
-    limits memory=1024 disk=1024
-    allocation "10.0.0.5:{port}"
-{body}
-}}"#
-    )
-}
-
-fn desired(sources: Sources) -> Desired {
-    match load(sources) {
-        Ok(m) => m.desired,
-        Err(e) => panic!("{}", roost_manifest::render_plain(&e, 100)),
-    }
-}
 
 #[test]
 fn power_reads_in_both_dialects_and_prints_back() {

@@ -1,4 +1,4 @@
-//! What the manifest tests of server-level kinds (schedules, subusers) share: a one-file fleet
+//! What the manifest tests of server-level kinds (schedules, subusers, power) share: a one-file fleet
 //! in either dialect with a node and a user, a server block, and loading it.
 
 #![allow(dead_code)]
