@@ -14,9 +14,12 @@ fn panel_with(dialect: Dialect, faults: Faults) -> Panel {
     config.rate_limit = None;
     config.faults = faults;
     let panel = Panel::with(config);
-    // minecraft-network declares a schedule: the Client API's reads and writes meet the faults
-    // too.
+    // The examples declare server-level state: the Client API's reads and writes meet the
+    // faults too.
     panel.use_client_key();
+    // Faults, not the panel's 20-second cache of Wings' state, are what these tests are about:
+    // a server declared running is seen running as soon as Wings says so.
+    panel.mutate(|s| s.settings.resources_cache_s = 0);
     panel
 }
 

@@ -114,7 +114,8 @@ pub fn view(st: &SimState, cx: &Cx, sid: u64) -> Res {
     Ok(Out::json(200, s))
 }
 
-/// `GET /servers/{server}/resources`: Wings' view of the server, cached 20 seconds per server.
+/// `GET /servers/{server}/resources`: Wings' view of the server, cached 20 seconds per server
+/// (`settings.resources_cache_s`).
 /// Pterodactyl answers 504 for any daemon failure (and caches nothing); Pelican answers 200
 /// with state `missing` (and caches that).
 pub fn resources(st: &mut SimState, cx: &Cx, sid: u64) -> Res {
@@ -133,7 +134,8 @@ pub fn resources(st: &mut SimState, cx: &Cx, sid: u64) -> Res {
                 Err(_) if cx.d == Dialect::Pelican => json!({"state": "missing"}),
                 Err(_) => return Err(daemon_error(cx.d, &WingsError::Unreachable)),
             };
-            st.resources_cache.insert(sid, (now + 20, v.clone()));
+            let until = now + st.settings.resources_cache_s;
+            st.resources_cache.insert(sid, (until, v.clone()));
             v
         }
     };

@@ -205,6 +205,9 @@ pub struct PanelSettings {
     pub api_key_limit: u32,
     /// `*_FILES_MAX_EDIT_SIZE`: the largest file `files/contents` shows (bytes).
     pub files_max_edit_size: u64,
+    /// How long the panel serves a server's `resources` from its cache (seconds; Pterodactyl
+    /// and Pelican: 20). Tests that are not about the cache may shorten it.
+    pub resources_cache_s: i64,
     /// How long the emulated Wings takes for its background work.
     pub wings: WingsTimings,
 }
@@ -249,6 +252,7 @@ impl Default for PanelSettings {
             editable_descriptions: true,
             api_key_limit: 25,
             files_max_edit_size: 4 * 1024 * 1024,
+            resources_cache_s: 20,
             wings: WingsTimings::default(),
         }
     }
