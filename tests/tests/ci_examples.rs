@@ -377,14 +377,14 @@ fn run_pipeline(name: &str, plan: &[String], apply: &[String]) {
             shown.stdout, md,
             "{name} {d}: the artifact renders as the comment"
         );
-        let before = panel.state();
+        let before = panel.settled_state();
 
         // The merge: the apply job's commands in order.
         git(&repo, &["checkout", "-q", "main"]);
         git(&repo, &["merge", "-q", "--ff-only", "bigger-alpha"]);
-        assert!(
-            panel.state() == before,
-            "{name} {d}: the PR plan changed the panel"
+        panel.assert_unchanged_since(
+            &before,
+            format!("{name} {d}: the PR plan changed the panel"),
         );
         for line in apply {
             sh(&repo, &bin, &panel, line).expect(0, &format!("{name} {d}: {line}"));

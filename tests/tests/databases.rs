@@ -244,7 +244,7 @@ fn databases_are_pruned_only_under_roosts_servers_pelican() {
 fn new_remote_replaces(dialect: Dialect) {
     let panel = Panel::start(dialect);
     panel.apply_ok(with_database(dialect, "").path());
-    let before = panel.state();
+    let before = panel.settled_state();
     let f = with_database(dialect, "        remote \"10.0.0.%\"\n");
     let text = panel.plan(f.path(), &[]).expect(0, "plan").stdout;
     assert!(
@@ -256,7 +256,7 @@ fn new_remote_replaces(dialect: Dialect) {
     let refused = panel.apply(f.path(), &["--auto-approve"]);
     assert_eq!(refused.code, Some(1), "{}", refused.show());
     assert_eq!(write_lines(&panel.log()), Vec::<String>::new(), "no write");
-    assert!(panel.state() == before, "the panel changed");
+    panel.assert_unchanged_since(&before, "no write");
     let apply = panel.apply_ok(f.path());
     let st = panel.state();
     let lobby = server_by_name(&st, "Lobby").id;

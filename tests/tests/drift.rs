@@ -248,11 +248,11 @@ fn drift_is_read_only_when_changes_are_due() {
         "namespace \"roost:\"",
         "namespace \"roost:\"\n    prune \"servers\"",
     );
-    let before = panel.state();
+    let before = panel.settled_state();
     let run = drift(&panel, &dir, &["--format", "json"]).expect(3, "drift with a removed server");
     let json = run.json();
     assert_eq!(json["resources"][0]["status"], "extra", "{json:#}");
-    assert_eq!(panel.state(), before, "drift changed the panel");
+    panel.assert_unchanged_since(&before, "drift");
 }
 
 fn ignores(dialect: Dialect) {

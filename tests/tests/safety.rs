@@ -36,7 +36,7 @@ fn applied(dialect: Dialect) -> (Panel, Fleet) {
 /// `roost plan` must fail with `code`, naming `needle`, pointing into fleet.kdl; then `roost
 /// apply` must fail too and leave the panel exactly as it was, without a single write.
 fn refused(panel: &Panel, dir: &Fleet, code: &str, needle: &str) -> Run {
-    let before = panel.state();
+    let before = panel.settled_state();
     panel.sim.clear_request_log();
     let run = panel
         .roost(&["plan", p(dir.path())])
@@ -65,7 +65,7 @@ fn refused(panel: &Panel, dir: &Fleet, code: &str, needle: &str) -> Run {
         Vec::<String>::new(),
         "no write reached the panel"
     );
-    assert!(panel.state() == before, "the panel changed");
+    panel.assert_unchanged_since(&before, "no write");
     run
 }
 
@@ -105,7 +105,7 @@ fn protect_stops_a_replace_pelican() {
 fn protect_outlives_its_block(dialect: Dialect) {
     let (panel, dir) = applied(dialect);
     dir.remove_block(FLEET, "server \"vault\"");
-    let before = panel.state();
+    let before = panel.settled_state();
     panel.sim.clear_request_log();
     let run = panel
         .roost(&["plan", p(dir.path())])
@@ -124,7 +124,7 @@ fn protect_outlives_its_block(dialect: Dialect) {
     ]);
     assert_eq!(apply.code, Some(1), "{}", apply.show());
     assert_eq!(write_lines(&panel.log()), Vec::<String>::new());
-    assert!(panel.state() == before, "nothing is deleted");
+    panel.assert_unchanged_since(&before, "nothing is deleted");
     assert_eq!(panel.state().servers.len(), 11);
 }
 
@@ -183,7 +183,7 @@ fn threshold_case(threshold: &str, line_of: &str) {
         ),
     }
 
-    let before = panel.state();
+    let before = panel.settled_state();
     panel.sim.clear_request_log();
     let apply = panel.roost(&["apply", p(dir.path()), "--auto-approve", "--allow-destroy"]);
     assert_eq!(
@@ -194,7 +194,7 @@ fn threshold_case(threshold: &str, line_of: &str) {
     );
     assert!(apply.stderr.contains("--force"), "{}", apply.show());
     assert_eq!(write_lines(&panel.log()), Vec::<String>::new());
-    assert!(panel.state() == before, "nothing deleted");
+    panel.assert_unchanged_since(&before, "nothing deleted");
 
     panel
         .roost(&[

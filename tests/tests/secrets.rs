@@ -252,7 +252,7 @@ fn a_saved_plan_reads_its_secrets_again() {
         .expect(0, "plan -o");
     let text = std::fs::read_to_string(&saved).expect("plan.json");
     assert_clean("plan.json", &text);
-    let before = panel.state();
+    let before = panel.settled_state();
     panel.sim.clear_request_log();
 
     let run = roost_with(
@@ -288,7 +288,7 @@ fn a_saved_plan_reads_its_secrets_again() {
         run.show()
     );
     assert_eq!(write_lines(&panel.log()), Vec::<String>::new(), "no write");
-    assert!(panel.state() == before, "the panel changed");
+    panel.assert_unchanged_since(&before, "no write");
 
     panel
         .apply(&saved, &["--auto-approve"])
@@ -321,7 +321,7 @@ fn refused(
     needle: &str,
     at: &str,
 ) {
-    let before = panel.state();
+    let before = panel.settled_state();
     panel.sim.clear_request_log();
     let run = roost_with(panel, &["plan", p(dir)], unset, set);
     let run = run.expect(1, &format!("plan must fail: {needle}"));
@@ -342,7 +342,7 @@ fn refused(
     let run = run.expect(1, &format!("apply must fail: {needle}"));
     assert!(squash(&run.stderr).contains(needle), "{}", run.show());
     assert_eq!(write_lines(&panel.log()), Vec::<String>::new(), "no write");
-    assert!(panel.state() == before, "the panel changed");
+    panel.assert_unchanged_since(&before, "no write");
 }
 
 #[test]

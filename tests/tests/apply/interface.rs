@@ -142,12 +142,12 @@ fn a_saved_plan_applies_once() {
         let run = plan_then_apply_saved(&panel, m.path(), &out);
         assert_eq!(run.code, Some(0), "{dialect}: {}", run.show());
         panel.assert_converged(m.path(), "saved plan applied");
-        let before = panel.state();
+        let before = panel.settled_state();
         panel.sim.clear_request_log();
         let run = panel.apply(&out, &["--auto-approve"]);
         assert_eq!(run.code, Some(5), "{dialect}: {}", run.show());
         assert!(writes(&panel.log()).is_empty(), "{dialect}");
-        assert!(panel.state() == before, "{dialect}: the panel changed");
+        panel.assert_unchanged_since(&before, dialect);
     }
 }
 
@@ -176,7 +176,7 @@ fn apply_without_a_terminal_or_approval_changes_nothing() {
     for dialect in DIALECTS {
         let dir = small(dialect);
         let panel = Panel::start(dialect);
-        let before = panel.state();
+        let before = panel.settled_state();
         panel.sim.clear_request_log();
         let run = panel.apply(&dir, &[]);
         assert_ne!(run.code, Some(0), "{dialect}: {}", run.show());
@@ -190,7 +190,7 @@ fn apply_without_a_terminal_or_approval_changes_nothing() {
             "{:?}",
             writes(&panel.log())
         );
-        assert!(panel.state() == before, "{dialect}: the panel changed");
+        panel.assert_unchanged_since(&before, dialect);
     }
 }
 
@@ -208,7 +208,7 @@ fn a_destructive_plan_needs_allow_destroy() {
             "node \"n1\"\n    limits memory=\"1GiB\"\n    allocation 25570",
         );
         for (what, m) in [("a deletion", &deleting), ("a move", &moving)] {
-            let before = panel.state();
+            let before = panel.settled_state();
             panel.sim.clear_request_log();
             let run = panel.apply(m.path(), &["--auto-approve"]);
             assert_eq!(run.code, Some(1), "{dialect}, {what}: {}", run.show());
@@ -222,10 +222,7 @@ fn a_destructive_plan_needs_allow_destroy() {
                 "{dialect}, {what}: {:?}",
                 writes(&panel.log())
             );
-            assert!(
-                panel.state() == before,
-                "{dialect}, {what}: the panel changed"
-            );
+            panel.assert_unchanged_since(&before, format!("{dialect}, {what}"));
             let run = panel.plan_detailed(m.path(), &[]);
             assert_eq!(run.code, Some(2), "{dialect}, {what}: still to do");
         }

@@ -67,6 +67,65 @@ impl Panel {
         self.sim.state()
     }
 
+    /// The state as a run that wrote nothing leaves it: every install in flight finished (the
+    /// sim finishes one on its clock, 2 s after the create) and the client keys' `last_used_at`
+    /// blanked (every request stamps it, as on the real panels, so a read-only run that crosses
+    /// a second boundary changes it). Compare these, not two plain reads.
+    pub fn settled_state(&self) -> SimState {
+        self.sim.mutate(|st| {
+            let pending: Vec<u64> = st.installs.keys().copied().collect();
+            for id in pending {
+                st.finish_install(id);
+            }
+        });
+        let mut st = self.sim.state();
+        for key in st.api_keys.values_mut() {
+            key.last_used_at = None;
+        }
+        st
+    }
+
+    /// Fails, naming what differs, when the settled state is not `before` (taken with
+    /// [`settled_state`](Self::settled_state)).
+    pub fn assert_unchanged_since(&self, before: &SimState, context: impl std::fmt::Display) {
+        let after = self.settled_state();
+        if after == *before {
+            return;
+        }
+        // Without the indexes and caches equality leaves out (hash maps, printed in any order).
+        let printed = |st: &SimState| {
+            let mut st = st.clone();
+            st.idx = Default::default();
+            st.resources_cache = Default::default();
+            format!("{st:#?}")
+        };
+        let (was, is) = (printed(before), printed(&after));
+        let (was, is): (Vec<&str>, Vec<&str>) = (was.lines().collect(), is.lines().collect());
+        // What lies between the common head and the common tail, with the lines above it that
+        // name the field.
+        let head = was.iter().zip(&is).take_while(|(w, i)| w == i).count();
+        let tail = was[head..]
+            .iter()
+            .rev()
+            .zip(is[head..].iter().rev())
+            .take_while(|(w, i)| w == i)
+            .count();
+        let show = |lines: &[&str]| {
+            lines
+                .iter()
+                .take(12)
+                .map(|l| l.trim())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        panic!(
+            "{context}: the panel changed\n  at: {}\n  was: {}\n  now: {}",
+            show(&was[head.saturating_sub(4)..head]),
+            show(&was[head..was.len() - tail]),
+            show(&is[head..is.len() - tail]),
+        );
+    }
+
     pub fn mutate<R>(&self, f: impl FnOnce(&mut SimState) -> R) -> R {
         self.sim.mutate(f)
     }
