@@ -44,6 +44,7 @@ pub(crate) fn build_tasks(changes: &[&Change]) -> (Vec<Task>, Vec<Vec<usize>>) {
     let mut tasks: Vec<Task> = Vec::new();
     let mut task_of: HashMap<&Address, usize> = HashMap::new();
     let mut tails: Vec<(usize, Change)> = Vec::new();
+    let parents = with_changed_children(changes);
     for c in changes {
         let idx = match batched_with(c).and_then(|with| task_of.get(with)) {
             Some(&i) => {
@@ -51,7 +52,7 @@ pub(crate) fn build_tasks(changes: &[&Change]) -> (Vec<Task>, Vec<Vec<usize>>) {
                 i
             }
             None => {
-                let (head, tail) = split_tail(c, changes);
+                let (head, tail) = split_tail(c, parents.contains(&c.address));
                 let has_tail = tail.is_some();
                 tasks.push(Task {
                     changes: vec![head],
@@ -78,15 +79,31 @@ pub(crate) fn build_tasks(changes: &[&Change]) -> (Vec<Task>, Vec<Vec<usize>>) {
             }
         }
     }
+    // The tasks of each split resource's descendants, found by walking up from every change
+    // (one pass, not one scan of the plan per split resource).
+    let mut below: HashMap<Address, Vec<usize>> = tails
+        .iter()
+        .map(|(_, tail)| (tail.address.clone(), Vec::new()))
+        .collect();
+    for c in changes {
+        let Some(&t) = task_of.get(&c.address) else {
+            continue;
+        };
+        let mut up = c.address.parent.as_deref();
+        while let Some(a) = up {
+            if let Some(list) = below.get_mut(a)
+                && !list.contains(&t)
+            {
+                list.push(t);
+            }
+            up = a.parent.as_deref();
+        }
+    }
     for (head, tail) in tails {
         // After the rest of its change and every change of the resource's children.
         let mut after = vec![head];
-        for c in changes {
-            if c.address != tail.address
-                && c.address.is_within(&tail.address)
-                && let Some(&t) = task_of.get(&c.address)
-                && !after.contains(&t)
-            {
+        for &t in below.get(&tail.address).into_iter().flatten() {
+            if !after.contains(&t) {
                 after.push(t);
             }
         }
@@ -100,14 +117,26 @@ pub(crate) fn build_tasks(changes: &[&Change]) -> (Vec<Task>, Vec<Vec<usize>>) {
     (tasks, deps)
 }
 
+/// The addresses that are an ancestor of some change's address.
+fn with_changed_children<'a>(changes: &[&'a Change]) -> HashSet<&'a Address> {
+    let mut out = HashSet::new();
+    for c in changes {
+        let mut up = c.address.parent.as_deref();
+        while let Some(a) = up {
+            if !out.insert(a) {
+                break; // its ancestors are in already
+            }
+            up = a.parent.as_deref();
+        }
+    }
+    out
+}
+
 /// `c`, and its trailing operations that run last (`OpSpec::runs_last`) as a change of their
-/// own, when changes of its children are among `changes` (else `c` runs whole).
-fn split_tail(c: &Change, changes: &[&Change]) -> (Change, Option<Change>) {
+/// own, when changes of its children are in the plan (else `c` runs whole).
+fn split_tail(c: &Change, has_changed_children: bool) -> (Change, Option<Change>) {
     let keep = c.ops.len() - c.ops.iter().rev().take_while(|op| op.runs_last()).count();
-    let children = changes
-        .iter()
-        .any(|o| o.address != c.address && o.address.is_within(&c.address));
-    if keep == c.ops.len() || !children {
+    if keep == c.ops.len() || !has_changed_children {
         return (c.clone(), None);
     }
     let mut head = c.clone();
