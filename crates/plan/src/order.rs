@@ -33,15 +33,19 @@ pub(crate) fn order(
     mut deletes: Vec<Change>,
     graph: &Graph,
 ) -> Result<Vec<Change>, PlanError> {
-    let order: HashMap<Address, usize> = match graph.create_order() {
-        Ok(o) => o.into_iter().enumerate().map(|(i, a)| (a, i)).collect(),
-        Err(e) => {
-            return Err(PlanError::new(
-                "roost::dependency-cycle",
-                e.to_string(),
-                None,
-            ));
-        }
+    // Nothing to put in order (a no-change plan of a large fleet): the whole graph's order is
+    // not needed, and a cycle has been refused when the manifests were loaded.
+    let order: HashMap<Address, usize> = if changes.is_empty() {
+        HashMap::new()
+    } else {
+        let sorted = graph
+            .create_order()
+            .map_err(|e| PlanError::new("roost::dependency-cycle", e.to_string(), None))?;
+        sorted
+            .into_iter()
+            .enumerate()
+            .map(|(i, a)| (a, i))
+            .collect()
     };
     let changed: HashSet<Address> = changes.iter().map(|c| c.address.clone()).collect();
     for c in &mut changes {
