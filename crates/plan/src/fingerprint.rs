@@ -3,7 +3,7 @@
 
 use roost_model::Live;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// FNV-1a, 64 bit: stable across runs and platforms (unlike `DefaultHasher`), and dependency-free.
 fn fnv1a(bytes: &[u8]) -> u64 {
@@ -15,8 +15,29 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     h
 }
 
-fn hash<T: Serialize>(v: &T) -> String {
-    format!("{:016x}", fnv1a(&serde_json::to_vec(v).unwrap_or_default()))
+/// FNV-1a over the bytes written to it: the JSON of an object hashed as it is serialised, with
+/// no buffer per object (the same value as `fnv1a` of the whole JSON).
+struct Fnv(u64);
+
+impl std::io::Write for Fnv {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn hash<T: Serialize + ?Sized>(v: &T) -> String {
+    let mut h = Fnv(fnv1a(b""));
+    // Serialising the live model cannot fail (string keys, no custom errors); were it to, the
+    // hash of what was written so far still changes with the object.
+    let _ = serde_json::to_writer(&mut h, v);
+    format!("{:016x}", h.0)
 }
 
 /// One entry per live object (`server:12` → hash), plus the number of objects of each kind
@@ -47,35 +68,40 @@ pub fn fingerprints(live: &Live, sensitive: &BTreeSet<String>) -> BTreeMap<Strin
         add("user", x.id, hash(x));
     }
     for x in &live.servers {
-        let mut s = x.clone();
-        crate::sensitive::redact_environment(&mut s.environment, sensitive);
-        add("server", x.id, hash(&s));
+        let h = if x.environment.keys().any(|k| sensitive.contains(k)) {
+            let mut s = x.clone();
+            crate::sensitive::redact_environment(&mut s.environment, sensitive);
+            hash(&s)
+        } else {
+            hash(x)
+        };
+        add("server", x.id, h);
     }
     for x in &live.databases {
         add("database", x.id, hash(x));
     }
     // Per server and kind of server-level state read: the whole list at once, so that one
     // created, changed or deleted since is noticed (`schedules:12`, `subusers:12`).
+    let mut schedules: HashMap<u64, Vec<_>> = HashMap::new();
+    for x in &live.schedules {
+        schedules.entry(x.server_id).or_default().push(x);
+    }
+    let mut subusers: HashMap<u64, Vec<_>> = HashMap::new();
+    for x in &live.subusers {
+        subusers.entry(x.server_id).or_default().push(x);
+    }
     for (server, read) in &live.server_level {
         let roost_model::ServerLevelRead::Read(kinds) = read else {
             continue;
         };
         for kind in kinds {
             let h = match kind {
-                roost_model::Kind::Schedule => hash(
-                    &live
-                        .schedules
-                        .iter()
-                        .filter(|s| s.server_id == *server)
-                        .collect::<Vec<_>>(),
-                ),
-                roost_model::Kind::Subuser => hash(
-                    &live
-                        .subusers
-                        .iter()
-                        .filter(|s| s.server_id == *server)
-                        .collect::<Vec<_>>(),
-                ),
+                roost_model::Kind::Schedule => {
+                    hash(schedules.get(server).map_or(&[][..], Vec::as_slice))
+                }
+                roost_model::Kind::Subuser => {
+                    hash(subusers.get(server).map_or(&[][..], Vec::as_slice))
+                }
                 _ => continue,
             };
             add(kind.plural(), *server, h);
@@ -108,5 +134,12 @@ mod tests {
         assert_eq!(super::fnv1a(b"roost"), super::fnv1a(b"roost"));
         assert_ne!(super::fnv1a(b"roost"), super::fnv1a(b"roosT"));
         assert_eq!(super::fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+    }
+
+    #[test]
+    fn the_streamed_hash_is_the_hash_of_the_whole_json() {
+        let v = serde_json::json!({"name": "lobby", "env": {"A": "1"}, "ids": [1, 2, 3]});
+        let whole = super::fnv1a(&serde_json::to_vec(&v).expect("json"));
+        assert_eq!(super::hash(&v), format!("{whole:016x}"));
     }
 }
