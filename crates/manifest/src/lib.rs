@@ -26,6 +26,7 @@ mod number;
 mod ownership;
 mod parse;
 mod print;
+mod read;
 mod resolve;
 mod snippet;
 mod syntax;
