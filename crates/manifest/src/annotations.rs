@@ -7,8 +7,8 @@
 //! sources).
 
 use crate::diag::{Problem, Span, suggest};
+use crate::read::{KdlDocument, KdlEntry, KdlIdentifier, KdlNode};
 use crate::value::Reader;
-use kdl::{KdlDocument, KdlEntry, KdlIdentifier, KdlNode};
 
 /// The annotations of an egg variable: where its value is read from.
 pub const SECRET_SOURCES: &[&str] = &["env", "file"];
@@ -149,7 +149,7 @@ mod tests {
     use super::*;
 
     fn problems(text: &str) -> Vec<Problem> {
-        let doc: KdlDocument = text.parse().expect("valid KDL");
+        let doc = crate::read::parse(text).expect("valid KDL");
         let mut problems = Vec::new();
         let mut r = Reader {
             file: 0,

@@ -208,7 +208,7 @@ pub fn load_dir_with(dir: &Path, options: &LoadOptions) -> Result<Manifest, Mani
 pub fn check_syntax(sources: &Sources) -> Result<(), ManifestErrors> {
     let mut problems = Vec::new();
     for (i, (_, text)) in sources.files.iter().enumerate() {
-        syntax::parse_file(i as u32, text, &mut problems);
+        syntax::check_file(i as u32, text, &mut problems);
     }
     if problems.is_empty() {
         Ok(())
@@ -282,7 +282,7 @@ pub fn load_with(sources: Sources, options: &LoadOptions) -> Result<Manifest, Ma
 
 /// The one `panel` block of the set, with where it is declared.
 fn panel_block(
-    docs: &[(u32, kdl::KdlDocument)],
+    docs: &[(u32, crate::read::KdlDocument)],
     options: &LoadOptions,
     problems: &mut Vec<Problem>,
 ) -> Option<(roost_model::PanelSettings, Span)> {
@@ -323,7 +323,7 @@ fn panel_block(
 }
 
 /// One top-level block, parsed by its kind's module into `decls`.
-fn declare(r: &mut Reader, rules: Rules, node: &kdl::KdlNode, decls: &mut Decls) {
+fn declare(r: &mut Reader, rules: Rules, node: &crate::read::KdlNode, decls: &mut Decls) {
     match node.name().value() {
         // Followed when the files are read (`include.rs`).
         "panel" | "include" => {}
