@@ -67,7 +67,8 @@ fn nests_blocks(block: &str, field: &str) -> bool {
 fn check_node(r: &mut Reader, node: &KdlNode, accepts: impl Fn(&str, Option<&str>) -> Accepts) {
     node_annotation(r, node);
     let name = node.name().value();
-    for e in node.entries() {
+    // Only annotated entries are looked at (what the message calls them is built for those).
+    for e in node.entries().iter().filter(|e| e.ty().is_some()) {
         let prop = e.name().map(|n| n.value());
         // What the message calls the value: `RCON_PASS`, `daemon listen`, `memory`.
         let what = match prop {

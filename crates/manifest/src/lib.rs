@@ -249,13 +249,13 @@ pub fn load_with(sources: Sources, options: &LoadOptions) -> Result<Manifest, Ma
             .unwrap_or(DialectChoice::Auto),
         attributes: options.attributes,
     };
-    // Pass 2: shape.
-    for (file, doc) in &docs {
+    // Pass 2: shape. Each document is dropped once read: what the declarations need they own.
+    for (file, doc) in docs {
         let mut r = Reader {
-            file: *file,
+            file,
             problems: &mut problems,
         };
-        annotations::check(&mut r, doc);
+        annotations::check(&mut r, &doc);
         for node in doc.nodes() {
             declare(&mut r, rules, node, &mut decls);
         }

@@ -165,7 +165,7 @@ impl<'t> Cursor<'t> {
             let run = self.rest().as_bytes();
             let plain = run
                 .iter()
-                .take_while(|&&b| b >= 0x20 && b < 0x80 && b != b'"' && b != b'\\')
+                .take_while(|&&b| (0x20..0x80).contains(&b) && b != b'"' && b != b'\\')
                 .count();
             out.push_str(&self.text[self.pos..self.pos + plain]);
             self.pos += plain;
