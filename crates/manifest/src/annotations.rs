@@ -7,8 +7,8 @@
 //! sources).
 
 use crate::diag::{Problem, Span, suggest};
+use crate::read::{KdlDocument, KdlEntry, KdlIdentifier, KdlNode};
 use crate::value::Reader;
-use kdl::{KdlDocument, KdlEntry, KdlIdentifier, KdlNode};
 
 /// The annotations of an egg variable: where its value is read from.
 pub const SECRET_SOURCES: &[&str] = &["env", "file"];
@@ -67,7 +67,8 @@ fn nests_blocks(block: &str, field: &str) -> bool {
 fn check_node(r: &mut Reader, node: &KdlNode, accepts: impl Fn(&str, Option<&str>) -> Accepts) {
     node_annotation(r, node);
     let name = node.name().value();
-    for e in node.entries() {
+    // Only annotated entries are looked at (what the message calls them is built for those).
+    for e in node.entries().iter().filter(|e| e.ty().is_some()) {
         let prop = e.name().map(|n| n.value());
         // What the message calls the value: `RCON_PASS`, `daemon listen`, `memory`.
         let what = match prop {
@@ -149,7 +150,7 @@ mod tests {
     use super::*;
 
     fn problems(text: &str) -> Vec<Problem> {
-        let doc: KdlDocument = text.parse().expect("valid KDL");
+        let doc = crate::read::parse(text).expect("valid KDL");
         let mut problems = Vec::new();
         let mut r = Reader {
             file: 0,

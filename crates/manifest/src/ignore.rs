@@ -4,8 +4,8 @@
 
 use crate::diag::{Problem, suggest};
 use crate::parse::strings_field;
+use crate::read::KdlNode;
 use crate::value::{Reader, Sp};
-use kdl::KdlNode;
 use roost_model::Kind;
 
 /// The attribute names plans show, per kind: what `ignore` rules may name. The caller passes

@@ -26,6 +26,7 @@ mod number;
 mod ownership;
 mod parse;
 mod print;
+mod read;
 mod resolve;
 mod snippet;
 mod syntax;
@@ -207,7 +208,7 @@ pub fn load_dir_with(dir: &Path, options: &LoadOptions) -> Result<Manifest, Mani
 pub fn check_syntax(sources: &Sources) -> Result<(), ManifestErrors> {
     let mut problems = Vec::new();
     for (i, (_, text)) in sources.files.iter().enumerate() {
-        syntax::parse_file(i as u32, text, &mut problems);
+        syntax::check_file(i as u32, text, &mut problems);
     }
     if problems.is_empty() {
         Ok(())
@@ -248,13 +249,13 @@ pub fn load_with(sources: Sources, options: &LoadOptions) -> Result<Manifest, Ma
             .unwrap_or(DialectChoice::Auto),
         attributes: options.attributes,
     };
-    // Pass 2: shape.
-    for (file, doc) in &docs {
+    // Pass 2: shape. Each document is dropped once read: what the declarations need they own.
+    for (file, doc) in docs {
         let mut r = Reader {
-            file: *file,
+            file,
             problems: &mut problems,
         };
-        annotations::check(&mut r, doc);
+        annotations::check(&mut r, &doc);
         for node in doc.nodes() {
             declare(&mut r, rules, node, &mut decls);
         }
@@ -281,7 +282,7 @@ pub fn load_with(sources: Sources, options: &LoadOptions) -> Result<Manifest, Ma
 
 /// The one `panel` block of the set, with where it is declared.
 fn panel_block(
-    docs: &[(u32, kdl::KdlDocument)],
+    docs: &[(u32, crate::read::KdlDocument)],
     options: &LoadOptions,
     problems: &mut Vec<Problem>,
 ) -> Option<(roost_model::PanelSettings, Span)> {
@@ -322,7 +323,7 @@ fn panel_block(
 }
 
 /// One top-level block, parsed by its kind's module into `decls`.
-fn declare(r: &mut Reader, rules: Rules, node: &kdl::KdlNode, decls: &mut Decls) {
+fn declare(r: &mut Reader, rules: Rules, node: &crate::read::KdlNode, decls: &mut Decls) {
     match node.name().value() {
         // Followed when the files are read (`include.rs`).
         "panel" | "include" => {}

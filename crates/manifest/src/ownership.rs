@@ -3,8 +3,8 @@
 
 use crate::diag::Problem;
 use crate::parse::{check_len, no_children};
+use crate::read::KdlNode;
 use crate::value::{Entries, Reader, Sp, expect_args};
-use kdl::KdlNode;
 use roost_model::{NAMESPACE_SEPARATORS, PanelSettings, namespace_problem, stored_username};
 
 const NAMESPACE_EXAMPLE: &str = "namespace \"roost:\"";

@@ -8,8 +8,8 @@ use crate::kinds::location::LocationDecl;
 use crate::kinds::node::NodeDecl;
 use crate::kinds::server::ServerDecl;
 use crate::kinds::user::UserDecl;
+use crate::read::{KdlDocument, KdlNode};
 use crate::value::{Entries, Reader, Sp, expect_args};
-use kdl::{KdlDocument, KdlNode};
 use roost_model::{Dialect, DialectChoice, PanelSettings};
 use std::collections::{BTreeMap, BTreeSet};
 

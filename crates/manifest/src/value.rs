@@ -3,7 +3,7 @@
 
 use crate::diag::{Problem, Span};
 use crate::number::{Decimal, NotDecimal};
-use kdl::{KdlEntry, KdlNode, KdlValue};
+use crate::read::{KdlEntry, KdlNode, KdlValue};
 use roost_model::{EnvValue, SecretRef};
 use std::net::IpAddr;
 

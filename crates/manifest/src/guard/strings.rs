@@ -153,26 +153,27 @@ fn escape(text: &str, at: usize) -> (usize, Option<&'static str>) {
 /// Every line of a multi-line string body starts with the whitespace before its closing quotes
 /// (or is only whitespace), and nothing else stands before them.
 fn indentation(text: &str, body_start: usize, close: usize) -> Option<(usize, &'static str)> {
+    // KDL's newlines are up to 3 bytes long (U+2028): offsets step over each one whole.
     let last_line = text[..close]
-        .rfind(is_newline)
-        .map_or(body_start, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, c)| is_newline(*c))
+        .map_or(body_start, |(i, c)| i + c.len_utf8());
     let prefix = &text[last_line.max(body_start)..close];
-    let bad = (
-        usize::MAX,
-        "lines of a multi-line string indented less than its closing quotes",
-    );
+    let bad = "lines of a multi-line string indented less than its closing quotes";
     if prefix.chars().any(|c| !c.is_whitespace()) {
-        return Some((close, bad.1));
+        return Some((close, bad));
     }
     let body = &text[body_start..last_line.max(body_start)];
-    body.split(is_newline)
-        .scan(body_start, |at, line| {
-            let here = *at;
-            *at += line.len() + 1;
-            Some((here, line))
-        })
-        .find(|(_, line)| !line.trim().is_empty() && !line.starts_with(prefix))
-        .map(|(at, _)| (at, bad.1))
+    let mut at = body_start;
+    for piece in body.split_inclusive(is_newline) {
+        let line = piece.trim_end_matches(is_newline);
+        if !line.trim().is_empty() && !line.starts_with(prefix) {
+            return Some((at, bad));
+        }
+        at += piece.len();
+    }
+    None
 }
 
 /// Text glued to the end of a string (`"a"b`): the parser rejects it and reads on its own way.
@@ -234,5 +235,19 @@ mod tests {
             lexed("\"\"\"\nx\n  \"\"\"").1,
             Some("lines of a multi-line string indented less than its closing quotes")
         );
+    }
+
+    /// U+2028 and U+0085 are newlines of 3 and 2 bytes (found by the reader's fuzz test: the
+    /// scan sliced inside one and panicked).
+    #[test]
+    fn multi_byte_newlines_in_multi_line_strings() {
+        let bad = Some("lines of a multi-line string indented less than its closing quotes");
+        let text = "#\"\"\"\n  a\u{2028}x\u{85}  \"\"\"#";
+        let l = lex(text, 0);
+        assert_eq!((l.end, l.anomaly.map(|(_, w)| w)), (text.len(), bad));
+        let at = l.anomaly.map_or(0, |(at, _)| at);
+        assert!(text.is_char_boundary(at), "{at}");
+        assert_eq!(&text[at..at + 1], "x");
+        assert_eq!(lexed("\"\"\"\u{2028}  a\u{2028}  \"\"\" x"), (17, None));
     }
 }

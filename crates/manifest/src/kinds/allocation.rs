@@ -5,7 +5,7 @@ use crate::diag::{Problem, Span};
 use crate::parse::{Rules, check_len, no_children};
 use crate::print::{Out, port_ranges, q};
 use crate::value::{Entries, Reader, Sp, ip_or_cidr, port_range};
-use kdl::KdlNode;
+use crate::read::KdlNode;
 use roost_model::{Allocation, AllocationKey, Desired};
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;

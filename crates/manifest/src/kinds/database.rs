@@ -8,7 +8,7 @@ use crate::number::UINT_MAX;
 use crate::parse::{Rules, check_len, fields, no_children, resource_name, string_field};
 use crate::print::{Out, q};
 use crate::value::{Entries, Reader, Sp};
-use kdl::KdlNode;
+use crate::read::KdlNode;
 use roost_model::{DATABASE_NAME_MAX, Database, DatabaseHostRef};
 use std::collections::BTreeMap;
 
@@ -152,7 +152,7 @@ fn parse_host(r: &mut Reader, rules: Rules, child: &KdlNode) -> Option<DatabaseH
     }
 }
 
-fn host_name(r: &mut Reader, rules: Rules, entry: &kdl::KdlEntry) -> Option<DatabaseHostRef> {
+fn host_name(r: &mut Reader, rules: Rules, entry: &crate::read::KdlEntry) -> Option<DatabaseHostRef> {
     let s = r.string(entry, "host \"mysql-1\"")?;
     check_len(r, &s, "a database host's name", 1, 255)?;
     if !rules.pl() {

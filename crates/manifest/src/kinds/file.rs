@@ -14,7 +14,7 @@ use crate::diag::{Problem, Span};
 use crate::parse::{Rules, bool_field, fields, no_children, resource_name};
 use crate::print::{Out, b, q, text_block};
 use crate::value::{Entries, Reader, Sp};
-use kdl::KdlNode;
+use crate::read::KdlNode;
 use roost_model::{
     Desired, FILE_SIZE_LIMIT, FileBody, FileSource, Origin, ServerFile, normalize_file_path,
 };

@@ -5,7 +5,7 @@ use crate::ignore;
 use crate::parse::{Rules, check_len, fields, resource_name, string_field};
 use crate::print::{Out, q};
 use crate::value::{Entries, Reader, Sp};
-use kdl::KdlNode;
+use crate::read::KdlNode;
 use roost_model::{Kind, Location};
 
 pub const FIELDS: &[&str] = &["description", "ignore"];

@@ -10,7 +10,7 @@ use crate::parse::{
 };
 use crate::print::{Out, Style, q, size};
 use crate::value::{Entries, Reader, Sp, expect_args};
-use kdl::{KdlEntry, KdlNode};
+use crate::read::{KdlEntry, KdlNode};
 use roost_model::{Allocation, Dialect, DialectChoice, Kind, Node, Scheme};
 
 pub const FIELDS: &[&str] = &[

@@ -5,8 +5,8 @@ use crate::diag::{Problem, suggest};
 use crate::ignore::{self, AttributeNames};
 use crate::parse::{bool_field, fields, literal_secret, no_children, string_field, strings_field};
 use crate::print::{Out, Style, q};
+use crate::read::KdlNode;
 use crate::value::{Entries, Reader, Sp, expect_args};
-use kdl::KdlNode;
 use roost_model::{Dialect, DialectChoice, Kind, PanelSettings};
 
 pub const FIELDS: &[&str] = &[

@@ -10,7 +10,7 @@ use crate::diag::{Problem, suggest};
 use crate::parse::{Rules, bool_field, check_len, fields, resource_name};
 use crate::print::{Out, b, q};
 use crate::value::{Entries, Reader, Sp};
-use kdl::KdlNode;
+use crate::read::KdlNode;
 use roost_model::{
     CronSpec, POWER_SIGNALS, SCHEDULE_TASK_LIMIT, Schedule, ScheduleTask, TASK_OFFSET_MAX,
     TaskAction,
@@ -133,7 +133,7 @@ pub(crate) fn parse(
     Some(ScheduleDecl { name, schedule })
 }
 
-fn parse_cron(r: &mut Reader, entry: &kdl::KdlEntry) -> Option<CronSpec> {
+fn parse_cron(r: &mut Reader, entry: &crate::read::KdlEntry) -> Option<CronSpec> {
     let s = r.string(entry, "cron=\"0 4 * * *\"")?;
     match CronSpec::parse(&s.v) {
         Ok(c) => Some(c),

@@ -9,7 +9,7 @@ use crate::diag::{Problem, suggest};
 use crate::parse::{Rules, check_len, fields, no_children, resource_name};
 use crate::print::{Out, q};
 use crate::value::{Entries, Reader, Sp};
-use kdl::KdlNode;
+use crate::read::KdlNode;
 use roost_model::{Dialect, PELICAN_PERMISSIONS, PTERODACTYL_PERMISSIONS, Subuser};
 use std::collections::BTreeMap;
 

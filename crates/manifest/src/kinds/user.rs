@@ -9,7 +9,7 @@ use crate::parse::{
 };
 use crate::print::{Out, q};
 use crate::value::{Entries, Reader, Sp, expect_args};
-use kdl::KdlNode;
+use crate::read::KdlNode;
 use roost_model::{AdoptUser, Dialect, DialectChoice, Kind, PasswordSpec, SecretRef, User};
 
 pub const FIELDS: &[&str] = &[

@@ -5,7 +5,7 @@ use crate::diag::Problem;
 use crate::number::{INT_MAX, UINT_MAX};
 use crate::parse::{Rules, no_children, string_field, strings_field};
 use crate::value::{Entries, Reader, Sp, env_value, expect_args};
-use kdl::{KdlEntry, KdlNode, KdlValue};
+use crate::read::{KdlEntry, KdlNode, KdlValue};
 use roost_model::{AdoptServer, Address, EggRef, EnvValue, Kind, PowerState};
 use std::collections::{BTreeMap, BTreeSet};
 

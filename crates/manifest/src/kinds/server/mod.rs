@@ -21,7 +21,7 @@ use crate::kinds::file::{self, FileDecl};
 use crate::kinds::subuser::{self, SubuserDecl};
 use crate::parse::{Rules, bool_field, fields as block_fields, resource_name, string_field};
 use crate::value::{Entries, Reader, Sp};
-use kdl::KdlNode;
+use crate::read::KdlNode;
 use roost_model::{AdoptServer, Address, EggRef, EnvValue, Kind, PowerState};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;

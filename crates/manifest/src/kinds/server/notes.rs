@@ -8,7 +8,7 @@ use crate::diag::Problem;
 use crate::parse::{check_len, no_children};
 use crate::print::{Out, endpoint, q};
 use crate::value::{Entries, Reader, Sp, expect_args};
-use kdl::{KdlEntry, KdlNode};
+use crate::read::{KdlEntry, KdlNode};
 use roost_model::{AllocationNote, Endpoint, Server};
 
 /// The panel's limit on an allocation's notes (`max:256`).
