@@ -7,6 +7,8 @@ use roost_model::{Address, Desired, Kind};
 use std::collections::HashMap;
 use std::fmt::Write;
 
+mod fast_hash;
+
 /// Why one resource depends on another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EdgeKind {
@@ -20,7 +22,10 @@ pub enum EdgeKind {
 #[derive(Debug, Clone, Default)]
 pub struct Graph {
     graph: DiGraph<Address, EdgeKind>,
-    index: HashMap<Address, NodeIndex>,
+    /// The graph of a large fleet hashes an address for every edge: a fast hash (see
+    /// [`fast_hash`]), since SipHash's resistance to chosen keys buys nothing for the
+    /// manifests' own names.
+    index: HashMap<Address, NodeIndex, fast_hash::Build>,
 }
 
 /// The graph has a cycle: the addresses on it, in order, the first repeated at the end.
