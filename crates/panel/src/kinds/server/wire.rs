@@ -3,11 +3,10 @@
 use crate::kinds::database::IncludedDatabase;
 use crate::lenient::*;
 use crate::wire::{IdOnly, Name, Relation};
-use roost_model::{LiveFeatureLimits, LiveLimits, LiveServer};
+use roost_model::{LiveFeatureLimits, LiveLimits, LiveServer, VecMap};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::fmt;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -65,7 +64,7 @@ pub struct ServerContainer {
     pub installed: bool,
     /// The egg variables, as strings ([`de_environment`]): the panel's extras are skipped.
     #[serde(default, deserialize_with = "de_environment")]
-    pub environment: BTreeMap<String, String>,
+    pub environment: VecMap<String, String>,
 }
 
 /// Variables the panel adds to `container.environment` itself; they are not egg variables.
@@ -80,34 +79,35 @@ pub const PANEL_ENV_EXTRAS: [&str; 4] = [
 /// it into the container (strings as they are, scalars cast, see [`value_to_env_string`]), the
 /// panel's extras ([`PANEL_ENV_EXTRAS`]) skipped unread. Decoded straight from the body: no
 /// JSON value per entry, and a string is moved into the map, not copied.
-fn de_environment<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+fn de_environment<'de, D: Deserializer<'de>>(d: D) -> Result<VecMap<String, String>, D::Error> {
     struct Environment;
     impl<'de> Visitor<'de> for Environment {
-        type Value = BTreeMap<String, String>;
+        type Value = VecMap<String, String>;
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             f.write_str("an object of environment variables")
         }
         fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(BTreeMap::new())
+            Ok(VecMap::new())
         }
         // An empty PHP array renders as `[]`.
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
             match seq.next_element::<IgnoredAny>()? {
-                None => Ok(BTreeMap::new()),
+                None => Ok(VecMap::new()),
                 Some(_) => Err(de::Error::custom("environment: a non-empty array")),
             }
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut out = BTreeMap::new();
+            let mut out = Vec::with_capacity(map.size_hint().unwrap_or(0));
             while let Some(key) = map.next_key::<Name<'de>>()? {
                 if PANEL_ENV_EXTRAS.contains(&key.as_str()) {
                     map.next_value::<IgnoredAny>()?;
                 } else {
                     let value = map.next_value::<Value>()?;
-                    out.insert(key.into_string(), value_into_env_string(value));
+                    out.push((key.into_string(), value_into_env_string(value)));
                 }
             }
-            Ok(out)
+            // Sorted, each name once (the last value of a repeated one, as a JSON object).
+            Ok(out.into_iter().collect())
         }
     }
     d.deserialize_any(Environment)
