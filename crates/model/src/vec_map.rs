@@ -112,18 +112,19 @@ impl<K, V> VecMap<K, V> {
 /// Entries in any order; of a key given twice the last value is kept, as a `BTreeMap` would.
 impl<K: Ord, V> FromIterator<(K, V)> for VecMap<K, V> {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        // A vector's own buffer is reused (collected in place), sorted and deduplicated there.
         let mut entries: Vec<(K, V)> = iter.into_iter().collect();
         // Stable: equal keys stay in the order given, so the last is the last of its run.
         entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut kept: Vec<(K, V)> = Vec::with_capacity(entries.len());
-        for (k, v) in entries {
-            match kept.last_mut() {
-                Some(last) if last.0 == k => last.1 = v,
-                _ => kept.push((k, v)),
+        entries.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                std::mem::swap(&mut later.1, &mut kept.1);
             }
-        }
-        kept.shrink_to_fit();
-        VecMap { entries: kept }
+            same
+        });
+        entries.shrink_to_fit();
+        VecMap { entries }
     }
 }
 
@@ -226,9 +227,9 @@ mod tests {
 
     #[test]
     fn keys_are_kept_sorted_and_once_the_last_value_winning() {
-        let m = map(&[("B", "1"), ("A", "2"), ("B", "3"), ("C", "4")]);
+        let m = map(&[("B", "1"), ("A", "2"), ("B", "3"), ("C", "4"), ("B", "5")]);
         assert_eq!(m.keys().collect::<Vec<_>>(), ["A", "B", "C"]);
-        assert_eq!(m["B"], "3");
+        assert_eq!(m["B"], "5");
         assert_eq!(m.get("Z"), None);
         assert!(m.contains_key("C") && !m.contains_key("D"));
         assert_eq!(m.len(), 3);

@@ -36,11 +36,15 @@ impl PanelClient {
             Dialect::Pelican => self.read_pelican(&mut live).await?,
         };
         live.users = users;
-        live.servers.reserve_exact(servers.len());
-        for s in servers {
-            live.databases.extend(s.databases);
-            live.servers.push(s.server);
-        }
+        let databases = &mut live.databases;
+        // Collected in place: the listing's buffer becomes the servers' (no second copy).
+        live.servers = servers
+            .into_iter()
+            .map(|s| {
+                databases.extend(s.databases);
+                s.server
+            })
+            .collect();
         (live.nodes, live.allocations) = allocations(nodes, &live.servers);
         Ok(live)
     }
