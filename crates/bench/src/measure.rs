@@ -82,7 +82,7 @@ pub struct Measured {
     pub limited_finished: bool,
     pub limited_waits: usize,
     pub limited_429: usize,
-    pub memory_roost: Option<f64>,
+    pub memory_roost: Option<ChildMemory>,
     pub memory_process: f64,
 }
 
@@ -201,12 +201,28 @@ async fn apply_with(
     Ok(outcome.elapsed)
 }
 
-/// Peak resident memory of this process so far, MiB (Linux; 0 elsewhere).
+/// Peak resident memory of this process so far (since the last [`reset_peak_rss`]), MiB
+/// (Linux; 0 elsewhere).
 pub fn peak_rss_mib() -> f64 {
+    proc_status_mib("VmHWM:")
+}
+
+/// Resident memory of this process now, MiB (Linux; 0 elsewhere).
+fn rss_mib() -> f64 {
+    proc_status_mib("VmRSS:")
+}
+
+/// Resets this process's peak resident memory to its present size (Linux: `5` to
+/// `/proc/self/clear_refs`); elsewhere the peak stays the whole run's.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn proc_status_mib(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| {
+            s.lines().find(|l| l.starts_with(field)).map(|l| {
                 l.split_whitespace()
                     .nth(1)
                     .unwrap_or("0")
@@ -722,6 +738,28 @@ async fn raw_download(
     Ok(total)
 }
 
+/// The memory child's figures: its peak resident memory, and the same by phase.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ChildMemory {
+    /// VmHWM, MiB: roost's own peak, without the simulator's.
+    pub peak_rss: f64,
+    pub phases: Phases,
+}
+
+/// The child's resident memory (MiB) by phase: the peak while loading the manifests and what
+/// is resident once loaded, then the same for reading the panel, then the peak while planning.
+/// Each phase's peak is measured from the resident size at its start (the kernel's high-water
+/// mark is reset between phases), so it includes what the phases before it hold; memory freed
+/// but kept by the allocator counts as resident.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Phases {
+    pub load_peak: f64,
+    pub after_load: f64,
+    pub refresh_peak: f64,
+    pub after_refresh: f64,
+    pub plan_peak: f64,
+}
+
 /// Runs this binary again as a child that plans against the running simulator, and returns
 /// the child's peak resident memory: roost's, without the simulator's.
 fn child_memory(
@@ -730,7 +768,7 @@ fn child_memory(
     dialect: Dialect,
     servers: usize,
     page_size: u32,
-) -> anyhow::Result<f64> {
+) -> anyhow::Result<ChildMemory> {
     let exe = std::env::current_exe()?;
     let out = std::process::Command::new(exe)
         .args([
@@ -748,13 +786,40 @@ fn child_memory(
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    text.trim()
-        .strip_prefix("peak_mib=")
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| anyhow!("the memory child said {text:?}"))
+    let said = |key: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(key)?.strip_prefix('='))
+            .ok_or_else(|| anyhow!("the memory child did not say {key}: {text:?}"))
+    };
+    let peak_rss = said("peak_mib")?.parse()?;
+    let phases: Vec<f64> = said("phases_mib")?
+        .split(',')
+        .map(str::parse)
+        .collect::<Result<_, _>>()?;
+    let [
+        load_peak,
+        after_load,
+        refresh_peak,
+        after_refresh,
+        plan_peak,
+    ] = phases[..]
+    else {
+        anyhow::bail!("the memory child said {text:?}");
+    };
+    Ok(ChildMemory {
+        peak_rss,
+        phases: Phases {
+            load_peak,
+            after_load,
+            refresh_peak,
+            after_refresh,
+            plan_peak,
+        },
+    })
 }
 
-/// The child: generate the fleet, load it, read the panel, plan (no changes), report VmHWM.
+/// The child: generate the fleet, load it, read the panel, plan (no changes), report VmHWM
+/// and the resident memory by phase.
 pub fn child_plan(argv: &[String]) -> anyhow::Result<()> {
     let [url, token, dialect, servers, page_size] = argv else {
         anyhow::bail!("{CHILD_FLAG} URL TOKEN DIALECT SERVERS PAGE_SIZE");
@@ -766,10 +831,20 @@ pub fn child_plan(argv: &[String]) -> anyhow::Result<()> {
         .build()?;
     let files = fleet::generate(size, dialect, 0);
     let desired = load(&files)?;
+    let (load_peak, after_load) = (peak_rss_mib(), rss_mib());
+    let peak = load_peak;
+    reset_peak_rss();
     let c = client(url, token, dialect, RateLimit::Off, page_size.parse()?)?;
     let live = rt.block_on(c.read_live())?;
+    let (refresh_peak, after_refresh) = (peak_rss_mib(), rss_mib());
+    let peak = peak.max(refresh_peak);
+    reset_peak_rss();
     let p = plan(&desired, &live)?;
+    let plan_peak = peak_rss_mib();
     ensure!(!p.has_changes(), "the child's plan has changes");
-    println!("peak_mib={}", peak_rss_mib());
+    println!("peak_mib={}", peak.max(plan_peak));
+    println!(
+        "phases_mib={load_peak:.1},{after_load:.1},{refresh_peak:.1},{after_refresh:.1},{plan_peak:.1}"
+    );
     Ok(())
 }

@@ -138,11 +138,17 @@ pub fn table(args: &Args, f: &Figures) {
     );
     match m.memory_roost {
         Some(mem) => {
-            let per_server = mem * 1024.0 / z.servers as f64;
+            let per_server = mem.peak_rss * 1024.0 / z.servers as f64;
             println!(
-                "| peak memory (MiB), roost alone: load + refresh + plan in a child process | {mem:.0} | | {per_server:.1} KiB per server (target ≤ 10 KiB: {}) |",
+                "| peak memory (MiB), roost alone: load + refresh + plan in a child process | {:.0} ({per_server:.1} KiB per server) | | target ≤ 10 KiB per server: {} |",
+                mem.peak_rss,
                 verdict(per_server <= 10.0)
-            )
+            );
+            let h = mem.phases;
+            println!(
+                "| its resident memory by phase (MiB) | load: peak {:.0}, after {:.0}; refresh: peak {:.0}, after {:.0}; plan: peak {:.0} | | |",
+                h.load_peak, h.after_load, h.refresh_peak, h.after_refresh, h.plan_peak
+            );
         }
         None => println!("| peak memory (MiB), roost alone | not measured (--no-memory) | | |"),
     }
@@ -221,7 +227,7 @@ pub fn scaling(figs: &[&Figures]) {
             name: "peak memory (MiB), roost alone",
             values: figs
                 .iter()
-                .map(|f| f.m.memory_roost.unwrap_or(f64::NAN))
+                .map(|f| f.m.memory_roost.map_or(f64::NAN, |m| m.peak_rss))
                 .collect(),
             rate: false,
         },
@@ -287,7 +293,7 @@ pub fn notes(args: &Args) {
         "- The seed applies the whole fleet to an empty simulator with the limit off; a plan against the result must have no changes, or the benchmark stops. Every create workload starts from a snapshot of that seeded state."
     );
     println!(
-        "- Peak memory, roost alone: a child process (this binary again) loads the manifests, reads the panel over HTTP from the parent's simulator and plans; its VmHWM is roost's own peak for `roost plan` on this fleet. The whole-process figure also holds the simulator's copy of the fleet and the bench's."
+        "- Peak memory, roost alone: a child process (this binary again) loads the manifests, reads the panel over HTTP from the parent's simulator and plans; its VmHWM is roost's own peak for `roost plan` on this fleet. By phase: the peak resident size while loading, reading the panel and planning (the kernel's high-water mark reset between phases, so a phase's peak includes what the phases before it hold; memory freed but kept by the allocator counts as resident), and the resident size after each. The whole-process figure also holds the simulator's copy of the fleet and the bench's."
     );
     println!("- A benchmark, not a test: it fails only when it would measure the wrong thing.");
 }

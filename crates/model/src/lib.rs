@@ -17,6 +17,7 @@ mod live;
 mod marker;
 mod route;
 mod secret;
+mod vec_map;
 
 /// Panel releases: what the live state proves, and rules only some releases enforce.
 pub mod release;
@@ -32,6 +33,7 @@ pub use route::Route;
 mod username;
 pub use secret::{ResolvedSecrets, Secret, SecretRef, looks_secret};
 pub use username::stored_username;
+pub use vec_map::VecMap;
 
 /// JSON Schema of the typed desired state (`schemas/manifest.schema.json`).
 pub fn desired_schema() -> serde_json::Value {

@@ -70,6 +70,29 @@ pub(crate) fn required_list<'a, T>(
     what: &str,
     path: &str,
 ) -> Result<Vec<&'a T>, PanelError> {
+    let r = read_include(rel, what, path)?;
+    Ok(r.list().map(|l| l.collect()).unwrap_or_default())
+}
+
+/// [`required_list`], the attributes taken out of the relation rather than borrowed.
+pub(crate) fn required_items<T>(
+    rel: Option<Relation<T>>,
+    what: &str,
+    path: &str,
+) -> Result<Vec<T>, PanelError> {
+    read_include(rel.as_ref(), what, path)?;
+    Ok(rel
+        .and_then(|r| r.data)
+        .map(|items| items.into_iter().map(|i| i.attributes).collect())
+        .unwrap_or_default())
+}
+
+/// The relation, unless the panel withheld it (`null_resource`) or ignored the include.
+fn read_include<'a, T>(
+    rel: Option<&'a Relation<T>>,
+    what: &str,
+    path: &str,
+) -> Result<&'a Relation<T>, PanelError> {
     match rel {
         Some(r) if r.is_null_resource() => Err(PanelError::Forbidden {
             method: "GET".into(),
@@ -82,7 +105,7 @@ pub(crate) fn required_list<'a, T>(
                 ),
             },
         }),
-        Some(r) => Ok(r.list().map(|l| l.collect()).unwrap_or_default()),
+        Some(r) => Ok(r),
         None => Err(PanelError::Decode {
             method: "GET".into(),
             path: path.to_string(),

@@ -86,6 +86,21 @@ pub(crate) fn de_string_lenient<'de, D: Deserializer<'de>>(
 pub(crate) fn value_to_env_string(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
+        other => scalar_to_env_string(other),
+    }
+}
+
+/// [`value_to_env_string`], a string moved rather than copied.
+pub(crate) fn value_into_env_string(v: Value) -> String {
+    match v {
+        Value::String(s) => s,
+        other => scalar_to_env_string(&other),
+    }
+}
+
+fn scalar_to_env_string(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
         Value::Null => String::new(),
         // Laravel casts scalars to strings when it renders them into the container env.
         Value::Bool(true) => "1".to_string(),

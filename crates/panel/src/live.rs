@@ -3,23 +3,22 @@
 //! allocation ids and databases with servers) comes with it.
 
 use crate::client::PanelClient;
-use crate::endpoint::required_list;
 use crate::error::PanelError;
 use crate::kinds::egg::{EggAttributes, eggs_of_nests};
 use crate::kinds::location::LocationAttributes;
-use crate::kinds::node::NodeAttributes;
-use crate::kinds::server::ServerAttributes;
-use crate::kinds::user::{RoleAttributes, UserAttributes};
+use crate::kinds::server::ListedServer;
+use crate::kinds::user::RoleAttributes;
 use crate::wire::DatabaseHostAttributes;
-use roost_model::{Dialect, Live, LiveAllocation, LiveDatabase};
+use roost_model::{Dialect, Live, LiveAllocation, LiveNode, LiveUser};
 use std::collections::HashMap;
 
-/// The listings both dialects have, whose items need each other (allocation holders are named
-/// by the servers).
+/// The listings both dialects have, already in live types, whose items need each other
+/// (allocation holders are named by the servers). Each page is converted as it arrives
+/// (`list_all_into`): the bodies and wire types of a large panel are never all held at once.
 type Shared = (
-    Vec<NodeAttributes>,
-    Vec<UserAttributes>,
-    Vec<ServerAttributes>,
+    Vec<(LiveNode, Vec<LiveAllocation>)>,
+    Vec<LiveUser>,
+    Vec<ListedServer>,
 );
 
 impl PanelClient {
@@ -36,11 +35,17 @@ impl PanelClient {
             Dialect::Pterodactyl => self.read_pterodactyl(&mut live).await?,
             Dialect::Pelican => self.read_pelican(&mut live).await?,
         };
-        live.users = users.iter().map(UserAttributes::to_live).collect();
-        live.allocations = allocations(&nodes, &servers)?;
-        live.nodes = nodes.iter().map(NodeAttributes::to_live).collect();
-        live.databases = databases(&servers)?;
-        live.servers = servers.iter().map(ServerAttributes::to_live).collect();
+        live.users = users;
+        let databases = &mut live.databases;
+        // Collected in place: the listing's buffer becomes the servers' (no second copy).
+        live.servers = servers
+            .into_iter()
+            .map(|s| {
+                databases.extend(s.databases);
+                s.server
+            })
+            .collect();
+        (live.nodes, live.allocations) = allocations(nodes, &live.servers);
         Ok(live)
     }
 
@@ -49,7 +54,7 @@ impl PanelClient {
         let (locations, nodes, users, servers, nests) = tokio::try_join!(
             self.list_locations_raw(),
             self.list_nodes_with_allocations(),
-            self.list_users_raw(),
+            self.list_users_for_live(),
             self.list_servers_with_databases(),
             self.list_nests_with_eggs(),
         )?;
@@ -63,7 +68,7 @@ impl PanelClient {
     async fn read_pelican(&self, live: &mut Live) -> Result<Shared, PanelError> {
         let (nodes, users, servers, eggs, roles, hosts) = tokio::try_join!(
             self.list_nodes_with_allocations(),
-            self.list_users_raw(),
+            self.list_users_for_live(),
             self.list_servers_with_databases(),
             self.list_eggs_raw(),
             self.list_roles_raw(),
@@ -72,58 +77,37 @@ impl PanelClient {
         live.eggs = eggs.iter().map(EggAttributes::to_live).collect();
         live.roles = roles.iter().filter_map(RoleAttributes::to_live).collect();
         live.database_hosts = hosts.iter().map(DatabaseHostAttributes::to_live).collect();
-        for u in &users {
-            if let Some(r) = &u.relationships.roles {
-                required_list(Some(r), "roles", "/users")?;
-            }
-        }
         Ok((nodes, users, servers))
     }
 }
 
-/// Every allocation of every node, with its holder. The allocation object does not name its
-/// server; the servers' includes do.
+/// The nodes, and every allocation of every node with its holder. The allocation object does
+/// not name its server; the servers' includes do (and a server's primary allocation is its own
+/// even when the include left it out).
 fn allocations(
-    nodes: &[NodeAttributes],
-    servers: &[ServerAttributes],
-) -> Result<Vec<LiveAllocation>, PanelError> {
-    let mut holder: HashMap<u64, u64> = HashMap::new();
+    nodes: Vec<(LiveNode, Vec<LiveAllocation>)>,
+    servers: &[roost_model::LiveServer],
+) -> (Vec<LiveNode>, Vec<LiveAllocation>) {
+    let held: usize = servers.iter().map(|s| s.allocations.len()).sum();
+    let mut holder: HashMap<u64, u64> = HashMap::with_capacity(held);
     for s in servers {
-        let ids = required_list(
-            s.relationships.allocations.as_ref(),
-            "allocations",
-            "/servers",
-        )?;
-        for a in ids {
-            holder.insert(a.id, s.id);
-        }
-        if let Some(primary) = s.allocation {
-            holder.entry(primary).or_insert(s.id);
+        for &a in &s.allocations {
+            if Some(a) == s.allocation {
+                holder.entry(a).or_insert(s.id);
+            } else {
+                holder.insert(a, s.id);
+            }
         }
     }
-    let mut out = Vec::new();
-    for n in nodes {
-        let allocs = required_list(
-            n.relationships.allocations.as_ref(),
-            "allocations",
-            "/nodes",
-        )?;
-        for a in allocs {
-            let mut la = a.to_live(n.id);
-            la.server_id = holder.get(&a.id).copied();
-            out.push(la);
+    let count = nodes.iter().map(|(_, a)| a.len()).sum();
+    let mut out = Vec::with_capacity(count);
+    let mut live_nodes = Vec::with_capacity(nodes.len());
+    for (node, allocs) in nodes {
+        live_nodes.push(node);
+        for mut a in allocs {
+            a.server_id = holder.get(&a.id).copied();
+            out.push(a);
         }
     }
-    Ok(out)
-}
-
-/// Every server's databases, from the servers' `include=databases`. Withheld (the key cannot
-/// read server databases) is an error: reading on would plan creating databases that exist.
-fn databases(servers: &[ServerAttributes]) -> Result<Vec<LiveDatabase>, PanelError> {
-    let mut out = Vec::new();
-    for s in servers {
-        let dbs = required_list(s.relationships.databases.as_ref(), "databases", "/servers")?;
-        out.extend(dbs.into_iter().map(|d| d.to_live(s.id)));
-    }
-    Ok(out)
+    (live_nodes, out)
 }

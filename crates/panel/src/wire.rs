@@ -23,7 +23,7 @@ pub use crate::kinds::location::LocationAttributes;
 pub use crate::kinds::node::{AllocatedResources, NodeAttributes, NodeRelationships};
 pub use crate::kinds::server::{
     PANEL_ENV_EXTRAS, ServerAttributes, ServerContainer, ServerFeatureLimits, ServerLimits,
-    ServerRelationships, egg_environment,
+    ServerRelationships,
 };
 pub use crate::kinds::user::{RoleAttributes, UserAttributes, UserRelationships};
 
@@ -130,6 +130,51 @@ impl<T> Relation<T> {
     /// or sent a single item instead of a list.
     pub fn list(&self) -> Option<impl Iterator<Item = &T>> {
         self.data.as_ref().map(|d| d.iter().map(|i| &i.attributes))
+    }
+}
+
+/// An object key (or a string) borrowed from the body when it holds no escapes, so a key that is
+/// only compared, or skipped, is never copied.
+pub(crate) enum Name<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Name<'_> {
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Name::Borrowed(s) => s,
+            Name::Owned(s) => s,
+        }
+    }
+
+    pub(crate) fn into_string(self) -> String {
+        match self {
+            Name::Borrowed(s) => s.to_string(),
+            Name::Owned(s) => s,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Name<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> de::Visitor<'de> for V {
+            type Value = Name<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Name<'de>, E> {
+                Ok(Name::Borrowed(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Name<'de>, E> {
+                Ok(Name::Owned(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Name<'de>, E> {
+                Ok(Name::Owned(v))
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 

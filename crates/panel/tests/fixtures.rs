@@ -76,12 +76,12 @@ fn check(name: &str, text: &str) -> Result<bool, String> {
         "nodes" if name == "nodes.configuration.json" => return Ok(false),
         "nodes" => {
             for n in items::<NodeAttributes>(text)? {
-                n.to_live();
+                n.into_live();
             }
         }
         "allocations" => {
             for a in items::<AllocationAttributes>(text)? {
-                a.to_live(1);
+                a.into_live(1);
             }
         }
         "locations" => {
@@ -91,12 +91,12 @@ fn check(name: &str, text: &str) -> Result<bool, String> {
         }
         "users" => {
             for u in items::<UserAttributes>(text)? {
-                u.to_live();
+                u.into_live();
             }
         }
         "servers" => {
             for s in items::<ServerAttributes>(text)? {
-                s.to_live();
+                s.into_live();
             }
         }
         "nests" => {
@@ -146,7 +146,15 @@ fn every_fixture_deserializes() {
     let dir = fixtures_dir();
     let mut checked = 0;
     let mut failures = Vec::new();
-    for dialect in ["pterodactyl", "pelican"] {
+    // The hand-written bodies of each dialect, and the bodies recorded from running panels
+    // (`REAL.md`), which differ from them in ways that matter to a decoder.
+    for dialect in [
+        "pterodactyl",
+        "pelican",
+        "real-pterodactyl-1.11.8",
+        "real-pelican-1.0.0-beta17",
+        "real-pelican-1.0.0-beta38",
+    ] {
         let sub = dir.join(dialect);
         let entries = std::fs::read_dir(&sub).unwrap_or_else(|e| {
             panic!(
@@ -185,9 +193,8 @@ fn every_fixture_deserializes() {
 
 #[test]
 fn pterodactyl_server_maps_to_live() {
-    let s =
-        &items::<ServerAttributes>(&read("pterodactyl", "servers.get.include.json")).unwrap()[0];
-    let live = s.to_live();
+    let s = items::<ServerAttributes>(&read("pterodactyl", "servers.get.include.json")).unwrap();
+    let live = s[0].clone().into_live();
     assert_eq!(live.allocations, vec![101, 102]);
     assert_eq!(live.allocation, Some(101));
     assert_eq!(live.nest, Some(1));
@@ -206,7 +213,7 @@ fn pterodactyl_server_maps_to_live() {
 #[test]
 fn pelican_servers_map_to_live() {
     let servers = items::<ServerAttributes>(&read("pelican", "servers.list.json")).unwrap();
-    let lobby = servers[1].to_live();
+    let lobby = servers[1].clone().into_live();
     assert_eq!(lobby.allocation, None);
     assert!(lobby.allocations.is_empty());
     assert!(!lobby.installed);
@@ -251,8 +258,9 @@ fn eggs_map_to_live_in_both_dialects() {
 
 #[test]
 fn nodes_users_and_roles_map_to_live() {
-    let created =
-        items::<NodeAttributes>(&read("pelican", "nodes.create.json")).unwrap()[0].to_live();
+    let created = items::<NodeAttributes>(&read("pelican", "nodes.create.json")).unwrap()[0]
+        .clone()
+        .into_live();
     assert_eq!(created.description, None);
     assert_eq!(
         created.upload_size, 100,
@@ -268,11 +276,15 @@ fn nodes_users_and_roles_map_to_live() {
 
     let kira = items::<UserAttributes>(&read("pelican", "users.get.include-roles.json")).unwrap()
         [0]
-    .to_live();
+    .clone()
+    .into_live();
     assert_eq!(kira.role_ids, vec![3]);
     assert_eq!(kira.first_name, None);
     let pt_users = items::<UserAttributes>(&read("pterodactyl", "users.list.json")).unwrap();
-    assert_eq!(pt_users[0].to_live().first_name.as_deref(), Some("Ada"));
+    assert_eq!(
+        pt_users[0].clone().into_live().first_name.as_deref(),
+        Some("Ada")
+    );
 
     let list: List<UserAttributes> =
         serde_json::from_str(&read("pterodactyl", "users.list.json")).unwrap();

@@ -129,9 +129,13 @@ pub(crate) fn unreadable_secret(what: String, why: &str, origin: Origin) -> Plan
     .help("roost reads every secret a plan needs before planning, so that no apply starts without one: set the variable (or create the file) for `plan` and `apply` alike, or change the source in the manifests")
 }
 
-/// `env` with the values of sensitive variables replaced by [`REDACTED`].
-pub fn redact_environment(env: &mut BTreeMap<String, String>, sensitive: &BTreeSet<String>) {
-    for (k, val) in env.iter_mut() {
+/// `env` (a map's entries, mutably) with the values of sensitive variables replaced by
+/// [`REDACTED`].
+pub fn redact_environment<'a>(
+    env: impl IntoIterator<Item = (&'a String, &'a mut String)>,
+    sensitive: &BTreeSet<String>,
+) {
+    for (k, val) in env {
         if sensitive.contains(k) {
             *val = REDACTED.to_string();
         }

@@ -265,8 +265,8 @@ pub struct LiveServer {
     pub startup: String,
     pub image: String,
     /// Egg variables as the panel reports them (the panel's extras such as `STARTUP` and
-    /// `P_SERVER_UUID` removed).
-    pub environment: BTreeMap<String, String>,
+    /// `P_SERVER_UUID` removed). A sorted vector: a fleet holds one per server.
+    pub environment: VecMap<String, String>,
     pub installed: bool,
 }
 

@@ -40,8 +40,9 @@ pub struct AllocationAttributes {
 
 impl AllocationAttributes {
     /// The allocation object does not expose its server; `server_id` is taken from an
-    /// `include=server` when present, otherwise the caller fills it from the server side.
-    pub fn to_live(&self, node_id: u64) -> LiveAllocation {
+    /// `include=server` when present, otherwise the caller fills it from the server side. Its
+    /// strings are moved, not copied.
+    pub fn into_live(self, node_id: u64) -> LiveAllocation {
         let server_id = self
             .relationships
             .server
@@ -51,10 +52,10 @@ impl AllocationAttributes {
         LiveAllocation {
             id: self.id,
             node_id,
-            ip: self.ip.clone(),
-            alias: self.alias.clone(),
+            ip: self.ip,
+            alias: self.alias,
             port: self.port,
-            notes: self.notes.clone(),
+            notes: self.notes,
             assigned: self.assigned,
             server_id,
         }
@@ -133,7 +134,7 @@ impl PanelClient {
                 vec![q("include", "server")],
             )
             .await?;
-        Ok(allocs.iter().map(|a| a.to_live(node_id)).collect())
+        Ok(allocs.into_iter().map(|a| a.into_live(node_id)).collect())
     }
 
     /// Creates allocations (204, nothing returned: list them afterwards). Not retried after an

@@ -71,13 +71,18 @@ pub struct IncludedDatabase {
 impl IncludedDatabase {
     /// The live database; `server_id` is the server it was included in.
     pub fn to_live(&self, server_id: u64) -> LiveDatabase {
+        self.clone().into_live(server_id)
+    }
+
+    /// [`IncludedDatabase::to_live`], the strings moved rather than copied.
+    pub fn into_live(self, server_id: u64) -> LiveDatabase {
         LiveDatabase {
             id: self.id,
             server_id,
             host_id: self.host,
-            database: self.database.clone(),
-            username: self.username.clone(),
-            remote: self.remote.clone(),
+            database: self.database,
+            username: self.username,
+            remote: self.remote,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Nodes: wire type (with the included allocations), body and endpoints.
 
 use crate::client::{PanelClient, q};
+use crate::endpoint::required_items;
 use crate::error::PanelError;
 use crate::kinds::allocation::AllocationAttributes;
 use crate::lenient::*;
@@ -8,7 +9,7 @@ use crate::pagination::HasId;
 use crate::retry::Idempotency;
 use crate::wire::Relation;
 use reqwest::Method;
-use roost_model::{LiveNode, node_routes};
+use roost_model::{LiveAllocation, LiveNode, node_routes};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -79,10 +80,6 @@ pub struct NodeAttributes {
     #[serde(default, deserialize_with = "de_i64_opt_lenient")]
     pub daemon_connect: Option<i64>,
     #[serde(default)]
-    pub created_at: Option<String>,
-    #[serde(default)]
-    pub updated_at: Option<String>,
-    #[serde(default)]
     pub allocated_resources: Option<AllocatedResources>,
     /// `GET /nodes/deployable` extras: PT `sum_*`, PL `servers_sum_*`; ints, numeric strings or
     /// null (MySQL returns SUM as DECIMAL).
@@ -104,17 +101,19 @@ pub struct NodeAttributes {
 const DEFAULT_UPLOAD_SIZE: i64 = 100;
 
 impl NodeAttributes {
-    pub fn to_live(&self) -> LiveNode {
-        let alloc = self.allocated_resources.clone().unwrap_or_default();
+    /// The live node; its strings are moved, not copied. Its included allocations are left
+    /// behind (see [`NodeAttributes::take_allocations`]).
+    pub fn into_live(self) -> LiveNode {
+        let alloc = self.allocated_resources.unwrap_or_default();
         LiveNode {
             id: self.id,
-            uuid: self.uuid.clone(),
-            name: self.name.clone(),
-            description: self.description.clone(),
+            uuid: self.uuid,
+            name: self.name,
+            description: self.description,
             location_id: self.location_id,
-            tags: self.tags.clone().unwrap_or_default(),
-            fqdn: self.fqdn.clone(),
-            scheme: self.scheme.clone(),
+            tags: self.tags.unwrap_or_default(),
+            fqdn: self.fqdn,
+            scheme: self.scheme,
             behind_proxy: self.behind_proxy,
             public: self.public,
             maintenance_mode: self.maintenance_mode,
@@ -128,12 +127,27 @@ impl NodeAttributes {
             daemon_listen: self.daemon_listen,
             daemon_sftp: self.daemon_sftp,
             daemon_connect: self.daemon_connect,
-            daemon_sftp_alias: self.daemon_sftp_alias.clone(),
-            daemon_base: self.daemon_base.clone().unwrap_or_default(),
+            daemon_sftp_alias: self.daemon_sftp_alias,
+            daemon_base: self.daemon_base.unwrap_or_default(),
             allocated_memory: alloc.memory.unwrap_or(0),
             allocated_disk: alloc.disk.unwrap_or(0),
             allocated_cpu: alloc.cpu,
         }
+    }
+
+    /// The included allocations (`include=allocations`), taken out of the node: an error when
+    /// the panel withheld them or ignored the include.
+    pub(crate) fn take_allocations(&mut self) -> Result<Vec<LiveAllocation>, PanelError> {
+        let node = self.id;
+        let allocations = required_items(
+            self.relationships.allocations.take(),
+            "allocations",
+            "/nodes",
+        )?;
+        Ok(allocations
+            .into_iter()
+            .map(|a| a.into_live(node))
+            .collect())
     }
 }
 
@@ -221,22 +235,31 @@ impl PanelClient {
 
     /// Every node (without allocations).
     pub async fn list_nodes(&self) -> Result<Vec<LiveNode>, PanelError> {
-        let nodes: Vec<NodeAttributes> = self.list_all(node_routes::list(), Vec::new()).await?;
-        Ok(nodes.iter().map(NodeAttributes::to_live).collect())
+        self.list_all_into(node_routes::list(), Vec::new(), |n: NodeAttributes| {
+            Ok(n.into_live())
+        })
+        .await
     }
 
     /// Every node with its allocations, for `read_live`.
     pub(crate) async fn list_nodes_with_allocations(
         &self,
-    ) -> Result<Vec<NodeAttributes>, PanelError> {
+    ) -> Result<Vec<(LiveNode, Vec<LiveAllocation>)>, PanelError> {
         // Includes are not paginated: one page of nodes brings all their allocations.
-        self.list_all(node_routes::list(), vec![q("include", "allocations")])
-            .await
+        self.list_all_into(
+            node_routes::list(),
+            vec![q("include", "allocations")],
+            |mut n: NodeAttributes| {
+                let allocations = n.take_allocations()?;
+                Ok((n.into_live(), allocations))
+            },
+        )
+        .await
     }
 
     pub async fn get_node(&self, id: u64) -> Result<LiveNode, PanelError> {
         let n: NodeAttributes = self.get_item(node_routes::one(id), Vec::new()).await?;
-        Ok(n.to_live())
+        Ok(n.into_live())
     }
 
     pub async fn create_node(&self, body: &NodeBody) -> Result<LiveNode, PanelError> {
@@ -249,7 +272,7 @@ impl PanelClient {
                 Idempotency::NonIdempotent,
             )
             .await?;
-        Ok(n.to_live())
+        Ok(n.into_live())
     }
 
     /// Full replacement. PL answers 200 with the *pre-update* node when it could not reach
@@ -264,7 +287,7 @@ impl PanelClient {
                 Idempotency::Idempotent,
             )
             .await?;
-        let live = n.to_live();
+        let live = n.into_live();
         if node_reflects(&live, body) {
             Ok(live)
         } else {

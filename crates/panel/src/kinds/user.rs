@@ -1,6 +1,7 @@
 //! Users, and Pelican's roles (held by users): wire types, bodies and endpoints.
 
 use crate::client::{PanelClient, q};
+use crate::endpoint::required_list;
 use crate::error::PanelError;
 use crate::lenient::*;
 use crate::pagination::HasId;
@@ -44,15 +45,12 @@ pub struct UserAttributes {
     #[serde(default, rename = "2fa")]
     pub two_factor: Option<bool>,
     #[serde(default)]
-    pub created_at: Option<String>,
-    #[serde(default)]
-    pub updated_at: Option<String>,
-    #[serde(default)]
     pub relationships: UserRelationships,
 }
 
 impl UserAttributes {
-    pub fn to_live(&self) -> LiveUser {
+    /// The live user; its strings are moved, not copied.
+    pub fn into_live(self) -> LiveUser {
         let role_ids = self
             .relationships
             .roles
@@ -62,16 +60,25 @@ impl UserAttributes {
             .unwrap_or_default();
         LiveUser {
             id: self.id,
-            uuid: self.uuid.clone(),
-            external_id: self.external_id.clone(),
-            username: self.username.clone(),
-            email: self.email.clone(),
-            first_name: self.first_name.clone(),
-            last_name: self.last_name.clone(),
-            language: self.language.clone().unwrap_or_else(|| "en".to_string()),
+            uuid: self.uuid,
+            external_id: self.external_id,
+            username: self.username,
+            email: self.email,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            language: self.language.unwrap_or_else(|| "en".to_string()),
             root_admin: self.root_admin,
             role_ids,
         }
+    }
+
+    /// [`UserAttributes::into_live`] for a listing: roles a Pelican panel withheld
+    /// (`null_resource`) are an error, not a user without roles.
+    pub(crate) fn into_listed(self) -> Result<LiveUser, PanelError> {
+        if let Some(r) = &self.relationships.roles {
+            required_list(Some(r), "roles", "/users")?;
+        }
+        Ok(self.into_live())
     }
 }
 
@@ -171,21 +178,22 @@ impl PanelClient {
     pub async fn get_user(&self, id: u64) -> Result<LiveUser, PanelError> {
         let d = self.ensure_dialect().await?;
         let u: UserAttributes = self.get_item(user_routes::one(id), user_query(d)).await?;
-        Ok(u.to_live())
+        Ok(u.into_live())
     }
 
     pub async fn list_users(&self) -> Result<Vec<LiveUser>, PanelError> {
-        Ok(self
-            .list_users_raw()
-            .await?
-            .iter()
-            .map(UserAttributes::to_live)
-            .collect())
+        let d = self.ensure_dialect().await?;
+        self.list_all_into(user_routes::list(), user_query(d), |u: UserAttributes| {
+            Ok(u.into_live())
+        })
+        .await
     }
 
-    pub(crate) async fn list_users_raw(&self) -> Result<Vec<UserAttributes>, PanelError> {
+    /// Every user, for `read_live`: withheld roles are an error.
+    pub(crate) async fn list_users_for_live(&self) -> Result<Vec<LiveUser>, PanelError> {
         let d = self.ensure_dialect().await?;
-        self.list_all(user_routes::list(), user_query(d)).await
+        self.list_all_into(user_routes::list(), user_query(d), UserAttributes::into_listed)
+            .await
     }
 
     /// The user with exactly this username (the panel's filter is a substring match, and
@@ -200,9 +208,9 @@ impl PanelClient {
         let us: Vec<UserAttributes> = self.list_all(user_routes::list(), query).await?;
         let want = username.trim().to_lowercase();
         Ok(us
-            .iter()
+            .into_iter()
             .find(|u| u.username.to_lowercase() == want)
-            .map(UserAttributes::to_live))
+            .map(UserAttributes::into_live))
     }
 
     pub async fn create_user(&self, body: &UserBody) -> Result<LiveUser, PanelError> {
@@ -216,7 +224,7 @@ impl PanelClient {
                 Idempotency::NonIdempotent,
             )
             .await?;
-        Ok(u.to_live())
+        Ok(u.into_live())
     }
 
     pub async fn update_user(&self, id: u64, body: &UserBody) -> Result<LiveUser, PanelError> {
@@ -230,7 +238,7 @@ impl PanelClient {
                 Idempotency::Idempotent,
             )
             .await?;
-        Ok(u.to_live())
+        Ok(u.into_live())
     }
 
     /// Fails with [`PanelError::Conflict`] while the user owns servers; PL also refuses the key's
@@ -290,7 +298,7 @@ impl PanelClient {
                 Idempotency::Idempotent,
             )
             .await?;
-        Ok(u.to_live())
+        Ok(u.into_live())
     }
 }
 

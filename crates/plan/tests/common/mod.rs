@@ -6,7 +6,6 @@ use roost_model::{
     LiveNode, LiveRole, LiveServer, LiveUser,
 };
 use roost_plan::{Action, Change, Options, Plan, PlanError};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The desired state of one manifest file; panics with the report when it does not validate.
@@ -204,7 +203,7 @@ pub fn live_server(
         egg: 1,
         startup: "java -jar server.jar".into(),
         image: "ghcr.io/java:21".into(),
-        environment: BTreeMap::new(),
+        environment: Default::default(),
         installed: true,
     });
 }

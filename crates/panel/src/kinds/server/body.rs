@@ -108,7 +108,7 @@ impl ServerCreateBody {
             egg: s.egg,
             docker_image: s.image.clone(),
             startup: s.startup.clone(),
-            environment: s.environment.clone(),
+            environment: s.environment.to_btree_map(),
             external_id: s.external_id.clone(),
             description: Some(s.description.clone()),
             skip_scripts: false,
@@ -279,7 +279,7 @@ impl ServerStartupBody {
             image: s.image.clone(),
             egg: s.egg,
             skip_scripts: false,
-            environment: s.environment.clone(),
+            environment: s.environment.to_btree_map(),
         }
     }
 }
@@ -322,7 +322,7 @@ mod tests {
             egg: 4,
             startup: "java".into(),
             image: "img".into(),
-            environment: BTreeMap::from([("A".to_string(), "1".to_string())]),
+            environment: roost_model::VecMap::from([("A".to_string(), "1".to_string())]),
             installed: true,
         }
     }

@@ -11,16 +11,46 @@ pub use body::{
 };
 pub use wire::{
     PANEL_ENV_EXTRAS, ServerAttributes, ServerContainer, ServerFeatureLimits, ServerLimits,
-    ServerRelationships, egg_environment,
+    ServerRelationships,
 };
 
 use crate::client::{PanelClient, q};
+use crate::endpoint::{required_items, required_list};
 use crate::error::PanelError;
 use crate::pagination::HasId;
 use crate::retry::Idempotency;
 use reqwest::Method;
-use roost_model::{LiveServer, Route, server_routes};
+use roost_model::{LiveDatabase, LiveServer, Route, server_routes};
 use serde::Serialize;
+
+/// A server of `read_live`'s listing, with the databases that came along with it.
+pub(crate) struct ListedServer {
+    pub server: LiveServer,
+    pub databases: Vec<LiveDatabase>,
+}
+
+impl ServerAttributes {
+    /// The server and its databases, for `read_live`. Allocation ids or databases withheld
+    /// (`null_resource`: the key cannot read them) or not included are an error: reading on
+    /// would plan creating what exists.
+    pub(crate) fn into_listed(mut self) -> Result<ListedServer, PanelError> {
+        required_list(
+            self.relationships.allocations.as_ref(),
+            "allocations",
+            "/servers",
+        )?;
+        let id = self.id;
+        let databases = required_items(
+            self.relationships.databases.take(),
+            "databases",
+            "/servers",
+        )?;
+        Ok(ListedServer {
+            databases: databases.into_iter().map(|d| d.into_live(id)).collect(),
+            server: self.into_live(),
+        })
+    }
+}
 
 impl HasId for ServerAttributes {
     fn id(&self) -> Option<u64> {
@@ -39,25 +69,26 @@ impl PanelClient {
         let s: ServerAttributes = self
             .get_item(server_routes::one(id), with_allocations())
             .await?;
-        Ok(s.to_live())
+        Ok(s.into_live())
     }
 
     /// Every server with its allocation ids.
     pub async fn list_servers(&self) -> Result<Vec<LiveServer>, PanelError> {
-        let servers: Vec<ServerAttributes> = self
-            .list_all(server_routes::list(), with_allocations())
-            .await?;
-        Ok(servers.iter().map(ServerAttributes::to_live).collect())
+        self.list_all_into(server_routes::list(), with_allocations(), |s: ServerAttributes| {
+            Ok(s.into_live())
+        })
+        .await
     }
 
     /// Every server with its allocation ids and its databases, for `read_live`: the databases
     /// come in the same pages, at no extra request.
     pub(crate) async fn list_servers_with_databases(
         &self,
-    ) -> Result<Vec<ServerAttributes>, PanelError> {
-        self.list_all(
+    ) -> Result<Vec<ListedServer>, PanelError> {
+        self.list_all_into(
             server_routes::list(),
             vec![q("include", "allocations,databases")],
+            ServerAttributes::into_listed,
         )
         .await
     }
@@ -74,7 +105,7 @@ impl PanelClient {
             )
             .await;
         match r {
-            Ok(s) => Ok(Some(s.to_live())),
+            Ok(s) => Ok(Some(s.into_live())),
             Err(e @ PanelError::NotFound { .. }) if e.is_route_not_found() => Err(e),
             Err(PanelError::NotFound { .. }) => Ok(None),
             Err(e) => Err(e),
@@ -93,7 +124,7 @@ impl PanelClient {
                 Idempotency::NonIdempotent,
             )
             .await?;
-        Ok(s.to_live())
+        Ok(s.into_live())
     }
 
     pub async fn update_server_details(
@@ -134,7 +165,7 @@ impl PanelClient {
                 Idempotency::Idempotent,
             )
             .await?;
-        Ok(s.to_live())
+        Ok(s.into_live())
     }
 
     /// Retried like an idempotent call: the panel answers 204 without acting when the server is

@@ -1,13 +1,13 @@
 //! The server's wire types: the JSON both panels send for a server, mapped into [`LiveServer`].
 
 use crate::kinds::database::IncludedDatabase;
-use crate::kinds::egg::EggVariableAttributes;
 use crate::lenient::*;
-use crate::wire::{IdOnly, Relation};
-use roost_model::{LiveFeatureLimits, LiveLimits, LiveServer};
+use crate::wire::{IdOnly, Name, Relation};
+use roost_model::{LiveFeatureLimits, LiveLimits, LiveServer, VecMap};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::fmt;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct ServerLimits {
@@ -62,9 +62,9 @@ pub struct ServerContainer {
     /// An int `0/1` on the wire (both panels); booleans accepted too.
     #[serde(default = "yes", deserialize_with = "de_bool_lenient")]
     pub installed: bool,
-    /// Values are strings except PT's `P_SERVER_ALLOCATION_LIMIT` (int or null), so keep JSON.
-    #[serde(default)]
-    pub environment: BTreeMap<String, Value>,
+    /// The egg variables, as strings ([`de_environment`]): the panel's extras are skipped.
+    #[serde(default, deserialize_with = "de_environment")]
+    pub environment: VecMap<String, String>,
 }
 
 /// Variables the panel adds to `container.environment` itself; they are not egg variables.
@@ -75,6 +75,44 @@ pub const PANEL_ENV_EXTRAS: [&str; 4] = [
     "P_SERVER_ALLOCATION_LIMIT",
 ];
 
+/// `container.environment` as the egg variables of the server: each value as the panel renders
+/// it into the container (strings as they are, scalars cast, see [`value_to_env_string`]), the
+/// panel's extras ([`PANEL_ENV_EXTRAS`]) skipped unread. Decoded straight from the body: no
+/// JSON value per entry, and a string is moved into the map, not copied.
+fn de_environment<'de, D: Deserializer<'de>>(d: D) -> Result<VecMap<String, String>, D::Error> {
+    struct Environment;
+    impl<'de> Visitor<'de> for Environment {
+        type Value = VecMap<String, String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object of environment variables")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(VecMap::new())
+        }
+        // An empty PHP array renders as `[]`.
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            match seq.next_element::<IgnoredAny>()? {
+                None => Ok(VecMap::new()),
+                Some(_) => Err(de::Error::custom("environment: a non-empty array")),
+            }
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(map.size_hint().unwrap_or(0));
+            while let Some(key) = map.next_key::<Name<'de>>()? {
+                if PANEL_ENV_EXTRAS.contains(&key.as_str()) {
+                    map.next_value::<IgnoredAny>()?;
+                } else {
+                    let value = map.next_value::<Value>()?;
+                    out.push((key.into_string(), value_into_env_string(value)));
+                }
+            }
+            // Sorted, each name once (the last value of a repeated one, as a JSON object).
+            Ok(out.into_iter().collect())
+        }
+    }
+    d.deserialize_any(Environment)
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ServerRelationships {
     /// Only the ids are needed: the allocations themselves come with their nodes.
@@ -84,10 +122,10 @@ pub struct ServerRelationships {
     /// ask for one, and an included one would be skipped unread).
     #[serde(default)]
     pub databases: Option<Relation<IncludedDatabase>>,
-    #[serde(default)]
-    pub variables: Option<Relation<EggVariableAttributes>>,
 }
 
+/// A server as both panels send it: only the fields roost reads (the rest, timestamps
+/// included, is skipped unread).
 #[derive(Debug, Clone, Deserialize)]
 pub struct ServerAttributes {
     pub id: u64,
@@ -131,20 +169,21 @@ impl ServerAttributes {
             .map(|l| l.map(|a| a.id).collect())
     }
 
-    pub fn to_live(&self) -> LiveServer {
+    /// The live server; its strings are moved, not copied.
+    pub fn into_live(self) -> LiveServer {
         let mut allocations = self.included_allocations().unwrap_or_default();
         // The primary always belongs to the server, whether or not the include was sent.
         if let Some(primary) = self.allocation.filter(|p| !allocations.contains(p)) {
             allocations.insert(0, primary);
         }
-        let status = self.status.clone();
+        let status = self.status;
         LiveServer {
             id: self.id,
-            uuid: self.uuid.clone(),
-            identifier: self.identifier.clone(),
-            external_id: self.external_id.clone(),
-            name: self.name.clone(),
-            description: self.description.clone().unwrap_or_default(),
+            uuid: self.uuid,
+            identifier: self.identifier,
+            external_id: self.external_id,
+            name: self.name,
+            description: self.description.unwrap_or_default(),
             suspended: self.suspended || status.as_deref() == Some("suspended"),
             status,
             limits: LiveLimits {
@@ -153,8 +192,8 @@ impl ServerAttributes {
                 disk: self.limits.disk,
                 io: self.limits.io,
                 cpu: self.limits.cpu,
-                threads: self.limits.threads.clone(),
                 oom_killer: self.limits.oom_killer(),
+                threads: self.limits.threads,
             },
             feature_limits: LiveFeatureLimits {
                 databases: self.feature_limits.databases,
@@ -167,37 +206,47 @@ impl ServerAttributes {
             allocations,
             nest: self.nest,
             egg: self.egg,
-            startup: self.container.startup_command.clone(),
-            image: self.container.image.clone(),
-            environment: egg_environment(&self.container.environment),
+            startup: self.container.startup_command,
+            image: self.container.image,
+            environment: self.container.environment,
             installed: self.container.installed,
         }
     }
-}
-
-/// The egg variables of a server's environment, as strings, without the panel's extras.
-pub fn egg_environment(env: &BTreeMap<String, Value>) -> BTreeMap<String, String> {
-    env.iter()
-        .filter(|(k, _)| !PANEL_ENV_EXTRAS.contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), value_to_env_string(v)))
-        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn container(environment: &str) -> Result<ServerContainer, serde_json::Error> {
+        serde_json::from_str(&format!(
+            r#"{{"startup_command": "s", "image": "i", "installed": 1, "environment": {environment}}}"#
+        ))
+    }
+
     #[test]
-    fn environment_drops_panel_extras() {
-        let env: BTreeMap<String, Value> = serde_json::from_value(serde_json::json!({
-            "A": "x", "N": 5, "Z": null, "STARTUP": "s", "P_SERVER_UUID": "u",
-            "P_SERVER_LOCATION": "l", "P_SERVER_ALLOCATION_LIMIT": 3
-        }))
+    fn environment_drops_panel_extras_and_renders_scalars() {
+        let c = container(
+            r#"{"A": "x", "N": 5, "F": 1.5, "T": true, "Z": null, "O": {"k": [1]}, "E": "a\/b",
+                "STARTUP": "s", "P_SERVER_UUID": "u", "P_SERVER_LOCATION": "l",
+                "P_SERVER_ALLOCATION_LIMIT": 3}"#,
+        )
         .unwrap();
-        let out = egg_environment(&env);
-        assert_eq!(out.len(), 3);
-        assert_eq!(out["A"], "x");
-        assert_eq!(out["N"], "5");
-        assert_eq!(out["Z"], "");
+        let env = c.environment;
+        assert_eq!(env.len(), 7, "{env:?}");
+        assert_eq!(env["A"], "x");
+        assert_eq!(env["N"], "5");
+        assert_eq!(env["F"], "1.5");
+        assert_eq!(env["T"], "1");
+        assert_eq!(env["Z"], "");
+        assert_eq!(env["O"], r#"{"k":[1]}"#);
+        assert_eq!(env["E"], "a/b", "an escaped string is unescaped");
+    }
+
+    #[test]
+    fn an_empty_environment_may_be_an_array_or_null() {
+        assert!(container("[]").unwrap().environment.is_empty());
+        assert!(container("null").unwrap().environment.is_empty());
+        assert!(container("[1]").is_err());
     }
 }

@@ -271,7 +271,7 @@ fn update_ops(
         );
     }
     if diff.needs(Write::Startup) {
-        let mut environment = live.environment.clone();
+        let mut environment = live.environment.to_btree_map();
         redact_environment(&mut environment, &cx.lookup.sensitive);
         ops.push(
             Op::Startup {
