@@ -9,6 +9,7 @@
 
 mod fleet;
 mod measure;
+mod memory;
 mod report;
 mod server_level;
 
@@ -124,7 +125,7 @@ fn main() -> anyhow::Result<()> {
     // The child that measures roost's own memory: `roost-bench --child-plan ...`.
     let argv: Vec<String> = std::env::args().collect();
     if argv.get(1).map(String::as_str) == Some(measure::CHILD_FLAG) {
-        return measure::child_plan(&argv[2..]);
+        return memory::child_plan(&argv[2..]);
     }
     let args = parse_args()?;
     let cores = std::thread::available_parallelism()
