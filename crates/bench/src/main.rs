@@ -15,6 +15,10 @@ mod server_level;
 
 use roost_model::Dialect;
 
+// roost's allocator, tuned as `roost` tunes it: the figures are those of the binary users run.
+#[global_allocator]
+static ALLOCATOR: roost_cli::allocator::MiMalloc = roost_cli::allocator::MiMalloc;
+
 #[derive(Debug, Clone)]
 pub struct Args {
     pub sizes: Vec<usize>,
@@ -122,6 +126,7 @@ fn parse_args() -> anyhow::Result<Args> {
 }
 
 fn main() -> anyhow::Result<()> {
+    roost_cli::allocator::tune();
     // The child that measures roost's own memory: `roost-bench --child-plan ...`.
     let argv: Vec<String> = std::env::args().collect();
     if argv.get(1).map(String::as_str) == Some(measure::CHILD_FLAG) {

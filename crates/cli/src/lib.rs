@@ -3,6 +3,7 @@
 //! The command line is a library so that the end-to-end tests can build it into their own
 //! binary; `main.rs` only calls [`main`].
 
+pub mod allocator;
 mod applying;
 mod connect;
 mod drifting;
