@@ -22,6 +22,9 @@ pub struct ChildMemory {
 /// but kept by the allocator counts as resident.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Phases {
+    /// Resident once the process has started, before it reads or generates anything: the
+    /// binary, its runtime and libraries, which a fleet of any size pays once.
+    pub start: f64,
     pub load_peak: f64,
     pub after_load: f64,
     pub refresh_peak: f64,
@@ -66,6 +69,7 @@ pub(crate) fn child_memory(
         .map(str::parse)
         .collect::<Result<_, _>>()?;
     let [
+        start,
         load_peak,
         after_load,
         refresh_peak,
@@ -78,6 +82,7 @@ pub(crate) fn child_memory(
     Ok(ChildMemory {
         peak_rss,
         phases: Phases {
+            start,
             load_peak,
             after_load,
             refresh_peak,
@@ -93,6 +98,7 @@ pub fn child_plan(argv: &[String]) -> anyhow::Result<()> {
     let [url, token, dialect, servers, page_size] = argv else {
         anyhow::bail!("{CHILD_FLAG} URL TOKEN DIALECT SERVERS PAGE_SIZE");
     };
+    let start = rss_mib();
     let dialect = Dialect::parse(dialect).context("dialect")?;
     let size = FleetSize::for_servers(servers.parse()?);
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -113,7 +119,7 @@ pub fn child_plan(argv: &[String]) -> anyhow::Result<()> {
     ensure!(!p.has_changes(), "the child's plan has changes");
     println!("peak_mib={}", peak.max(plan_peak));
     println!(
-        "phases_mib={load_peak:.1},{after_load:.1},{refresh_peak:.1},{after_refresh:.1},{plan_peak:.1}"
+        "phases_mib={start:.1},{load_peak:.1},{after_load:.1},{refresh_peak:.1},{after_refresh:.1},{plan_peak:.1}"
     );
     Ok(())
 }
