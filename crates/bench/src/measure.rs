@@ -213,6 +213,11 @@ pub(crate) fn rss_mib() -> f64 {
     proc_status_mib("VmRSS:")
 }
 
+/// File-backed resident memory of this process now (code and libraries), MiB (Linux).
+pub(crate) fn rss_file_mib() -> f64 {
+    proc_status_mib("RssFile:")
+}
+
 /// Resets this process's peak resident memory to its present size (Linux: `5` to
 /// `/proc/self/clear_refs`); elsewhere the peak stays the whole run's.
 pub(crate) fn reset_peak_rss() {

@@ -2,7 +2,9 @@
 //! against the parent's simulator, reporting its resident memory by phase.
 
 use crate::fleet::{self, FleetSize};
-use crate::measure::{CHILD_FLAG, client, load, peak_rss_mib, plan, reset_peak_rss, rss_mib};
+use crate::measure::{
+    CHILD_FLAG, client, load, peak_rss_mib, plan, reset_peak_rss, rss_file_mib, rss_mib,
+};
 use anyhow::{Context, anyhow, ensure};
 use roost_model::Dialect;
 use roost_panel::RateLimit;
@@ -25,6 +27,9 @@ pub struct Phases {
     /// Resident once the process has started, before it reads or generates anything: the
     /// binary, its runtime and libraries, which a fleet of any size pays once.
     pub start: f64,
+    /// File-backed resident memory at the end (`RssFile`): the pages of the binary's code and of
+    /// its libraries that ran, the same for a fleet of any size.
+    pub code_at_end: f64,
     pub load_peak: f64,
     pub after_load: f64,
     pub refresh_peak: f64,
@@ -70,6 +75,7 @@ pub(crate) fn child_memory(
         .collect::<Result<_, _>>()?;
     let [
         start,
+        code_at_end,
         load_peak,
         after_load,
         refresh_peak,
@@ -83,6 +89,7 @@ pub(crate) fn child_memory(
         peak_rss,
         phases: Phases {
             start,
+            code_at_end,
             load_peak,
             after_load,
             refresh_peak,
@@ -117,9 +124,10 @@ pub fn child_plan(argv: &[String]) -> anyhow::Result<()> {
     let p = plan(&desired, &live)?;
     let plan_peak = peak_rss_mib();
     ensure!(!p.has_changes(), "the child's plan has changes");
+    let code_at_end = rss_file_mib();
     println!("peak_mib={}", peak.max(plan_peak));
     println!(
-        "phases_mib={start:.1},{load_peak:.1},{after_load:.1},{refresh_peak:.1},{after_refresh:.1},{plan_peak:.1}"
+        "phases_mib={start:.1},{code_at_end:.1},{load_peak:.1},{after_load:.1},{refresh_peak:.1},{after_refresh:.1},{plan_peak:.1}"
     );
     Ok(())
 }

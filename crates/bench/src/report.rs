@@ -149,10 +149,11 @@ pub fn table(args: &Args, f: &Figures) {
                 "| its resident memory by phase (MiB) | started: {:.0}; load: peak {:.0}, after {:.0}; refresh: peak {:.0}, after {:.0}; plan: peak {:.0} | | |",
                 h.start, h.load_peak, h.after_load, h.refresh_peak, h.after_refresh, h.plan_peak
             );
+            let data = mem.peak_rss - h.code_at_end;
             println!(
-                "| … of which the fleet's: peak less the process as started (MiB) | {:.0} ({:.1} KiB per server) | | |",
-                mem.peak_rss - h.start,
-                (mem.peak_rss - h.start) * 1024.0 / z.servers as f64
+                "| … of which code (MiB): the binary's and libraries' pages that ran (file-backed) | {:.0} | data, the rest: {data:.0} MiB ({:.1} KiB per server) | |",
+                h.code_at_end,
+                data * 1024.0 / z.servers as f64
             );
         }
         None => println!("| peak memory (MiB), roost alone | not measured (--no-memory) | | |"),
@@ -298,7 +299,7 @@ pub fn notes(args: &Args) {
         "- The seed applies the whole fleet to an empty simulator with the limit off; a plan against the result must have no changes, or the benchmark stops. Every create workload starts from a snapshot of that seeded state."
     );
     println!(
-        "- Peak memory, roost alone: a child process (this binary again) loads the manifests, reads the panel over HTTP from the parent's simulator and plans; its VmHWM is roost's own peak for `roost plan` on this fleet. By phase: the resident size once started (binary, runtime and libraries, before anything is read: what a fleet of any size pays once), the peak resident size while loading, reading the panel and planning (the kernel's high-water mark reset between phases, so a phase's peak includes what the phases before it hold; memory freed but kept by the allocator counts as resident), and the resident size after each. The whole-process figure also holds the simulator's copy of the fleet and the bench's."
+        "- Peak memory, roost alone: a child process (this binary again) loads the manifests, reads the panel over HTTP from the parent's simulator and plans; its VmHWM is roost's own peak for `roost plan` on this fleet. By phase: the resident size once started (before anything is read), the peak resident size while loading, reading the panel and planning (the kernel's high-water mark reset between phases, so a phase's peak includes what the phases before it hold; memory freed but kept by the allocator counts as resident), and the resident size after each. Code: the file-backed part of the resident memory at the end (the pages of the binary and its libraries that ran; the same for any fleet, shared with other processes running them, and dropped by the kernel before any data when memory is short); data, the peak less that. The whole-process figure also holds the simulator's copy of the fleet and the bench's."
     );
     println!("- A benchmark, not a test: it fails only when it would measure the wrong thing.");
 }
