@@ -45,3 +45,57 @@ pub fn tune() {
     ffi::set(PURGE_DELAY, 0 as c_long);
     ffi::set(ARENA_EAGER_COMMIT, 0 as c_long);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{ARENA_EAGER_COMMIT, PURGE_DELAY};
+    use std::path::PathBuf;
+
+    /// The numbers of mimalloc's options, as `mimalloc.h` of the locked `libmimalloc-sys`
+    /// declares them (read where cargo unpacked the package): an update that renumbers them
+    /// fails here, not silently in users' memory.
+    #[test]
+    fn the_option_numbers_are_those_of_the_vendored_header() {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let lock = std::fs::read_to_string(root.join("Cargo.lock")).expect("Cargo.lock");
+        let version = lock
+            .split("\n\n")
+            .find(|p| p.contains("name = \"libmimalloc-sys\""))
+            .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = \"")))
+            .and_then(|v| v.strip_suffix('"'))
+            .expect("libmimalloc-sys in Cargo.lock");
+        let home = std::env::var_os("CARGO_HOME").map_or_else(
+            || PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo"),
+            PathBuf::from,
+        );
+        let header = std::fs::read_dir(home.join("registry/src"))
+            .expect("cargo's registry")
+            .filter_map(Result::ok)
+            .map(|d| {
+                d.path().join(format!(
+                    "libmimalloc-sys-{version}/c_src/mimalloc/v3/include/mimalloc.h"
+                ))
+            })
+            .find(|p| p.is_file())
+            .expect("mimalloc.h of the locked libmimalloc-sys, unpacked by cargo to build roost");
+        let text = std::fs::read_to_string(&header).expect("mimalloc.h");
+        let body = text
+            .split("typedef enum mi_option_e {")
+            .nth(1)
+            .and_then(|t| t.split("_mi_option_last").next())
+            .expect("the mi_option_e enum");
+        let names: Vec<&str> = body
+            .lines()
+            .map(|l| l.split("//").next().unwrap_or("").trim())
+            .flat_map(|l| l.split(','))
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .collect();
+        let number = |name: &str| names.iter().position(|n| *n == name);
+        assert_eq!(
+            number("mi_option_arena_eager_commit"),
+            Some(ARENA_EAGER_COMMIT as usize)
+        );
+        assert_eq!(number("mi_option_purge_delay"), Some(PURGE_DELAY as usize));
+    }
+}
