@@ -3,13 +3,16 @@
 //! Why not the system allocator: a plan of a large fleet is millions of small allocations
 //! (strings of the manifests, the panel's pages, the plan's diff), and glibc's malloc spent about
 //! a fifth of a 50,000-server plan in `malloc`/`free` and their consolidation (perf). On
-//! roost-bench at 10,000 servers mimalloc took plan compute from 0.27–0.30 s to 0.20 s; at
-//! 50,000, the no-change plan from 6.1 s to 4.0 s (issue 17; `crates/bench/RESULTS.md`).
+//! roost-bench (quiet 2-core machine, medians of 3), mimalloc took plan compute from 0.26–0.28 s
+//! to 0.20–0.22 s at 10,000 servers and from 1.74–1.79 s to 1.26–1.29 s at 50,000, and the
+//! no-change plan at 50,000 from 4.5–4.9 s to 3.9–4.0 s; a 1,000-server load got slower, 14 to
+//! 21 ms (memory handed back and touched again; issue 17, `crates/bench/RESULTS.md`).
 //!
 //! Its defaults cost memory instead: freed pages kept for reuse and transparent huge pages
 //! (2 MiB resident at a time) made the peak of that 10,000-server plan 118–127 MiB instead of
 //! glibc's 85, because loading the manifests frees more than it keeps. Huge pages are off at
-//! build time (the `no_thp` feature, `Cargo.toml`); [`tune`] returns freed memory at once: 83 MiB.
+//! build time (the `no_thp` feature, `Cargo.toml`), which alone left 117 MiB; [`tune`] returns
+//! freed memory at once: 83 MiB, at the price of the slower small load above.
 //!
 //! `roost-bench` runs on the same allocator, tuned the same way, so its figures are roost's.
 
