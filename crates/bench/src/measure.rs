@@ -68,6 +68,8 @@ pub struct Measured {
     pub refresh_per_kind: Vec<(String, usize, u64)>,
     pub refresh: Series,
     pub refresh_raw: Series,
+    /// Each run's refresh ÷ the raw download right after it.
+    pub refresh_ratio: Series,
     pub refresh_raw_bytes: usize,
     pub plan_compute: Series,
     pub plan_e2e: Series,
@@ -261,13 +263,10 @@ pub async fn run(args: &Args, servers: usize, dialect: Dialect) -> anyhow::Resul
     progress("seed (apply the whole fleet, limit off)");
     let panel = seed(args, dialect, &desired, &mut f).await?;
 
-    progress("refresh");
-    let (live, urls) = measure_refresh(&panel, &mut f).await?;
+    progress("refresh, each run paired with a raw download");
+    let live = measure_refresh(&panel, &mut f).await?;
     f.refresh_per_kind = refresh_floor(dialect, &live, args.page_size);
     f.refresh_floor_requests = f.refresh_per_kind.iter().map(|k| k.2).sum();
-
-    progress("refresh, raw download");
-    measure_raw_download(args, &urls, &panel.token, &mut f).await?;
 
     progress("plan");
     measure_plan(&panel, &files, &desired, live, &mut f).await?;
@@ -398,35 +397,49 @@ async fn seed<'a>(
 }
 
 /// Refresh: a fresh client each run (so the dialect probe is counted, as in `roost plan`).
-/// Returns what the last run read and the URLs it requested.
-async fn measure_refresh(
-    panel: &Seeded<'_>,
-    f: &mut Measured,
-) -> anyhow::Result<(Live, Vec<String>)> {
+/// Returns what the last run read.
+async fn measure_refresh(panel: &Seeded<'_>, f: &mut Measured) -> anyhow::Result<Live> {
+    // Each run reads the panel with roost, then downloads the same pages with a bare client
+    // (the URLs roost requested on the first run): the two of a pair are milliseconds apart, so
+    // whatever else the machine does weighs on both, and the ratio is taken per pair.
     let mut live = None;
-    for _ in 0..panel.args.runs {
+    let mut urls: Vec<String> = Vec::new();
+    for run in 0..panel.args.runs {
         panel.sim.clear_request_log();
         let c = panel.fresh_client()?;
         let t = Instant::now();
         let l = c.read_live().await?;
-        f.refresh.push(t.elapsed().as_secs_f64());
+        let roost = t.elapsed().as_secs_f64();
+        f.refresh.push(roost);
         f.refresh_requests = c.requests_sent();
         live = Some(l);
+        if run == 0 {
+            urls = panel
+                .sim
+                .request_log()
+                .into_iter()
+                .map(|r| format!("{}{}", panel.url, r.path))
+                .collect();
+            ensure!(
+                urls.len() as u64 == f.refresh_requests,
+                "the simulator logged {} requests, the client sent {}",
+                urls.len(),
+                f.refresh_requests
+            );
+        }
+        let bare = reqwest::Client::new();
+        let t = Instant::now();
+        f.refresh_raw_bytes = raw_download(&bare, &urls, &panel.token).await?;
+        let raw = t.elapsed().as_secs_f64();
+        f.refresh_raw.push(raw);
+        f.refresh_ratio.push(roost / raw);
     }
-    let live = live.context("no run")?;
-    let urls: Vec<String> = panel
-        .sim
-        .request_log()
-        .into_iter()
-        .map(|r| format!("{}{}", panel.url, r.path))
-        .collect();
     ensure!(
-        urls.len() as u64 == f.refresh_requests,
-        "the simulator logged {} requests, the client sent {}",
-        urls.len(),
-        f.refresh_requests
+        f.refresh_raw_bytes > 1000 * f.refresh_requests as usize,
+        "the raw download read only {} bytes",
+        f.refresh_raw_bytes
     );
-    Ok((live, urls))
+    live.context("no run")
 }
 
 /// The floor of a refresh: one listing per kind roost reads, each ceil(objects / page size)
@@ -480,28 +493,6 @@ fn refresh_floor(dialect: Dialect, live: &Live, page_size: u32) -> Vec<(String, 
             ),
         ],
     }
-}
-
-/// The raw floor: the same URLs, same access pattern (kinds at once, pages of one kind in
-/// turn), with a bare reqwest client that reads the bytes and decodes nothing.
-async fn measure_raw_download(
-    args: &Args,
-    urls: &[String],
-    token: &str,
-    f: &mut Measured,
-) -> anyhow::Result<()> {
-    for _ in 0..args.runs {
-        let bare = reqwest::Client::new();
-        let t = Instant::now();
-        f.refresh_raw_bytes = raw_download(&bare, urls, token).await?;
-        f.refresh_raw.push(t.elapsed().as_secs_f64());
-    }
-    ensure!(
-        f.refresh_raw_bytes > 1000 * f.refresh_requests as usize,
-        "the raw download read only {} bytes",
-        f.refresh_raw_bytes
-    );
-    Ok(())
 }
 
 /// The plan alone, then load + refresh + plan. live == desired: the "no changes" figures
