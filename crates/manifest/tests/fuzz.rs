@@ -7,6 +7,9 @@
 //! A failure names the case and writes its input to `target/fuzz-failure-*.kdl`; each bug it
 //! finds gets its own regression case below (`regressions`).
 
+mod rng;
+
+use rng::Rng;
 use roost_manifest::{Sources, check_syntax, format_kdl, load};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,27 +23,6 @@ const CASE_LIMIT: Duration = Duration::from_secs(60);
 /// The smallest stack a test thread gets by default: nothing here may need more (the KDL parser
 /// runs on a thread of its own).
 const STACK: usize = 2 << 20;
-
-/// splitmix64: small, seeded, good enough to pick mutations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 const ODD: &[&str] = &[
     "\u{85}",

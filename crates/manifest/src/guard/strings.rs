@@ -7,6 +7,7 @@
 //! (see `Chunk::uncertain`).
 
 use super::is_newline;
+use crate::read::is_disallowed;
 
 /// A string lexed from its first `#` or `"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,18 +17,6 @@ pub(super) struct Lexed {
     pub end: usize,
     /// The first thing the parser will not read as this scan does.
     pub anomaly: Option<(usize, &'static str)>,
-}
-
-/// Characters KDL forbids anywhere (the kdl crate's list).
-pub(super) fn is_disallowed(c: char) -> bool {
-    matches!(c,
-        '\u{0}'..='\u{8}'
-        | '\u{e}'..='\u{1f}'
-        | '\u{200e}'..='\u{200f}'
-        | '\u{202a}'..='\u{202e}'
-        | '\u{2066}'..='\u{2069}'
-        | '\u{feff}'
-    )
 }
 
 const NOT_CLOSED: &str = "a string that is never closed";

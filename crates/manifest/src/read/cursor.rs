@@ -48,7 +48,7 @@ pub(super) fn is_unicode_space(c: char) -> bool {
 
 /// Code points KDL does not allow anywhere but in comments. The `kdl` crate's list lacks the
 /// specification's U+007F (DEL): like it, this reader allows DEL.
-pub(super) fn is_disallowed(c: char) -> bool {
+pub(crate) fn is_disallowed(c: char) -> bool {
     matches!(c,
         '\u{0}'..='\u{8}'
         | '\u{e}'..='\u{1f}'

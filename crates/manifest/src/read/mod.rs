@@ -28,6 +28,7 @@ mod strings;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use cursor::is_disallowed;
 pub use kdl::KdlValue;
 use miette::SourceSpan;
 

@@ -7,6 +7,11 @@
 //!   space, terminator, block and slashdash in random arrangements, then mutated up to twice.
 //!   They reach arrangements no manifest holds (a slashdash before a block after a property…).
 
+#[path = "../../../tests/rng/mod.rs"]
+mod rng;
+
+use rng::Rng;
+
 /// How many cases of each kind the test runs (a few seconds in a debug build).
 /// `ROOST_KDL_FUZZ_CASES` asks for more, to search further by hand.
 pub(super) const CASES: usize = 3000;
@@ -20,24 +25,6 @@ const PIECES: &[&str] = &[
     "#inf", "\\u{", "\\n", "\\s", "\u{a0}", "\u{2028}", "\u{85}", "\u{feff}", "\u{7}", "\u{7f}",
     "\t", "\u{b}", "true", "[", "é", "\"\"\"\n", "\n\"\"\"",
 ];
-
-/// SplitMix64: small, seeded, the same on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// A number below `n` (`n` > 0).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
     let len = bytes.len();
@@ -61,7 +48,7 @@ fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
             bytes.splice(at..at, run);
         }
         _ => {
-            let piece = PIECES[rng.below(PIECES.len())].as_bytes();
+            let piece = rng.pick(PIECES).as_bytes();
             bytes.splice(at..at, piece.iter().copied());
         }
     }
@@ -146,14 +133,15 @@ const TERMINATORS: &[&str] = &[
 ];
 
 impl Rng {
-    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+    /// One of `from`, as the text it borrows.
+    fn word<'a>(&mut self, from: &[&'a str]) -> &'a str {
         from[self.below(from.len())]
     }
 
     /// `from` one time in `n`.
     fn maybe<'a>(&mut self, n: usize, from: &[&'a str]) -> &'a str {
         if self.below(n) == 0 {
-            self.pick(from)
+            self.word(from)
         } else {
             ""
         }
@@ -166,28 +154,28 @@ fn generate_nodes(rng: &mut Rng, out: &mut String, depth: usize) {
     for _ in 0..rng.below(4) {
         out.push_str(rng.maybe(6, SLASHDASHES));
         out.push_str(rng.maybe(6, TYPES));
-        out.push_str(rng.pick(NAMES));
+        out.push_str(rng.word(NAMES));
         for _ in 0..rng.below(4) {
-            out.push_str(rng.pick(SPACES));
+            out.push_str(rng.word(SPACES));
             out.push_str(rng.maybe(6, SLASHDASHES));
             if rng.below(3) == 0 {
-                out.push_str(rng.pick(NAMES));
-                out.push_str(rng.pick(EQUALS));
+                out.push_str(rng.word(NAMES));
+                out.push_str(rng.word(EQUALS));
             }
             out.push_str(rng.maybe(6, TYPES));
-            out.push_str(rng.pick(VALUES));
+            out.push_str(rng.word(VALUES));
         }
         if depth < 3 && rng.below(3) == 0 {
-            out.push_str(rng.pick(BEFORE_BLOCK));
+            out.push_str(rng.word(BEFORE_BLOCK));
             out.push_str(rng.maybe(5, &["/-"]));
             out.push('{');
-            out.push_str(rng.pick(&["", "\n", " "]));
+            out.push_str(rng.word(&["", "\n", " "]));
             generate_nodes(rng, out, depth + 1);
             out.push('}');
             out.push_str(rng.maybe(5, AFTER_BLOCK));
         }
         out.push_str(rng.maybe(8, SPACES));
-        out.push_str(rng.pick(TERMINATORS));
+        out.push_str(rng.word(TERMINATORS));
     }
 }
 
