@@ -266,17 +266,42 @@ impl<'t> Cursor<'t> {
             }
             at = self.multi_line_rest(at, None).ok_or(Fail::Reject)?;
         };
+        let (out, at) = self.dedented(
+            body,
+            indent,
+            TRIPLE_QUOTE,
+            |c, at| c.ws_escape_end(at),
+            |c, at, out| c.multi_line_rest(at, Some(out)).ok_or(Fail::Reject),
+        )?;
+        self.pos = at + TRIPLE_QUOTE.len();
+        Ok(out)
+    }
+
+    /// The second pass of a multi-line string, quoted or raw: each line without the closing
+    /// line's `indent`, a blank line as a newline, up to the closing line (its indent, then
+    /// what `space` skips, then `close`). `line` reads the rest of a line into `out` and says
+    /// where the next begins. Returns the text, without the last line's newline, and where
+    /// `close` begins.
+    fn dedented(
+        &self,
+        body: usize,
+        indent: &str,
+        close: &str,
+        space: impl Fn(&Self, usize) -> Option<usize>,
+        line: impl Fn(&Self, usize, &mut String) -> R<usize>,
+    ) -> R<(String, usize)> {
         let mut out = String::new();
         let mut at = body;
         loop {
             if self.at_pos(at, indent) {
                 let mut end = at + indent.len();
-                while let Some(e) = self.ws_escape_end(end) {
+                while let Some(e) = space(self, end) {
                     end = e;
                 }
-                if self.at_pos(end, TRIPLE_QUOTE) {
-                    at = end;
-                    break;
+                if self.at_pos(end, close) {
+                    // Every line ends with a newline; the last one's is not the string's.
+                    out.pop();
+                    return Ok((out, end));
                 }
                 at += indent.len();
             } else if self.empty_line_end(at).is_none() {
@@ -288,14 +313,8 @@ impl<'t> Cursor<'t> {
                 at = end;
                 continue;
             }
-            at = self
-                .multi_line_rest(at, Some(&mut out))
-                .ok_or(Fail::Reject)?;
+            at = line(self, at, &mut out)?;
         }
-        // Every line ends with a newline; the last one's is not the string's.
-        out.pop();
-        self.pos = at + TRIPLE_QUOTE.len();
-        Ok(out)
     }
 
     /// `raw-string`: `#"…"#` on one line or `#"""` + newline … `"""#` (as many `#` on both
@@ -379,33 +398,18 @@ impl<'t> Cursor<'t> {
             }
             at = self.raw_line_rest(at, close, true).ok_or(Fail::Back)?.1;
         };
-        let mut out = String::new();
-        let mut at = body;
-        loop {
-            if self.at_pos(at, indent) {
-                let mut end = at + indent.len();
-                while self.space_len(end) > 0 {
-                    end += self.space_len(end);
-                }
-                if self.at_pos(end, close) {
-                    at = end;
-                    break;
-                }
-                at += indent.len();
-            } else if self.empty_line_end(at).is_none() {
-                return Err(Fail::Reject);
-            }
-            if let Some(end) = self.empty_line_end(at) {
+        let (out, at) = self.dedented(
+            body,
+            indent,
+            close,
+            |c, at| (c.space_len(at) > 0).then(|| at + c.space_len(at)),
+            |c, at, out| {
+                let (text_end, end) = c.raw_line_rest(at, close, false).ok_or(Fail::Back)?;
+                out.push_str(&c.text[at..text_end]);
                 out.push('\n');
-                at = end;
-                continue;
-            }
-            let (text_end, end) = self.raw_line_rest(at, close, false).ok_or(Fail::Back)?;
-            out.push_str(&self.text[at..text_end]);
-            out.push('\n');
-            at = end;
-        }
-        out.pop();
+                Ok(end)
+            },
+        )?;
         self.pos = at + close.len();
         Ok(out)
     }
