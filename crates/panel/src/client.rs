@@ -537,7 +537,11 @@ impl PanelClient {
         }
     }
 
-    fn decode<T: DeserializeOwned>(&self, req: &Req, body: &[u8]) -> Result<T, PanelError> {
+    pub(crate) fn decode<T: DeserializeOwned>(
+        &self,
+        req: &Req,
+        body: &[u8],
+    ) -> Result<T, PanelError> {
         // UTF-8 checked once for the whole body, not once per string: about a sixth of the
         // decoding time of a large listing. A body that is not UTF-8 is left to serde_json,
         // whose error says where.

@@ -51,9 +51,26 @@ impl PanelClient {
         // Page 1 says how many pages there are; the rest are fetched a few at a time rather
         // than one after another (each still passes the rate limiter), so a large panel is
         // read in about the time of its largest page plus decoding, not the sum of them all.
-        let first = self.page(&page_req(1), convert).await?;
+        // The first of them start as soon as page 1 has arrived, before it is decoded: its
+        // page count is read ahead from the end of the body ([`total_pages_hint`]).
+        let first_req = page_req(1);
+        let body = self.execute(&first_req).await?;
+        let mut set: JoinSet<(u64, Result<Page<U>, PanelError>)> = JoinSet::new();
+        let mut next: u64 = 2;
+        let spawn_page = |set: &mut JoinSet<_>, n: u64| {
+            let client = self.clone();
+            let req = page_req(n);
+            set.spawn(async move { (n, client.page(&req, convert).await) });
+        };
+        let hint = total_pages_hint(&body).unwrap_or(1);
+        while set.len() < PAGE_CONCURRENCY && next <= hint {
+            spawn_page(&mut set, next);
+            next += 1;
+        }
+        let first = self.decode_page(&first_req, &body, convert)?;
+        drop(body);
         let Some(p) = first.pagination else {
-            // Not a paginated endpoint: that was everything.
+            // Not a paginated endpoint: that was everything (pages read ahead are dropped).
             let mut listing = Listing::new(first.items.len() as u64);
             listing.keep(first.items);
             return Ok(listing.out);
@@ -68,15 +85,10 @@ impl PanelClient {
         listing.keep(first.items);
         let mut fetched: u64 = 1;
         while fetched < total {
-            let mut set: JoinSet<(u64, Result<Page<U>, PanelError>)> = JoinSet::new();
             let mut pages: BTreeMap<u64, Page<U>> = BTreeMap::new();
-            let mut next = fetched + 1;
             loop {
                 while set.len() < PAGE_CONCURRENCY && next <= total {
-                    let client = self.clone();
-                    let req = page_req(next);
-                    let n = next;
-                    set.spawn(async move { (n, client.page(&req, convert).await) });
+                    spawn_page(&mut set, next);
                     next += 1;
                 }
                 let Some(joined) = set.join_next().await else {
@@ -109,7 +121,7 @@ impl PanelClient {
         Ok(listing.out)
     }
 
-    /// One page, decoded and converted.
+    /// One page, fetched, decoded and converted.
     async fn page<T, U>(
         &self,
         req: &Req,
@@ -118,7 +130,21 @@ impl PanelClient {
     where
         T: DeserializeOwned + HasId,
     {
-        let list: List<T> = self.send_json(req).await?;
+        let body = self.execute(req).await?;
+        self.decode_page(req, &body, convert)
+    }
+
+    /// One page's body, decoded and converted.
+    fn decode_page<T, U>(
+        &self,
+        req: &Req,
+        body: &[u8],
+        convert: fn(T) -> Result<U, PanelError>,
+    ) -> Result<Page<U>, PanelError>
+    where
+        T: DeserializeOwned + HasId,
+    {
+        let list: List<T> = self.decode(req, body)?;
         let mut items = Vec::with_capacity(list.data.len());
         for item in list.data {
             let id = item.attributes.id();
@@ -157,6 +183,22 @@ impl<U> Listing<U> {
     }
 }
 
+/// `meta.pagination.total_pages` read from the end of a page's body, before it is decoded: both
+/// panels render `meta` last. Only a hint (pages read ahead on it): the decoded page decides,
+/// and a page past the end comes back empty, which ends the listing.
+fn total_pages_hint(body: &[u8]) -> Option<u64> {
+    const KEY: &[u8] = b"\"total_pages\"";
+    let tail = &body[body.len().saturating_sub(TAIL_BYTES)..];
+    let at = tail.windows(KEY.len()).rposition(|w| w == KEY)? + KEY.len();
+    let rest = &tail[at..];
+    let rest = &rest[rest.iter().position(|b| !b" \t\r\n:\"".contains(b))?..];
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
+}
+
+/// How far from the end of a page `meta.pagination` is looked for.
+const TAIL_BYTES: usize = 1024;
+
 /// Pages of one listing in flight at once, after the first.
 const PAGE_CONCURRENCY: usize = 4;
 
@@ -179,6 +221,35 @@ mod tests {
         // A row shifted onto the next page while the listing ran: seen again.
         l.keep(vec![(Some(2), "b again"), (Some(3), "c"), (None, "y")]);
         assert_eq!(l.out, vec!["a", "b", "x", "c", "y"]);
+    }
+
+    #[test]
+    fn the_page_count_is_read_ahead_from_the_end_of_a_page() {
+        let page = |meta: &str| {
+            format!(
+                r#"{{"object":"list","data":[{}],"meta":{meta}}}"#,
+                "{}".repeat(2000)
+            )
+        };
+        let hint = |meta: &str| total_pages_hint(page(meta).as_bytes());
+        assert_eq!(
+            hint(
+                r#"{"pagination":{"total":1200,"count":500,"per_page":500,"current_page":1,"total_pages":3,"links":{}}}"#
+            ),
+            Some(3)
+        );
+        // Spaced, or a numeric string (the panels' lenient forms).
+        assert_eq!(hint(r#"{"pagination": {"total_pages" : "12"}}"#), Some(12));
+        // Not paginated, or not a number: no hint, and no page is read ahead.
+        assert_eq!(hint("{}"), None);
+        assert_eq!(hint(r#"{"pagination":{"total_pages":null}}"#), None);
+        assert_eq!(total_pages_hint(b""), None);
+        // Far from the end (an item's field of that name): not taken for the page count.
+        let far = format!(
+            r#"{{"data":[{{"total_pages":9}}{}],"meta":{{}}}}"#,
+            ",{}".repeat(2000)
+        );
+        assert_eq!(total_pages_hint(far.as_bytes()), None);
     }
 
     #[test]
