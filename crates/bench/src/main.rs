@@ -12,6 +12,7 @@ mod measure;
 mod memory;
 mod report;
 mod server_level;
+mod slow_panel;
 
 use roost_model::Dialect;
 

@@ -6,7 +6,7 @@ use crate::memory::{ChildMemory, child_memory};
 use anyhow::{Context, anyhow, ensure};
 use roost_engine::{ApplyOptions, Event, Reporter};
 use roost_model::{Dialect, Live, Secret};
-use roost_panel::{ClientConfig, PanelClient, RateLimit};
+use roost_panel::{ClientConfig, ExpectedCounts, PanelClient, RateLimit};
 use roost_plan::{Action, Options, Plan};
 use roost_sim::{Sim, SimConfig, SimHandle};
 use std::sync::Arc;
@@ -71,6 +71,9 @@ pub struct Measured {
     /// Each run's refresh ÷ the raw download right after it.
     pub refresh_ratio: Series,
     pub refresh_raw_bytes: usize,
+    /// Against a panel answering every request after [`crate::slow_panel::LATENCY_MS`]:
+    /// roost expecting the manifests' counts, roost without, and the bare download.
+    pub slow: crate::slow_panel::SlowRefresh,
     pub plan_compute: Series,
     pub plan_e2e: Series,
     pub creates: usize,
@@ -264,7 +267,10 @@ pub async fn run(args: &Args, servers: usize, dialect: Dialect) -> anyhow::Resul
     let panel = seed(args, dialect, &desired, &mut f).await?;
 
     progress("refresh, each run paired with a raw download");
-    let live = measure_refresh(&panel, &mut f).await?;
+    let expected = ExpectedCounts::of(&desired);
+    let live = measure_refresh(&panel, expected, &mut f).await?;
+    progress("refresh against a slow panel");
+    f.slow = crate::slow_panel::measure(&panel, expected).await?;
     f.refresh_per_kind = refresh_floor(dialect, &live, args.page_size);
     f.refresh_floor_requests = f.refresh_per_kind.iter().map(|k| k.2).sum();
 
@@ -304,18 +310,18 @@ pub async fn run(args: &Args, servers: usize, dialect: Dialect) -> anyhow::Resul
 
 /// The simulator the figures are taken against, seeded with the fleet, and a client of it
 /// without a rate limit.
-struct Seeded<'a> {
-    args: &'a Args,
+pub(crate) struct Seeded<'a> {
+    pub(crate) args: &'a Args,
     dialect: Dialect,
-    sim: SimHandle,
-    url: String,
-    token: String,
+    pub(crate) sim: SimHandle,
+    pub(crate) url: String,
+    pub(crate) token: String,
     off: Arc<PanelClient>,
 }
 
 impl Seeded<'_> {
     /// A new client without a rate limit (its dialect probe still to do).
-    fn fresh_client(&self) -> anyhow::Result<Arc<PanelClient>> {
+    pub(crate) fn fresh_client(&self) -> anyhow::Result<Arc<PanelClient>> {
         client(
             &self.url,
             &self.token,
@@ -396,9 +402,13 @@ async fn seed<'a>(
     })
 }
 
-/// Refresh: a fresh client each run (so the dialect probe is counted, as in `roost plan`).
-/// Returns what the last run read.
-async fn measure_refresh(panel: &Seeded<'_>, f: &mut Measured) -> anyhow::Result<Live> {
+/// Refresh: a fresh client each run (so the dialect probe is counted, as in `roost plan`),
+/// expecting what the manifests declare, as `roost plan` does. Returns what the last run read.
+async fn measure_refresh(
+    panel: &Seeded<'_>,
+    expected: ExpectedCounts,
+    f: &mut Measured,
+) -> anyhow::Result<Live> {
     // Each run reads the panel with roost, then downloads the same pages with a bare client
     // (the URLs roost requested on the first run): the two of a pair are milliseconds apart, so
     // whatever else the machine does weighs on both, and the ratio is taken per pair.
@@ -408,7 +418,7 @@ async fn measure_refresh(panel: &Seeded<'_>, f: &mut Measured) -> anyhow::Result
         panel.sim.clear_request_log();
         let c = panel.fresh_client()?;
         let t = Instant::now();
-        let l = c.read_live().await?;
+        let l = c.read_live_expecting(expected).await?;
         let roost = t.elapsed().as_secs_f64();
         f.refresh.push(roost);
         f.refresh_requests = c.requests_sent();
@@ -521,7 +531,7 @@ async fn measure_plan(
         let t = Instant::now();
         let d = load(files)?;
         let c = panel.fresh_client()?;
-        let l = c.read_live().await?;
+        let l = c.read_live_expecting(ExpectedCounts::of(&d)).await?;
         let p = plan(&d, &l)?;
         f.plan_e2e.push(t.elapsed().as_secs_f64());
         ensure!(!p.has_changes(), "the end-to-end plan has changes");
@@ -681,7 +691,7 @@ async fn limited_run(panel: &Seeded<'_>, wplan: &Plan, limit: u32) -> anyhow::Re
     })
 }
 
-async fn raw_download(
+pub(crate) async fn raw_download(
     bare: &reqwest::Client,
     urls: &[String],
     token: &str,

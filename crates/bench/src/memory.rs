@@ -7,7 +7,7 @@ use crate::measure::{
 };
 use anyhow::{Context, anyhow, ensure};
 use roost_model::Dialect;
-use roost_panel::RateLimit;
+use roost_panel::{ExpectedCounts, RateLimit};
 
 /// The memory child's figures: its peak resident memory, and the same by phase.
 #[derive(Debug, Clone, Copy, Default)]
@@ -117,7 +117,7 @@ pub fn child_plan(argv: &[String]) -> anyhow::Result<()> {
     let peak = load_peak;
     reset_peak_rss();
     let c = client(url, token, dialect, RateLimit::Off, page_size.parse()?)?;
-    let live = rt.block_on(c.read_live())?;
+    let live = rt.block_on(c.read_live_expecting(ExpectedCounts::of(&desired)))?;
     let (refresh_peak, after_refresh) = (peak_rss_mib(), rss_mib());
     let peak = peak.max(refresh_peak);
     reset_peak_rss();

@@ -92,6 +92,16 @@ pub fn table(args: &Args, f: &Figures) {
         m.refresh_ratio.max(),
         verdict(refresh <= 1.3)
     );
+    let slow = &m.slow;
+    println!(
+        "| refresh against a panel answering each request in {} ms (s) | {}; without the manifests' counts (page 1 first): {} | the same pages, each kind's one after another: {} | {:.2}× ({:.2}× without the counts) |",
+        crate::slow_panel::LATENCY_MS,
+        s(&slow.expecting),
+        s(&slow.unhinted),
+        s(&slow.raw),
+        slow.expecting.median() / slow.raw.median(),
+        slow.unhinted.median() / slow.raw.median(),
+    );
     println!("| plan compute (s), no IO | {} | | |", s(&m.plan_compute));
     let e2e_target = match z.servers {
         10_000 => format!("target ≤ 1.0 s: {}", verdict(m.plan_e2e.median() <= 1.0)),

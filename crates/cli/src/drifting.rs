@@ -42,7 +42,8 @@ pub async fn run(args: DriftArgs) -> Result<u8, BoxDiag> {
         read_only: true,
     };
     let panel = connect(&copts, Some(&manifest)).await?;
-    let live = panel.client.read_live().await;
+    let expected = roost_panel::ExpectedCounts::of(&manifest.desired);
+    let live = panel.client.read_live_expecting(expected).await;
     let mut live = match live {
         Ok(l) => l,
         Err(e) => {

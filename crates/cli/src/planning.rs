@@ -400,7 +400,9 @@ pub async fn make_plan(
         read_only: false,
     };
     let panel = connect(&copts, Some(&manifest)).await?;
-    let mut live = match panel.client.read_live().await {
+    // The manifests say how many objects to expect: the pages they fill are requested at once.
+    let expected = roost_panel::ExpectedCounts::of(&manifest.desired);
+    let mut live = match panel.client.read_live_expecting(expected).await {
         Ok(l) => l,
         Err(e) => {
             panel.close().await;

@@ -77,6 +77,7 @@ pub use kinds::server::{
 pub use kinds::subuser::live_subuser;
 pub use kinds::user::{RolesBody, UserBody};
 pub use limiter::{RateLimitWait, WaitObserver, WaitReason};
+pub use live::ExpectedCounts;
 pub use retry::{AfterReread, Decision, Failure, Idempotency, OperationRule, Reread, RetryPolicy};
 pub use roost_model::{Dialect, Secret};
 pub use server_fault::ServerFault;

@@ -9,7 +9,7 @@ use crate::kinds::location::LocationAttributes;
 use crate::kinds::server::ListedServer;
 use crate::kinds::user::RoleAttributes;
 use crate::wire::DatabaseHostAttributes;
-use roost_model::{Dialect, Live, LiveAllocation, LiveNode, LiveUser};
+use roost_model::{Desired, Dialect, Live, LiveAllocation, LiveNode, LiveUser};
 use std::collections::HashMap;
 
 /// The listings both dialects have, already in live types, whose items need each other
@@ -21,6 +21,33 @@ type Shared = (
     Vec<ListedServer>,
 );
 
+/// How many objects of each listing that can run to many pages the caller expects the panel
+/// to hold: the manifests' counts, for `plan`, `apply` and `drift`. A listing's pages are
+/// normally learnt from its page 1; with an expectation, the pages it fills are requested
+/// together with page 1, so a fleet of two pages per kind is read in the time of one. Only a
+/// hint: a panel holding more is read to its end, one holding fewer answers the pages past
+/// its end with empty pages (one request each, at most four per listing).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExpectedCounts {
+    pub locations: u64,
+    pub nodes: u64,
+    pub users: u64,
+    pub servers: u64,
+}
+
+impl ExpectedCounts {
+    /// What the manifests declare.
+    pub fn of(desired: &Desired) -> Self {
+        let n = |len: usize| len as u64;
+        ExpectedCounts {
+            locations: n(desired.locations.len()),
+            nodes: n(desired.nodes.len()),
+            users: n(desired.users.len()),
+            servers: n(desired.servers.len()),
+        }
+    }
+}
+
 impl PanelClient {
     /// Reads everything roost manages, in as few requests as the API allows: one listing per
     /// kind (more only past [`crate::DEFAULT_PAGE_SIZE`]-sized pages), all kinds concurrently.
@@ -29,11 +56,16 @@ impl PanelClient {
     /// servers' side; Pelican's database hosts are one more listing (PT's API has none).
     /// The first call also detects or verifies the dialect (one more request).
     pub async fn read_live(&self) -> Result<Live, PanelError> {
+        self.read_live_expecting(ExpectedCounts::default()).await
+    }
+
+    /// [`PanelClient::read_live`], the pages `expected` fills requested at once.
+    pub async fn read_live_expecting(&self, expected: ExpectedCounts) -> Result<Live, PanelError> {
         let dialect = self.ensure_dialect().await?;
         let mut live = Live::empty(dialect);
         let (nodes, users, servers) = match dialect {
-            Dialect::Pterodactyl => self.read_pterodactyl(&mut live).await?,
-            Dialect::Pelican => self.read_pelican(&mut live).await?,
+            Dialect::Pterodactyl => self.read_pterodactyl(&mut live, expected).await?,
+            Dialect::Pelican => self.read_pelican(&mut live, expected).await?,
         };
         live.users = users;
         let databases = &mut live.databases;
@@ -50,12 +82,16 @@ impl PanelClient {
     }
 
     /// Locations, nests with eggs, and the shared listings.
-    async fn read_pterodactyl(&self, live: &mut Live) -> Result<Shared, PanelError> {
+    async fn read_pterodactyl(
+        &self,
+        live: &mut Live,
+        expected: ExpectedCounts,
+    ) -> Result<Shared, PanelError> {
         let (locations, nodes, users, servers, nests) = tokio::try_join!(
-            self.list_locations_raw(),
-            self.list_nodes_with_allocations(),
-            self.list_users_for_live(),
-            self.list_servers_with_databases(),
+            self.list_locations_raw(expected.locations),
+            self.list_nodes_with_allocations(expected.nodes),
+            self.list_users_for_live(expected.users),
+            self.list_servers_with_databases(expected.servers),
             self.list_nests_with_eggs(),
         )?;
         live.locations = locations.iter().map(LocationAttributes::to_live).collect();
@@ -65,11 +101,15 @@ impl PanelClient {
     }
 
     /// Eggs, roles, database hosts, and the shared listings.
-    async fn read_pelican(&self, live: &mut Live) -> Result<Shared, PanelError> {
+    async fn read_pelican(
+        &self,
+        live: &mut Live,
+        expected: ExpectedCounts,
+    ) -> Result<Shared, PanelError> {
         let (nodes, users, servers, eggs, roles, hosts) = tokio::try_join!(
-            self.list_nodes_with_allocations(),
-            self.list_users_for_live(),
-            self.list_servers_with_databases(),
+            self.list_nodes_with_allocations(expected.nodes),
+            self.list_users_for_live(expected.users),
+            self.list_servers_with_databases(expected.servers),
             self.list_eggs_raw(),
             self.list_roles_raw(),
             self.list_database_hosts_raw(),

@@ -26,16 +26,19 @@ impl PanelClient {
         route: Route,
         query: Vec<(String, String)>,
     ) -> Result<Vec<T>, PanelError> {
-        self.list_all_into(route, query, Ok).await
+        self.list_all_into(route, query, 0, Ok).await
     }
 
     /// [`PanelClient::list_all`], each item converted by `convert` as soon as its page is
     /// decoded, in the task that fetched the page: a page's body and wire items are dropped
     /// before the listing ends, and the conversion overlaps the pages still in flight.
+    /// `expected`: how many items the caller expects (0: no idea); the pages they would fill
+    /// are requested together with page 1 (at most [`PAGE_CONCURRENCY`] more).
     pub(crate) async fn list_all_into<T, U>(
         &self,
         route: Route,
         query: Vec<(String, String)>,
+        expected: u64,
         convert: fn(T) -> Result<U, PanelError>,
     ) -> Result<Vec<U>, PanelError>
     where
@@ -51,10 +54,11 @@ impl PanelClient {
         // Page 1 says how many pages there are; the rest are fetched a few at a time rather
         // than one after another (each still passes the rate limiter), so a large panel is
         // read in about the time of its largest page plus decoding, not the sum of them all.
-        // The first of them start as soon as page 1 has arrived, before it is decoded: its
-        // page count is read ahead from the end of the body ([`total_pages_hint`]).
-        let first_req = page_req(1);
-        let body = self.execute(&first_req).await?;
+        // Two things start them before that: the pages the caller's expected count fills are
+        // requested together with page 1 (an expectation that was too high costs a request
+        // answered with an empty page), and the rest as soon as page 1 has arrived, before it
+        // is decoded: its page count is read ahead from the end of the body
+        // ([`total_pages_hint`]).
         let mut set: JoinSet<(u64, Result<Page<U>, PanelError>)> = JoinSet::new();
         let mut next: u64 = 2;
         let spawn_page = |set: &mut JoinSet<_>, n: u64| {
@@ -62,6 +66,14 @@ impl PanelClient {
             let req = page_req(n);
             set.spawn(async move { (n, client.page(&req, convert).await) });
         };
+        let page_size = u64::from(self.inner.page_size.max(1));
+        let expected_pages = with_margin(expected).div_ceil(page_size);
+        while set.len() < PAGE_CONCURRENCY && next <= expected_pages {
+            spawn_page(&mut set, next);
+            next += 1;
+        }
+        let first_req = page_req(1);
+        let body = self.execute(&first_req).await?;
         let hint = total_pages_hint(&body).unwrap_or(1);
         while set.len() < PAGE_CONCURRENCY && next <= hint {
             spawn_page(&mut set, next);
@@ -196,6 +208,14 @@ fn total_pages_hint(body: &[u8]) -> Option<u64> {
     std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
 }
 
+/// An expected count with 5% more: a panel holds what the manifests declare and usually a few
+/// objects more (its admin, servers made by hand). Guessing a page short costs a round trip
+/// (the page is requested only once page 1 has answered); a page long, one request answered
+/// with an empty page.
+fn with_margin(expected: u64) -> u64 {
+    expected.saturating_add(expected.div_ceil(20))
+}
+
 /// How far from the end of a page `meta.pagination` is looked for.
 const TAIL_BYTES: usize = 1024;
 
@@ -250,6 +270,16 @@ mod tests {
             ",{}".repeat(2000)
         );
         assert_eq!(total_pages_hint(far.as_bytes()), None);
+    }
+
+    #[test]
+    fn an_expected_count_is_given_five_percent_more() {
+        assert_eq!(with_margin(0), 0, "no expectation, no page guessed");
+        assert_eq!(with_margin(1), 2);
+        // 500 users declared, the panel's admin besides: two pages of 500.
+        assert_eq!(with_margin(500).div_ceil(500), 2);
+        assert_eq!(with_margin(450).div_ceil(500), 1);
+        assert_eq!(with_margin(u64::MAX), u64::MAX);
     }
 
     #[test]

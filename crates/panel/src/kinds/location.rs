@@ -69,15 +69,19 @@ impl PanelClient {
         self.require_dialect(Dialect::Pterodactyl, "locations")
             .await?;
         Ok(self
-            .list_locations_raw()
+            .list_locations_raw(0)
             .await?
             .iter()
             .map(LocationAttributes::to_live)
             .collect())
     }
 
-    pub(crate) async fn list_locations_raw(&self) -> Result<Vec<LocationAttributes>, PanelError> {
-        self.list_all(location_routes::list(), Vec::new()).await
+    pub(crate) async fn list_locations_raw(
+        &self,
+        expected: u64,
+    ) -> Result<Vec<LocationAttributes>, PanelError> {
+        self.list_all_into(location_routes::list(), Vec::new(), expected, Ok)
+            .await
     }
 
     pub async fn create_location(&self, body: &LocationBody) -> Result<LiveLocation, PanelError> {

@@ -235,7 +235,7 @@ impl PanelClient {
 
     /// Every node (without allocations).
     pub async fn list_nodes(&self) -> Result<Vec<LiveNode>, PanelError> {
-        self.list_all_into(node_routes::list(), Vec::new(), |n: NodeAttributes| {
+        self.list_all_into(node_routes::list(), Vec::new(), 0, |n: NodeAttributes| {
             Ok(n.into_live())
         })
         .await
@@ -244,11 +244,13 @@ impl PanelClient {
     /// Every node with its allocations, for `read_live`.
     pub(crate) async fn list_nodes_with_allocations(
         &self,
+        expected: u64,
     ) -> Result<Vec<(LiveNode, Vec<LiveAllocation>)>, PanelError> {
         // Includes are not paginated: one page of nodes brings all their allocations.
         self.list_all_into(
             node_routes::list(),
             vec![q("include", "allocations")],
+            expected,
             |mut n: NodeAttributes| {
                 let allocations = n.take_allocations()?;
                 Ok((n.into_live(), allocations))

@@ -183,17 +183,25 @@ impl PanelClient {
 
     pub async fn list_users(&self) -> Result<Vec<LiveUser>, PanelError> {
         let d = self.ensure_dialect().await?;
-        self.list_all_into(user_routes::list(), user_query(d), |u: UserAttributes| {
+        self.list_all_into(user_routes::list(), user_query(d), 0, |u: UserAttributes| {
             Ok(u.into_live())
         })
         .await
     }
 
     /// Every user, for `read_live`: withheld roles are an error.
-    pub(crate) async fn list_users_for_live(&self) -> Result<Vec<LiveUser>, PanelError> {
+    pub(crate) async fn list_users_for_live(
+        &self,
+        expected: u64,
+    ) -> Result<Vec<LiveUser>, PanelError> {
         let d = self.ensure_dialect().await?;
-        self.list_all_into(user_routes::list(), user_query(d), UserAttributes::into_listed)
-            .await
+        self.list_all_into(
+            user_routes::list(),
+            user_query(d),
+            expected,
+            UserAttributes::into_listed,
+        )
+        .await
     }
 
     /// The user with exactly this username (the panel's filter is a substring match, and

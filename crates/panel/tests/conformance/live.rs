@@ -1,7 +1,8 @@
 //! `read_live`: the whole state in one listing per kind, across pages, at fleet scale.
 
 use crate::common::*;
-use roost_panel::{Dialect, LocationBody, PanelClient, RateLimit};
+use roost_panel::{Dialect, ExpectedCounts, LocationBody, PanelClient, RateLimit};
+use roost_sim::FaultAction;
 use roost_sim::UserParams;
 use std::time::Duration;
 
@@ -156,6 +157,65 @@ async fn pterodactyl_pagination() {
 #[tokio::test]
 async fn pelican_pagination() {
     pagination(Dialect::Pelican).await;
+}
+
+/// Whether `/users?…page=2` reaches the panel within `window` while page 1 is held back by the
+/// simulator for a minute (a `read_live_expecting` with `expected` running meanwhile).
+async fn page_two_requested_while_page_one_waits(
+    expected: ExpectedCounts,
+    window: Duration,
+) -> bool {
+    // The client waits for page 1 as long as the simulator holds it (no timeout, no retry).
+    let c = start(Dialect::Pterodactyl, |cfg| {
+        cfg.page_size = 5;
+        cfg.timeout = Duration::from_secs(120);
+    })
+    .await;
+    c.sim.mutate(|s| {
+        for i in 0..8 {
+            s.add_user(UserParams {
+                username: format!("user{i}"),
+                email: format!("user{i}@example.com"),
+                ..Default::default()
+            });
+        }
+    });
+    c.client.ensure_dialect().await.unwrap();
+    c.fault("GET", "/users", 1, FaultAction::Delay { ms: 60_000 });
+    c.sim.clear_request_log();
+    let client = c.client.clone();
+    let read = tokio::spawn(async move { client.read_live_expecting(expected).await });
+    let requested = |page: &str| {
+        c.sim
+            .request_log()
+            .iter()
+            .any(|r| r.path.contains("/users?") && r.path.contains(page))
+    };
+    let deadline = tokio::time::Instant::now() + window;
+    let mut seen = false;
+    while tokio::time::Instant::now() < deadline && !seen {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        seen = requested("&page=2");
+    }
+    assert!(requested("&page=1"), "page 1 was requested (and is held)");
+    read.abort();
+    c.sim.shutdown().await;
+    seen
+}
+
+#[tokio::test]
+async fn the_pages_the_manifests_fill_are_requested_with_page_one() {
+    // 9 users at 5 per page: two pages, the second requested without waiting for the first
+    // (which the simulator holds for a minute).
+    let expected = ExpectedCounts {
+        users: 9,
+        ..ExpectedCounts::default()
+    };
+    assert!(page_two_requested_while_page_one_waits(expected, Duration::from_secs(20)).await);
+    // Without counts page 2 waits for page 1's page count (it cannot come within the minute;
+    // a short look is enough to see that it does not).
+    let none = ExpectedCounts::default();
+    assert!(!page_two_requested_while_page_one_waits(none, Duration::from_millis(300)).await);
 }
 
 #[tokio::test]

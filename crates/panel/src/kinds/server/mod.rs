@@ -74,9 +74,12 @@ impl PanelClient {
 
     /// Every server with its allocation ids.
     pub async fn list_servers(&self) -> Result<Vec<LiveServer>, PanelError> {
-        self.list_all_into(server_routes::list(), with_allocations(), |s: ServerAttributes| {
-            Ok(s.into_live())
-        })
+        self.list_all_into(
+            server_routes::list(),
+            with_allocations(),
+            0,
+            |s: ServerAttributes| Ok(s.into_live()),
+        )
         .await
     }
 
@@ -84,10 +87,12 @@ impl PanelClient {
     /// come in the same pages, at no extra request.
     pub(crate) async fn list_servers_with_databases(
         &self,
+        expected: u64,
     ) -> Result<Vec<ListedServer>, PanelError> {
         self.list_all_into(
             server_routes::list(),
             vec![q("include", "allocations,databases")],
+            expected,
             ServerAttributes::into_listed,
         )
         .await
