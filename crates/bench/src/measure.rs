@@ -322,6 +322,15 @@ pub(crate) struct Seeded<'a> {
 }
 
 impl Seeded<'_> {
+    /// The URL of every request the simulator logged since its log was last cleared, in order.
+    pub(crate) fn logged_urls(&self) -> Vec<String> {
+        self.sim
+            .request_log()
+            .into_iter()
+            .map(|r| format!("{}{}", self.url, r.path))
+            .collect()
+    }
+
     /// A new client without a rate limit (its dialect probe still to do).
     pub(crate) fn fresh_client(&self) -> anyhow::Result<Arc<PanelClient>> {
         client(
@@ -426,12 +435,7 @@ async fn measure_refresh(
         f.refresh_requests = c.requests_sent();
         live = Some(l);
         if run == 0 {
-            urls = panel
-                .sim
-                .request_log()
-                .into_iter()
-                .map(|r| format!("{}{}", panel.url, r.path))
-                .collect();
+            urls = panel.logged_urls();
             ensure!(
                 urls.len() as u64 == f.refresh_requests,
                 "the simulator logged {} requests, the client sent {}",

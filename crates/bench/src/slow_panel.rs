@@ -40,7 +40,7 @@ pub async fn measure(panel: &Seeded<'_>, expected: ExpectedCounts) -> anyhow::Re
 async fn runs(panel: &Seeded<'_>, expected: ExpectedCounts) -> anyhow::Result<SlowRefresh> {
     let mut out = SlowRefresh::default();
     let mut urls = Vec::new();
-    for run in 0..RUNS {
+    for _ in 0..RUNS {
         for (counts, series) in [
             (expected, &mut out.expecting),
             (ExpectedCounts::default(), &mut out.unhinted),
@@ -50,13 +50,8 @@ async fn runs(panel: &Seeded<'_>, expected: ExpectedCounts) -> anyhow::Result<Sl
             let t = Instant::now();
             c.read_live_expecting(counts).await?;
             series.push(t.elapsed().as_secs_f64());
-            if run == 0 && urls.is_empty() {
-                urls = panel
-                    .sim
-                    .request_log()
-                    .into_iter()
-                    .map(|r| format!("{}{}", panel.url, r.path))
-                    .collect();
+            if urls.is_empty() {
+                urls = panel.logged_urls();
             }
         }
         let bare = reqwest::Client::new();

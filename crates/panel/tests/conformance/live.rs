@@ -78,10 +78,10 @@ async fn pelican_whole_state() {
     whole_state(Dialect::Pelican).await;
 }
 
-async fn pagination(dialect: Dialect) {
-    let c = start(dialect, |cfg| cfg.page_size = 5).await;
+/// `n` users besides the admin, `user00`, `user01`, ...
+fn add_users(c: &Ctx, n: usize) {
     c.sim.mutate(|s| {
-        for i in 0..23 {
+        for i in 0..n {
             s.add_user(UserParams {
                 username: format!("user{i:02}"),
                 email: format!("user{i:02}@example.com"),
@@ -89,6 +89,11 @@ async fn pagination(dialect: Dialect) {
             });
         }
     });
+}
+
+async fn pagination(dialect: Dialect) {
+    let c = start(dialect, |cfg| cfg.page_size = 5).await;
+    add_users(&c, 23);
     c.client.ensure_dialect().await.unwrap();
     c.sim.clear_request_log();
     let users = c.client.list_users().await.unwrap();
@@ -171,15 +176,7 @@ async fn page_two_requested_while_page_one_waits(
         cfg.timeout = Duration::from_secs(120);
     })
     .await;
-    c.sim.mutate(|s| {
-        for i in 0..8 {
-            s.add_user(UserParams {
-                username: format!("user{i}"),
-                email: format!("user{i}@example.com"),
-                ..Default::default()
-            });
-        }
-    });
+    add_users(&c, 8);
     c.client.ensure_dialect().await.unwrap();
     c.fault("GET", "/users", 1, FaultAction::Delay { ms: 60_000 });
     c.sim.clear_request_log();
