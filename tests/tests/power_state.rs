@@ -3,8 +3,9 @@
 //! next plan shows no changes; a server stopped behind roost's back shows in `plan` and `drift`
 //! and a plan saved before that is refused; `power "stopped"` stops it (only with approval);
 //! a server that never gets there fails at the power timeout, naming the server and the last
-//! state seen. The panel caches Wings' answer for 20 seconds: while roost waits, the test moves
-//! the simulator's clock on.
+//! state seen; a start whose answer is lost is sent again only while the server has not moved.
+//! The panel caches Wings' answer for 20 seconds: while roost waits, the test moves the
+//! simulator's clock on.
 
 mod common;
 
@@ -13,7 +14,7 @@ use common::manifests::Fleet;
 use common::panel::Panel;
 use common::sim_state::server_by_name;
 use common::{fleet, p};
-use roost_sim::Dialect;
+use roost_sim::{Dialect, FaultAction, FaultRule, Faults};
 use std::path::Path;
 use std::time::Duration;
 
@@ -273,4 +274,72 @@ fn a_new_server_is_started_once_it_has_installed_pterodactyl() {
 #[test]
 fn a_new_server_is_started_once_it_has_installed_pelican() {
     waits_for_the_install(PL);
+}
+
+/// The fleet created (the lobby offline), the panel's cache of Wings' state off, and the lobby's
+/// power route failing once with `action`; returns the fleet with `power "running"`.
+fn first_start_fails(panel: &Panel, d: Dialect, action: FaultAction) -> Fleet {
+    let plain = Fleet::copy(&fleet(d));
+    panel.apply_ok(plain.path());
+    panel.mutate(|s| s.settings.resources_cache_s = 0);
+    let id = server_by_name(&panel.state(), "Lobby").uuid[..8].to_string();
+    panel.sim.set_faults(Faults {
+        rules: vec![FaultRule {
+            method: Some("POST".into()),
+            path: format!("/api/client/servers/{id}/power"),
+            nth: 1,
+            times: 1,
+            action,
+        }],
+        ..Faults::default()
+    });
+    with_power(d, "running")
+}
+
+fn power_posts(panel: &Panel) -> usize {
+    panel
+        .log()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/power"))
+        .count()
+}
+
+/// A start the panel refused before it reached Wings (a locked database answers 500 before the
+/// controller runs): the server has not moved, so the start goes again, and apply finishes
+/// instead of waiting out the power timeout.
+#[test]
+fn a_start_refused_before_it_reached_wings_is_sent_again() {
+    for d in [PT, PL] {
+        let panel = Panel::with_client_key(d);
+        let refused = FaultAction::Status {
+            status: 500,
+            after_commit: false,
+        };
+        let f = first_start_fails(&panel, d, refused);
+        let run = apply(&panel, f.path(), &["--power-timeout", "20s"]);
+        assert_eq!(run.code, Some(0), "{d}: {}", run.show());
+        assert_eq!(power_posts(&panel), 2, "{d}: {:?}", panel.log());
+        assert!(
+            run.stderr
+                .contains("waiting 0.2s (server.lobby: the panel's answer to start was lost; reading whether it arrived)"),
+            "{d}: {}",
+            run.show()
+        );
+        assert_eq!(lobby_state(&panel), "running", "{d}");
+    }
+}
+
+/// A start whose answer was lost after Wings took it: the read shows the server moving, and
+/// the start is not sent again.
+#[test]
+fn a_start_that_acted_before_its_answer_was_lost_is_not_sent_again() {
+    for d in [PT, PL] {
+        let panel = Panel::with_client_key(d);
+        let lost = FaultAction::Drop { after_commit: true };
+        let f = first_start_fails(&panel, d, lost);
+        let run = apply(&panel, f.path(), &["--power-timeout", "20s"]);
+        assert_eq!(run.code, Some(0), "{d}: {}", run.show());
+        assert_eq!(power_posts(&panel), 1, "{d}: {:?}", panel.log());
+        assert_eq!(lobby_state(&panel), "running", "{d}");
+    }
 }

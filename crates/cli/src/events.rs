@@ -137,7 +137,9 @@ impl From<&Event> for ApplyEvent {
                 because,
             },
             Event::Recovered { address, note } => ApplyEvent::Recovered { address, note },
-            Event::Waiting { seconds, reason } => ApplyEvent::Waiting { seconds, reason },
+            Event::Waiting {
+                seconds, reason, ..
+            } => ApplyEvent::Waiting { seconds, reason },
             Event::Interrupted {
                 address,
                 action,

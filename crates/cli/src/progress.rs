@@ -4,7 +4,7 @@
 
 use crate::output;
 use crate::waits;
-use roost_engine::{Event, Reporter};
+use roost_engine::{Event, Reporter, WaitCause};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -84,8 +84,12 @@ impl Lines {
                 )
             }
             Event::Recovered { address, note } => format!("      {address}: {note}"),
-            Event::Waiting { seconds, reason } => {
-                format!("      {}", waits::text(seconds, &reason))
+            Event::Waiting {
+                seconds,
+                reason,
+                cause,
+            } => {
+                format!("      {}", waits::text(seconds, &reason, cause))
             }
             Event::Interrupted {
                 address, started, ..
@@ -130,7 +134,11 @@ pub(crate) fn waits_to_reporter(reporter: Arc<dyn Reporter>) -> roost_panel::Wai
     let announcer = waits::Announcer::default();
     roost_panel::WaitObserver::new(move |w| {
         if let Some((seconds, reason)) = announcer.news(&w) {
-            reporter.report(Event::Waiting { seconds, reason });
+            reporter.report(Event::Waiting {
+                seconds,
+                reason,
+                cause: WaitCause::Panel,
+            });
         }
     })
 }
@@ -146,7 +154,14 @@ impl Reporter for Forward {
         let r = self.0.lock().ok().and_then(|g| g.clone());
         match (r, e) {
             (Some(r), e) => r.report(e),
-            (None, Event::Waiting { seconds, reason }) => self.1.show(seconds, &reason),
+            (
+                None,
+                Event::Waiting {
+                    seconds,
+                    reason,
+                    cause,
+                },
+            ) => self.1.show(seconds, &reason, cause),
             (None, _) => {}
         }
     }
@@ -275,8 +290,12 @@ impl Reporter for LiveProgress {
                 Some(format!("- {address}: skipped, because {because} failed"))
             }
             Event::Recovered { address, note } => Some(format!("  {address}: {note}")),
-            Event::Waiting { seconds, reason } => {
-                st.waiting = Some(waits::text(seconds, &reason));
+            Event::Waiting {
+                seconds,
+                reason,
+                cause,
+            } => {
+                st.waiting = Some(waits::text(seconds, &reason, cause));
                 None
             }
             Event::Interrupted {

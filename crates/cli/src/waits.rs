@@ -6,6 +6,7 @@
 //! lines otherwise). During `apply` the engine's reporter shows them in its own display.
 
 use crate::output;
+use roost_engine::WaitCause;
 use roost_panel::{RateLimitWait, WaitObserver, WaitReason};
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -62,16 +63,13 @@ pub fn describe(w: &RateLimitWait) -> (f64, String) {
 }
 
 /// The words of a wait, as every command prints it.
-pub fn text(seconds: f64, reason: &str) -> String {
-    // A server-level write waiting for its server's install is not a rate limit.
-    if reason.ends_with(INSTALL_WAIT_SUFFIX) {
-        return format!("waiting {seconds:.1}s ({reason})");
+pub fn text(seconds: f64, reason: &str, cause: WaitCause) -> String {
+    match cause {
+        WaitCause::Panel => format!("waiting {seconds:.1}s for the rate limit ({reason})"),
+        // A server's install or power state is not a rate limit.
+        WaitCause::Server => format!("waiting {seconds:.1}s ({reason})"),
     }
-    format!("waiting {seconds:.1}s for the rate limit ({reason})")
 }
-
-/// How the engine ends the reason of a wait for a server's install.
-const INSTALL_WAIT_SUFFIX: &str = "its server is still installing";
 
 /// Waits shown on stderr while no progress display runs.
 pub struct WaitLine {
@@ -96,13 +94,13 @@ impl WaitLine {
         let me = self.clone();
         WaitObserver::new(move |w| {
             if let Some((seconds, reason)) = me.announcer.news(&w) {
-                me.show(seconds, &reason);
+                me.show(seconds, &reason, WaitCause::Panel);
             }
         })
     }
 
-    pub fn show(&self, seconds: f64, reason: &str) {
-        let line = text(seconds, reason);
+    pub fn show(&self, seconds: f64, reason: &str, cause: WaitCause) {
+        let line = text(seconds, reason, cause);
         if self.live {
             let mut err = std::io::stderr().lock();
             let _ = write!(err, "\r\x1b[2K{line}");
@@ -145,12 +143,12 @@ mod tests {
     fn waits_are_put_in_the_same_words_everywhere() {
         let (s, r) = describe(&wait(2000, WaitReason::RetryAfter));
         assert_eq!(
-            text(s, &r),
+            text(s, &r, WaitCause::Panel),
             "waiting 2.0s for the rate limit (the panel answered 429)"
         );
         let (s, r) = describe(&wait(64_000, WaitReason::ClientLimit { per_minute: 240 }));
         assert_eq!(
-            text(s, &r),
+            text(s, &r, WaitCause::Panel),
             "waiting 64.0s for the rate limit (240 requests/minute)"
         );
         let (_, r) = describe(&wait(1500, WaitReason::PanelLowRemaining { remaining: 3 }));
@@ -164,6 +162,15 @@ mod tests {
             },
         ));
         assert_eq!(r, "the per-server database-create limiter: 2 per 60 s");
+        // A wait for a server is not a rate limit.
+        assert_eq!(
+            text(
+                1.0,
+                "server.lobby: waiting for it to be running (now starting)",
+                WaitCause::Server
+            ),
+            "waiting 1.0s (server.lobby: waiting for it to be running (now starting))"
+        );
     }
 
     #[test]

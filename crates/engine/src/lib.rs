@@ -42,6 +42,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// Whom a [`Event::Waiting`] waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitCause {
+    /// The panel: its rate limit, a `Retry-After`, or the pause before a retry.
+    Panel,
+    /// A server: its install to finish, or Wings to report its power state.
+    Server,
+}
+
 /// What happened, as it happens.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -70,10 +79,11 @@ pub enum Event {
         address: Address,
         note: String,
     },
-    /// Waiting before the next request (rate limit, `Retry-After`, backoff).
+    /// Waiting before the next request (rate limit, `Retry-After`, backoff), or for a server.
     Waiting {
         seconds: f64,
         reason: String,
+        cause: WaitCause,
     },
     /// Not finished because the run was interrupted: never started, or (`started`) still
     /// running when the grace period ran out, so its outcome is unknown.

@@ -2,9 +2,14 @@
 //! by reading, while the server still installs), send the start or stop signal only when the
 //! server is not already heading there, then read `resources` with backoff until Wings reports
 //! the state, or fail when the run's power timeout passes, naming the server and the last state
-//! seen. Each read goes through the client's rate limiter. The signal is never sent twice:
-//! after an unknown outcome the reads tell whether it acted. The panel caches `resources` for
-//! 20 seconds, so the wait may see the state before the signal for that long.
+//! seen. Each read goes through the client's rate limiter. After an unknown outcome (a 5xx or
+//! a dropped connection: the panel may have refused before it reached Wings, as a locked
+//! database does, or failed after) a read tells whether the signal acted: a server that left
+//! the state it was in got it; one still there is sent the signal again, at most
+//! [`MAX_SIGNALS`] times in all. Sending it again is safe where a read cannot tell: Wings
+//! answers every signal `202` and only logs a start of a server already starting or running
+//! and a stop of one already stopping (panel-api `client/servers.md`). The panel caches
+//! `resources` for 20 seconds, so the wait may see the state before the signal for that long.
 
 use crate::Event;
 use crate::context::ApplyCx;
@@ -17,6 +22,9 @@ use std::time::{Duration, Instant};
 /// The first pause between reads; each pause doubles up to [`MAX_POLL`].
 const FIRST_POLL: Duration = Duration::from_millis(250);
 const MAX_POLL: Duration = Duration::from_secs(5);
+
+/// Sends of one signal in all, when each outcome is unknown and the server has not moved.
+const MAX_SIGNALS: u32 = 3;
 
 /// How long, by default, apply waits for a server to reach its declared power state.
 pub const DEFAULT_POWER_TIMEOUT: Duration = Duration::from_secs(300);
@@ -53,16 +61,28 @@ pub(crate) async fn execute(
         PowerState::Running => PowerSignal::Start,
         PowerState::Stopped => PowerSignal::Stop,
     };
-    match api.power(&id, signal).await {
-        Ok(()) => {}
-        // Whether Wings acted is unknown: never sent again, the reads below tell.
-        Err(PanelError::Ambiguous { .. }) => {}
-        Err(e) => {
-            return Err(format!(
-                "{address}: {} failed: {}",
-                signal.as_str(),
-                explain(cx, e)
-            ));
+    let mut sent = 0;
+    loop {
+        sent += 1;
+        match api.power(&id, signal).await {
+            Ok(()) => break,
+            Err(PanelError::Ambiguous { .. }) if sent < MAX_SIGNALS => {
+                watch.pause = FIRST_POLL;
+                let now = watch.after_unknown_outcome(signal).await?;
+                if now != state {
+                    state = now;
+                    break;
+                }
+            }
+            // Whether the last one acted is unknown: the reads below tell.
+            Err(PanelError::Ambiguous { .. }) => break,
+            Err(e) => {
+                return Err(format!(
+                    "{address}: {} failed: {}",
+                    signal.as_str(),
+                    explain(cx, e)
+                ));
+            }
         }
     }
     watch.pause = FIRST_POLL;
@@ -112,6 +132,17 @@ impl Watch<'_> {
         }
     }
 
+    /// The state a moment after a signal whose outcome is unknown.
+    async fn after_unknown_outcome(&mut self, signal: PowerSignal) -> Result<String, String> {
+        self.sleep(format!(
+            "{}: the panel's answer to {} was lost; reading whether it arrived",
+            self.address,
+            signal.as_str()
+        ))
+        .await;
+        self.read("").await
+    }
+
     /// Reads until `reached` holds for the state, or the power timeout passes (`last`: the
     /// state seen before).
     async fn until(
@@ -138,16 +169,26 @@ impl Watch<'_> {
                 self.address, self.target
             ))
             .await;
-            last = match self.api.resources(self.server).await {
-                Ok(stats) => stats.current_state,
-                Err(e) => {
-                    return Err(format!(
-                        "{}: cannot read its power state (last seen {last}): {}",
-                        self.address,
-                        explain(self.cx, e)
-                    ));
-                }
-            };
+            last = self.read(&last).await?;
+        }
+    }
+
+    /// The state Wings reports (`last`: the state seen before, if any, for the error).
+    async fn read(&self, last: &str) -> Result<String, String> {
+        match self.api.resources(self.server).await {
+            Ok(stats) => Ok(stats.current_state),
+            Err(e) => {
+                let seen = if last.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (last seen {last})")
+                };
+                Err(format!(
+                    "{}: cannot read its power state{seen}: {}",
+                    self.address,
+                    explain(self.cx, e)
+                ))
+            }
         }
     }
 
@@ -156,6 +197,7 @@ impl Watch<'_> {
         self.cx.reporter.report(Event::Waiting {
             seconds: self.pause.as_secs_f64(),
             reason,
+            cause: crate::WaitCause::Server,
         });
         tokio::time::sleep(self.pause).await;
         self.pause = (self.pause * 2).min(MAX_POLL);

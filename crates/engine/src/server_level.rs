@@ -67,6 +67,7 @@ where
                     cx.reporter.report(Event::Waiting {
                         seconds: INSTALL_POLL.as_secs_f64(),
                         reason: format!("{address}: its server is still installing"),
+                        cause: crate::WaitCause::Server,
                     });
                     tokio::time::sleep(INSTALL_POLL).await;
                     match api.schedules(server).await {

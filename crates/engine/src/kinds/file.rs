@@ -92,6 +92,7 @@ async fn until_installed(
         cx.reporter.report(crate::Event::Waiting {
             seconds: INSTALL_POLL.as_secs_f64(),
             reason: format!("{address}: its server is still installing"),
+                        cause: crate::WaitCause::Server,
         });
         tokio::time::sleep(INSTALL_POLL).await;
     }
