@@ -67,8 +67,7 @@ pub(crate) async fn execute(
         match api.power(&id, signal).await {
             Ok(()) => break,
             Err(PanelError::Ambiguous { .. }) if sent < MAX_SIGNALS => {
-                watch.pause = FIRST_POLL;
-                let now = watch.after_unknown_outcome(signal).await?;
+                let now = watch.after_unknown_outcome(signal, &state).await?;
                 if now != state {
                     state = now;
                     break;
@@ -132,15 +131,20 @@ impl Watch<'_> {
         }
     }
 
-    /// The state a moment after a signal whose outcome is unknown.
-    async fn after_unknown_outcome(&mut self, signal: PowerSignal) -> Result<String, String> {
+    /// The state a moment after a signal whose outcome is unknown (`before`: the state before it).
+    async fn after_unknown_outcome(
+        &mut self,
+        signal: PowerSignal,
+        before: &str,
+    ) -> Result<String, String> {
+        self.pause = FIRST_POLL;
         self.sleep(format!(
             "{}: the panel's answer to {} was lost; reading whether it arrived",
             self.address,
             signal.as_str()
         ))
         .await;
-        self.read("").await
+        self.read(before).await
     }
 
     /// Reads until `reached` holds for the state, or the power timeout passes (`last`: the
@@ -173,23 +177,19 @@ impl Watch<'_> {
         }
     }
 
-    /// The state Wings reports (`last`: the state seen before, if any, for the error).
+    /// The state Wings reports (`last`: the state seen before, for the error).
     async fn read(&self, last: &str) -> Result<String, String> {
-        match self.api.resources(self.server).await {
-            Ok(stats) => Ok(stats.current_state),
-            Err(e) => {
-                let seen = if last.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (last seen {last})")
-                };
-                Err(format!(
-                    "{}: cannot read its power state{seen}: {}",
+        self.api
+            .resources(self.server)
+            .await
+            .map(|stats| stats.current_state)
+            .map_err(|e| {
+                format!(
+                    "{}: cannot read its power state (last seen {last}): {}",
                     self.address,
                     explain(self.cx, e)
-                ))
-            }
-        }
+                )
+            })
     }
 
     /// Reports the wait, sleeps, and doubles the next pause (up to [`MAX_POLL`]).
